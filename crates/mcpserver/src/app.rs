@@ -1,0 +1,106 @@
+//! Start-up: build the shared state from a validated [`Config`], bind, serve, shut down.
+
+use crate::config::Config;
+use crate::store::{PoolSettings, Store};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// What every handler and background task shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    /// The one HTTP client for provider calls: no redirects (it carries tokens), timeouts set.
+    pub http: reqwest::Client,
+}
+
+impl AppState {
+    /// Opens the store (migrating it) and builds the HTTP client.
+    pub async fn new(config: Config) -> anyhow::Result<Self> {
+        let store = Store::open(&config.database_url, &PoolSettings::default()).await.map_err(|e| {
+            anyhow::anyhow!(
+                "MCPSERVER_DATABASE_URL: {e}; check the URL and that the database server is running"
+            )
+        })?;
+        let http = provider_client(&config)?;
+        Ok(Self { config: Arc::new(config), store, http })
+    }
+}
+
+/// The HTTP client used toward providers.
+pub fn provider_client(config: &Config) -> anyhow::Result<reqwest::Client> {
+    install_crypto_provider();
+    Ok(reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(config.provider_timeout)
+        .tcp_nodelay(true)
+        .user_agent(concat!("mcpserver/", env!("CARGO_PKG_VERSION")))
+        .build()?)
+}
+
+/// rustls needs one process-wide crypto provider; install aws-lc-rs once.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
+/// A bound, ready-to-run server. Tests build it on port 0 and read the address.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Builds the state and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let listen = config.listen;
+        let state = AppState::new(config).await?;
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("MCPSERVER_LISTEN: cannot listen on {listen}: {e}"))?;
+        Ok(Self { listener, state })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The shared state (for tests that inspect the store).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes; in-flight requests finish, then the pool closes.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let store = self.state.store.clone();
+        let app = crate::http::router(self.state);
+        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+        store.close().await;
+        Ok(())
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

@@ -1,0 +1,3 @@
+//! Hub authentication: who is calling, from a JWT.
+
+pub mod jwt;

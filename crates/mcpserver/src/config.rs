@@ -1,0 +1,539 @@
+//! Settings: every one is an environment variable and the same-named CLI flag. They are read
+//! once at start, validated together, and turned into a typed [`Config`]; nothing else in the
+//! code reads the environment.
+
+use crate::crypto::Keyring;
+use clap::Args;
+use secrecy::{ExposeSecret, SecretBox, SecretString};
+use std::net::SocketAddr;
+use std::time::Duration;
+use url::Url;
+
+/// The raw settings, as given on the command line or in the environment.
+#[derive(Args, Clone, Default)]
+pub struct Settings {
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "MCPSERVER_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    pub listen: String,
+
+    /// Public base URL of this server, used to build the OAuth redirect URIs.
+    #[arg(long, env = "MCPSERVER_PUBLIC_URL", default_value = "http://127.0.0.1:8080", global = true)]
+    pub public_url: String,
+
+    /// Database URL: `sqlite://path` (embedded, the default) or `postgres://…`.
+    #[arg(long, env = "MCPSERVER_DATABASE_URL", default_value = "sqlite://mcpserver.db", global = true)]
+    pub database_url: String,
+
+    /// Encryption keys, `id:base64-32-bytes[,id:key…]`; the first seals, all open.
+    #[arg(long, env = "MCPSERVER_ENCRYPTION_KEYS", hide_env_values = true, global = true)]
+    pub encryption_keys: Option<String>,
+
+    /// Shared HS256 secret for the hub's JWTs (at least 32 bytes).
+    #[arg(long, env = "MCPSERVER_HUB_SECRET", hide_env_values = true, global = true)]
+    pub hub_secret: Option<String>,
+
+    /// Where the OAuth callback sends the browser when done (optional).
+    #[arg(long, env = "MCPSERVER_FRONTEND_URL", global = true)]
+    pub frontend_url: Option<String>,
+
+    /// Atlassian OAuth client id; Jira is disabled without it.
+    #[arg(long, env = "JIRA_CLIENT_ID", global = true)]
+    pub jira_client_id: Option<String>,
+
+    /// Atlassian OAuth client secret.
+    #[arg(long, env = "JIRA_CLIENT_SECRET", hide_env_values = true, global = true)]
+    pub jira_client_secret: Option<String>,
+
+    /// Scopes requested from Atlassian (space-separated; must include offline_access).
+    #[arg(
+        long,
+        env = "JIRA_SCOPES",
+        default_value = "read:jira-work write:jira-work read:jira-user read:me offline_access",
+        global = true
+    )]
+    pub jira_scopes: String,
+
+    /// Jira OAuth callback URL (default `{PUBLIC_URL}/api/auth/jira/callback`).
+    #[arg(long, env = "JIRA_REDIRECT_URI", global = true)]
+    pub jira_redirect_uri: Option<String>,
+
+    /// Notion OAuth client id; Notion is disabled without it.
+    #[arg(long, env = "NOTION_CLIENT_ID", global = true)]
+    pub notion_client_id: Option<String>,
+
+    /// Notion OAuth client secret.
+    #[arg(long, env = "NOTION_CLIENT_SECRET", hide_env_values = true, global = true)]
+    pub notion_client_secret: Option<String>,
+
+    /// Notion OAuth callback URL (default `{PUBLIC_URL}/api/auth/notion/callback`).
+    #[arg(long, env = "NOTION_REDIRECT_URI", global = true)]
+    pub notion_redirect_uri: Option<String>,
+
+    /// Notion-Version header sent on every Notion call.
+    #[arg(long, env = "NOTION_VERSION", default_value = "2025-09-03", global = true)]
+    pub notion_version: String,
+
+    /// Atlassian authorization server base URL.
+    #[arg(long, env = "ATLASSIAN_AUTH_URL", default_value = "https://auth.atlassian.com", global = true)]
+    pub atlassian_auth_url: String,
+
+    /// Atlassian API gateway base URL.
+    #[arg(long, env = "ATLASSIAN_API_URL", default_value = "https://api.atlassian.com", global = true)]
+    pub atlassian_api_url: String,
+
+    /// Notion API base URL.
+    #[arg(long, env = "NOTION_API_URL", default_value = "https://api.notion.com", global = true)]
+    pub notion_api_url: String,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "MCPSERVER_MAX_BODY_BYTES", default_value = "1048576", global = true)]
+    pub max_body_bytes: String,
+
+    /// Timeout for one call to a provider, in seconds.
+    #[arg(long, env = "MCPSERVER_PROVIDER_TIMEOUT_SECS", default_value = "30", global = true)]
+    pub provider_timeout_secs: String,
+
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "MCPSERVER_LOG_FORMAT", default_value = "text", global = true)]
+    pub log_format: String,
+}
+
+/// An OAuth client registered with one provider.
+#[derive(Debug)]
+pub struct OAuthClient {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub redirect_uri: Url,
+}
+
+/// Jira's part of the configuration.
+#[derive(Debug)]
+pub struct JiraConfig {
+    pub client: OAuthClient,
+    pub scopes: String,
+}
+
+/// Notion's part of the configuration.
+#[derive(Debug)]
+pub struct NotionConfig {
+    pub client: OAuthClient,
+    pub version: String,
+}
+
+/// Which database the store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The validated configuration the rest of the code receives.
+#[derive(Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub public_url: Url,
+    pub database_url: SecretString,
+    pub db_kind: DbKind,
+    pub keyring: Keyring,
+    pub hub_secret: SecretBox<[u8]>,
+    pub frontend_url: Option<Url>,
+    pub jira: Option<JiraConfig>,
+    pub notion: Option<NotionConfig>,
+    pub atlassian_auth_url: Url,
+    pub atlassian_api_url: Url,
+    pub notion_api_url: Url,
+    pub max_body_bytes: usize,
+    pub provider_timeout: Duration,
+    pub log_format: LogFormat,
+}
+
+/// Every problem found in the settings, one line each, naming the setting and the fix.
+#[derive(Debug)]
+pub struct ConfigErrors(pub Vec<String>);
+
+impl std::fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join("\n"))
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Collects problems while validating, so the operator sees all of them at once.
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn add(&mut self, line: impl Into<String>) {
+        self.0.push(line.into());
+    }
+
+    fn url(&mut self, name: &str, value: &str) -> Option<Url> {
+        match Url::parse(value) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
+            _ => {
+                self.add(format!(
+                    "{name}: `{value}` is not an http(s) URL; give a full URL such as https://host"
+                ));
+                None
+            }
+        }
+    }
+
+    fn number<T: std::str::FromStr>(&mut self, name: &str, value: &str) -> Option<T> {
+        let parsed = value.trim().parse().ok();
+        if parsed.is_none() {
+            self.add(format!("{name}: `{value}` is not a valid non-negative whole number"));
+        }
+        parsed
+    }
+}
+
+impl Settings {
+    /// Validates everything a running server needs.
+    pub fn validate(&self) -> Result<Config, ConfigErrors> {
+        let mut p = Problems::default();
+        let listen = self.listen.parse::<SocketAddr>().map_err(|_| {
+            p.add(format!(
+                "MCPSERVER_LISTEN: `{}` is not an address:port such as 127.0.0.1:8080",
+                self.listen
+            ))
+        });
+        let public_url = p.url("MCPSERVER_PUBLIC_URL", &self.public_url);
+        let db_kind = db_kind(&mut p, &self.database_url);
+        let keyring = self.keyring(&mut p);
+        let hub_secret = self.hub_secret(&mut p);
+        let frontend_url = self.frontend_url.as_deref().and_then(|u| p.url("MCPSERVER_FRONTEND_URL", u));
+        let atlassian_auth_url = p.url("ATLASSIAN_AUTH_URL", &self.atlassian_auth_url);
+        let atlassian_api_url = p.url("ATLASSIAN_API_URL", &self.atlassian_api_url);
+        let notion_api_url = p.url("NOTION_API_URL", &self.notion_api_url);
+        let jira = public_url.as_ref().and_then(|base| self.jira(&mut p, base));
+        let notion = public_url.as_ref().and_then(|base| self.notion(&mut p, base));
+        let max_body_bytes = p.number("MCPSERVER_MAX_BODY_BYTES", &self.max_body_bytes);
+        let timeout_secs: Option<u64> =
+            p.number("MCPSERVER_PROVIDER_TIMEOUT_SECS", &self.provider_timeout_secs);
+        let log_format = match self.log_format.as_str() {
+            "text" => Some(LogFormat::Text),
+            "json" => Some(LogFormat::Json),
+            other => {
+                p.add(format!("MCPSERVER_LOG_FORMAT: `{other}` is not one of: text, json"));
+                None
+            }
+        };
+        if !p.0.is_empty() {
+            return Err(ConfigErrors(p.0));
+        }
+        let all_valid = "every setting was validated above";
+        Ok(Config {
+            listen: listen.expect(all_valid),
+            public_url: public_url.expect(all_valid),
+            database_url: SecretString::from(self.database_url.clone()),
+            db_kind: db_kind.expect(all_valid),
+            keyring: keyring.expect(all_valid),
+            hub_secret: hub_secret.expect(all_valid),
+            frontend_url,
+            jira: jira.flatten(),
+            notion: notion.flatten(),
+            atlassian_auth_url: atlassian_auth_url.expect(all_valid),
+            atlassian_api_url: atlassian_api_url.expect(all_valid),
+            notion_api_url: notion_api_url.expect(all_valid),
+            max_body_bytes: max_body_bytes.expect(all_valid),
+            provider_timeout: Duration::from_secs(timeout_secs.expect(all_valid).max(1)),
+            log_format: log_format.expect(all_valid),
+        })
+    }
+
+    /// Validates only the database URL (for `migrate`).
+    pub fn validate_database(&self) -> Result<SecretString, ConfigErrors> {
+        let mut p = Problems::default();
+        match db_kind(&mut p, &self.database_url) {
+            Some(_) => Ok(SecretString::from(self.database_url.clone())),
+            None => Err(ConfigErrors(p.0)),
+        }
+    }
+
+    /// Validates only what the store and its secrets need (for `rotate-keys`).
+    pub fn validate_store(&self) -> Result<(SecretString, Keyring), ConfigErrors> {
+        let mut p = Problems::default();
+        let kind = db_kind(&mut p, &self.database_url);
+        let keyring = self.keyring(&mut p);
+        match (kind, keyring) {
+            (Some(_), Some(keyring)) if p.0.is_empty() => {
+                Ok((SecretString::from(self.database_url.clone()), keyring))
+            }
+            _ => Err(ConfigErrors(p.0)),
+        }
+    }
+
+    /// Validates only the hub secret (for `mint-token`).
+    pub fn validate_hub_secret(&self) -> Result<SecretBox<[u8]>, ConfigErrors> {
+        let mut p = Problems::default();
+        self.hub_secret(&mut p).ok_or(ConfigErrors(p.0))
+    }
+
+    fn keyring(&self, p: &mut Problems) -> Option<Keyring> {
+        let Some(spec) = self.encryption_keys.as_deref() else {
+            p.add("MCPSERVER_ENCRYPTION_KEYS: not set; create a key with `mcpserver keygen` and set MCPSERVER_ENCRYPTION_KEYS=<the printed id:key>");
+            return None;
+        };
+        let spec = SecretBox::from(spec.to_string().into_boxed_str());
+        Keyring::parse(&spec).map_err(|e| p.add(format!("MCPSERVER_ENCRYPTION_KEYS: {e}"))).ok()
+    }
+
+    fn hub_secret(&self, p: &mut Problems) -> Option<SecretBox<[u8]>> {
+        match self.hub_secret.as_deref() {
+            None => {
+                p.add("MCPSERVER_HUB_SECRET: not set; set it to a random string of at least 32 bytes shared with the hub (e.g. `openssl rand -base64 48`)");
+                None
+            }
+            Some(s) if s.len() < 32 => {
+                p.add(format!("MCPSERVER_HUB_SECRET: is {} bytes long; use at least 32 bytes", s.len()));
+                None
+            }
+            Some(s) => Some(SecretBox::from(s.as_bytes().to_vec().into_boxed_slice())),
+        }
+    }
+
+    fn jira(&self, p: &mut Problems, base: &Url) -> Option<Option<JiraConfig>> {
+        let client = oauth_client(
+            p,
+            "JIRA",
+            (&self.jira_client_id, &self.jira_client_secret),
+            self.jira_redirect_uri.as_deref(),
+            &default_redirect(base, "jira"),
+        )?;
+        let Some(client) = client else { return Some(None) };
+        let scopes = self.jira_scopes.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !scopes.split(' ').any(|s| s == "offline_access") {
+            p.add("JIRA_SCOPES: must include offline_access, or Atlassian returns no refresh token and the connection dies after an hour");
+            return None;
+        }
+        Some(Some(JiraConfig { client, scopes }))
+    }
+
+    fn notion(&self, p: &mut Problems, base: &Url) -> Option<Option<NotionConfig>> {
+        let client = oauth_client(
+            p,
+            "NOTION",
+            (&self.notion_client_id, &self.notion_client_secret),
+            self.notion_redirect_uri.as_deref(),
+            &default_redirect(base, "notion"),
+        )?;
+        let Some(client) = client else { return Some(None) };
+        let version = self.notion_version.trim();
+        let valid = version.len() == 10
+            && time::Date::parse(version, &time::macros::format_description!("[year]-[month]-[day]")).is_ok();
+        if !valid {
+            p.add(format!("NOTION_VERSION: `{version}` is not a date such as 2025-09-03"));
+            return None;
+        }
+        Some(Some(NotionConfig { client, version: version.to_string() }))
+    }
+}
+
+fn default_redirect(base: &Url, provider: &str) -> String {
+    format!("{}/api/auth/{provider}/callback", base.as_str().trim_end_matches('/'))
+}
+
+/// `None`: invalid (a problem was recorded). `Some(None)`: not configured (disabled).
+fn oauth_client(
+    p: &mut Problems,
+    prefix: &str,
+    (id, secret): (&Option<String>, &Option<String>),
+    redirect: Option<&str>,
+    default_redirect: &str,
+) -> Option<Option<OAuthClient>> {
+    let id = id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let secret = secret.as_deref().filter(|s| !s.is_empty());
+    match (id, secret) {
+        (None, None) => Some(None),
+        (Some(_), None) => {
+            p.add(format!("{prefix}_CLIENT_SECRET: not set while {prefix}_CLIENT_ID is; set both, or neither to disable the provider"));
+            None
+        }
+        (None, Some(_)) => {
+            p.add(format!("{prefix}_CLIENT_ID: not set while {prefix}_CLIENT_SECRET is; set both, or neither to disable the provider"));
+            None
+        }
+        (Some(id), Some(secret)) => {
+            let name = format!("{prefix}_REDIRECT_URI");
+            let redirect_uri = p.url(&name, redirect.unwrap_or(default_redirect))?;
+            Some(Some(OAuthClient {
+                client_id: id.to_string(),
+                client_secret: SecretString::from(secret.to_string()),
+                redirect_uri,
+            }))
+        }
+    }
+}
+
+fn db_kind(p: &mut Problems, url: &str) -> Option<DbKind> {
+    if url.starts_with("sqlite:") {
+        Some(DbKind::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Some(DbKind::Postgres)
+    } else {
+        p.add("MCPSERVER_DATABASE_URL: must start with sqlite:// (e.g. sqlite://mcpserver.db) or postgres:// (e.g. postgres://user@host/db)");
+        None
+    }
+}
+
+impl Config {
+    /// The hub secret bytes, for the one place that signs or verifies with it.
+    pub fn hub_secret_bytes(&self) -> &[u8] {
+        self.hub_secret.expose_secret()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct TestCli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    const KEY: &str = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    fn settings(args: &[&str]) -> Settings {
+        let mut argv = vec!["test"];
+        for (flag, value) in [("--encryption-keys", KEY), ("--hub-secret", SECRET)] {
+            if !args.contains(&flag) {
+                argv.extend([flag, value]);
+            }
+        }
+        argv.extend_from_slice(args);
+        TestCli::try_parse_from(argv).unwrap().settings
+    }
+
+    fn problems(args: &[&str]) -> Vec<String> {
+        settings(args).validate().unwrap_err().0
+    }
+
+    #[test]
+    fn only_keys_and_hub_secret_are_needed_and_providers_are_disabled() {
+        let config = settings(&[]).validate().unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.db_kind, DbKind::Sqlite);
+        assert!(config.jira.is_none() && config.notion.is_none());
+    }
+
+    #[test]
+    fn redirect_uris_default_under_the_public_url() {
+        let config = settings(&[
+            "--public-url",
+            "https://mcp.example.com/",
+            "--jira-client-id",
+            "id",
+            "--jira-client-secret",
+            "s",
+            "--notion-client-id",
+            "nid",
+            "--notion-client-secret",
+            "ns",
+        ])
+        .validate()
+        .unwrap();
+        let jira = config.jira.unwrap();
+        assert_eq!(jira.client.redirect_uri.as_str(), "https://mcp.example.com/api/auth/jira/callback");
+        assert_eq!(
+            config.notion.unwrap().client.redirect_uri.as_str(),
+            "https://mcp.example.com/api/auth/notion/callback"
+        );
+        assert!(jira.scopes.contains("offline_access"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_and_named() {
+        let lines = problems(&[
+            "--listen",
+            "nowhere",
+            "--database-url",
+            "mysql://x",
+            "--jira-client-id",
+            "only-id",
+            "--log-format",
+            "xml",
+        ]);
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert!(lines[0].starts_with("MCPSERVER_LISTEN"));
+        assert!(lines.iter().any(|l| l.starts_with("MCPSERVER_DATABASE_URL")));
+        assert!(lines.iter().any(|l| l.starts_with("JIRA_CLIENT_SECRET")));
+        assert!(lines.iter().any(|l| l.starts_with("MCPSERVER_LOG_FORMAT")));
+    }
+
+    #[test]
+    fn missing_keys_and_secret_say_how_to_fix_them() {
+        let lines = TestCli::try_parse_from(["test"]).unwrap().settings.validate().unwrap_err().0;
+        assert!(lines.iter().any(|l| l.starts_with("MCPSERVER_ENCRYPTION_KEYS") && l.contains("keygen")));
+        assert!(lines.iter().any(|l| l.starts_with("MCPSERVER_HUB_SECRET")));
+    }
+
+    #[test]
+    fn a_short_hub_secret_is_rejected_without_echoing_it() {
+        let lines = problems(&["--hub-secret", "tooshort-secret"]);
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].contains("at least 32 bytes") && !lines[0].contains("tooshort-secret"));
+    }
+
+    #[test]
+    fn bad_keys_are_named_without_echoing_them() {
+        let lines = problems(&["--encryption-keys", "k1:c2hvcnQ="]);
+        assert!(lines[0].starts_with("MCPSERVER_ENCRYPTION_KEYS") && lines[0].contains("32 bytes"));
+        assert!(!lines[0].contains("c2hvcnQ="));
+        let dup = format!("{KEY},{KEY}");
+        let lines = problems(&["--encryption-keys", &dup]);
+        assert!(lines[0].contains("more than once"));
+    }
+
+    #[test]
+    fn jira_scopes_without_offline_access_are_rejected() {
+        let lines = problems(&[
+            "--jira-client-id",
+            "id",
+            "--jira-client-secret",
+            "s",
+            "--jira-scopes",
+            "read:jira-work",
+        ]);
+        assert!(lines[0].starts_with("JIRA_SCOPES"));
+    }
+
+    #[test]
+    fn a_bad_notion_version_or_url_is_named() {
+        let lines = problems(&[
+            "--notion-client-id",
+            "id",
+            "--notion-client-secret",
+            "s",
+            "--notion-version",
+            "latest",
+            "--notion-api-url",
+            "ftp://x",
+        ]);
+        assert!(lines.iter().any(|l| l.starts_with("NOTION_VERSION")));
+        assert!(lines.iter().any(|l| l.starts_with("NOTION_API_URL")));
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = settings(&["--jira-client-id", "id", "--jira-client-secret", "very-secret-value"])
+            .validate()
+            .unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("very-secret-value"));
+        assert!(!shown.contains(SECRET));
+        assert!(!shown.contains("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="));
+    }
+}

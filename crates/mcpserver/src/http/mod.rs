@@ -1,0 +1,85 @@
+//! The HTTP surface: the router, its layers, and the pieces every handler shares.
+//! Each job's module owns its routes; this one only merges them and adds the layers.
+
+pub mod error;
+mod extract;
+mod health;
+
+pub use error::{ApiError, ErrorCode};
+pub use extract::AppJson;
+
+use crate::app::AppState;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
+use axum::http::{HeaderName, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .merge(health::router())
+        .fallback(|| async { ApiError::not_found("no such endpoint") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(ErrorCode::InvalidRequest, "method not allowed on this endpoint")
+        })
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(
+            // Outermost first: secrets are marked before anything can trace them, the request
+            // id exists before the trace span opens, and a panic still becomes the envelope.
+            ServiceBuilder::new()
+                .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+                .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+                .layer(TraceLayer::new_for_http().make_span_with(span_for))
+                .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
+                .layer(RequestBodyLimitLayer::new(max_body)),
+        )
+        .layer(axum::middleware::map_response(envelope_for_bare_errors))
+        .with_state(state)
+}
+
+/// The span of one request: method, route template and request id; never the query string
+/// (OAuth callbacks carry codes there) nor headers.
+fn span_for(request: &Request<Body>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+    tracing::info_span!("request", method = %request.method(), route = %route, request_id = %id)
+}
+
+/// Layers outside our handlers (body limit, timeouts) answer with bare bodies; give them
+/// the envelope so clients see one error format.
+async fn envelope_for_bare_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let error = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::invalid("request body too large"),
+        StatusCode::REQUEST_TIMEOUT | StatusCode::GATEWAY_TIMEOUT => {
+            ApiError::new(ErrorCode::ProviderUnavailable, "request timed out")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::invalid("expected Content-Type: application/json"),
+        _ => return response,
+    };
+    let mut replaced = error.into_response();
+    *replaced.status_mut() = status;
+    replaced
+}

@@ -1,0 +1,510 @@
+//! Connections: one row per (user, provider, external account), tokens sealed.
+
+use super::{Store, StoreError, StoreResult};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::fmt;
+
+/// A provider mcpserver connects to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Jira,
+    Notion,
+}
+
+impl Provider {
+    /// All providers, in display order.
+    pub const ALL: [Provider; 2] = [Provider::Jira, Provider::Notion];
+
+    /// The lowercase name used in URLs, the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Jira => "jira",
+            Provider::Notion => "notion",
+        }
+    }
+
+    /// Parses the lowercase name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The life state of a grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStatus {
+    Active,
+    ReauthRequired,
+    Revoked,
+}
+
+impl ConnectionStatus {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::ReauthRequired => "reauth_required",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    fn parse(name: &str) -> StoreResult<Self> {
+        match name {
+            "active" => Ok(Self::Active),
+            "reauth_required" => Ok(Self::ReauthRequired),
+            "revoked" => Ok(Self::Revoked),
+            other => Err(StoreError::Corrupt(format!("unknown connection status `{other}`"))),
+        }
+    }
+}
+
+/// A Jira site (an Atlassian "accessible resource").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Site {
+    /// The cloud id.
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+}
+
+/// What mcpserver knows about a grant besides its tokens; nothing here is secret.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectionProfile {
+    /// Jira: Atlassian account id. Notion: bot id.
+    pub account_id: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub workspace_id: Option<String>,
+    pub workspace_name: Option<String>,
+    pub workspace_icon: Option<String>,
+    pub sites: Vec<Site>,
+    pub default_site: Option<String>,
+    /// Provider-specific extras (e.g. Notion's owner object).
+    pub meta: serde_json::Value,
+    pub scope: Option<String>,
+    /// Epoch seconds; `None` when the provider does not say (Notion).
+    pub expires_at: Option<i64>,
+}
+
+/// Sealed token bytes and the key that sealed them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedTokens {
+    pub access_token: Vec<u8>,
+    pub refresh_token: Option<Vec<u8>>,
+    pub key_id: String,
+}
+
+impl fmt::Debug for SealedTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SealedTokens").field("key_id", &self.key_id).finish_non_exhaustive()
+    }
+}
+
+/// A stored connection.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub id: String,
+    pub user_id: String,
+    pub provider: Provider,
+    pub profile: ConnectionProfile,
+    pub is_default: bool,
+    pub tokens: SealedTokens,
+    pub status: ConnectionStatus,
+    pub last_refreshed_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub next_refresh_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+/// New tokens after a refresh (or a re-seal under a new key).
+#[derive(Clone, Debug)]
+pub struct TokenUpdate {
+    pub tokens: SealedTokens,
+    pub expires_at: Option<i64>,
+    pub scope: Option<String>,
+    pub refreshed_at: Option<i64>,
+    pub next_refresh_at: Option<i64>,
+}
+
+/// The selected columns, as a macro so every query stays a `&'static str`.
+macro_rules! columns {
+    () => {
+        "id, user_id, provider, account_id, display_name, email, workspace_id, \
+    workspace_name, workspace_icon, sites, default_site, is_default, meta, access_token, \
+    refresh_token, key_id, expires_at, scope, status, last_refreshed_at, last_used_at, \
+    next_refresh_at, created_at, updated_at, version"
+    };
+}
+
+fn corrupt(e: impl fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn row_to_connection(row: &AnyRow) -> StoreResult<Connection> {
+    let provider: String = row.try_get("provider")?;
+    let sites: String = row.try_get("sites")?;
+    let meta: String = row.try_get("meta")?;
+    let profile = ConnectionProfile {
+        account_id: row.try_get("account_id")?,
+        display_name: row.try_get("display_name")?,
+        email: row.try_get("email")?,
+        workspace_id: row.try_get("workspace_id")?,
+        workspace_name: row.try_get("workspace_name")?,
+        workspace_icon: row.try_get("workspace_icon")?,
+        sites: serde_json::from_str(&sites).map_err(corrupt)?,
+        default_site: row.try_get("default_site")?,
+        meta: serde_json::from_str(&meta).map_err(corrupt)?,
+        scope: row.try_get("scope")?,
+        expires_at: row.try_get("expires_at")?,
+    };
+    Ok(Connection {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        provider: Provider::parse(&provider)
+            .ok_or_else(|| corrupt(format!("unknown provider `{provider}`")))?,
+        profile,
+        is_default: row.try_get::<i64, _>("is_default")? != 0,
+        tokens: SealedTokens {
+            access_token: row.try_get("access_token")?,
+            refresh_token: row.try_get("refresh_token")?,
+            key_id: row.try_get("key_id")?,
+        },
+        status: ConnectionStatus::parse(&row.try_get::<String, _>("status")?)?,
+        last_refreshed_at: row.try_get("last_refreshed_at")?,
+        last_used_at: row.try_get("last_used_at")?,
+        next_refresh_at: row.try_get("next_refresh_at")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        version: row.try_get("version")?,
+    })
+}
+
+fn json_text<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
+}
+
+impl Store {
+    /// Stores a fresh grant for (user, provider, account), replacing an earlier grant of the
+    /// same account. `seal` receives the connection id (needed for the associated data) and
+    /// returns the sealed tokens. With `make_default`, this connection becomes the user's
+    /// default for the provider.
+    pub async fn upsert_connection(
+        &self,
+        user_id: &str,
+        provider: Provider,
+        profile: &ConnectionProfile,
+        make_default: bool,
+        now: i64,
+        seal: impl FnOnce(&str) -> SealedTokens,
+    ) -> StoreResult<Connection> {
+        let mut tx = self.begin_write().await?;
+        let existing: Option<String> = sqlx::query(
+            "SELECT id FROM connections WHERE user_id = $1 AND provider = $2 AND account_id = $3",
+        )
+        .bind(user_id)
+        .bind(provider.as_str())
+        .bind(&profile.account_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|row| row.try_get(0))
+        .transpose()?;
+        let id = existing.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let sealed = seal(&id);
+        let sql = if existing.is_some() {
+            "UPDATE connections SET display_name = $4, email = $5, workspace_id = $6, \
+             workspace_name = $7, workspace_icon = $8, sites = $9, default_site = $10, meta = $11, \
+             access_token = $12, refresh_token = $13, key_id = $14, expires_at = $15, scope = $16, \
+             status = 'active', last_refreshed_at = $17, updated_at = $17, next_refresh_at = $18, \
+             lease_owner = NULL, lease_until = NULL, version = version + 1 \
+             WHERE id = $1 AND user_id = $2 AND provider = $3"
+        } else {
+            "INSERT INTO connections (id, user_id, provider, display_name, email, workspace_id, \
+             workspace_name, workspace_icon, sites, default_site, meta, access_token, refresh_token, \
+             key_id, expires_at, scope, status, last_refreshed_at, created_at, updated_at, \
+             next_refresh_at, account_id, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+             $11, $12, $13, $14, $15, $16, 'active', $17, $17, $17, $18, $19, 1)"
+        };
+        sqlx::query(sql)
+            .bind(&id)
+            .bind(user_id)
+            .bind(provider.as_str())
+            .bind(&profile.display_name)
+            .bind(&profile.email)
+            .bind(&profile.workspace_id)
+            .bind(&profile.workspace_name)
+            .bind(&profile.workspace_icon)
+            .bind(json_text(&profile.sites))
+            .bind(&profile.default_site)
+            .bind(json_text(&profile.meta))
+            .bind(sealed.access_token)
+            .bind(sealed.refresh_token)
+            .bind(sealed.key_id)
+            .bind(profile.expires_at)
+            .bind(&profile.scope)
+            .bind(now)
+            .bind(profile.expires_at)
+            .bind(&profile.account_id)
+            .execute(&mut *tx)
+            .await?;
+        let has_default: Option<i64> = sqlx::query(
+            "SELECT 1 FROM connections WHERE user_id = $1 AND provider = $2 AND is_default = 1 AND id <> $3",
+        )
+        .bind(user_id)
+        .bind(provider.as_str())
+        .bind(&id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|row| row.try_get(0))
+        .transpose()?;
+        if make_default || has_default.is_none() {
+            set_default_in(&mut tx, user_id, provider, &id).await?;
+        }
+        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM connections WHERE id = $1"))
+            .bind(&id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        row_to_connection(&row)
+    }
+
+    /// One connection by id.
+    pub async fn get_connection(&self, id: &str) -> StoreResult<Option<Connection>> {
+        sqlx::query(concat!("SELECT ", columns!(), " FROM connections WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(row_to_connection)
+            .transpose()
+    }
+
+    /// Every connection of a user, by provider then age.
+    pub async fn list_connections(&self, user_id: &str) -> StoreResult<Vec<Connection>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM connections WHERE user_id = $1 ORDER BY provider, created_at, id"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(row_to_connection)
+        .collect()
+    }
+
+    /// The user's connection to a provider: the one whose account or workspace id is
+    /// `account` when given, else the default one (else the most recently updated).
+    pub async fn find_connection(
+        &self,
+        user_id: &str,
+        provider: Provider,
+        account: Option<&str>,
+    ) -> StoreResult<Option<Connection>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM connections WHERE user_id = $1 AND provider = $2 \
+             AND ($3 IS NULL OR account_id = $3 OR workspace_id = $3) \
+             ORDER BY is_default DESC, updated_at DESC LIMIT 1"
+        ))
+        .bind(user_id)
+        .bind(provider.as_str())
+        .bind(account)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(row_to_connection)
+        .transpose()
+    }
+
+    /// Replaces the tokens if the row is still at `expected_version` (compare-and-swap).
+    /// Returns false when another writer changed the row first.
+    pub async fn update_tokens(
+        &self,
+        id: &str,
+        expected_version: i64,
+        update: &TokenUpdate,
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE connections SET access_token = $1, refresh_token = $2, key_id = $3, \
+             expires_at = $4, scope = COALESCE($5, scope), \
+             last_refreshed_at = COALESCE($6, last_refreshed_at), next_refresh_at = $7, \
+             status = CASE WHEN $6 IS NULL THEN status ELSE 'active' END, \
+             updated_at = COALESCE($6, updated_at), lease_owner = NULL, lease_until = NULL, \
+             version = version + 1 WHERE id = $8 AND version = $9",
+        )
+        .bind(update.tokens.access_token.clone())
+        .bind(update.tokens.refresh_token.clone())
+        .bind(update.tokens.key_id.clone())
+        .bind(update.expires_at)
+        .bind(update.scope.clone())
+        .bind(update.refreshed_at)
+        .bind(update.next_refresh_at)
+        .bind(id)
+        .bind(expected_version)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Sets the status if the row is still at `expected_version`.
+    pub async fn set_status(
+        &self,
+        id: &str,
+        expected_version: i64,
+        status: ConnectionStatus,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE connections SET status = $1, updated_at = $2, lease_owner = NULL, lease_until = NULL, \
+             version = version + 1 WHERE id = $3 AND version = $4",
+        )
+        .bind(status.as_str())
+        .bind(now)
+        .bind(id)
+        .bind(expected_version)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Records that a connection's token was used.
+    pub async fn touch_used(&self, id: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE connections SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Makes `id` the user's default connection for its provider.
+    pub async fn set_default_connection(
+        &self,
+        user_id: &str,
+        provider: Provider,
+        id: &str,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let found = set_default_in(&mut tx, user_id, provider, id).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    /// Sets the default Jira site of a connection (must be one of its sites).
+    pub async fn set_default_site(&self, id: &str, cloud_id: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE connections SET default_site = $1, updated_at = $2 WHERE id = $3")
+            .bind(cloud_id)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the user's connections to a provider (one account, or all); returns what was
+    /// deleted so the caller can revoke the grants at the provider.
+    pub async fn delete_connections(
+        &self,
+        user_id: &str,
+        provider: Provider,
+        account: Option<&str>,
+    ) -> StoreResult<Vec<Connection>> {
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(concat!(
+            "DELETE FROM connections WHERE user_id = $1 AND provider = $2 \
+             AND ($3 IS NULL OR account_id = $3 OR workspace_id = $3) RETURNING ",
+            columns!(),
+            ""
+        ))
+        .bind(user_id)
+        .bind(provider.as_str())
+        .bind(account)
+        .fetch_all(&mut *tx)
+        .await?;
+        let deleted: Vec<Connection> = rows.iter().map(row_to_connection).collect::<StoreResult<_>>()?;
+        if deleted.iter().any(|c| c.is_default) {
+            let next: Option<String> = sqlx::query(
+                "SELECT id FROM connections WHERE user_id = $1 AND provider = $2 ORDER BY updated_at DESC LIMIT 1",
+            )
+            .bind(user_id)
+            .bind(provider.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()?;
+            if let Some(next) = next {
+                set_default_in(&mut tx, user_id, provider, &next).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    /// Up to `limit` connections, by id after `after_id`, whose tokens are sealed with a key
+    /// other than `current_key`.
+    pub async fn connections_sealed_with_other_keys(
+        &self,
+        current_key: &str,
+        after_id: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<Connection>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM connections WHERE key_id <> $1 AND id > $2 ORDER BY id LIMIT $3"
+        ))
+        .bind(current_key)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(row_to_connection)
+        .collect()
+    }
+}
+
+async fn set_default_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: &str,
+    provider: Provider,
+    id: &str,
+) -> StoreResult<bool> {
+    let exists: Option<AnyRow> =
+        sqlx::query("SELECT 1 FROM connections WHERE id = $1 AND user_id = $2 AND provider = $3")
+            .bind(id)
+            .bind(user_id)
+            .bind(provider.as_str())
+            .fetch_optional(&mut **tx)
+            .await?;
+    if exists.is_none() {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE connections SET is_default = CASE WHEN id = $3 THEN 1 ELSE 0 END \
+         WHERE user_id = $1 AND provider = $2",
+    )
+    .bind(user_id)
+    .bind(provider.as_str())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(true)
+}

@@ -1,0 +1,337 @@
+//! The store suite: every case runs on SQLite and on PostgreSQL.
+
+mod support;
+
+use mcpserver::crypto::{Aad, Keyring};
+use mcpserver::store::{
+    AuditEvent, ConnectionProfile, ConnectionStatus, NewState, PoolSettings, Provider, SealedTokens, Site,
+    Store, TokenUpdate,
+};
+use support::db::TestDb;
+
+const NOW: i64 = 1_800_000_000;
+
+async fn open(db: &TestDb) -> Store {
+    Store::open(&db.secret_url(), &PoolSettings::default()).await.expect("open store")
+}
+
+fn seal(
+    keys: &Keyring,
+    provider: Provider,
+    user: &str,
+    id: &str,
+    access: &str,
+    refresh: &str,
+) -> SealedTokens {
+    SealedTokens {
+        access_token: keys.seal(access.as_bytes(), &Aad::field(provider.as_str(), user, id, "access_token")),
+        refresh_token: Some(
+            keys.seal(refresh.as_bytes(), &Aad::field(provider.as_str(), user, id, "refresh_token")),
+        ),
+        key_id: keys.current_id().to_string(),
+    }
+}
+
+fn jira_profile(account: &str) -> ConnectionProfile {
+    ConnectionProfile {
+        account_id: account.to_string(),
+        display_name: Some("Ada Lovelace".into()),
+        email: Some("ada@example.com".into()),
+        sites: vec![Site {
+            id: "cloud-1".into(),
+            name: "Acme".into(),
+            url: "https://acme.atlassian.net".into(),
+            scopes: vec!["read:jira-work".into()],
+            avatar_url: None,
+        }],
+        default_site: Some("cloud-1".into()),
+        scope: Some("read:jira-work offline_access".into()),
+        expires_at: Some(NOW + 3600),
+        meta: serde_json::json!({}),
+        ..Default::default()
+    }
+}
+
+fn state(hash: &str, user: &str, expires_at: i64) -> NewState {
+    NewState {
+        state_hash: hash.to_string(),
+        user_id: user.to_string(),
+        provider: "jira".into(),
+        return_to: None,
+        created_at: NOW,
+        expires_at,
+    }
+}
+
+mod cases {
+    use super::*;
+
+    pub async fn upsert_and_read_back_a_connection(db: &TestDb) {
+        let store = open(db).await;
+        let keys = support::keyring(support::TEST_KEYS);
+        let created = store
+            .upsert_connection("u1", Provider::Jira, &jira_profile("acc-1"), true, NOW, |id| {
+                seal(&keys, Provider::Jira, "u1", id, "access-A", "refresh-A")
+            })
+            .await
+            .unwrap();
+        let read = store.get_connection(&created.id).await.unwrap().expect("row exists");
+        assert_eq!(read.profile, jira_profile("acc-1"));
+        assert_eq!(read.status, ConnectionStatus::Active);
+        assert!(read.is_default);
+        assert_eq!(read.version, 1);
+        assert_eq!(read.last_refreshed_at, Some(NOW));
+        let aad = Aad::field("jira", "u1", &read.id, "access_token");
+        assert_eq!(keys.open_string(&read.tokens.access_token, &aad).unwrap(), "access-A");
+    }
+
+    pub async fn reconnecting_the_same_account_replaces_the_grant(db: &TestDb) {
+        let store = open(db).await;
+        let keys = support::keyring(support::TEST_KEYS);
+        let first = store
+            .upsert_connection("u1", Provider::Jira, &jira_profile("acc-1"), true, NOW, |id| {
+                seal(&keys, Provider::Jira, "u1", id, "old", "old-r")
+            })
+            .await
+            .unwrap();
+        store.set_status(&first.id, first.version, ConnectionStatus::ReauthRequired, NOW).await.unwrap();
+        let second = store
+            .upsert_connection("u1", Provider::Jira, &jira_profile("acc-1"), true, NOW + 5, |id| {
+                seal(&keys, Provider::Jira, "u1", id, "new", "new-r")
+            })
+            .await
+            .unwrap();
+        assert_eq!(second.id, first.id);
+        assert_eq!(second.status, ConnectionStatus::Active);
+        assert!(second.version > first.version);
+        assert_eq!(store.list_connections("u1").await.unwrap().len(), 1);
+        let aad = Aad::field("jira", "u1", &second.id, "access_token");
+        assert_eq!(keys.open_string(&second.tokens.access_token, &aad).unwrap(), "new");
+    }
+
+    pub async fn listing_returns_only_the_users_own_connections(db: &TestDb) {
+        let store = open(db).await;
+        let keys = support::keyring(support::TEST_KEYS);
+        for (at, (user, account)) in [("u1", "a"), ("u1", "b"), ("u2", "c")].into_iter().enumerate() {
+            store
+                .upsert_connection(
+                    user,
+                    Provider::Notion,
+                    &jira_profile(account),
+                    false,
+                    NOW + at as i64,
+                    |id| seal(&keys, Provider::Notion, user, id, "x", "y"),
+                )
+                .await
+                .unwrap();
+        }
+        let mine = store.list_connections("u1").await.unwrap();
+        assert_eq!(mine.iter().map(|c| c.profile.account_id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert!(mine.iter().all(|c| c.user_id == "u1"));
+        assert!(store.list_connections("nobody").await.unwrap().is_empty());
+    }
+
+    pub async fn the_default_connection_is_found_unless_an_account_is_named(db: &TestDb) {
+        let store = open(db).await;
+        let keys = support::keyring(support::TEST_KEYS);
+        let mut ids = Vec::new();
+        for account in ["w1", "w2"] {
+            let c = store
+                .upsert_connection("u1", Provider::Notion, &jira_profile(account), true, NOW, |id| {
+                    seal(&keys, Provider::Notion, "u1", id, "x", "y")
+                })
+                .await
+                .unwrap();
+            ids.push(c.id);
+        }
+        let default = store.find_connection("u1", Provider::Notion, None).await.unwrap().unwrap();
+        assert_eq!(default.profile.account_id, "w2", "the latest connection becomes the default");
+        assert!(store.set_default_connection("u1", Provider::Notion, &ids[0]).await.unwrap());
+        let default = store.find_connection("u1", Provider::Notion, None).await.unwrap().unwrap();
+        assert_eq!(default.profile.account_id, "w1");
+        let named = store.find_connection("u1", Provider::Notion, Some("w2")).await.unwrap().unwrap();
+        assert_eq!(named.profile.account_id, "w2");
+        assert!(store.find_connection("u1", Provider::Notion, Some("w9")).await.unwrap().is_none());
+        assert!(store.find_connection("u1", Provider::Jira, None).await.unwrap().is_none());
+        assert!(
+            !store.set_default_connection("u2", Provider::Notion, &ids[1]).await.unwrap(),
+            "not u2's row"
+        );
+        let still = store.find_connection("u1", Provider::Notion, None).await.unwrap().unwrap();
+        assert_eq!(still.profile.account_id, "w1", "a refused change keeps the default");
+    }
+
+    pub async fn deleting_removes_the_rows_and_moves_the_default(db: &TestDb) {
+        let store = open(db).await;
+        let keys = support::keyring(support::TEST_KEYS);
+        for account in ["w1", "w2"] {
+            store
+                .upsert_connection("u1", Provider::Notion, &jira_profile(account), true, NOW, |id| {
+                    seal(&keys, Provider::Notion, "u1", id, "x", "y")
+                })
+                .await
+                .unwrap();
+        }
+        let deleted = store.delete_connections("u1", Provider::Notion, Some("w2")).await.unwrap();
+        assert_eq!(deleted.len(), 1);
+        let left = store.find_connection("u1", Provider::Notion, None).await.unwrap().unwrap();
+        assert_eq!(left.profile.account_id, "w1");
+        assert!(left.is_default);
+        assert_eq!(store.delete_connections("u1", Provider::Notion, None).await.unwrap().len(), 1);
+        assert!(
+            store.delete_connections("u1", Provider::Notion, None).await.unwrap().is_empty(),
+            "idempotent"
+        );
+    }
+
+    pub async fn a_state_is_consumed_once(db: &TestDb) {
+        let store = open(db).await;
+        store.insert_state(&state("h1", "u1", NOW + 600)).await.unwrap();
+        let consumed = store.consume_state("h1", NOW).await.unwrap().expect("first consume");
+        assert_eq!(consumed.user_id, "u1");
+        assert_eq!(consumed.provider, "jira");
+        assert!(store.consume_state("h1", NOW).await.unwrap().is_none(), "second consume finds nothing");
+        assert!(store.consume_state("unknown", NOW).await.unwrap().is_none());
+    }
+
+    pub async fn concurrent_consumers_get_a_state_only_once(db: &TestDb) {
+        let store = open(db).await;
+        store.insert_state(&state("h1", "u1", NOW + 600)).await.unwrap();
+        let tasks: Vec<_> = (0..12)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.consume_state("h1", NOW).await.unwrap() })
+            })
+            .collect();
+        let mut winners = 0;
+        for task in tasks {
+            winners += usize::from(task.await.unwrap().is_some());
+        }
+        assert_eq!(winners, 1);
+    }
+
+    pub async fn an_expired_state_is_never_consumed(db: &TestDb) {
+        let store = open(db).await;
+        store.insert_state(&state("old", "u1", NOW - 1)).await.unwrap();
+        store.insert_state(&state("edge", "u1", NOW)).await.unwrap();
+        store.insert_state(&state("live", "u1", NOW + 60)).await.unwrap();
+        assert!(store.consume_state("old", NOW).await.unwrap().is_none());
+        assert!(store.consume_state("edge", NOW).await.unwrap().is_none());
+        assert!(store.consume_state("old", NOW - 100).await.unwrap().is_none(), "gone for good");
+        assert_eq!(store.sweep_states(NOW).await.unwrap(), 0, "expired rows were already removed");
+        store.insert_state(&state("late", "u1", NOW + 1)).await.unwrap();
+        assert_eq!(store.sweep_states(NOW + 1).await.unwrap(), 1);
+        assert!(store.consume_state("live", NOW).await.unwrap().is_some());
+    }
+
+    pub async fn compare_and_swap_fails_when_the_row_changed(db: &TestDb) {
+        let store = open(db).await;
+        let keys = support::keyring(support::TEST_KEYS);
+        let c = store
+            .upsert_connection("u1", Provider::Jira, &jira_profile("acc"), true, NOW, |id| {
+                seal(&keys, Provider::Jira, "u1", id, "a1", "r1")
+            })
+            .await
+            .unwrap();
+        let update = |access: &str| TokenUpdate {
+            tokens: seal(&keys, Provider::Jira, "u1", &c.id, access, "r"),
+            expires_at: Some(NOW + 7200),
+            scope: None,
+            refreshed_at: Some(NOW + 10),
+            next_refresh_at: Some(NOW + 6900),
+        };
+        assert!(store.update_tokens(&c.id, c.version, &update("a2")).await.unwrap());
+        assert!(!store.update_tokens(&c.id, c.version, &update("a3")).await.unwrap(), "stale version");
+        let row = store.get_connection(&c.id).await.unwrap().unwrap();
+        assert_eq!(row.version, c.version + 1);
+        assert_eq!(row.profile.expires_at, Some(NOW + 7200));
+        assert_eq!(row.profile.scope, c.profile.scope, "scope kept when the refresh does not say");
+        let aad = Aad::field("jira", "u1", &c.id, "access_token");
+        assert_eq!(keys.open_string(&row.tokens.access_token, &aad).unwrap(), "a2");
+        assert!(!store.set_status(&c.id, c.version, ConnectionStatus::Revoked, NOW).await.unwrap());
+    }
+
+    pub async fn audit_events_append_and_page_newest_first(db: &TestDb) {
+        let store = open(db).await;
+        for i in 0..5 {
+            store
+                .append_audit(&AuditEvent {
+                    at: NOW + i,
+                    user_id: if i == 2 { "u2".into() } else { "u1".into() },
+                    provider: Some("jira".into()),
+                    action: "token_read".into(),
+                    outcome: "ok".into(),
+                    detail: serde_json::json!({"n": i}),
+                })
+                .await
+                .unwrap();
+        }
+        let page1 = store.list_audit("u1", None, 2).await.unwrap();
+        assert_eq!(page1.iter().map(|e| e.detail["n"].as_i64().unwrap()).collect::<Vec<_>>(), [4, 3]);
+        let page2 = store.list_audit("u1", Some(page1[1].id), 2).await.unwrap();
+        assert_eq!(page2.iter().map(|e| e.detail["n"].as_i64().unwrap()).collect::<Vec<_>>(), [1, 0]);
+        assert!(store.list_audit("u1", Some(page2[1].id), 2).await.unwrap().is_empty());
+        assert_eq!(store.prune_audit(NOW + 2).await.unwrap(), 2);
+    }
+
+    pub async fn migrating_again_changes_nothing(db: &TestDb) {
+        let store = open(db).await;
+        assert_eq!(store.migrate().await.unwrap(), 0);
+        store.ping().await.unwrap();
+    }
+}
+
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $case() { super::cases::$case(&super::TestDb::sqlite()).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $case() { super::cases::$case(&super::TestDb::postgres().await).await })*
+        }
+    };
+}
+
+on_both_backends!(
+    upsert_and_read_back_a_connection,
+    reconnecting_the_same_account_replaces_the_grant,
+    listing_returns_only_the_users_own_connections,
+    the_default_connection_is_found_unless_an_account_is_named,
+    deleting_removes_the_rows_and_moves_the_default,
+    a_state_is_consumed_once,
+    concurrent_consumers_get_a_state_only_once,
+    an_expired_state_is_never_consumed,
+    compare_and_swap_fails_when_the_row_changed,
+    audit_events_append_and_page_newest_first,
+    migrating_again_changes_nothing,
+);
+
+#[tokio::test]
+async fn the_sqlite_file_never_holds_a_token_in_clear() {
+    let db = TestDb::sqlite();
+    let store = open(&db).await;
+    let keys = support::keyring(support::TEST_KEYS);
+    let secret = "atl-access-3f9c2b7e51d04a8c";
+    store
+        .upsert_connection("u1", Provider::Jira, &jira_profile("acc"), true, NOW, |id| {
+            seal(&keys, Provider::Jira, "u1", id, secret, "atl-refresh-77aa19c0e2b4")
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    let dir = db.sqlite_path().unwrap().parent().unwrap().to_path_buf();
+    let mut scanned = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        scanned += bytes.len();
+        for needle in [secret.as_bytes(), b"atl-refresh-77aa19c0e2b4"] {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle), "token found in clear");
+        }
+        assert!(!bytes.windows(8).any(|w| w == b"acc\0\0\0\0\0"), "sanity");
+    }
+    assert!(scanned > 0);
+    let reopened = open(&db).await;
+    let row = reopened.find_connection("u1", Provider::Jira, None).await.unwrap().unwrap();
+    let aad = Aad::field("jira", "u1", &row.id, "access_token");
+    assert_eq!(keys.open_string(&row.tokens.access_token, &aad).unwrap(), secret, "data is really there");
+}

@@ -1,0 +1,83 @@
+//! Starting the real server on a free loopback port.
+
+use clap::Parser;
+use mcpserver::app::{AppState, Application};
+use mcpserver::config::{Config, Settings};
+use tokio::sync::oneshot;
+
+#[derive(Parser)]
+struct TestCli {
+    #[command(flatten)]
+    settings: Settings,
+}
+
+/// Settings for a test server: port 0, the given database, test keys and hub secret, plus
+/// any extra flags.
+pub fn config(database_url: &str, extra: &[&str]) -> Config {
+    let mut argv = vec![
+        "mcpserver".to_string(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--database-url".into(),
+        database_url.into(),
+        "--encryption-keys".into(),
+        super::TEST_KEYS.into(),
+        "--hub-secret".into(),
+        super::TEST_HUB_SECRET.into(),
+    ];
+    argv.extend(extra.iter().map(|s| s.to_string()));
+    TestCli::try_parse_from(argv)
+        .expect("test flags parse")
+        .settings
+        .validate()
+        .expect("test config is valid")
+}
+
+/// A running server; dropped = shut down.
+pub struct TestServer {
+    pub base_url: String,
+    pub state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestServer {
+    /// Builds and starts the server.
+    pub async fn start(config: Config) -> Self {
+        let app = Application::build(config).await.expect("server builds");
+        let base_url = format!("http://{}", app.local_addr());
+        let state = app.state().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until(async move {
+            let _ = stopped.await;
+        }));
+        Self { base_url, state, stop: Some(stop), task: Some(task) }
+    }
+
+    /// A URL on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Graceful shutdown, waiting for it to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(std::time::Duration::from_secs(10), task)
+                .await
+                .expect("server stops within 10 s")
+                .expect("server task joins")
+                .expect("server exits cleanly");
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
