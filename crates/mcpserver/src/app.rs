@@ -13,6 +13,10 @@ pub struct AppState {
     pub store: Store,
     /// The one HTTP client for provider calls: no redirects (it carries tokens), timeouts set.
     pub http: reqwest::Client,
+    /// Verifies hub JWTs (HS256 with the hub secret; JWKS when configured).
+    pub verifier: crate::auth::JwtVerifier,
+    /// The only road to a usable provider token.
+    pub tokens: crate::tokens::TokenService,
 }
 
 impl AppState {
@@ -24,7 +28,11 @@ impl AppState {
             )
         })?;
         let http = provider_client(&config)?;
-        Ok(Self { config: Arc::new(config), store, http })
+        let secret = secrecy::SecretBox::from(config.hub_secret_bytes().to_vec().into_boxed_slice());
+        let verifier = crate::auth::JwtVerifier::new(secret, config.jwks.clone(), http.clone());
+        let config = Arc::new(config);
+        let tokens = crate::tokens::TokenService::new(store.clone(), config.clone(), http.clone());
+        Ok(Self { config, store, http, verifier, tokens })
     }
 }
 
@@ -55,10 +63,16 @@ impl Application {
     /// Builds the state and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let listen = config.listen;
-        let state = AppState::new(config).await?;
         let listener = TcpListener::bind(listen)
             .await
             .map_err(|e| anyhow::anyhow!("MCPSERVER_LISTEN: cannot listen on {listen}: {e}"))?;
+        Self::with_listener(config, listener).await
+    }
+
+    /// Builds the state around a listener bound beforehand (tests that must know the port
+    /// before the configuration is made, e.g. for redirect URIs).
+    pub async fn with_listener(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+        let state = AppState::new(config).await?;
         Ok(Self { listener, state })
     }
 
@@ -75,12 +89,17 @@ impl Application {
     /// Serves until `shutdown` completes; in-flight requests finish, then the pool closes.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let store = self.state.store.clone();
+        let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(crate::tokens::refresher::run(self.state.clone(), worker_stop));
         let app = crate::http::router(self.state);
         let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+        let _ = stop_worker.send(true);
+        let _ = worker.await;
         store.close().await;
+        served?;
         Ok(())
     }
 }

@@ -30,6 +30,15 @@ pub enum Command {
         #[arg(long, default_value_t = 200)]
         batch: i64,
     },
+    /// Start the provider simulator and the server together on loopback, ready to try.
+    Demo {
+        /// Folder for the demo's SQLite database and generated keys.
+        #[arg(long, default_value = ".demo")]
+        dir: std::path::PathBuf,
+        /// Port of the provider simulator.
+        #[arg(long, default_value_t = 8090)]
+        sim_port: u16,
+    },
     /// Print a hub JWT signed with MCPSERVER_HUB_SECRET (for operators and tests).
     MintToken {
         /// The user id (`sub`).
@@ -76,6 +85,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::RotateKeys { batch } => rotate_keys(settings, batch),
+        Command::Demo { dir, sim_port } => crate::demo::run(settings, dir, sim_port),
         Command::MintToken { user, scope, ttl } => mint_token(settings, &user, scope.as_deref(), ttl),
     }
 }

@@ -2,6 +2,7 @@
 //! once at start, validated together, and turned into a typed [`Config`]; nothing else in the
 //! code reads the environment.
 
+use crate::auth::jwt::JwksSettings;
 use crate::crypto::Keyring;
 use clap::Args;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
@@ -85,6 +86,52 @@ pub struct Settings {
     #[arg(long, env = "NOTION_API_URL", default_value = "https://api.notion.com", global = true)]
     pub notion_api_url: String,
 
+    /// JWKS URL of the app's identity provider, to accept its RS256/ES256/EdDSA JWTs (optional).
+    #[arg(long, env = "MCPSERVER_JWKS_URL", global = true)]
+    pub jwks_url: Option<String>,
+
+    /// Required `iss` of JWKS-verified JWTs (optional).
+    #[arg(long, env = "MCPSERVER_JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+
+    /// Required `aud` of JWKS-verified JWTs.
+    #[arg(long, env = "MCPSERVER_JWT_AUDIENCE", default_value = "mcpserver", global = true)]
+    pub jwt_audience: String,
+
+    /// Browser origins allowed by CORS, comma-separated (default: the origin of
+    /// MCPSERVER_FRONTEND_URL); `*` allows any origin, never with credentials.
+    #[arg(long, env = "MCPSERVER_CORS_ORIGINS", global = true)]
+    pub cors_origins: Option<String>,
+
+    /// Who finishes a connect flow: `direct` (the callback stores the grant) or `frontend`
+    /// (the front end confirms it with the browser user's JWT).
+    #[arg(long, env = "MCPSERVER_CONNECT_CONFIRM", default_value = "direct", global = true)]
+    pub connect_confirm: String,
+
+    /// Refresh access tokens this many seconds before they expire.
+    #[arg(long, env = "MCPSERVER_REFRESH_SKEW_SECS", default_value = "300", global = true)]
+    pub refresh_skew_secs: String,
+
+    /// Refresh any grant not refreshed for this many days, so idle grants never expire.
+    #[arg(long, env = "MCPSERVER_KEEPALIVE_DAYS", default_value = "30", global = true)]
+    pub keepalive_days: String,
+
+    /// How often the background worker runs (refreshes, event delivery, sweeping), in seconds.
+    #[arg(long, env = "MCPSERVER_WORKER_INTERVAL_SECS", default_value = "30", global = true)]
+    pub worker_interval_secs: String,
+
+    /// Where connection events (connected, reauth_required, disconnected) are POSTed (optional).
+    #[arg(long, env = "MCPSERVER_HUB_WEBHOOK_URL", global = true)]
+    pub hub_webhook_url: Option<String>,
+
+    /// Longest `Retry-After` the proxy waits out before retrying an idempotent call once.
+    #[arg(long, env = "MCPSERVER_RETRY_MAX_WAIT_SECS", default_value = "2", global = true)]
+    pub retry_max_wait_secs: String,
+
+    /// Largest provider answer the proxy passes back, in bytes.
+    #[arg(long, env = "MCPSERVER_PROXY_MAX_RESPONSE_BYTES", default_value = "10485760", global = true)]
+    pub proxy_max_response_bytes: String,
+
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MCPSERVER_MAX_BODY_BYTES", default_value = "1048576", global = true)]
     pub max_body_bytes: String,
@@ -120,6 +167,26 @@ pub struct NotionConfig {
     pub version: String,
 }
 
+/// Who finishes a connect flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectConfirm {
+    /// The callback stores the grant for the user who started the flow.
+    Direct,
+    /// The grant waits until the front end confirms it with the browser user's JWT.
+    Frontend,
+}
+
+/// Which browser origins may call the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// No cross-origin calls.
+    None,
+    /// Any origin, without credentials.
+    Any,
+    /// These origins, credentials allowed.
+    List(Vec<String>),
+}
+
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DbKind {
@@ -149,6 +216,15 @@ pub struct Config {
     pub atlassian_auth_url: Url,
     pub atlassian_api_url: Url,
     pub notion_api_url: Url,
+    pub jwks: Option<JwksSettings>,
+    pub cors_origins: CorsOrigins,
+    pub connect_confirm: ConnectConfirm,
+    pub refresh_skew: Duration,
+    pub keepalive: Duration,
+    pub worker_interval: Duration,
+    pub hub_webhook_url: Option<Url>,
+    pub retry_max_wait: Duration,
+    pub proxy_max_response_bytes: usize,
     pub max_body_bytes: usize,
     pub provider_timeout: Duration,
     pub log_format: LogFormat,
@@ -216,6 +292,26 @@ impl Settings {
         let notion_api_url = p.url("NOTION_API_URL", &self.notion_api_url);
         let jira = public_url.as_ref().and_then(|base| self.jira(&mut p, base));
         let notion = public_url.as_ref().and_then(|base| self.notion(&mut p, base));
+        let jwks = self.jwks(&mut p);
+        let cors_origins = self.cors_origins(&mut p, frontend_url.as_ref());
+        let connect_confirm = match self.connect_confirm.as_str() {
+            "direct" => Some(ConnectConfirm::Direct),
+            "frontend" => Some(ConnectConfirm::Frontend),
+            other => {
+                p.add(format!("MCPSERVER_CONNECT_CONFIRM: `{other}` is not one of: direct, frontend"));
+                None
+            }
+        };
+        if connect_confirm == Some(ConnectConfirm::Frontend) && frontend_url.is_none() {
+            p.add("MCPSERVER_CONNECT_CONFIRM: `frontend` needs MCPSERVER_FRONTEND_URL, where the front end confirms the grant");
+        }
+        let skew: Option<u64> = p.number("MCPSERVER_REFRESH_SKEW_SECS", &self.refresh_skew_secs);
+        let keepalive: Option<u64> = p.number("MCPSERVER_KEEPALIVE_DAYS", &self.keepalive_days);
+        let worker: Option<u64> = p.number("MCPSERVER_WORKER_INTERVAL_SECS", &self.worker_interval_secs);
+        let hub_webhook_url =
+            self.hub_webhook_url.as_deref().and_then(|u| p.url("MCPSERVER_HUB_WEBHOOK_URL", u));
+        let retry_wait: Option<u64> = p.number("MCPSERVER_RETRY_MAX_WAIT_SECS", &self.retry_max_wait_secs);
+        let max_response = p.number("MCPSERVER_PROXY_MAX_RESPONSE_BYTES", &self.proxy_max_response_bytes);
         let max_body_bytes = p.number("MCPSERVER_MAX_BODY_BYTES", &self.max_body_bytes);
         let timeout_secs: Option<u64> =
             p.number("MCPSERVER_PROVIDER_TIMEOUT_SECS", &self.provider_timeout_secs);
@@ -239,11 +335,20 @@ impl Settings {
             keyring: keyring.expect(all_valid),
             hub_secret: hub_secret.expect(all_valid),
             frontend_url,
+            jwks,
+            cors_origins: cors_origins.expect(all_valid),
+            connect_confirm: connect_confirm.expect(all_valid),
             jira: jira.flatten(),
             notion: notion.flatten(),
             atlassian_auth_url: atlassian_auth_url.expect(all_valid),
             atlassian_api_url: atlassian_api_url.expect(all_valid),
             notion_api_url: notion_api_url.expect(all_valid),
+            refresh_skew: Duration::from_secs(skew.expect(all_valid)),
+            keepalive: Duration::from_secs(keepalive.expect(all_valid).max(1) * 86_400),
+            worker_interval: Duration::from_secs(worker.expect(all_valid).max(1)),
+            hub_webhook_url,
+            retry_max_wait: Duration::from_secs(retry_wait.expect(all_valid)),
+            proxy_max_response_bytes: max_response.expect(all_valid),
             max_body_bytes: max_body_bytes.expect(all_valid),
             provider_timeout: Duration::from_secs(timeout_secs.expect(all_valid).max(1)),
             log_format: log_format.expect(all_valid),
@@ -276,6 +381,42 @@ impl Settings {
     pub fn validate_hub_secret(&self) -> Result<SecretBox<[u8]>, ConfigErrors> {
         let mut p = Problems::default();
         self.hub_secret(&mut p).ok_or(ConfigErrors(p.0))
+    }
+
+    fn jwks(&self, p: &mut Problems) -> Option<JwksSettings> {
+        let url = self.jwks_url.as_deref().filter(|u| !u.trim().is_empty())?;
+        let url = p.url("MCPSERVER_JWKS_URL", url)?;
+        Some(JwksSettings {
+            url: url.to_string(),
+            issuer: self.jwt_issuer.clone().filter(|s| !s.trim().is_empty()),
+            audience: self.jwt_audience.clone(),
+            min_refetch_interval: Duration::from_secs(30),
+        })
+    }
+
+    fn cors_origins(&self, p: &mut Problems, frontend: Option<&Url>) -> Option<CorsOrigins> {
+        let Some(list) = self.cors_origins.as_deref() else {
+            return Some(match frontend {
+                Some(url) => CorsOrigins::List(vec![url.origin().ascii_serialization()]),
+                None => CorsOrigins::None,
+            });
+        };
+        let entries: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        if entries == ["*"] {
+            return Some(CorsOrigins::Any);
+        }
+        let mut origins = Vec::new();
+        for entry in entries {
+            let origin = Url::parse(entry).ok().map(|u| u.origin()).filter(|o| o.is_tuple());
+            match origin {
+                Some(origin) => origins.push(origin.ascii_serialization()),
+                None => {
+                    p.add(format!("MCPSERVER_CORS_ORIGINS: `{entry}` is not an origin such as https://app.example.com (or use `*` alone)"));
+                    return None;
+                }
+            }
+        }
+        Some(if origins.is_empty() { CorsOrigins::None } else { CorsOrigins::List(origins) })
     }
 
     fn keyring(&self, p: &mut Problems) -> Option<Keyring> {

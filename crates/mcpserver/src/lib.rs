@@ -2,11 +2,19 @@
 //! See ARCHITECTURE.md for the map of modules.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod crypto;
+pub mod demo;
 pub mod http;
+pub mod oauth;
+pub mod providers;
+pub mod proxy;
 pub mod store;
 pub mod telemetry;
+pub mod tokens;
+pub mod upstream;
 pub mod vault;

@@ -70,7 +70,7 @@ mod cases {
         let store = open(db).await;
         let keys = support::keyring(support::TEST_KEYS);
         let created = store
-            .upsert_connection("u1", Provider::Jira, &jira_profile("acc-1"), true, NOW, |id| {
+            .upsert_connection("u1", Provider::Jira, &jira_profile("acc-1"), true, NOW, None, |id| {
                 seal(&keys, Provider::Jira, "u1", id, "access-A", "refresh-A")
             })
             .await
@@ -89,14 +89,17 @@ mod cases {
         let store = open(db).await;
         let keys = support::keyring(support::TEST_KEYS);
         let first = store
-            .upsert_connection("u1", Provider::Jira, &jira_profile("acc-1"), true, NOW, |id| {
+            .upsert_connection("u1", Provider::Jira, &jira_profile("acc-1"), true, NOW, None, |id| {
                 seal(&keys, Provider::Jira, "u1", id, "old", "old-r")
             })
             .await
             .unwrap();
-        store.set_status(&first.id, first.version, ConnectionStatus::ReauthRequired, NOW).await.unwrap();
+        store
+            .set_status(&first.id, first.version, ConnectionStatus::ReauthRequired, NOW, None)
+            .await
+            .unwrap();
         let second = store
-            .upsert_connection("u1", Provider::Jira, &jira_profile("acc-1"), true, NOW + 5, |id| {
+            .upsert_connection("u1", Provider::Jira, &jira_profile("acc-1"), true, NOW + 5, None, |id| {
                 seal(&keys, Provider::Jira, "u1", id, "new", "new-r")
             })
             .await
@@ -120,6 +123,7 @@ mod cases {
                     &jira_profile(account),
                     false,
                     NOW + at as i64,
+                    None,
                     |id| seal(&keys, Provider::Notion, user, id, "x", "y"),
                 )
                 .await
@@ -137,7 +141,7 @@ mod cases {
         let mut ids = Vec::new();
         for account in ["w1", "w2"] {
             let c = store
-                .upsert_connection("u1", Provider::Notion, &jira_profile(account), true, NOW, |id| {
+                .upsert_connection("u1", Provider::Notion, &jira_profile(account), true, NOW, None, |id| {
                     seal(&keys, Provider::Notion, "u1", id, "x", "y")
                 })
                 .await
@@ -166,7 +170,7 @@ mod cases {
         let keys = support::keyring(support::TEST_KEYS);
         for account in ["w1", "w2"] {
             store
-                .upsert_connection("u1", Provider::Notion, &jira_profile(account), true, NOW, |id| {
+                .upsert_connection("u1", Provider::Notion, &jira_profile(account), true, NOW, None, |id| {
                     seal(&keys, Provider::Notion, "u1", id, "x", "y")
                 })
                 .await
@@ -228,7 +232,7 @@ mod cases {
         let store = open(db).await;
         let keys = support::keyring(support::TEST_KEYS);
         let c = store
-            .upsert_connection("u1", Provider::Jira, &jira_profile("acc"), true, NOW, |id| {
+            .upsert_connection("u1", Provider::Jira, &jira_profile("acc"), true, NOW, None, |id| {
                 seal(&keys, Provider::Jira, "u1", id, "a1", "r1")
             })
             .await
@@ -248,7 +252,7 @@ mod cases {
         assert_eq!(row.profile.scope, c.profile.scope, "scope kept when the refresh does not say");
         let aad = Aad::field("jira", "u1", &c.id, "access_token");
         assert_eq!(keys.open_string(&row.tokens.access_token, &aad).unwrap(), "a2");
-        assert!(!store.set_status(&c.id, c.version, ConnectionStatus::Revoked, NOW).await.unwrap());
+        assert!(!store.set_status(&c.id, c.version, ConnectionStatus::Revoked, NOW, None).await.unwrap());
     }
 
     pub async fn audit_events_append_and_page_newest_first(db: &TestDb) {
@@ -313,7 +317,7 @@ async fn the_sqlite_file_never_holds_a_token_in_clear() {
     let keys = support::keyring(support::TEST_KEYS);
     let secret = "atl-access-3f9c2b7e51d04a8c";
     store
-        .upsert_connection("u1", Provider::Jira, &jira_profile("acc"), true, NOW, |id| {
+        .upsert_connection("u1", Provider::Jira, &jira_profile("acc"), true, NOW, None, |id| {
             seal(&keys, Provider::Jira, "u1", id, secret, "atl-refresh-77aa19c0e2b4")
         })
         .await

@@ -15,7 +15,7 @@
 //! For both kinds `exp` is required, `nbf` and `iat` are honoured when present
 //! (a token "issued in the future" is not yet valid), every time check allows
 //! [`LEEWAY_SECS`] of clock skew, and the optional `scope` claim is a
-//! space-separated string.
+//! space-separated string. An HS256 token's `kid` header is ignored.
 //!
 //! Security properties:
 //!
@@ -214,11 +214,6 @@ impl JwksSettings {
         }
         Some(settings)
     }
-
-    /// [`JwksSettings::from_env_with`] over the process environment.
-    pub fn from_env() -> Option<Self> {
-        Self::from_env_with(|name| std::env::var(name).ok())
-    }
 }
 
 /// Checks that `secret` is long enough to be the hub secret.
@@ -312,7 +307,9 @@ impl fmt::Debug for JwtVerifier {
 impl JwtVerifier {
     /// Builds a verifier.
     ///
-    /// `hub_secret` is the raw bytes of `MCPSERVER_HUB_SECRET`. A secret
+    /// `hub_secret` is the raw bytes of `MCPSERVER_HUB_SECRET` (used as-is,
+    /// not base64-decoded); from a `String` `s`, build it with
+    /// `SecretBox::new(s.into_bytes().into_boxed_slice())`. A secret
     /// shorter than [`MIN_HUB_SECRET_LEN`] bytes (an empty one included)
     /// disables HS256: such tokens are refused with
     /// [`AuthError::HubSecretNotConfigured`]. Use [`check_hub_secret`] at
@@ -773,8 +770,8 @@ fn normalise_settings(settings: &mut JwksSettings) {
 
 /// Reads at most `cap` bytes of body, failing if there is more.
 async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, FetchError> {
-    let declared = response.content_length().unwrap_or(0);
-    if usize::try_from(declared).map_or(true, |len| len > cap) {
+    let cap_bytes = u64::try_from(cap).unwrap_or(u64::MAX);
+    if response.content_length().is_some_and(|len| len > cap_bytes) {
         return Err(FetchError::TooLarge);
     }
     let mut body = Vec::new();

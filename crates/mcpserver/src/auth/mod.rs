@@ -1,3 +1,71 @@
-//! Hub authentication: who is calling, from a JWT.
+//! Hub authentication: every protected route runs [`require_hub_jwt`], which verifies the
+//! `Authorization: Bearer <JWT>` and leaves the caller's [`Identity`] for handlers to take
+//! with the [`Caller`] extractor. Handlers never parse headers themselves.
 
 pub mod jwt;
+
+pub use jwt::{Identity, JwtVerifier};
+
+use crate::app::AppState;
+use crate::http::{ApiError, ErrorCode};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Verifies the hub JWT; 401 `unauthenticated` (with `WWW-Authenticate: Bearer`) otherwise.
+pub async fn require_hub_jwt(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let token =
+        request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(jwt::bearer_token);
+    let Some(token) = token else {
+        return ApiError::unauthenticated("missing bearer token").into_response();
+    };
+    match state.verifier.verify(token).await {
+        Ok(identity) => {
+            request.extensions_mut().insert(identity);
+            next.run(request).await
+        }
+        Err(e) if e.is_unavailable() => {
+            tracing::warn!(reason = %e, "token verification unavailable");
+            ApiError::new(ErrorCode::ProviderUnavailable, "cannot verify tokens right now").into_response()
+        }
+        Err(e) => {
+            tracing::info!(reason = %e, "rejected hub token");
+            ApiError::unauthenticated(format!("invalid bearer token: {e}")).into_response()
+        }
+    }
+}
+
+/// The authenticated caller of a protected route.
+#[derive(Clone, Debug)]
+pub struct Caller(pub Identity);
+
+impl Caller {
+    /// The caller's user id (the JWT's `sub`).
+    pub fn user_id(&self) -> &str {
+        &self.0.user_id
+    }
+
+    /// Fails with `forbidden` unless the JWT carries `scope`.
+    pub fn require_scope(&self, scope: &str) -> Result<(), ApiError> {
+        if self.0.has_scope(scope) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("this endpoint needs a token with scope `{scope}`")))
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Identity>()
+            .cloned()
+            .map(Caller)
+            .ok_or_else(|| ApiError::unauthenticated("missing bearer token"))
+    }
+}

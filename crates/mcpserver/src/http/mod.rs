@@ -9,13 +9,15 @@ pub use error::{ApiError, ErrorCode};
 pub use extract::AppJson;
 
 use crate::app::AppState;
+use crate::config::CorsOrigins;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, MatchedPath};
-use axum::http::{HeaderName, Request, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
@@ -26,8 +28,16 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
+    let protected = Router::new()
+        .merge(crate::oauth::protected_router())
+        .merge(crate::connections::router())
+        .merge(crate::tokens::router())
+        .merge(crate::proxy::router())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_hub_jwt));
     Router::new()
         .merge(health::router())
+        .merge(crate::oauth::public_router())
+        .merge(protected)
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(ErrorCode::InvalidRequest, "method not allowed on this endpoint")
@@ -45,7 +55,25 @@ pub fn router(state: AppState) -> Router {
                 .layer(RequestBodyLimitLayer::new(max_body)),
         )
         .layer(axum::middleware::map_response(envelope_for_bare_errors))
+        .layer(cors(&state.config.cors_origins))
         .with_state(state)
+}
+
+/// CORS for the front end's origins; credentials are never allowed for `*`.
+fn cors(origins: &CorsOrigins) -> CorsLayer {
+    let base = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT, REQUEST_ID.clone()])
+        .expose_headers([REQUEST_ID.clone(), header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(600));
+    match origins {
+        CorsOrigins::None => CorsLayer::new(),
+        CorsOrigins::Any => base.allow_origin(AllowOrigin::any()),
+        CorsOrigins::List(list) => {
+            let values = list.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect::<Vec<_>>();
+            base.allow_origin(AllowOrigin::list(values)).allow_credentials(true)
+        }
+    }
 }
 
 /// The span of one request: method, route template and request id; never the query string

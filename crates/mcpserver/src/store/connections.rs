@@ -1,5 +1,6 @@
 //! Connections: one row per (user, provider, external account), tokens sealed.
 
+use super::outbox::HubEvent;
 use super::{Store, StoreError, StoreResult};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -81,7 +82,7 @@ pub struct Site {
 }
 
 /// What mcpserver knows about a grant besides its tokens; nothing here is secret.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConnectionProfile {
     /// Jira: Atlassian account id. Notion: bot id.
     pub account_id: String,
@@ -210,6 +211,7 @@ impl Store {
         profile: &ConnectionProfile,
         make_default: bool,
         now: i64,
+        event: Option<&HubEvent>,
         seal: impl FnOnce(&str) -> SealedTokens,
     ) -> StoreResult<Connection> {
         let mut tx = self.begin_write().await?;
@@ -273,6 +275,9 @@ impl Store {
         .transpose()?;
         if make_default || has_default.is_none() {
             set_default_in(&mut tx, user_id, provider, &id).await?;
+        }
+        if let Some(event) = event {
+            super::outbox::insert_in(&mut tx, event, now).await?;
         }
         let row = sqlx::query(concat!("SELECT ", columns!(), " FROM connections WHERE id = $1"))
             .bind(&id)
@@ -363,14 +368,17 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
-    /// Sets the status if the row is still at `expected_version`.
+    /// Sets the status if the row is still at `expected_version`, recording `event` in the
+    /// same transaction.
     pub async fn set_status(
         &self,
         id: &str,
         expected_version: i64,
         status: ConnectionStatus,
         now: i64,
+        event: Option<&HubEvent>,
     ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
         let result = sqlx::query(
             "UPDATE connections SET status = $1, updated_at = $2, lease_owner = NULL, lease_until = NULL, \
              version = version + 1 WHERE id = $3 AND version = $4",
@@ -379,9 +387,84 @@ impl Store {
         .bind(now)
         .bind(id)
         .bind(expected_version)
+        .execute(&mut *tx)
+        .await?;
+        let changed = result.rows_affected() == 1;
+        if let (true, Some(event)) = (changed, event) {
+            super::outbox::insert_in(&mut tx, event, now).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Takes the cross-instance refresh lease on a connection until `now + ttl`; true when
+    /// this caller now holds it. Works the same on SQLite and PostgreSQL.
+    pub async fn try_lease(&self, id: &str, owner: &str, now: i64, ttl: i64) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE connections SET lease_owner = $1, lease_until = $2 \
+             WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $1)",
+        )
+        .bind(owner)
+        .bind(now + ttl)
+        .bind(id)
+        .bind(now)
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
+    }
+
+    /// Gives the lease back (only if still held by `owner`).
+    pub async fn release_lease(&self, id: &str, owner: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE connections SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2")
+            .bind(id)
+            .bind(owner)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Active connections whose access token expires before `expiring_before` and that were
+    /// used since `used_since` (the refresher keeps busy grants warm).
+    pub async fn connections_expiring(
+        &self,
+        expiring_before: i64,
+        used_since: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Connection>> {
+        sqlx::query(concat!(
+            "SELECT ", columns!(), " FROM connections WHERE status = 'active' AND expires_at IS NOT NULL \
+             AND expires_at < $1 AND last_used_at >= $2 AND refresh_token IS NOT NULL ORDER BY expires_at LIMIT $3"
+        ))
+        .bind(expiring_before)
+        .bind(used_since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(row_to_connection)
+        .collect()
+    }
+
+    /// Active connections not refreshed since `refreshed_before` (keep-alive: Atlassian
+    /// refresh tokens die after 90 idle days).
+    pub async fn connections_due_keepalive(
+        &self,
+        refreshed_before: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Connection>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM connections WHERE status = 'active' AND refresh_token IS NOT NULL \
+             AND last_refreshed_at < $1 ORDER BY last_refreshed_at LIMIT $2"
+        ))
+        .bind(refreshed_before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(row_to_connection)
+        .collect()
     }
 
     /// Records that a connection's token was used.
@@ -439,6 +522,11 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         let deleted: Vec<Connection> = rows.iter().map(row_to_connection).collect::<StoreResult<_>>()?;
+        let now = super::now_epoch();
+        for c in &deleted {
+            let event = HubEvent::new("disconnected", user_id, provider.as_str(), &c.profile.account_id, now);
+            super::outbox::insert_in(&mut tx, &event, now).await?;
+        }
         if deleted.iter().any(|c| c.is_default) {
             let next: Option<String> = sqlx::query(
                 "SELECT id FROM connections WHERE user_id = $1 AND provider = $2 ORDER BY updated_at DESC LIMIT 1",

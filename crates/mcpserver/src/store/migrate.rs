@@ -5,11 +5,23 @@ use crate::config::DbKind;
 use sqlx::{Executor, Row};
 
 /// (version, SQLite script, PostgreSQL script)
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_pending_grants.sql"),
+        include_str!("../../migrations/postgres/0002_pending_grants.sql"),
+    ),
+    (
+        3,
+        include_str!("../../migrations/sqlite/0003_refresh_and_outbox.sql"),
+        include_str!("../../migrations/postgres/0003_refresh_and_outbox.sql"),
+    ),
+];
 
 /// Serialises concurrent `migrate` runs from several instances on PostgreSQL.
 const PG_MIGRATION_LOCK: i64 = 0x6d63_7073_7276;

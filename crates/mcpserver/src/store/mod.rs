@@ -7,13 +7,15 @@
 mod audit;
 mod connections;
 mod migrate;
+mod outbox;
 mod states;
 
 pub use audit::{AuditEvent, AuditRow};
 pub use connections::{
     Connection, ConnectionProfile, ConnectionStatus, Provider, SealedTokens, Site, TokenUpdate,
 };
-pub use states::{NewState, StateRow};
+pub use outbox::{HubEvent, OutboxRow};
+pub use states::{NewState, PendingGrant, StateRow};
 
 use crate::config::DbKind;
 use secrecy::{ExposeSecret, SecretString};

@@ -72,3 +72,68 @@ impl Store {
         Ok(result.rows_affected())
     }
 }
+
+/// A grant waiting for the front end's confirmation (`MCPSERVER_CONNECT_CONFIRM=frontend`).
+#[derive(Clone, Debug)]
+pub struct PendingGrant {
+    /// Hex SHA-256 of the one-time connect id.
+    pub id_hash: String,
+    pub user_id: String,
+    pub provider: String,
+    pub return_to: Option<String>,
+    /// The sealed grant (tokens and profile).
+    pub sealed: Vec<u8>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+impl Store {
+    /// Parks a grant until it is confirmed.
+    pub async fn insert_pending_grant(&self, grant: &PendingGrant) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO pending_grants (id_hash, user_id, provider, return_to, sealed, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&grant.id_hash)
+        .bind(&grant.user_id)
+        .bind(&grant.provider)
+        .bind(&grant.return_to)
+        .bind(grant.sealed.clone())
+        .bind(grant.created_at)
+        .bind(grant.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Takes a pending grant out, atomically (single use); `None` if unknown, used or expired.
+    pub async fn consume_pending_grant(&self, id_hash: &str, now: i64) -> StoreResult<Option<PendingGrant>> {
+        let row = sqlx::query(
+            "DELETE FROM pending_grants WHERE id_hash = $1 \
+             RETURNING id_hash, user_id, provider, return_to, sealed, created_at, expires_at",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let grant = PendingGrant {
+            id_hash: row.try_get("id_hash")?,
+            user_id: row.try_get("user_id")?,
+            provider: row.try_get("provider")?,
+            return_to: row.try_get("return_to")?,
+            sealed: row.try_get("sealed")?,
+            created_at: row.try_get("created_at")?,
+            expires_at: row.try_get("expires_at")?,
+        };
+        Ok((grant.expires_at > now).then_some(grant))
+    }
+
+    /// Removes expired pending grants; returns how many.
+    pub async fn sweep_pending_grants(&self, now: i64) -> StoreResult<u64> {
+        let result = sqlx::query("DELETE FROM pending_grants WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+}

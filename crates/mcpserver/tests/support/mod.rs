@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod server;
+pub mod world;
 
 use mcpserver::crypto::Keyring;
 use secrecy::SecretBox;

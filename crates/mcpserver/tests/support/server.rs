@@ -44,7 +44,15 @@ pub struct TestServer {
 impl TestServer {
     /// Builds and starts the server.
     pub async fn start(config: Config) -> Self {
-        let app = Application::build(config).await.expect("server builds");
+        Self::run(Application::build(config).await.expect("server builds"))
+    }
+
+    /// Starts the server on a listener bound beforehand.
+    pub async fn start_on(config: Config, listener: tokio::net::TcpListener) -> Self {
+        Self::run(Application::with_listener(config, listener).await.expect("server builds"))
+    }
+
+    fn run(app: Application) -> Self {
         let base_url = format!("http://{}", app.local_addr());
         let state = app.state().clone();
         let (stop, stopped) = oneshot::channel::<()>();

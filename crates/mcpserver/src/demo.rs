@@ -1,0 +1,114 @@
+//! `mcpserver demo`: the simulator and the server together on loopback, on SQLite in a local
+//! folder, with generated keys kept there so a restart keeps its data.
+
+use crate::app::Application;
+use crate::config::Settings;
+use std::path::{Path, PathBuf};
+
+/// The demo's user.
+pub const DEMO_USER: &str = "demo";
+
+/// Keys and secrets the demo generated once and keeps in `<dir>/secrets.json`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct DemoSecrets {
+    encryption_keys: String,
+    hub_secret: String,
+}
+
+fn load_or_create_secrets(dir: &Path) -> anyhow::Result<DemoSecrets> {
+    let path = dir.join("secrets.json");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return Ok(serde_json::from_str(&text)?);
+    }
+    let mut secret = [0u8; 32];
+    rand::fill(&mut secret);
+    let secrets =
+        DemoSecrets { encryption_keys: crate::crypto::generate_key_line(), hub_secret: hex::encode(secret) };
+    std::fs::write(&path, serde_json::to_string_pretty(&secrets)?)?;
+    restrict(&path);
+    Ok(secrets)
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+}
+
+#[cfg(not(unix))]
+fn restrict(_: &Path) {}
+
+/// Runs the demo until Ctrl-C.
+pub fn run(mut settings: Settings, dir: PathBuf, sim_port: u16) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&dir)?;
+    let secrets = load_or_create_secrets(&dir)?;
+    let public = format!("http://{}", settings.listen);
+    settings.public_url = public.clone();
+    settings.encryption_keys = Some(secrets.encryption_keys);
+    settings.hub_secret = Some(secrets.hub_secret);
+    if settings.database_url == "sqlite://mcpserver.db" {
+        settings.database_url = format!("sqlite://{}", dir.join("mcpserver.db").display());
+    }
+    let sim_base = format!("http://127.0.0.1:{sim_port}");
+    settings.jira_client_id = Some("sim-jira-client".into());
+    settings.jira_client_secret = Some("sim-jira-secret".into());
+    settings.notion_client_id = Some("sim-notion-client".into());
+    settings.notion_client_secret = Some("sim-notion-secret".into());
+    settings.atlassian_auth_url = sim_base.clone();
+    settings.atlassian_api_url = sim_base.clone();
+    settings.notion_api_url = sim_base;
+    let config = settings.validate()?;
+    crate::telemetry::init(config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let sim = provider_sim::start(provider_sim::SimConfig {
+            port: sim_port,
+            auto_approve: false,
+            jira_redirect_uris: vec![format!("{public}/api/auth/jira/callback")],
+            notion_redirect_uris: vec![format!("{public}/api/auth/notion/callback")],
+            ..provider_sim::SimConfig::default()
+        })
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!("cannot start the provider simulator on port {sim_port}: {e} (use --sim-port)")
+        })?;
+        let app = Application::build(config).await?;
+        let state = app.state().clone();
+        print_instructions(&state, &public, &sim.base_url(), &dir).await?;
+        app.run_until(crate::app::shutdown_signal()).await?;
+        sim.shutdown().await;
+        Ok(())
+    })
+}
+
+async fn print_instructions(
+    state: &crate::app::AppState,
+    public: &str,
+    sim: &str,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    let hub_token = crate::auth::jwt::mint_hs256(
+        state.config.hub_secret_bytes(),
+        DEMO_USER,
+        &["tokens:read"],
+        std::time::Duration::from_secs(12 * 3600),
+    )?;
+    let jira = crate::oauth::start_flow(state, DEMO_USER, crate::store::Provider::Jira, None).await?;
+    let notion = crate::oauth::start_flow(state, DEMO_USER, crate::store::Provider::Notion, None).await?;
+    println!(
+        "\nmcpserver demo is running\n\
+         \n  server:     {public}   (SQLite and keys in {dir})\
+         \n  simulator:  {sim}   (Atlassian + Notion, offline)\n\
+         \nA hub token for user `{DEMO_USER}` (valid 12 h):\n\n  export TOKEN={hub_token}\n\
+         \n1. Connect in a browser (links valid 10 minutes; the simulator shows a consent page):\n\
+         \n  Jira:   {jira_url}\n  Notion: {notion_url}\n\
+         \n   New links any time:  curl -s -H \"Authorization: Bearer $TOKEN\" {public}/api/auth/jira/url\n\
+         \n2. See the connections:\n\n  curl -s -H \"Authorization: Bearer $TOKEN\" {public}/api/connections\n\
+         \n3. Get a valid access token (refreshed when needed):\n\n  curl -s -H \"Authorization: Bearer $TOKEN\" {public}/internal/tokens/jira\n\
+         \nCtrl-C stops both.\n",
+        dir = dir.display(),
+        jira_url = jira.url,
+        notion_url = notion.url,
+    );
+    Ok(())
+}

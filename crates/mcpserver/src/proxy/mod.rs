@@ -1,0 +1,369 @@
+//! The API proxy for calls no MCP tool covers: `POST /api/{jira,notion}/proxy` (a JSON
+//! envelope around the provider's answer) and the transparent `ANY /api/jira/rest/{*path}`,
+//! `ANY /api/notion/v1/{*path}` (the provider's answer as it is, streamed).
+
+pub mod path;
+
+use crate::app::AppState;
+use crate::audit;
+use crate::auth::Caller;
+use crate::http::{ApiError, AppJson, ErrorCode};
+use crate::store::Provider;
+use crate::upstream::{self, UpstreamError, UpstreamRequest};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+use axum::{Json, Router};
+use futures::StreamExt;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::time::Instant;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/jira/proxy", post(jira_proxy))
+        .route("/api/notion/proxy", post(notion_proxy))
+        .route("/api/jira/rest/{*path}", any(jira_transparent))
+        .route("/api/notion/v1/{*path}", any(notion_transparent))
+}
+
+/// The proxy request body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyRequest {
+    method: String,
+    path: String,
+    #[serde(default)]
+    query: Option<Map<String, Value>>,
+    #[serde(default)]
+    body: Option<Value>,
+    /// Jira only: a cloud id or site URL.
+    #[serde(default)]
+    site: Option<String>,
+    /// Notion only: a workspace or bot id.
+    #[serde(default)]
+    workspace_id: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProxyOptions {
+    /// `1`: provider errors come back as the `provider_error` envelope.
+    #[serde(default)]
+    normalize: Option<String>,
+}
+
+fn parse_method(method: &str) -> Result<Method, ApiError> {
+    match method.to_ascii_uppercase().as_str() {
+        "GET" => Ok(Method::GET),
+        "POST" => Ok(Method::POST),
+        "PUT" => Ok(Method::PUT),
+        "PATCH" => Ok(Method::PATCH),
+        "DELETE" => Ok(Method::DELETE),
+        _ => Err(ApiError::invalid("method must be one of GET, POST, PUT, PATCH, DELETE")),
+    }
+}
+
+fn query_pairs(query: Option<Map<String, Value>>) -> Result<Vec<(String, String)>, ApiError> {
+    let mut pairs = Vec::new();
+    for (key, value) in query.unwrap_or_default() {
+        let values = match value {
+            Value::Array(items) => items,
+            other => vec![other],
+        };
+        for item in values {
+            let text = match item {
+                Value::String(s) => s,
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => {
+                    return Err(ApiError::invalid(format!(
+                        "query value of `{key}` must be a string, number, boolean or a list of them"
+                    )));
+                }
+            };
+            pairs.push((key.clone(), text));
+        }
+    }
+    Ok(pairs)
+}
+
+fn check_path(provider: Provider, path: &str) -> Result<String, ApiError> {
+    let checked = match provider {
+        Provider::Jira => path::jira(path),
+        Provider::Notion => path::notion(path),
+    };
+    checked.map_err(|e| ApiError::invalid(format!("path refused: {e}")).with_provider(provider.as_str()))
+}
+
+/// Maps a transport failure to the envelope.
+pub async fn upstream_error(state: &AppState, user_id: &str, error: UpstreamError) -> ApiError {
+    match error {
+        UpstreamError::Token(e) => crate::tokens::api_error(state, user_id, e).await,
+        UpstreamError::Invalid(message) => ApiError::invalid(message),
+        UpstreamError::Unavailable { provider, reason } => {
+            ApiError::new(ErrorCode::ProviderUnavailable, reason).with_provider(provider.as_str())
+        }
+        UpstreamError::RateLimited { provider, retry_after } => {
+            ApiError::new(ErrorCode::RateLimited, format!("{provider} is rate limiting; retry later"))
+                .with_provider(provider.as_str())
+                .with_retry_after(retry_after.map_or(1, |d| d.as_secs().max(1)))
+        }
+    }
+}
+
+async fn jira_proxy(
+    state: State<AppState>,
+    caller: Caller,
+    options: Query<ProxyOptions>,
+    headers: HeaderMap,
+    body: AppJson<ProxyRequest>,
+) -> Result<Response, ApiError> {
+    envelope_proxy(state, caller, options, headers, body, Provider::Jira).await
+}
+
+async fn notion_proxy(
+    state: State<AppState>,
+    caller: Caller,
+    options: Query<ProxyOptions>,
+    headers: HeaderMap,
+    body: AppJson<ProxyRequest>,
+) -> Result<Response, ApiError> {
+    envelope_proxy(state, caller, options, headers, body, Provider::Notion).await
+}
+
+async fn envelope_proxy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(options): Query<ProxyOptions>,
+    headers: HeaderMap,
+    AppJson(request): AppJson<ProxyRequest>,
+    provider: Provider,
+) -> Result<Response, ApiError> {
+    crate::oauth::enabled_provider(&state, provider.as_str())?;
+    let method = parse_method(&request.method)?;
+    let path = check_path(provider, &request.path)?;
+    if provider == Provider::Notion && request.site.is_some() {
+        return Err(ApiError::invalid("`site` is for Jira; use `workspace_id` for Notion"));
+    }
+    let body = match request.body {
+        Some(value) if method != Method::GET => {
+            Some(Bytes::from(serde_json::to_vec(&value).unwrap_or_default()))
+        }
+        Some(_) => return Err(ApiError::invalid("a GET request cannot have a body")),
+        None => None,
+    };
+    let call = UpstreamRequest {
+        provider,
+        method,
+        path,
+        query: query_pairs(request.query)?,
+        body,
+        site: request.site,
+        account: request.workspace_id,
+        headers: upstream::forwarded_headers(&headers),
+    };
+    let started = Instant::now();
+    let answer = match upstream::send(&state, caller.user_id(), &call).await {
+        Ok(a) => a,
+        Err(e) => return Err(upstream_error(&state, caller.user_id(), e).await),
+    };
+    let status = answer.response.status().as_u16();
+    let selected = upstream::selected_headers(answer.response.headers());
+    let bytes = read_limited(answer.response, state.config.proxy_max_response_bytes, provider).await?;
+    record(&state, caller.user_id(), &call, status, started).await;
+    let body: Value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    if options.normalize.as_deref() == Some("1") && status >= 400 {
+        return Err(normalized_error(provider, status, &body));
+    }
+    let headers: Map<String, Value> = selected.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    Ok(Json(json!({"status": status, "headers": headers, "body": body})).into_response())
+}
+
+/// Reads a provider answer up to `limit` bytes.
+async fn read_limited(
+    response: reqwest::Response,
+    limit: usize,
+    provider: Provider,
+) -> Result<Bytes, ApiError> {
+    if response.content_length().is_some_and(|n| n as usize > limit) {
+        return Err(too_large(provider));
+    }
+    let mut out = Vec::new();
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::new(ErrorCode::ProviderUnavailable, "the provider's answer was cut off")
+                .with_provider(provider.as_str())
+        })?;
+        if out.len() + chunk.len() > limit {
+            return Err(too_large(provider));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(out))
+}
+
+fn too_large(provider: Provider) -> ApiError {
+    ApiError::new(
+        ErrorCode::ProviderError,
+        "the provider's answer is larger than MCPSERVER_PROXY_MAX_RESPONSE_BYTES",
+    )
+    .with_provider(provider.as_str())
+}
+
+/// A provider error as the `provider_error` envelope: Jira `errorMessages`/`errors`, Notion
+/// `code`/`message` mapped into `message`/`details`.
+pub fn normalized_error(provider: Provider, status: u16, body: &Value) -> ApiError {
+    let (message, details) = match provider {
+        Provider::Jira => {
+            let mut messages: Vec<String> = body["errorMessages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m.as_str().map(str::to_string))
+                .collect();
+            if let Some(errors) = body["errors"].as_object() {
+                messages.extend(
+                    errors.iter().map(|(field, m)| format!("{field}: {}", m.as_str().unwrap_or_default())),
+                );
+            }
+            if messages.is_empty() {
+                if let Some(m) = body["message"].as_str() {
+                    messages.push(m.to_string());
+                }
+            }
+            (messages.join("; "), json!({"errorMessages": body["errorMessages"], "errors": body["errors"]}))
+        }
+        Provider::Notion => (
+            body["message"].as_str().unwrap_or_default().to_string(),
+            json!({"code": body["code"], "request_id": body["request_id"]}),
+        ),
+    };
+    let message = if message.is_empty() { format!("{provider} answered {status}") } else { message };
+    ApiError::new(ErrorCode::ProviderError, message)
+        .with_provider(provider.as_str())
+        .with_status(status)
+        .with_details(details)
+}
+
+/// A path with its ids replaced, for audit and metrics: `/rest/api/3/issue/{id}`.
+pub fn template(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.len() >= 20 || segment.bytes().any(|b| b.is_ascii_digit()) && !is_version(segment) {
+                "{id}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn is_version(segment: &str) -> bool {
+    matches!(segment, "v1" | "1.0" | "2" | "3")
+}
+
+async fn record(state: &AppState, user_id: &str, call: &UpstreamRequest, status: u16, started: Instant) {
+    let detail = json!({
+        "method": call.method.as_str(),
+        "path": template(&call.path),
+        "status": status,
+        "latency_ms": started.elapsed().as_millis() as u64,
+    });
+    let outcome = if status < 400 { "ok" } else { "provider_error" };
+    audit::record(&state.store, user_id, Some(call.provider), "proxy", outcome, detail).await;
+}
+
+async fn jira_transparent(
+    state: State<AppState>,
+    caller: Caller,
+    Path(rest): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    raw_query: axum::extract::RawQuery,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    transparent(state, caller, Provider::Jira, format!("/rest/{rest}"), method, headers, raw_query, body)
+        .await
+}
+
+async fn notion_transparent(
+    state: State<AppState>,
+    caller: Caller,
+    Path(rest): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    raw_query: axum::extract::RawQuery,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    transparent(state, caller, Provider::Notion, format!("/v1/{rest}"), method, headers, raw_query, body)
+        .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn transparent(
+    State(state): State<AppState>,
+    caller: Caller,
+    provider: Provider,
+    raw_path: String,
+    method: Method,
+    headers: HeaderMap,
+    axum::extract::RawQuery(raw_query): axum::extract::RawQuery,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    crate::oauth::enabled_provider(&state, provider.as_str())?;
+    parse_method(method.as_str())?;
+    let path = check_path(provider, &raw_path)?;
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(raw_query.unwrap_or_default().as_bytes()).into_owned().collect();
+    if !body.is_empty() {
+        let is_json = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json || serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+            return Err(ApiError::invalid("the body must be JSON with Content-Type: application/json"));
+        }
+    }
+    let header_value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let call = UpstreamRequest {
+        provider,
+        method,
+        path,
+        query,
+        body: (!body.is_empty()).then_some(body),
+        site: header_value("x-jira-site"),
+        account: header_value("x-notion-workspace"),
+        headers: upstream::forwarded_headers(&headers),
+    };
+    let started = Instant::now();
+    let answer = match upstream::send(&state, caller.user_id(), &call).await {
+        Ok(a) => a,
+        Err(e) => return Err(upstream_error(&state, caller.user_id(), e).await),
+    };
+    let status = answer.response.status();
+    record(&state, caller.user_id(), &call, status.as_u16(), started).await;
+    if answer.response.content_length().is_some_and(|n| n as usize > state.config.proxy_max_response_bytes) {
+        return Err(too_large(provider));
+    }
+    let mut builder =
+        Response::builder().status(StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY));
+    for (name, value) in upstream::selected_headers(answer.response.headers()) {
+        builder = builder.header(name, value);
+    }
+    let limit = state.config.proxy_max_response_bytes;
+    let mut seen = 0usize;
+    let stream = answer.response.bytes_stream().map(move |chunk| {
+        let chunk = chunk.map_err(std::io::Error::other)?;
+        seen += chunk.len();
+        if seen > limit {
+            return Err(std::io::Error::other("answer larger than the configured limit"));
+        }
+        Ok(chunk)
+    });
+    builder.body(Body::from_stream(stream)).map_err(ApiError::internal)
+}

@@ -1,0 +1,157 @@
+//! `GET /internal/tokens/{provider}`: a valid token for the hub (scope `tokens:read`).
+
+use super::TokenError;
+use crate::app::AppState;
+use crate::audit;
+use crate::auth::Caller;
+use crate::http::{ApiError, ErrorCode};
+use crate::oauth::rfc3339;
+use crate::store::Provider;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/internal/tokens/{provider}", get(token))
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    /// Jira: a cloud id or site URL (default: the connection's default site).
+    site: Option<String>,
+    /// Notion: a workspace or bot id (default: the default workspace).
+    workspace_id: Option<String>,
+}
+
+/// Turns a token failure into the envelope, with a fresh connect URL where the user must act.
+pub async fn api_error(state: &AppState, user_id: &str, error: TokenError) -> ApiError {
+    match error {
+        TokenError::NotConnected(p) => {
+            with_connect_url(
+                state,
+                user_id,
+                p,
+                ErrorCode::NotConnected,
+                format!("{} is not connected for this user", name(p)),
+            )
+            .await
+        }
+        TokenError::ReauthRequired(p) => {
+            with_connect_url(
+                state,
+                user_id,
+                p,
+                ErrorCode::ReauthRequired,
+                format!("the {} connection must be re-authorized by the user", name(p)),
+            )
+            .await
+        }
+        TokenError::Configuration(p, message) => {
+            ApiError::new(ErrorCode::ProviderError, message).with_provider(p.as_str())
+        }
+        TokenError::Unavailable(p, message) => {
+            ApiError::new(ErrorCode::ProviderUnavailable, message).with_provider(p.as_str())
+        }
+        TokenError::RateLimited(p, wait) => {
+            ApiError::new(ErrorCode::RateLimited, format!("{} is rate limiting; retry later", name(p)))
+                .with_provider(p.as_str())
+                .with_retry_after(wait.map_or(1, |w| w.as_secs().max(1)))
+        }
+        TokenError::Store(e) => ApiError::from(e),
+        TokenError::Crypto(e) => ApiError::internal(e),
+    }
+}
+
+fn name(p: Provider) -> &'static str {
+    match p {
+        Provider::Jira => "Jira",
+        Provider::Notion => "Notion",
+    }
+}
+
+async fn with_connect_url(
+    state: &AppState,
+    user_id: &str,
+    p: Provider,
+    code: ErrorCode,
+    message: String,
+) -> ApiError {
+    let error = ApiError::new(code, message).with_provider(p.as_str());
+    match crate::oauth::connect_url(state, user_id, p).await {
+        Some(url) => error.with_connect_url(url),
+        None => error,
+    }
+}
+
+async fn token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(provider): Path<String>,
+    Query(query): Query<TokenQuery>,
+) -> Result<Response, ApiError> {
+    caller.require_scope("tokens:read")?;
+    let provider = Provider::parse(&provider)
+        .ok_or_else(|| ApiError::not_found(format!("unknown provider `{provider}`")))?;
+    let access = match state.tokens.access(caller.user_id(), provider, query.workspace_id.as_deref()).await {
+        Ok(a) => a,
+        Err(e) => return Err(api_error(&state, caller.user_id(), e).await),
+    };
+    let c = &access.connection;
+    let mut body = json!({
+        "access_token": access.token.expose_secret(),
+        "token_type": "Bearer",
+        "expires_at": c.profile.expires_at.map(rfc3339),
+    });
+    match provider {
+        Provider::Jira => {
+            let site = pick_site(c, query.site.as_deref())?;
+            body["scope"] = json!(c.profile.scope);
+            body["cloud_id"] = json!(site.id);
+            body["site_url"] = json!(site.url);
+        }
+        Provider::Notion => {
+            body["workspace_id"] = json!(c.profile.workspace_id);
+        }
+    }
+    audit::record(
+        &state.store,
+        caller.user_id(),
+        Some(provider),
+        "token_read",
+        "ok",
+        json!({"account_id": c.profile.account_id}),
+    )
+    .await;
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    Ok(response)
+}
+
+/// The Jira site a request is for: `wanted` as a cloud id or site URL, else the default.
+pub fn pick_site<'a>(
+    c: &'a crate::store::Connection,
+    wanted: Option<&str>,
+) -> Result<&'a crate::store::Site, ApiError> {
+    let sites = &c.profile.sites;
+    let found = match wanted {
+        Some(w) => {
+            let w = w.trim_end_matches('/');
+            sites.iter().find(|s| s.id == w || s.url.trim_end_matches('/') == w)
+        }
+        None => {
+            c.profile.default_site.as_ref().and_then(|d| sites.iter().find(|s| &s.id == d)).or(sites.first())
+        }
+    };
+    found.ok_or_else(|| {
+        let known: Vec<&str> = sites.iter().map(|s| s.id.as_str()).collect();
+        ApiError::invalid("unknown Jira site for this connection")
+            .with_provider("jira")
+            .with_details(json!({"sites": known}))
+    })
+}

@@ -1,0 +1,368 @@
+//! The TokenService: the only road to a usable access token (DESIGN §6). Tokens are
+//! refreshed when they are about to expire or after a provider 401, exactly once across
+//! concurrent callers and instances: an in-process lock per connection, then a database
+//! lease, then a re-read; the new pair is committed (compare-and-swap on `version`) before
+//! anyone uses it.
+
+mod endpoint;
+pub mod events;
+pub mod refresher;
+
+pub use endpoint::{api_error, pick_site, router};
+
+use crate::audit;
+use crate::config::Config;
+use crate::providers::{ProviderError, TokenGrant, atlassian, notion};
+use crate::store::{
+    Connection, ConnectionStatus, HubEvent, Provider, Store, StoreError, TokenUpdate, now_epoch,
+};
+use crate::vault::{PlainTokens, open_tokens, seal_tokens};
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A usable access token and the connection it belongs to (as of this token).
+pub struct Access {
+    pub token: SecretString,
+    pub connection: Connection,
+}
+
+impl std::fmt::Debug for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Access").field("connection", &self.connection.id).finish_non_exhaustive()
+    }
+}
+
+/// Why no usable token could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("{0} is not connected")]
+    NotConnected(Provider),
+    #[error("the {0} connection must be re-authorized")]
+    ReauthRequired(Provider),
+    #[error("{1}")]
+    Configuration(Provider, String),
+    #[error("{0} is unavailable: {1}")]
+    Unavailable(Provider, String),
+    #[error("{0} is rate limiting")]
+    RateLimited(Provider, Option<Duration>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a stored token could not be opened: {0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
+}
+
+/// How many times a refresh is attempted on transient failures.
+const REFRESH_ATTEMPTS: u32 = 3;
+/// How often a caller waiting for another instance's refresh re-reads the row.
+const LEASE_POLL: Duration = Duration::from_millis(40);
+
+/// The token service; cheap to clone.
+#[derive(Clone)]
+pub struct TokenService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    config: Arc<Config>,
+    http: reqwest::Client,
+    /// Identifies this instance as a lease owner.
+    owner: String,
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl TokenService {
+    /// A service over the store, using `http` toward the providers.
+    pub fn new(store: Store, config: Arc<Config>, http: reqwest::Client) -> Self {
+        let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        Self { inner: Arc::new(Inner { store, config, http, owner, locks: Mutex::new(HashMap::new()) }) }
+    }
+
+    /// A usable token for the user's connection to `provider` (`account`: a Jira account,
+    /// Notion bot or workspace id; default connection otherwise).
+    pub async fn access(
+        &self,
+        user_id: &str,
+        provider: Provider,
+        account: Option<&str>,
+    ) -> Result<Access, TokenError> {
+        let connection = self
+            .inner
+            .store
+            .find_connection(user_id, provider, account)
+            .await?
+            .ok_or(TokenError::NotConnected(provider))?;
+        self.usable(connection, None).await
+    }
+
+    /// After the provider answered 401 to `access`: refresh unless someone already did.
+    pub async fn force_refresh(&self, access: &Access) -> Result<Access, TokenError> {
+        self.usable(access.connection.clone(), Some(access.connection.version)).await
+    }
+
+    /// Refreshes a connection the background worker found due (idle or about to expire),
+    /// unless another caller refreshed it since it was read.
+    pub async fn refresh_connection(&self, connection: Connection) -> Result<Access, TokenError> {
+        let seen = Some(connection.version);
+        self.usable(connection, seen).await
+    }
+
+    async fn usable(&self, connection: Connection, stale_version: Option<i64>) -> Result<Access, TokenError> {
+        let provider = connection.provider;
+        if connection.status != ConnectionStatus::Active {
+            return Err(TokenError::ReauthRequired(provider));
+        }
+        let now = now_epoch();
+        if stale_version.is_none() && !self.due(&connection, now) {
+            return self.hand_out(connection, now).await;
+        }
+        self.refresh(connection, stale_version).await
+    }
+
+    /// Whether a token must be refreshed before use.
+    fn due(&self, connection: &Connection, now: i64) -> bool {
+        let skew = self.inner.config.refresh_skew.as_secs() as i64;
+        connection.profile.expires_at.is_some_and(|at| at - skew <= now)
+    }
+
+    /// Whether `current` no longer needs the refresh that was asked for.
+    fn settled(&self, current: &Connection, stale_version: Option<i64>, now: i64) -> bool {
+        match stale_version {
+            Some(seen) => current.version != seen && !self.due(current, now),
+            None => !self.due(current, now),
+        }
+    }
+
+    async fn hand_out(&self, connection: Connection, now: i64) -> Result<Access, TokenError> {
+        let tokens = open_tokens(&self.inner.config.keyring, &connection)?;
+        if connection.last_used_at.is_none_or(|at| at < now - 60) {
+            self.inner.store.touch_used(&connection.id, now).await?;
+        }
+        Ok(Access { token: tokens.access_token, connection })
+    }
+
+    fn local_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.inner.locks.lock().unwrap_or_else(|p| p.into_inner());
+        if locks.len() > 10_000 {
+            locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        }
+        locks.entry(id.to_string()).or_default().clone()
+    }
+
+    async fn reread(&self, connection: &Connection) -> Result<Connection, TokenError> {
+        self.inner
+            .store
+            .get_connection(&connection.id)
+            .await?
+            .ok_or(TokenError::NotConnected(connection.provider))
+    }
+
+    fn lease_ttl(&self) -> i64 {
+        (self.inner.config.provider_timeout.as_secs() * u64::from(REFRESH_ATTEMPTS) + 10) as i64
+    }
+
+    async fn refresh(
+        &self,
+        connection: Connection,
+        stale_version: Option<i64>,
+    ) -> Result<Access, TokenError> {
+        let lock = self.local_lock(&connection.id);
+        let _in_process = lock.lock().await;
+        let mut current = self.reread(&connection).await?;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(self.lease_ttl() as u64);
+        loop {
+            let now = now_epoch();
+            if current.status != ConnectionStatus::Active {
+                return Err(TokenError::ReauthRequired(current.provider));
+            }
+            if self.settled(&current, stale_version, now) {
+                return self.hand_out(current, now).await;
+            }
+            if self.inner.store.try_lease(&current.id, &self.inner.owner, now, self.lease_ttl()).await? {
+                break;
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(TokenError::Unavailable(
+                    current.provider,
+                    "a refresh is taking too long elsewhere".into(),
+                ));
+            }
+            tokio::time::sleep(LEASE_POLL).await;
+            current = self.reread(&current).await?;
+        }
+        // We hold the lease: one last re-read, then refresh at the provider.
+        let current = self.reread(&current).await?;
+        let now = now_epoch();
+        if self.settled(&current, stale_version, now) || current.status != ConnectionStatus::Active {
+            self.inner.store.release_lease(&current.id, &self.inner.owner).await?;
+            return Box::pin(self.usable(current, None)).await;
+        }
+        let outcome = self.refresh_at_provider(&current).await;
+        self.settle(current, stale_version.is_some(), outcome).await
+    }
+
+    /// Calls the provider, retrying transient failures with jittered backoff. A lost answer
+    /// (the provider rotated but we never heard) is retried with the same refresh token,
+    /// which the provider still accepts within its reuse leeway.
+    async fn refresh_at_provider(&self, connection: &Connection) -> Result<TokenGrant, ProviderError> {
+        let tokens = open_tokens(&self.inner.config.keyring, connection)
+            .map_err(|e| ProviderError::Malformed(format!("stored token unreadable: {e}")))?;
+        let Some(refresh_token) = tokens.refresh_token else {
+            return Err(ProviderError::InvalidGrant("no refresh token stored".into()));
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self.grant(connection.provider, &refresh_token).await;
+            match result {
+                Err(ProviderError::Unavailable(_)) if attempt < REFRESH_ATTEMPTS => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(ProviderError::RateLimited(Some(wait)))
+                    if attempt < REFRESH_ATTEMPTS && wait <= Duration::from_secs(2) =>
+                {
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn grant(
+        &self,
+        provider: Provider,
+        refresh_token: &SecretString,
+    ) -> Result<TokenGrant, ProviderError> {
+        let config = &self.inner.config;
+        let http = &self.inner.http;
+        match provider {
+            Provider::Jira => match &config.jira {
+                Some(jira) => atlassian::refresh(http, config, jira, refresh_token).await,
+                None => Err(ProviderError::ClientAuth("Jira is not configured".into())),
+            },
+            Provider::Notion => match &config.notion {
+                Some(n) => notion::refresh(http, config, n, refresh_token).await,
+                None => Err(ProviderError::ClientAuth("Notion is not configured".into())),
+            },
+        }
+    }
+
+    async fn settle(
+        &self,
+        current: Connection,
+        forced: bool,
+        outcome: Result<TokenGrant, ProviderError>,
+    ) -> Result<Access, TokenError> {
+        let store = &self.inner.store;
+        let provider = current.provider;
+        let now = now_epoch();
+        match outcome {
+            Ok(grant) => self.commit(current, grant, now).await,
+            Err(ProviderError::InvalidGrant(_)) => {
+                let event = HubEvent::new(
+                    "reauth_required",
+                    &current.user_id,
+                    provider.as_str(),
+                    &current.profile.account_id,
+                    now,
+                );
+                store
+                    .set_status(
+                        &current.id,
+                        current.version,
+                        ConnectionStatus::ReauthRequired,
+                        now,
+                        Some(&event),
+                    )
+                    .await?;
+                store.release_lease(&current.id, &self.inner.owner).await?;
+                audit::record(
+                    store,
+                    &current.user_id,
+                    Some(provider),
+                    "refresh",
+                    "reauth_required",
+                    serde_json::json!({"account_id": current.profile.account_id}),
+                )
+                .await;
+                tracing::warn!(provider = %provider, "refresh token rejected; the user must reconnect");
+                Err(TokenError::ReauthRequired(provider))
+            }
+            Err(error) => {
+                store.release_lease(&current.id, &self.inner.owner).await?;
+                audit::record(
+                    store,
+                    &current.user_id,
+                    Some(provider),
+                    "refresh",
+                    "failed",
+                    serde_json::json!({"reason": error.to_string()}),
+                )
+                .await;
+                tracing::warn!(provider = %provider, error = %error, "refresh failed; old tokens kept");
+                let still_valid = current.profile.expires_at.is_none_or(|at| at > now);
+                if !forced && still_valid {
+                    return self.hand_out(current, now).await;
+                }
+                Err(match error {
+                    ProviderError::ClientAuth(m) => TokenError::Configuration(
+                        provider,
+                        format!(
+                            "{provider} refused this server's client credentials ({m}); the operator must fix the client id/secret settings"
+                        ),
+                    ),
+                    ProviderError::RateLimited(wait) => TokenError::RateLimited(provider, wait),
+                    other => TokenError::Unavailable(provider, other.to_string()),
+                })
+            }
+        }
+    }
+
+    async fn commit(&self, current: Connection, grant: TokenGrant, now: i64) -> Result<Access, TokenError> {
+        let store = &self.inner.store;
+        let plain = PlainTokens {
+            access_token: grant.access_token,
+            // Notion may omit a new refresh token; keep the one we have then.
+            refresh_token: match grant.refresh_token {
+                Some(r) => Some(r),
+                None => open_tokens(&self.inner.config.keyring, &current)?.refresh_token,
+            },
+        };
+        let update = TokenUpdate {
+            tokens: seal_tokens(
+                &self.inner.config.keyring,
+                current.provider,
+                &current.user_id,
+                &current.id,
+                &plain,
+            ),
+            expires_at: grant.expires_in.map(|secs| now + secs),
+            scope: grant.scope,
+            refreshed_at: Some(now),
+            next_refresh_at: None,
+        };
+        let committed = store.update_tokens(&current.id, current.version, &update).await?;
+        audit::record(
+            store,
+            &current.user_id,
+            Some(current.provider),
+            "refresh",
+            if committed { "ok" } else { "lost_race" },
+            serde_json::json!({}),
+        )
+        .await;
+        let fresh = self.reread(&current).await?;
+        if !committed {
+            store.release_lease(&current.id, &self.inner.owner).await?;
+        }
+        self.hand_out(fresh, now).await
+    }
+}
+
+/// Exponential backoff with full jitter: attempt 1 → up to 200 ms, 2 → up to 400 ms, …
+fn backoff(attempt: u32) -> Duration {
+    let cap = 100u64 << attempt.min(6);
+    Duration::from_millis(50 + rand::random_range(0..cap))
+}

@@ -1,0 +1,76 @@
+//! The background worker: refreshes busy connections before they expire, keeps idle grants
+//! alive, delivers hub events and sweeps expired states. `run_once` is one pass (tests call
+//! it directly); `run` loops until shutdown. Several instances may run it: the same leases
+//! as interactive refreshes make each refresh happen once.
+
+use crate::app::AppState;
+use crate::store::{Connection, now_epoch};
+use futures::StreamExt;
+use std::collections::HashSet;
+
+/// How many connections one pass looks at, per kind.
+const BATCH: i64 = 100;
+/// How many refreshes run at once.
+const CONCURRENCY: usize = 4;
+/// A connection counts as busy when used within this many seconds.
+const RECENT_USE_SECS: i64 = 24 * 3600;
+
+/// What one pass did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PassReport {
+    pub refreshed: u64,
+    pub failed: u64,
+}
+
+/// One pass at time `now`.
+pub async fn run_once(state: &AppState, now: i64) -> Result<PassReport, crate::store::StoreError> {
+    let config = &state.config;
+    let horizon = now + config.refresh_skew.as_secs() as i64 + config.worker_interval.as_secs() as i64;
+    let expiring = state.store.connections_expiring(horizon, now - RECENT_USE_SECS, BATCH).await?;
+    let idle = state.store.connections_due_keepalive(now - config.keepalive.as_secs() as i64, BATCH).await?;
+    let mut seen = HashSet::new();
+    let work: Vec<Connection> =
+        expiring.into_iter().chain(idle).filter(|c| seen.insert(c.id.clone())).collect();
+    let results: Vec<bool> = futures::stream::iter(work)
+        .map(|connection| async move { state.tokens.refresh_connection(connection).await.is_ok() })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    let refreshed = results.iter().filter(|ok| **ok).count() as u64;
+    Ok(PassReport { refreshed, failed: results.len() as u64 - refreshed })
+}
+
+/// Sweeps what expired (states, pending grants).
+pub async fn sweep(state: &AppState, now: i64) -> Result<(), crate::store::StoreError> {
+    state.store.sweep_states(now).await?;
+    state.store.sweep_pending_grants(now).await?;
+    Ok(())
+}
+
+/// Runs passes every `MCPSERVER_WORKER_INTERVAL_SECS` until `stop` fires.
+pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(state.config.worker_interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stop.changed() => return,
+        }
+        let now = now_epoch();
+        match run_once(&state, now).await {
+            Ok(report) if report.refreshed + report.failed > 0 => tracing::info!(
+                refreshed = report.refreshed,
+                failed = report.failed,
+                "background refresh pass"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "background refresh pass failed"),
+        }
+        if let Err(e) = super::events::deliver_once(&state, now).await {
+            tracing::error!(error = %e, "event delivery pass failed");
+        }
+        if let Err(e) = sweep(&state, now).await {
+            tracing::error!(error = %e, "sweep failed");
+        }
+    }
+}

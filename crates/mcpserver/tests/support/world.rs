@@ -1,0 +1,138 @@
+//! A test world: the provider simulator and the server wired to it over real HTTP.
+
+use super::db::TestDb;
+use super::server::{TestServer, config};
+use provider_sim::{SimConfig, SimHandle};
+use reqwest::StatusCode;
+use std::time::Duration;
+
+/// The simulator, the server and its database.
+pub struct World {
+    pub sim: SimHandle,
+    pub server: TestServer,
+    pub db: TestDb,
+    pub http: reqwest::Client,
+}
+
+/// What to change from the defaults.
+#[derive(Default)]
+pub struct Options {
+    /// Extra server flags.
+    pub flags: Vec<String>,
+    /// Run on PostgreSQL instead of SQLite.
+    pub postgres: bool,
+    /// Change the simulator's configuration before it starts.
+    pub sim: Option<Box<dyn FnOnce(&mut SimConfig)>>,
+}
+
+impl World {
+    /// The default world: SQLite, both providers configured, simulator auto-approving.
+    pub async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    /// A world with options.
+    pub async fn start_with(options: Options) -> Self {
+        let db = if options.postgres { TestDb::postgres().await } else { TestDb::sqlite() };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let public = format!("http://{}", listener.local_addr().unwrap());
+        let mut sim_config = SimConfig {
+            auto_approve: true,
+            jira_redirect_uris: vec![format!("{public}/api/auth/jira/callback")],
+            notion_redirect_uris: vec![format!("{public}/api/auth/notion/callback")],
+            ..SimConfig::default()
+        };
+        if let Some(change) = options.sim {
+            change(&mut sim_config);
+        }
+        let jira = (sim_config.jira_client_id.clone(), sim_config.jira_client_secret.clone());
+        let notion = (sim_config.notion_client_id.clone(), sim_config.notion_client_secret.clone());
+        let sim = provider_sim::start(sim_config).await.expect("simulator starts");
+        let base = sim.base_url();
+        let mut flags: Vec<String> = [
+            "--public-url",
+            &public,
+            "--jira-client-id",
+            &jira.0,
+            "--jira-client-secret",
+            &jira.1,
+            "--notion-client-id",
+            &notion.0,
+            "--notion-client-secret",
+            &notion.1,
+            "--atlassian-auth-url",
+            &base,
+            "--atlassian-api-url",
+            &base,
+            "--notion-api-url",
+            &base,
+            "--provider-timeout-secs",
+            "3",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        flags.extend(options.flags);
+        let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
+        let server = TestServer::start_on(config(&db.url, &flag_refs), listener).await;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap();
+        Self { sim, server, db, http }
+    }
+
+    /// A hub JWT for `user` with `scopes`.
+    pub fn jwt(&self, user: &str, scopes: &[&str]) -> String {
+        mcpserver::auth::jwt::mint_hs256(
+            super::TEST_HUB_SECRET.as_bytes(),
+            user,
+            scopes,
+            Duration::from_secs(600),
+        )
+        .unwrap()
+    }
+
+    /// GET a server path as `user`.
+    pub async fn get(&self, user: &str, path: &str) -> reqwest::Response {
+        self.http.get(self.server.url(path)).bearer_auth(self.jwt(user, &[])).send().await.unwrap()
+    }
+
+    /// The JSON of a successful GET.
+    pub async fn get_json(&self, user: &str, path: &str) -> serde_json::Value {
+        let response = self.get(user, path).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    /// The authorization URL answer for `provider`, as the hub asks for it.
+    pub async fn authorization(&self, user: &str, provider: &str) -> serde_json::Value {
+        self.get_json(user, &format!("/api/auth/{provider}/url")).await
+    }
+
+    /// Follows an authorization URL at the (auto-approving) simulator; returns the
+    /// callback URL it redirects the browser to.
+    pub async fn approve_at_provider(&self, authorize_url: &str) -> String {
+        let response = self.http.get(authorize_url).send().await.unwrap();
+        assert!(response.status().is_redirection(), "provider answered {}", response.status());
+        response.headers()["location"].to_str().unwrap().to_string()
+    }
+
+    /// Opens a callback URL as a program would (JSON answer).
+    pub async fn open_callback(&self, callback_url: &str) -> reqwest::Response {
+        self.http.get(callback_url).header("accept", "application/json").send().await.unwrap()
+    }
+
+    /// The whole happy flow for `user`; returns the callback's answer.
+    pub async fn connect(&self, user: &str, provider: &str) -> reqwest::Response {
+        let auth = self.authorization(user, provider).await;
+        let callback = self.approve_at_provider(auth["url"].as_str().unwrap()).await;
+        self.open_callback(&callback).await
+    }
+
+    /// The user's connections as the API lists them.
+    pub async fn connections(&self, user: &str) -> Vec<serde_json::Value> {
+        self.get_json(user, "/api/connections").await["connections"].as_array().unwrap().clone()
+    }
+}

@@ -1,0 +1,494 @@
+//! The TokenService against the simulator over real HTTP: refresh once, exactly once under
+//! concurrency and across instances, crash safety, reauth, outages, keep-alive, hub events.
+
+mod support;
+
+use mcpserver::store::now_epoch;
+use provider_sim::{Fault, SimConfig};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use support::server::{TestServer, config};
+use support::world::{Options, World};
+
+/// Access tokens that live 60 s: within the 300 s skew, so the first use refreshes.
+fn short_lived(c: &mut SimConfig) {
+    c.access_token_ttl = Duration::from_secs(60);
+}
+
+async fn connected_world(options: Options) -> World {
+    let world = World::start_with(options).await;
+    assert_eq!(world.connect("alice", "jira").await.status(), 200);
+    world.sim.set_access_token_ttl(Duration::from_secs(3600));
+    world.sim.reset_counters();
+    world
+}
+
+async fn read_token(world: &World, server: &TestServer, user: &str, provider: &str) -> reqwest::Response {
+    world
+        .http
+        .get(server.url(&format!("/internal/tokens/{provider}")))
+        .bearer_auth(world.jwt(user, &["tokens:read"]))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn token_json(world: &World, user: &str) -> Value {
+    let response = read_token(world, &world.server, user, "jira").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_expiring_token_is_refreshed_once_and_the_caller_gets_the_new_one() {
+    let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;
+    let before = world
+        .server
+        .state
+        .store
+        .find_connection("alice", mcpserver::store::Provider::Jira, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let first = token_json(&world, "alice").await;
+    assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
+    let second = token_json(&world, "alice").await;
+    assert_eq!(world.sim.counters().atlassian_refresh_grants, 1, "the new token is not due");
+    assert_eq!(first["access_token"], second["access_token"]);
+    let after = world
+        .server
+        .state
+        .store
+        .find_connection("alice", mcpserver::store::Provider::Jira, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(after.version > before.version);
+    assert!(after.profile.expires_at.unwrap() > before.profile.expires_at.unwrap());
+    assert_eq!(first["token_type"], "Bearer");
+    assert!(first["cloud_id"].is_string() && first["site_url"].is_string() && first["scope"].is_string());
+    // The token works at the provider.
+    let me = world
+        .http
+        .get(format!(
+            "{}/ex/jira/{}/rest/api/3/myself",
+            world.sim.base_url(),
+            first["cloud_id"].as_str().unwrap()
+        ))
+        .bearer_auth(first["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+}
+
+#[tokio::test]
+async fn reading_a_token_needs_the_tokens_read_scope_and_is_audited() {
+    let world = connected_world(Options::default()).await;
+    let response = world
+        .http
+        .get(world.server.url("/internal/tokens/jira"))
+        .bearer_auth(world.jwt("alice", &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    token_json(&world, "alice").await;
+    let audit = world.server.state.store.list_audit("alice", None, 50).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "token_read" && e.outcome == "ok"));
+    assert!(!serde_json::to_string(&audit).unwrap().contains("access_token\":\""));
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_callers_cause_exactly_one_refresh() {
+    let world =
+        Arc::new(connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await);
+    let calls: Vec<_> = (0..200)
+        .map(|_| {
+            let world = world.clone();
+            tokio::spawn(async move {
+                let r = read_token(&world, &world.server, "alice", "jira").await;
+                (r.status(), r.json::<Value>().await.unwrap()["access_token"].clone())
+            })
+        })
+        .collect();
+    let mut tokens = std::collections::HashSet::new();
+    for call in calls {
+        let (status, token) = call.await.unwrap();
+        assert_eq!(status, 200);
+        tokens.insert(token.to_string());
+    }
+    assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
+    assert_eq!(tokens.len(), 1, "everyone got the one new token");
+}
+
+#[tokio::test]
+async fn three_instances_on_one_postgres_refresh_exactly_once_for_300_callers() {
+    let world = Arc::new(
+        connected_world(Options { postgres: true, sim: Some(Box::new(short_lived)), ..Default::default() })
+            .await,
+    );
+    let flags = world_flags(&world);
+    let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let others = [
+        Arc::new(TestServer::start(config(&world.db.url, &flag_refs)).await),
+        Arc::new(TestServer::start(config(&world.db.url, &flag_refs)).await),
+    ];
+    let calls: Vec<_> = (0..300)
+        .map(|i| {
+            let world = world.clone();
+            let others = others.clone();
+            tokio::spawn(async move {
+                let server = match i % 3 {
+                    0 => &world.server,
+                    1 => &*others[0],
+                    _ => &*others[1],
+                };
+                read_token(&world, server, "alice", "jira").await.status()
+            })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap(), 200);
+    }
+    assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
+}
+
+/// The provider flags of the world's server, for more instances on the same database.
+fn world_flags(world: &World) -> Vec<String> {
+    let base = world.sim.base_url();
+    [
+        "--jira-client-id",
+        "sim-jira-client",
+        "--jira-client-secret",
+        "sim-jira-secret",
+        "--notion-client-id",
+        "sim-notion-client",
+        "--notion-client-secret",
+        "sim-notion-secret",
+        "--atlassian-auth-url",
+        &base,
+        "--atlassian-api-url",
+        &base,
+        "--notion-api-url",
+        &base,
+        "--public-url",
+        &world.server.base_url,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+#[tokio::test]
+async fn two_processes_on_one_sqlite_file_refresh_exactly_once() {
+    let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;
+    let flags = world_flags(&world);
+    let mut children = Vec::new();
+    let mut urls = Vec::new();
+    for _ in 0..2 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_mcpserver"))
+            .arg("serve")
+            .args(&flags)
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &world.db.url])
+            .env("MCPSERVER_ENCRYPTION_KEYS", support::TEST_KEYS)
+            .env("MCPSERVER_HUB_SECRET", support::TEST_HUB_SECRET)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        children.push(KillOnDrop(child));
+        urls.push(format!("http://127.0.0.1:{port}"));
+    }
+    for url in &urls {
+        wait_healthy(&world.http, url).await;
+    }
+    let jwt = world.jwt("alice", &["tokens:read"]);
+    let calls: Vec<_> = (0..100)
+        .map(|i| {
+            let http = world.http.clone();
+            let url = format!("{}/internal/tokens/jira", urls[i % 2]);
+            let jwt = jwt.clone();
+            tokio::spawn(async move { http.get(url).bearer_auth(jwt).send().await.unwrap().status() })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap(), 200);
+    }
+    assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_healthy(http: &reqwest::Client, base: &str) {
+    for _ in 0..200 {
+        if http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{base} did not become healthy");
+}
+
+#[tokio::test]
+async fn a_refresh_answer_lost_on_the_wire_does_not_cost_the_grant() {
+    let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;
+    world.sim.set_fault("POST /oauth/token", Fault::drop_after_processing(1));
+    let token = token_json(&world, "alice").await;
+    assert!(token["access_token"].is_string());
+    let counters = world.sim.counters();
+    assert_eq!(counters.atlassian_refresh_grants, 2, "the lost answer and the retry");
+    assert_eq!(counters.refresh_reuses_in_leeway, 1, "the retry reused the same refresh token");
+    assert_eq!(counters.family_revocations, 0);
+    let c = world
+        .server
+        .state
+        .store
+        .find_connection("alice", mcpserver::store::Provider::Jira, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.status, mcpserver::store::ConnectionStatus::Active);
+    // And the grant keeps working afterwards.
+    world.sim.set_access_token_ttl(Duration::from_secs(60));
+    world.sim.expire_all_access_tokens();
+    let response = world
+        .http
+        .get(world.server.url("/internal/tokens/jira"))
+        .bearer_auth(world.jwt("alice", &["tokens:read"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn provider_errors_keep_serving_the_old_token_while_it_is_valid() {
+    let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;
+    world.sim.set_fault("POST /oauth/token", Fault::status(500, 100));
+    let before = world
+        .server
+        .state
+        .store
+        .find_connection("alice", mcpserver::store::Provider::Jira, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let token = token_json(&world, "alice").await;
+    assert!(token["access_token"].is_string(), "the still-valid token is served");
+    let after = world
+        .server
+        .state
+        .store
+        .find_connection("alice", mcpserver::store::Provider::Jira, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.tokens, before.tokens, "old tokens kept");
+    assert_eq!(after.status, mcpserver::store::ConnectionStatus::Active);
+}
+
+#[tokio::test]
+async fn provider_errors_on_an_expired_token_answer_provider_unavailable() {
+    let world = World::start_with(Options {
+        sim: Some(Box::new(|c| c.access_token_ttl = Duration::from_secs(1))),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(world.connect("alice", "jira").await.status(), 200);
+    world.sim.set_fault("POST /oauth/token", Fault::status(503, 100));
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let response = read_token(&world, &world.server, "alice", "jira").await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "provider_unavailable");
+    let c = world
+        .server
+        .state
+        .store
+        .find_connection("alice", mcpserver::store::Provider::Jira, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.status, mcpserver::store::ConnectionStatus::Active, "the grant is kept");
+}
+
+#[tokio::test]
+async fn wrong_client_credentials_are_a_configuration_error_and_the_grant_is_kept() {
+    let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;
+    let base = world.sim.base_url();
+    let flags: Vec<String> = world_flags(&world)
+        .into_iter()
+        .map(|f| if f == "sim-jira-secret" { "wrong-secret".into() } else { f })
+        .collect();
+    let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let misconfigured = TestServer::start(config(&world.db.url, &flag_refs)).await;
+    let _ = base;
+    // Force the refresh: the token is expiring, so the refresh is attempted and refused.
+    world.sim.set_access_token_ttl(Duration::from_secs(3600));
+    let response = read_token(&world, &misconfigured, "alice", "jira").await;
+    // The old token is still valid, so it is served; the grant is untouched.
+    assert_eq!(response.status(), 200);
+    let c = world
+        .server
+        .state
+        .store
+        .find_connection("alice", mcpserver::store::Provider::Jira, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.status, mcpserver::store::ConnectionStatus::Active);
+    let audit = world.server.state.store.list_audit("alice", None, 50).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "refresh"
+        && e.outcome == "failed"
+        && e.detail.to_string().contains("client credentials")));
+}
+
+/// A webhook receiver on loopback that records what it gets.
+struct Receiver {
+    url: String,
+    got: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn start_receiver(listener: tokio::net::TcpListener) -> Receiver {
+    use axum::routing::post;
+    let url = format!("http://{}/events", listener.local_addr().unwrap());
+    let got: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+    let sink = got.clone();
+    let app = axum::Router::new().route(
+        "/events",
+        post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let sink = sink.clone();
+            async move {
+                let signature = headers
+                    .get("x-mcpserver-signature")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                sink.lock().unwrap().push((signature, body.to_vec()));
+                "ok"
+            }
+        }),
+    );
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    Receiver { url, got, task }
+}
+
+#[tokio::test]
+async fn a_dead_grant_answers_reauth_required_and_the_hub_hears_of_it_even_after_an_outage() {
+    // The receiver's port is reserved but nothing answers yet: the hub is down.
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = reserved.local_addr().unwrap();
+    drop(reserved);
+    let url = format!("http://{address}/events");
+    let world = connected_world(Options {
+        sim: Some(Box::new(short_lived)),
+        flags: vec!["--hub-webhook-url".into(), url.clone()],
+        ..Default::default()
+    })
+    .await;
+    let state = &world.server.state;
+    // Deliver the `connected` event while the hub is down: it stays in the outbox.
+    let now = now_epoch();
+    let report = mcpserver::tokens::events::deliver_once(state, now).await.unwrap();
+    assert_eq!(report.delivered, 0);
+    assert!(state.store.pending_event_count().await.unwrap() >= 1);
+
+    world.sim.revoke_user_grants(&first_user(&world).await);
+    let response = read_token(&world, &world.server, "alice", "jira").await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "reauth_required");
+    assert!(body["error"]["connect_url"].as_str().unwrap().contains("/authorize?"));
+    let again = read_token(&world, &world.server, "alice", "jira").await;
+    assert_eq!(again.status(), StatusCode::CONFLICT, "no second refresh attempt with a dead token");
+    assert_eq!(world.sim.counters().route("POST /oauth/token"), 1);
+    let events = state.store.list_events().await.unwrap();
+    assert!(events.iter().any(|(t, u, delivered)| t == "reauth_required" && u == "alice" && !delivered));
+
+    // The hub comes back; a later pass delivers everything, signed.
+    let receiver = start_receiver(tokio::net::TcpListener::bind(address).await.unwrap()).await;
+    assert_eq!(receiver.url, url);
+    let report = mcpserver::tokens::events::deliver_once(state, now + 3600 * 2).await.unwrap();
+    assert!(report.delivered >= 2, "{report:?}");
+    assert_eq!(state.store.pending_event_count().await.unwrap(), 0);
+    let got = receiver.got.lock().unwrap().clone();
+    let types: Vec<String> = got
+        .iter()
+        .map(|(_, body)| serde_json::from_slice::<Value>(body).unwrap()["type"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        types.contains(&"connected".to_string()) && types.contains(&"reauth_required".to_string()),
+        "{types:?}"
+    );
+    for (signature, body) in &got {
+        assert_eq!(signature, &mcpserver::tokens::events::sign(support::TEST_HUB_SECRET.as_bytes(), body));
+    }
+    receiver.task.abort();
+}
+
+/// The Atlassian account id the simulator logged alice in as.
+async fn first_user(world: &World) -> String {
+    world.connections("alice").await[0]["account_id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_keepalive_pass_refreshes_only_what_is_due() {
+    let world = World::start().await;
+    for user in ["alice", "bob"] {
+        assert_eq!(world.connect(user, "jira").await.status(), 200);
+    }
+    world.sim.reset_counters();
+    let state = &world.server.state;
+    let now = now_epoch();
+    // Pretend bob's grant was refreshed ten days from now: it is not idle by day 31.
+    let bob =
+        state.store.find_connection("bob", mcpserver::store::Provider::Jira, None).await.unwrap().unwrap();
+    let touched = mcpserver::store::TokenUpdate {
+        tokens: bob.tokens.clone(),
+        expires_at: bob.profile.expires_at,
+        scope: None,
+        refreshed_at: Some(now + 10 * 86_400),
+        next_refresh_at: None,
+    };
+    assert!(state.store.update_tokens(&bob.id, bob.version, &touched).await.unwrap());
+    let early = mcpserver::tokens::refresher::run_once(state, now + 29 * 86_400).await.unwrap();
+    assert_eq!(early, mcpserver::tokens::refresher::PassReport::default(), "nothing is idle for 30 days yet");
+    let due = mcpserver::tokens::refresher::run_once(state, now + 31 * 86_400).await.unwrap();
+    assert_eq!(due.refreshed, 1, "only alice's grant is idle");
+    assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
+    let alice =
+        state.store.find_connection("alice", mcpserver::store::Provider::Jira, None).await.unwrap().unwrap();
+    assert!(alice.last_refreshed_at.unwrap() >= now);
+    let bob_after = state.store.get_connection(&bob.id).await.unwrap().unwrap();
+    assert_eq!(bob_after.last_refreshed_at, Some(now + 10 * 86_400), "bob untouched");
+}
+
+#[tokio::test]
+async fn the_refresher_refreshes_busy_connections_before_they_expire() {
+    let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;
+    assert_eq!(world.connect("bob", "jira").await.status(), 200);
+    world.sim.reset_counters();
+    let state = &world.server.state;
+    // alice used her token recently (the read refreshes it); bob's is expiring but unused.
+    token_json(&world, "alice").await;
+    assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
+    world.sim.reset_counters();
+    let pass = mcpserver::tokens::refresher::run_once(state, now_epoch() + 3600).await.unwrap();
+    assert_eq!(pass.refreshed, 1, "only alice's busy connection");
+    assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
+}

@@ -1,0 +1,455 @@
+//! Issues: get, create, edit, comments, transitions, assignee.
+
+use std::{collections::HashMap, sync::Arc};
+
+use axum::{
+    Extension, Json,
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::IntoResponse,
+};
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+
+use super::{
+    JiraCtx, adf, json_body,
+    model::{Comment, Issue, IssueType, JiraData, Priority, Status},
+    render::{self, FieldSel},
+};
+use crate::{
+    atlassian::errors::{JiraError, JiraResult},
+    seed::people::find_person,
+    state::Sim,
+};
+
+type Params = Query<Vec<(String, String)>>;
+
+/// Runs `f` on the caller's site data.
+pub(super) fn on_site<R>(sim: &Sim, ctx: &JiraCtx, f: impl FnOnce(&mut JiraData, OffsetDateTime) -> R) -> R {
+    sim.with(|w| {
+        let now = w.clock.now();
+        let data = w.jira.entry(ctx.cloud_id.clone()).or_default();
+        f(data, now)
+    })
+}
+
+fn values<'a>(q: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
+    q.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// Comma- or repeat-separated list parameter (`expand`, `fields`).
+pub(super) fn list_param(q: &[(String, String)], name: &str) -> Vec<String> {
+    values(q, name).flat_map(|v| v.split(',')).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+pub(super) async fn get_issue(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<JiraCtx>,
+    Path((_, key)): Path<(String, String)>,
+    Query(q): Params,
+) -> JiraResult {
+    let fields = list_param(&q, "fields");
+    let sel = if fields.is_empty() { FieldSel::everything() } else { FieldSel::parse(fields.iter().map(String::as_str)) };
+    let expand = list_param(&q, "expand");
+    on_site(&sim, &ctx, |data, _| {
+        let issue = data.issue(&key).ok_or_else(JiraError::no_issue)?;
+        Ok(Json(render::issue(&ctx.links, data, issue, &sel, &expand)).into_response())
+    })
+}
+
+// ------------------------------------------------------------------ field changes
+
+/// Parsed `fields` / `update` of a create or edit.
+#[derive(Debug, Default)]
+struct Changes {
+    project: Option<String>,
+    issuetype: Option<IssueType>,
+    summary: Option<String>,
+    description: Option<Option<Value>>,
+    assignee: Option<Option<String>>,
+    reporter: Option<String>,
+    priority: Option<Priority>,
+    labels: Option<Vec<String>>,
+    label_ops: Vec<(bool, String)>,
+    duedate: Option<Option<String>>,
+    parent: Option<String>,
+    comments: Vec<Value>,
+}
+
+fn cannot_set(name: &str) -> String {
+    format!("Field '{name}' cannot be set. It is not on the appropriate screen, or unknown.")
+}
+
+fn id_or(v: &Value, keys: &[&str]) -> Option<String> {
+    if let Some(s) = v.as_str() {
+        return Some(s.to_string());
+    }
+    keys.iter().find_map(|k| match v.get(*k) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+fn user_value(v: &Value) -> Result<Option<String>, String> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let id = id_or(v, &["accountId", "id"]).ok_or_else(|| "Specify a valid value for assignee".to_string())?;
+    find_person(&id)
+        .filter(|p| p.account_id == id)
+        .map(|p| Some(p.account_id))
+        .ok_or_else(|| format!("User '{id}' cannot be assigned issues."))
+}
+
+fn labels_value(v: &Value) -> Result<Vec<String>, String> {
+    let items = v.as_array().ok_or_else(|| "Operation value must be an array".to_string())?;
+    items
+        .iter()
+        .map(|l| {
+            let l = l.as_str().ok_or_else(|| "Operation value must be a string".to_string())?;
+            if l.contains(char::is_whitespace) {
+                Err(format!("The label '{l}' contains spaces which is invalid."))
+            } else {
+                Ok(l.to_string())
+            }
+        })
+        .collect()
+}
+
+fn date_value(v: &Value) -> Result<Option<String>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) if time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).is_ok() => {
+            Ok(Some(s.clone()))
+        }
+        other => Err(format!("Error parsing date string: {}", other.as_str().unwrap_or(&other.to_string()))),
+    }
+}
+
+fn read_field(data: &JiraData, ch: &mut Changes, name: &str, v: &Value, creating: bool) -> Result<(), String> {
+    match name {
+        "project" if creating => {
+            let key = id_or(v, &["key", "id"]).ok_or("Specify a valid project ID or key")?;
+            ch.project = Some(data.project(&key).ok_or("valid project is required")?.key.clone());
+        }
+        "issuetype" => {
+            let t = id_or(v, &["name", "id"]).ok_or("Specify an issue type")?;
+            ch.issuetype = Some(IssueType::parse(&t).ok_or("Specify a valid issue type")?);
+        }
+        "summary" => {
+            let s = v.as_str().ok_or("Operation value must be a string")?;
+            if s.trim().is_empty() {
+                return Err("You must specify a summary of the issue.".into());
+            }
+            if s.chars().count() > 255 {
+                return Err("Summary must be less than 255 characters.".into());
+            }
+            ch.summary = Some(s.to_string());
+        }
+        "description" if v.is_null() => ch.description = Some(None),
+        "description" if adf::is_document(v) => ch.description = Some(Some(v.clone())),
+        "description" => return Err(adf::NOT_A_DOCUMENT.into()),
+        "assignee" => ch.assignee = Some(user_value(v)?),
+        "reporter" => ch.reporter = Some(user_value(v)?.ok_or("Reporter is required.")?),
+        "priority" => {
+            let p = id_or(v, &["name", "id"]).ok_or("Specify the Priority (id or name) in the string format")?;
+            ch.priority = Some(Priority::parse(&p).ok_or(format!("Priority name '{p}' is not valid"))?);
+        }
+        "labels" => ch.labels = Some(labels_value(v)?),
+        "duedate" => ch.duedate = Some(date_value(v)?),
+        "parent" => {
+            let k = id_or(v, &["key", "id"]).ok_or("Could not find issue by id or key.")?;
+            ch.parent = Some(data.issue(&k).ok_or("Could not find issue by id or key.")?.key.clone());
+        }
+        other => return Err(cannot_set(other)),
+    }
+    Ok(())
+}
+
+fn read_update(data: &JiraData, ch: &mut Changes, name: &str, ops: &Value) -> Result<(), String> {
+    let ops = ops.as_array().ok_or("Operation value must be an array")?;
+    for op in ops {
+        let Some((verb, arg)) = op.as_object().and_then(|o| o.iter().next()) else {
+            return Err("Operation value must be an object".into());
+        };
+        match (name, verb.as_str()) {
+            ("labels", "add" | "remove") => {
+                let l = arg.as_str().ok_or("Operation value must be a string")?;
+                ch.label_ops.push((verb == "add", l.to_string()));
+            }
+            ("comment", "add") => {
+                let body = arg.get("body").unwrap_or(&Value::Null);
+                if !adf::is_document(body) {
+                    return Err("Comment body is not valid!".into());
+                }
+                ch.comments.push(body.clone());
+            }
+            (_, "set") => read_field(data, ch, name, arg, false)?,
+            _ => return Err(cannot_set(name)),
+        }
+    }
+    Ok(())
+}
+
+fn read_changes(data: &JiraData, body: &Value, creating: bool) -> Result<Changes, JiraError> {
+    let mut ch = Changes::default();
+    let mut errs = JiraError::new(StatusCode::BAD_REQUEST, Vec::new());
+    let empty = Map::new();
+    let fields = body.get("fields").and_then(Value::as_object).unwrap_or(&empty);
+    for (name, v) in fields {
+        if let Err(m) = read_field(data, &mut ch, name, v, creating) {
+            errs = errs.and_field(name, m);
+        }
+    }
+    let update = body.get("update").and_then(Value::as_object).unwrap_or(&empty);
+    for (name, ops) in update {
+        if let Err(m) = read_update(data, &mut ch, name, ops) {
+            errs = errs.and_field(name, m);
+        }
+    }
+    if creating {
+        for (field, set, msg) in [
+            ("project", ch.project.is_some(), "Specify a valid project ID or key"),
+            ("issuetype", ch.issuetype.is_some(), "Specify an issue type"),
+            ("summary", ch.summary.is_some(), "You must specify a summary of the issue."),
+        ] {
+            if !set && !errs.errors.contains_key(field) {
+                errs = errs.and_field(field, msg);
+            }
+        }
+    }
+    if errs.is_empty() { Ok(ch) } else { Err(errs) }
+}
+
+fn apply(data: &mut JiraData, index: usize, ch: Changes, author: &str, now: OffsetDateTime) {
+    let comment_ids: Vec<u64> = ch.comments.iter().map(|_| data.allocate_comment()).collect();
+    let issue = &mut data.issues[index];
+    if let Some(t) = ch.issuetype { issue.issuetype = t; }
+    if let Some(s) = ch.summary { issue.summary = s; }
+    if let Some(d) = ch.description { issue.description = d; }
+    if let Some(a) = ch.assignee { issue.assignee = a; }
+    if let Some(r) = ch.reporter { issue.reporter = r; }
+    if let Some(p) = ch.priority { issue.priority = p; }
+    if let Some(l) = ch.labels { issue.labels = l; }
+    if let Some(d) = ch.duedate { issue.duedate = d; }
+    if let Some(p) = ch.parent { issue.parent = Some(p); }
+    for (add, label) in ch.label_ops {
+        issue.labels.retain(|l| *l != label);
+        if add {
+            issue.labels.push(label);
+        }
+    }
+    for (id, body) in comment_ids.into_iter().zip(ch.comments) {
+        issue.comments.push(Comment { id, author: author.to_string(), body, created: now, updated: now });
+    }
+    issue.updated = now;
+}
+
+pub(super) async fn create(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<JiraCtx>,
+    body: Bytes,
+) -> JiraResult {
+    let body = json_body(&body)?;
+    on_site(&sim, &ctx, |data, now| {
+        let ch = read_changes(data, &body, true)?;
+        let project = ch.project.clone().unwrap_or_default();
+        let (id, key) = data.allocate_issue(&project).ok_or_else(|| JiraError::field("project", "valid project is required"))?;
+        data.issues.push(Issue {
+            id,
+            key: key.clone(),
+            project,
+            issuetype: IssueType::Task,
+            summary: String::new(),
+            description: None,
+            status: Status::ToDo,
+            assignee: None,
+            reporter: ctx.account_id.clone(),
+            creator: ctx.account_id.clone(),
+            priority: Priority::Medium,
+            labels: Vec::new(),
+            created: now,
+            updated: now,
+            status_changed: now,
+            resolution_date: None,
+            duedate: None,
+            parent: None,
+            comments: Vec::new(),
+        });
+        apply(data, data.issues.len() - 1, ch, &ctx.account_id, now);
+        let out = json!({"id": id.to_string(), "key": key, "self": format!("{}/issue/{id}", ctx.links.api)});
+        Ok((StatusCode::CREATED, Json(out)).into_response())
+    })
+}
+
+pub(super) async fn edit(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<JiraCtx>,
+    Path((_, key)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> JiraResult {
+    let body = json_body(&body)?;
+    let return_issue = q.get("returnIssue").is_some_and(|v| v == "true");
+    on_site(&sim, &ctx, |data, now| {
+        let index = data.issue_index(&key).ok_or_else(JiraError::no_issue)?;
+        let ch = read_changes(data, &body, false)?;
+        apply(data, index, ch, &ctx.account_id, now);
+        if return_issue {
+            let issue = &data.issues[index];
+            return Ok(Json(render::issue(&ctx.links, data, issue, &FieldSel::everything(), &[])).into_response());
+        }
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+}
+
+// ------------------------------------------------------------------ comments
+
+pub(super) async fn list_comments(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<JiraCtx>,
+    Path((_, key)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> JiraResult {
+    let start = q.get("startAt").and_then(|s| s.parse().ok()).unwrap_or(0usize);
+    let max = q.get("maxResults").and_then(|s| s.parse().ok()).unwrap_or(5000usize).clamp(1, 5000);
+    let newest_first = q.get("orderBy").is_some_and(|o| o == "-created");
+    on_site(&sim, &ctx, |data, _| {
+        let issue = data.issue(&key).ok_or_else(JiraError::no_issue)?;
+        let mut ordered = issue.clone();
+        if newest_first {
+            ordered.comments.reverse();
+        }
+        Ok(Json(render::comments_page(&ctx.links, &ordered, start, max)).into_response())
+    })
+}
+
+pub(super) async fn add_comment(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<JiraCtx>,
+    Path((_, key)): Path<(String, String)>,
+    body: Bytes,
+) -> JiraResult {
+    let body = json_body(&body)?;
+    let doc = match body.get("body") {
+        None | Some(Value::Null) => return Err(JiraError::field("comment", "Comment body can not be empty!")),
+        Some(d) if adf::is_document(d) => d.clone(),
+        Some(_) => return Err(JiraError::field("comment", "Comment body is not valid!")),
+    };
+    on_site(&sim, &ctx, |data, now| {
+        let index = data.issue_index(&key).ok_or_else(JiraError::no_issue)?;
+        let id = data.allocate_comment();
+        let issue = &mut data.issues[index];
+        let comment = Comment { id, author: ctx.account_id.clone(), body: doc, created: now, updated: now };
+        issue.comments.push(comment.clone());
+        issue.updated = now;
+        let out = render::comment(&ctx.links, issue.id, &comment);
+        Ok((StatusCode::CREATED, Json(out)).into_response())
+    })
+}
+
+// ------------------------------------------------------------------ transitions, assignee
+
+pub(super) async fn list_transitions(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<JiraCtx>,
+    Path((_, key)): Path<(String, String)>,
+) -> JiraResult {
+    on_site(&sim, &ctx, |data, _| {
+        let issue = data.issue(&key).ok_or_else(JiraError::no_issue)?;
+        let workflow = data.project(&issue.project).map(|p| p.workflow).ok_or_else(JiraError::no_issue)?;
+        let list: Vec<Value> = workflow.transitions(issue.status).iter().map(|t| render::transition(&ctx.links, t)).collect();
+        Ok(Json(json!({"expand": "transitions", "transitions": list})).into_response())
+    })
+}
+
+pub(super) async fn transition(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<JiraCtx>,
+    Path((_, key)): Path<(String, String)>,
+    body: Bytes,
+) -> JiraResult {
+    let mut body = json_body(&body)?;
+    let Some(id) = body.get("transition").and_then(|t| id_or(t, &["id"])) else {
+        return Err(JiraError::bad_request("Missing 'transition' identifier"));
+    };
+    if let Some(fields) = body.get_mut("fields").and_then(Value::as_object_mut) {
+        fields.remove("resolution");
+    }
+    on_site(&sim, &ctx, |data, now| {
+        let index = data.issue_index(&key).ok_or_else(JiraError::no_issue)?;
+        let issue = &data.issues[index];
+        let workflow = data.project(&issue.project).map(|p| p.workflow).ok_or_else(JiraError::no_issue)?;
+        let target = workflow
+            .transitions(issue.status)
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| t.to)
+            .ok_or_else(|| JiraError::bad_request(format!("Transition id '{id}' is not valid for this issue.")))?;
+        let ch = read_changes(data, &body, false)?;
+        apply(data, index, ch, &ctx.account_id, now);
+        data.issues[index].set_status(target, now);
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+}
+
+pub(super) async fn assign(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<JiraCtx>,
+    Path((_, key)): Path<(String, String)>,
+    body: Bytes,
+) -> JiraResult {
+    let body = json_body(&body)?;
+    let wanted = body.get("accountId").cloned().unwrap_or(Value::Null);
+    on_site(&sim, &ctx, |data, now| {
+        let index = data.issue_index(&key).ok_or_else(JiraError::no_issue)?;
+        let assignee = match wanted.as_str() {
+            Some("-1") => data.project(&data.issues[index].project).map(|p| p.lead.clone()),
+            _ => user_value(&wanted).map_err(|m| JiraError::field("assignee", m))?,
+        };
+        let issue = &mut data.issues[index];
+        issue.assignee = assignee;
+        issue.updated = now;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed::jira::seed_site;
+
+    #[test]
+    fn creating_without_required_fields_names_each_one() {
+        let data = seed_site(42);
+        let err = read_changes(&data, &json!({"fields": {}}), true).unwrap_err();
+        assert_eq!(err.errors.len(), 3);
+        assert_eq!(err.errors["summary"], "You must specify a summary of the issue.");
+    }
+
+    #[test]
+    fn a_plain_string_description_is_refused_with_the_adf_message() {
+        let data = seed_site(42);
+        let body = json!({"fields": {"project": {"key": "PLAT"}, "issuetype": {"name": "Task"}, "summary": "x", "description": "plain"}});
+        let err = read_changes(&data, &body, true).unwrap_err();
+        assert_eq!(err.errors["description"], adf::NOT_A_DOCUMENT);
+        assert!(err.messages.is_empty());
+    }
+
+    #[test]
+    fn status_cannot_be_edited_directly() {
+        let data = seed_site(42);
+        let err = read_changes(&data, &json!({"fields": {"status": {"name": "Done"}}}), false).unwrap_err();
+        assert!(err.errors["status"].as_str().unwrap().starts_with("Field 'status' cannot be set"));
+    }
+
+    #[test]
+    fn label_operations_add_and_remove() {
+        let mut data = seed_site(42);
+        let ch = read_changes(&data, &json!({"update": {"labels": [{"add": "triage"}, {"remove": "nope"}]}}), false).unwrap();
+        apply(&mut data, 0, ch, "x", OffsetDateTime::now_utc());
+        assert!(data.issues[0].labels.contains(&"triage".to_string()));
+    }
+}

@@ -1,0 +1,137 @@
+//! Jira Cloud REST v3 behind the gateway: `/ex/jira/{cloudid}/rest/api/3/…`.
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{Request, State},
+    http::Method,
+    middleware::{self, Next},
+    response::Response,
+    routing::{get, post, put},
+};
+use serde_json::Value;
+
+use super::{errors::{self, JiraError}, gateway};
+use crate::state::Sim;
+
+pub(crate) mod adf;
+mod issues;
+pub(crate) mod jql;
+mod meta;
+pub(crate) mod model;
+pub(crate) mod render;
+mod search;
+
+/// The caller of a Jira route, set by the gate.
+#[derive(Clone, Debug)]
+pub(crate) struct JiraCtx {
+    pub account_id: String,
+    pub cloud_id: String,
+    pub links: render::Links,
+}
+
+const P: &str = "/ex/jira/{cloudid}/rest/api/3";
+
+fn at(path: &str) -> String {
+    format!("{P}{path}")
+}
+
+/// Jira routes, all behind the gate.
+pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
+    Router::new()
+        .route(&at("/myself"), get(meta::myself))
+        .route(&at("/search/jql"), get(search::search_get).post(search::search_post))
+        .route(&at("/search/approximate-count"), post(search::approximate_count))
+        .route(&at("/search"), get(search::removed).post(search::removed))
+        .route(&at("/issue"), post(issues::create))
+        .route(&at("/issue/{key}"), get(issues::get_issue).put(issues::edit))
+        .route(&at("/issue/{key}/comment"), get(issues::list_comments).post(issues::add_comment))
+        .route(&at("/issue/{key}/transitions"), get(issues::list_transitions).post(issues::transition))
+        .route(&at("/issue/{key}/assignee"), put(issues::assign))
+        .route(&at("/issue/createmeta/{project}/issuetypes"), get(meta::create_meta))
+        .route(&at("/project/search"), get(meta::project_search))
+        .route(&at("/project/{project}"), get(meta::project))
+        .route(&at("/user"), get(meta::user))
+        .route(&at("/user/search"), get(meta::user_search))
+        .route(&at("/user/assignable/search"), get(meta::assignable_search))
+        .route_layer(middleware::from_fn_with_state(sim, gate))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Need {
+    ReadWork,
+    WriteWork,
+    ReadUser,
+}
+
+fn need(method: &Method, path: &str) -> Need {
+    let rest = path.split("/rest/api/3").nth(1).unwrap_or("");
+    if rest.starts_with("/myself") || rest.starts_with("/user") {
+        Need::ReadUser
+    } else if method == Method::GET || rest.starts_with("/search") {
+        Need::ReadWork
+    } else {
+        Need::WriteWork
+    }
+}
+
+/// Classic scopes, or granular ones of the same kind (`read:…:jira`, `write:…:jira`).
+fn allowed(caller: &gateway::Caller, need: Need) -> bool {
+    let granular = |verb: &str| {
+        caller.scopes.iter().any(|s| s.starts_with(&format!("{verb}:")) && s.ends_with(":jira"))
+    };
+    match need {
+        Need::ReadWork => caller.has("read:jira-work") || granular("read"),
+        Need::WriteWork => caller.has("write:jira-work") || granular("write"),
+        Need::ReadUser => caller.has("read:jira-user") || caller.has("read:user:jira"),
+    }
+}
+
+/// Bearer token valid, the site granted, the scope sufficient; else the gateway's 401.
+async fn gate(State(sim): State<Arc<Sim>>, mut req: Request, next: Next) -> Response {
+    let caller = match gateway::authenticate(&sim, req.headers()) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let cloud_id = req.uri().path().split('/').nth(3).unwrap_or("").to_string();
+    if !sim.fixed.sites.iter().any(|s| s.id == cloud_id) {
+        return errors::unauthorized();
+    }
+    if !allowed(&caller, need(req.method(), req.uri().path())) {
+        return errors::scope_mismatch();
+    }
+    let links = render::Links { api: format!("{}/ex/jira/{cloud_id}/rest/api/3", sim.base_url) };
+    req.extensions_mut().insert(JiraCtx { account_id: caller.account_id, cloud_id, links });
+    next.run(req).await
+}
+
+/// Parses a JSON body (empty = `{}`); malformed JSON is Jira's 400.
+pub(crate) fn json_body(body: &Bytes) -> Result<Value, JiraError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Default::default()));
+    }
+    serde_json::from_slice(body).map_err(|_| JiraError::bad_payload())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(scopes: &str) -> gateway::Caller {
+        gateway::Caller { account_id: "a".into(), scopes: scopes.split(' ').map(String::from).collect() }
+    }
+
+    #[test]
+    fn scopes_are_checked_per_kind_of_call() {
+        let p = "/ex/jira/x/rest/api/3";
+        assert_eq!(need(&Method::POST, &format!("{p}/search/jql")), Need::ReadWork);
+        assert_eq!(need(&Method::PUT, &format!("{p}/issue/A-1")), Need::WriteWork);
+        assert_eq!(need(&Method::GET, &format!("{p}/user/search")), Need::ReadUser);
+        assert!(allowed(&caller("read:jira-work"), Need::ReadWork));
+        assert!(!allowed(&caller("read:jira-work"), Need::WriteWork));
+        assert!(allowed(&caller("write:issue:jira"), Need::WriteWork));
+        assert!(!allowed(&caller("read:me"), Need::ReadUser));
+    }
+}

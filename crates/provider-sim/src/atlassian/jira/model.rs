@@ -1,0 +1,358 @@
+//! Jira's data: projects, issues, comments, and the fixed catalogues (statuses, workflows,
+//! priorities, issue types).
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+/// Workflow statuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Status {
+    ToDo,
+    InProgress,
+    Done,
+}
+
+impl Status {
+    pub(crate) const ALL: [Status; 3] = [Status::ToDo, Status::InProgress, Status::Done];
+
+    pub(crate) fn id(self) -> &'static str {
+        match self {
+            Status::ToDo => "10000",
+            Status::InProgress => "3",
+            Status::Done => "10001",
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Status::ToDo => "To Do",
+            Status::InProgress => "In Progress",
+            Status::Done => "Done",
+        }
+    }
+
+    /// `(id, key, colorName, name)` of the status category.
+    pub(crate) fn category(self) -> (u32, &'static str, &'static str, &'static str) {
+        match self {
+            Status::ToDo => (2, "new", "blue-gray", "To Do"),
+            Status::InProgress => (4, "indeterminate", "yellow", "In Progress"),
+            Status::Done => (3, "done", "green", "Done"),
+        }
+    }
+
+    /// A status by name or id (case-insensitive).
+    pub(crate) fn parse(s: &str) -> Option<Status> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.name().eq_ignore_ascii_case(s) || st.id() == s)
+    }
+
+    /// A status category by name, key or id.
+    pub(crate) fn parse_category(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| {
+            let (id, key, _, name) = st.category();
+            name.eq_ignore_ascii_case(s) || key.eq_ignore_ascii_case(s) || id.to_string() == s
+        })
+    }
+}
+
+/// One workflow transition.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Transition {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub to: Status,
+}
+
+/// Workflows differ in their transition ids, as real ones do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Workflow {
+    /// To Do -21-> In Progress -31-> Done; In Progress -11-> To Do; Done -41-> To Do.
+    Software,
+    /// The classic Jira ids: 4 Start Progress, 5 Done, 301 Stop Progress, 3 Reopen.
+    Classic,
+}
+
+impl Workflow {
+    /// Transitions available from `from`.
+    pub(crate) fn transitions(self, from: Status) -> &'static [Transition] {
+        const fn t(id: &'static str, name: &'static str, to: Status) -> Transition {
+            Transition { id, name, to }
+        }
+        const SW_TODO: &[Transition] = &[t("21", "In Progress", Status::InProgress)];
+        const SW_PROG: &[Transition] = &[t("11", "To Do", Status::ToDo), t("31", "Done", Status::Done)];
+        const SW_DONE: &[Transition] = &[t("41", "Reopen", Status::ToDo)];
+        const CL_TODO: &[Transition] = &[t("4", "Start Progress", Status::InProgress)];
+        const CL_PROG: &[Transition] =
+            &[t("301", "Stop Progress", Status::ToDo), t("5", "Done", Status::Done)];
+        const CL_DONE: &[Transition] = &[t("3", "Reopen", Status::ToDo)];
+        match (self, from) {
+            (Workflow::Software, Status::ToDo) => SW_TODO,
+            (Workflow::Software, Status::InProgress) => SW_PROG,
+            (Workflow::Software, Status::Done) => SW_DONE,
+            (Workflow::Classic, Status::ToDo) => CL_TODO,
+            (Workflow::Classic, Status::InProgress) => CL_PROG,
+            (Workflow::Classic, Status::Done) => CL_DONE,
+        }
+    }
+}
+
+/// Priorities, highest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Priority {
+    Highest,
+    High,
+    Medium,
+    Low,
+    Lowest,
+}
+
+impl Priority {
+    pub(crate) const ALL: [Priority; 5] = [
+        Priority::Highest,
+        Priority::High,
+        Priority::Medium,
+        Priority::Low,
+        Priority::Lowest,
+    ];
+
+    pub(crate) fn id(self) -> &'static str {
+        match self {
+            Priority::Highest => "1",
+            Priority::High => "2",
+            Priority::Medium => "3",
+            Priority::Low => "4",
+            Priority::Lowest => "5",
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Priority::Highest => "Highest",
+            Priority::High => "High",
+            Priority::Medium => "Medium",
+            Priority::Low => "Low",
+            Priority::Lowest => "Lowest",
+        }
+    }
+
+    /// Sort rank: higher priority, larger rank (so `ORDER BY priority DESC` starts at Highest).
+    pub(crate) fn rank(self) -> u8 {
+        5 - Priority::ALL.iter().position(|p| *p == self).unwrap_or(4) as u8
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Priority> {
+        Priority::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s) || p.id() == s)
+    }
+}
+
+/// Issue types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IssueType {
+    Epic,
+    Task,
+    Bug,
+    Story,
+    Subtask,
+}
+
+impl IssueType {
+    pub(crate) const ALL: [IssueType; 5] = [
+        IssueType::Epic,
+        IssueType::Task,
+        IssueType::Bug,
+        IssueType::Story,
+        IssueType::Subtask,
+    ];
+
+    pub(crate) fn id(self) -> &'static str {
+        match self {
+            IssueType::Epic => "10000",
+            IssueType::Task => "10001",
+            IssueType::Bug => "10002",
+            IssueType::Story => "10003",
+            IssueType::Subtask => "10004",
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            IssueType::Epic => "Epic",
+            IssueType::Task => "Task",
+            IssueType::Bug => "Bug",
+            IssueType::Story => "Story",
+            IssueType::Subtask => "Subtask",
+        }
+    }
+
+    pub(crate) fn description(self) -> &'static str {
+        match self {
+            IssueType::Epic => "A big user story that needs to be broken down.",
+            IssueType::Task => "A small, distinct piece of work.",
+            IssueType::Bug => "A problem or error.",
+            IssueType::Story => "A user story told from the user's perspective.",
+            IssueType::Subtask => "A small piece of work that's part of a larger task.",
+        }
+    }
+
+    pub(crate) fn hierarchy_level(self) -> i32 {
+        match self {
+            IssueType::Epic => 1,
+            IssueType::Subtask => -1,
+            _ => 0,
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<IssueType> {
+        IssueType::ALL.into_iter().find(|t| {
+            t.name().eq_ignore_ascii_case(s)
+                || t.id() == s
+                || (*t == IssueType::Subtask && s.eq_ignore_ascii_case("Sub-task"))
+        })
+    }
+}
+
+/// A Jira project.
+#[derive(Clone, Debug)]
+pub(crate) struct Project {
+    pub id: u64,
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    pub lead: String,
+    pub workflow: Workflow,
+    pub next_number: u32,
+}
+
+/// A comment on an issue.
+#[derive(Clone, Debug)]
+pub(crate) struct Comment {
+    pub id: u64,
+    pub author: String,
+    pub body: Value,
+    pub created: OffsetDateTime,
+    pub updated: OffsetDateTime,
+}
+
+/// An issue.
+#[derive(Clone, Debug)]
+pub(crate) struct Issue {
+    pub id: u64,
+    pub key: String,
+    pub project: String,
+    pub issuetype: IssueType,
+    pub summary: String,
+    pub description: Option<Value>,
+    pub status: Status,
+    pub assignee: Option<String>,
+    pub reporter: String,
+    pub creator: String,
+    pub priority: Priority,
+    pub labels: Vec<String>,
+    pub created: OffsetDateTime,
+    pub updated: OffsetDateTime,
+    pub status_changed: OffsetDateTime,
+    pub resolution_date: Option<OffsetDateTime>,
+    pub duedate: Option<String>,
+    pub parent: Option<String>,
+    pub comments: Vec<Comment>,
+}
+
+impl Issue {
+    /// Project key and number, for `ORDER BY key`.
+    pub(crate) fn key_order(&self) -> (String, u64) {
+        let number = self
+            .key
+            .rsplit('-')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        (self.project.clone(), number)
+    }
+
+    /// Moves to `to`, keeping resolution fields consistent.
+    pub(crate) fn set_status(&mut self, to: Status, now: OffsetDateTime) {
+        self.status = to;
+        self.status_changed = now;
+        self.updated = now;
+        self.resolution_date = (to == Status::Done).then_some(now);
+    }
+}
+
+/// One site's Jira content.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct JiraData {
+    pub projects: Vec<Project>,
+    pub issues: Vec<Issue>,
+    pub next_issue_id: u64,
+    pub next_comment_id: u64,
+}
+
+impl JiraData {
+    /// A project by key (case-insensitive), id or name.
+    pub(crate) fn project(&self, key_or_id: &str) -> Option<&Project> {
+        self.projects.iter().find(|p| {
+            p.key.eq_ignore_ascii_case(key_or_id)
+                || p.id.to_string() == key_or_id
+                || p.name.eq_ignore_ascii_case(key_or_id)
+        })
+    }
+
+    /// Index of an issue by key (case-insensitive) or id.
+    pub(crate) fn issue_index(&self, id_or_key: &str) -> Option<usize> {
+        self.issues
+            .iter()
+            .position(|i| i.key.eq_ignore_ascii_case(id_or_key) || i.id.to_string() == id_or_key)
+    }
+
+    /// An issue by key or id.
+    pub(crate) fn issue(&self, id_or_key: &str) -> Option<&Issue> {
+        self.issue_index(id_or_key).map(|i| &self.issues[i])
+    }
+
+    /// Allocates the next issue id and key in `project_key`.
+    pub(crate) fn allocate_issue(&mut self, project_key: &str) -> Option<(u64, String)> {
+        let project = self
+            .projects
+            .iter_mut()
+            .find(|p| p.key.eq_ignore_ascii_case(project_key))?;
+        let key = format!("{}-{}", project.key, project.next_number);
+        project.next_number += 1;
+        self.next_issue_id += 1;
+        Some((self.next_issue_id, key))
+    }
+
+    /// Allocates the next comment id.
+    pub(crate) fn allocate_comment(&mut self) -> u64 {
+        self.next_comment_id += 1;
+        self.next_comment_id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflows_lead_from_to_do_through_in_progress_to_done() {
+        for wf in [Workflow::Software, Workflow::Classic] {
+            let start = wf.transitions(Status::ToDo);
+            assert_eq!(start.len(), 1);
+            assert_eq!(start[0].to, Status::InProgress);
+            assert!(wf.transitions(Status::InProgress).iter().any(|t| t.to == Status::Done));
+        }
+        assert_ne!(
+            Workflow::Software.transitions(Status::ToDo)[0].id,
+            Workflow::Classic.transitions(Status::ToDo)[0].id
+        );
+    }
+
+    #[test]
+    fn priority_rank_puts_highest_on_top() {
+        assert!(Priority::Highest.rank() > Priority::Lowest.rank());
+        assert_eq!(Priority::parse("high"), Some(Priority::High));
+        assert_eq!(IssueType::parse("Sub-task"), Some(IssueType::Subtask));
+    }
+}

@@ -1,0 +1,298 @@
+//! Jira REST v3 response shapes.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value, json};
+
+use super::{
+    adf,
+    model::{Comment, Issue, IssueType, JiraData, Priority, Project, Status},
+};
+use crate::{clock, seed::people::{Person, find_person}};
+
+/// Base of `self` links: `{base_url}/ex/jira/{cloudid}/rest/api/3`.
+#[derive(Clone, Debug)]
+pub(crate) struct Links {
+    pub api: String,
+}
+
+fn avatars(seed: &str) -> Value {
+    let url = |size: u32| format!("https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/{seed}/{size}.png");
+    json!({"48x48": url(48), "24x24": url(24), "16x16": url(16), "32x32": url(32)})
+}
+
+/// A user as embedded in issues and comments.
+pub(crate) fn user(l: &Links, account_id: &str) -> Value {
+    match find_person(account_id) {
+        Some(p) => person(l, &p, false),
+        None => json!({"accountId": account_id, "active": false, "displayName": "Former user", "accountType": "atlassian"}),
+    }
+}
+
+/// A user; `full` adds `locale` (as `/myself` and `/user` answer).
+pub(crate) fn person(l: &Links, p: &Person, full: bool) -> Value {
+    let mut out = json!({
+        "self": format!("{}/user?accountId={}", l.api, p.account_id),
+        "accountId": p.account_id,
+        "accountType": "atlassian",
+        "emailAddress": p.email,
+        "avatarUrls": avatars(&p.account_id),
+        "displayName": p.name,
+        "active": true,
+        "timeZone": p.time_zone,
+    });
+    if full {
+        out["locale"] = json!(p.locale.replace('-', "_"));
+    }
+    out
+}
+
+pub(crate) fn status(l: &Links, s: Status) -> Value {
+    let (cat_id, key, color, name) = s.category();
+    json!({
+        "self": format!("{}/status/{}", l.api, s.id()),
+        "description": "",
+        "iconUrl": format!("{}/images/icons/statuses/generic.png", l.api),
+        "name": s.name(),
+        "id": s.id(),
+        "statusCategory": {
+            "self": format!("{}/statuscategory/{cat_id}", l.api),
+            "id": cat_id,
+            "key": key,
+            "colorName": color,
+            "name": name,
+        },
+    })
+}
+
+fn priority(l: &Links, p: Priority) -> Value {
+    json!({
+        "self": format!("{}/priority/{}", l.api, p.id()),
+        "iconUrl": format!("{}/images/icons/priorities/{}.svg", l.api, p.name().to_lowercase()),
+        "name": p.name(),
+        "id": p.id(),
+    })
+}
+
+pub(crate) fn issuetype(l: &Links, t: IssueType) -> Value {
+    json!({
+        "self": format!("{}/issuetype/{}", l.api, t.id()),
+        "id": t.id(),
+        "description": t.description(),
+        "iconUrl": format!("{}/images/icons/issuetypes/{}.png", l.api, t.name().to_lowercase()),
+        "name": t.name(),
+        "subtask": t == IssueType::Subtask,
+        "avatarId": 10300 + t.id().parse::<u32>().unwrap_or(0) % 100,
+        "hierarchyLevel": t.hierarchy_level(),
+    })
+}
+
+/// A project as embedded in an issue.
+pub(crate) fn project_ref(l: &Links, p: &Project) -> Value {
+    json!({
+        "self": format!("{}/project/{}", l.api, p.id),
+        "id": p.id.to_string(),
+        "key": p.key,
+        "name": p.name,
+        "projectTypeKey": "software",
+        "simplified": false,
+        "avatarUrls": avatars(&p.key),
+    })
+}
+
+/// A project as `/project/search` lists it.
+pub(crate) fn project(l: &Links, p: &Project) -> Value {
+    let mut out = project_ref(l, p);
+    out["expand"] = json!("description,lead,issueTypes,url,projectKeys,permissions,insight");
+    out["style"] = json!("classic");
+    out["isPrivate"] = json!(false);
+    out["properties"] = json!({});
+    out["description"] = json!(p.description);
+    out["lead"] = user(l, &p.lead);
+    out
+}
+
+/// A comment.
+pub(crate) fn comment(l: &Links, issue_id: u64, c: &Comment) -> Value {
+    json!({
+        "self": format!("{}/issue/{issue_id}/comment/{}", l.api, c.id),
+        "id": c.id.to_string(),
+        "author": user(l, &c.author),
+        "body": c.body,
+        "updateAuthor": user(l, &c.author),
+        "created": clock::jira(c.created),
+        "updated": clock::jira(c.updated),
+        "jsdPublic": true,
+    })
+}
+
+/// The comment page bean.
+pub(crate) fn comments_page(l: &Links, issue: &Issue, start: usize, max: usize) -> Value {
+    let page: Vec<Value> = issue.comments.iter().skip(start).take(max).map(|c| comment(l, issue.id, c)).collect();
+    json!({"startAt": start, "maxResults": max, "total": issue.comments.len(), "comments": page})
+}
+
+/// Every field an issue has, in Jira's order of importance.
+pub(crate) const ALL_FIELDS: &[&str] = &[
+    "summary", "status", "assignee", "reporter", "creator", "priority", "issuetype", "project",
+    "labels", "created", "updated", "resolution", "resolutiondate", "duedate", "description",
+    "comment", "parent", "statuscategorychangedate",
+];
+
+/// `fields=` selection: names, `*all`, `*navigable`, `-name`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FieldSel {
+    all: bool,
+    navigable: bool,
+    include: HashSet<String>,
+    exclude: HashSet<String>,
+}
+
+impl FieldSel {
+    /// Every field (GET issue without `fields`).
+    pub(crate) fn everything() -> Self {
+        FieldSel { all: true, ..Default::default() }
+    }
+
+    /// Parses the list; an empty list selects nothing but `id`/`key`/`self`.
+    pub(crate) fn parse<'a>(items: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut sel = FieldSel::default();
+        for raw in items.into_iter().flat_map(|s| s.split(',')).map(str::trim) {
+            match raw {
+                "" => {}
+                "*all" => sel.all = true,
+                "*navigable" => sel.navigable = true,
+                f if f.starts_with('-') => {
+                    sel.exclude.insert(f[1..].to_string());
+                }
+                f => {
+                    sel.include.insert(f.to_string());
+                }
+            }
+        }
+        sel
+    }
+
+    pub(crate) fn wants(&self, name: &str) -> bool {
+        if self.exclude.contains(name) {
+            return false;
+        }
+        self.include.contains(name) || self.all || (self.navigable && name != "comment")
+    }
+
+    /// True when only `id`/`key` were asked for (larger pages allowed).
+    pub(crate) fn is_id_only(&self) -> bool {
+        !self.all && !self.navigable && self.include.iter().all(|f| f == "id" || f == "key")
+    }
+}
+
+fn field(l: &Links, data: &JiraData, i: &Issue, name: &str) -> Option<Value> {
+    let user_opt = |a: &Option<String>| a.as_deref().map_or(Value::Null, |a| user(l, a));
+    Some(match name {
+        "summary" => json!(i.summary),
+        "status" => status(l, i.status),
+        "assignee" => user_opt(&i.assignee),
+        "reporter" => user(l, &i.reporter),
+        "creator" => user(l, &i.creator),
+        "priority" => priority(l, i.priority),
+        "issuetype" => issuetype(l, i.issuetype),
+        "project" => data.project(&i.project).map_or(Value::Null, |p| project_ref(l, p)),
+        "labels" => json!(i.labels),
+        "created" => json!(clock::jira(i.created)),
+        "updated" => json!(clock::jira(i.updated)),
+        "statuscategorychangedate" => json!(clock::jira(i.status_changed)),
+        "resolution" => i.resolution_date.map_or(Value::Null, |_| {
+            json!({"self": format!("{}/resolution/10000", l.api), "id": "10000", "description": "Work has been completed on this issue.", "name": "Done"})
+        }),
+        "resolutiondate" => i.resolution_date.map_or(Value::Null, |d| json!(clock::jira(d))),
+        "duedate" => i.duedate.as_ref().map_or(Value::Null, |d| json!(d)),
+        "description" => i.description.clone().unwrap_or(Value::Null),
+        "comment" => {
+            let mut page = comments_page(l, i, 0, 20);
+            page["self"] = json!(format!("{}/issue/{}/comment", l.api, i.id));
+            page
+        }
+        "parent" => {
+            let p = data.issue(i.parent.as_deref()?)?;
+            json!({"id": p.id.to_string(), "key": p.key, "self": format!("{}/issue/{}", l.api, p.id),
+                   "fields": {"summary": p.summary, "status": status(l, p.status), "priority": priority(l, p.priority), "issuetype": issuetype(l, p.issuetype)}})
+        }
+        _ => return None,
+    })
+}
+
+/// An issue with the selected fields; `expand` may ask for `renderedFields` and `names`.
+pub(crate) fn issue(l: &Links, data: &JiraData, i: &Issue, sel: &FieldSel, expand: &[String]) -> Value {
+    let mut fields = Map::new();
+    for name in ALL_FIELDS {
+        if sel.wants(name) {
+            if let Some(v) = field(l, data, i, name) {
+                fields.insert((*name).to_string(), v);
+            }
+        }
+    }
+    let mut out = json!({
+        "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
+        "id": i.id.to_string(),
+        "self": format!("{}/issue/{}", l.api, i.id),
+        "key": i.key,
+    });
+    if expand.iter().any(|e| e == "renderedFields") {
+        out["renderedFields"] = json!({
+            "description": i.description.as_ref().map(adf::to_html),
+            "created": clock::jira(i.created),
+            "updated": clock::jira(i.updated),
+        });
+    }
+    if expand.iter().any(|e| e == "names") {
+        let names: Map<String, Value> = fields.keys().map(|k| (k.clone(), json!(display_name(k)))).collect();
+        out["names"] = Value::Object(names);
+    }
+    out["fields"] = Value::Object(fields);
+    out
+}
+
+fn display_name(field: &str) -> String {
+    match field {
+        "issuetype" => "Issue Type".into(),
+        "duedate" => "Due date".into(),
+        "resolutiondate" => "Resolved".into(),
+        "statuscategorychangedate" => "Status Category Changed".into(),
+        f => {
+            let mut c = f.chars();
+            c.next().map(|h| h.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+        }
+    }
+}
+
+/// A transition as `GET …/transitions` lists it.
+pub(crate) fn transition(l: &Links, t: &super::model::Transition) -> Value {
+    json!({
+        "id": t.id,
+        "name": t.name,
+        "to": status(l, t.to),
+        "hasScreen": false,
+        "isGlobal": false,
+        "isInitial": false,
+        "isAvailable": true,
+        "isConditional": false,
+        "isLooped": false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_selection_understands_all_navigable_and_exclusions() {
+        let s = FieldSel::parse(["summary,status"]);
+        assert!(s.wants("summary") && !s.wants("comment"));
+        let s = FieldSel::parse(["*navigable", "-description"]);
+        assert!(s.wants("summary") && !s.wants("comment") && !s.wants("description"));
+        let s = FieldSel::parse(["*all"]);
+        assert!(s.wants("comment"));
+        assert!(FieldSel::parse(["id", "key"]).is_id_only());
+        assert!(FieldSel::parse(Vec::<&str>::new()).is_id_only());
+    }
+}

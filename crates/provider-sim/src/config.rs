@@ -1,0 +1,93 @@
+//! Start-up settings of the simulator.
+
+use std::time::Duration;
+
+/// Everything the simulator needs to start. `SimConfig::default()` is a working setup.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// TCP port on 127.0.0.1; 0 picks a free port.
+    pub port: u16,
+    /// Client id of the registered Atlassian 3LO app.
+    pub jira_client_id: String,
+    /// Client secret of the registered Atlassian 3LO app.
+    pub jira_client_secret: String,
+    /// Registered Atlassian callback URL(s). `/authorize` and `/oauth/token` require an exact
+    /// match. Empty = any `http(s)` redirect URI is accepted (handy for demos).
+    pub jira_redirect_uris: Vec<String>,
+    /// Client id of the Notion public integration.
+    pub notion_client_id: String,
+    /// Client secret of the Notion public integration.
+    pub notion_client_secret: String,
+    /// Registered Notion redirect URI(s). Empty = any `http(s)` URI is accepted, and then
+    /// `redirect_uri` must be sent to `/v1/oauth/authorize`.
+    pub notion_redirect_uris: Vec<String>,
+    /// `true`: the authorize endpoints redirect at once (API tests); `false`: consent page.
+    pub auto_approve: bool,
+    /// Lifetime of Atlassian access tokens (Atlassian: 3600 s).
+    pub access_token_ttl: Duration,
+    /// Lifetime of Notion access tokens. `None` (Notion's documented behaviour): no expiry.
+    pub notion_access_token_ttl: Option<Duration>,
+    /// How long an already rotated Atlassian refresh token is still accepted (Atlassian: 10 min).
+    pub reuse_leeway: Duration,
+    /// Lifetime of authorization codes of both providers.
+    pub code_ttl: Duration,
+    /// Atlassian sites (cloud ids) every grant can reach.
+    pub sites: Vec<SiteConfig>,
+    /// Per-connection token bucket on the Notion REST API; `None` = no limit.
+    pub notion_rate_limit: Option<RateLimit>,
+    /// Seed of the generated Jira and Notion content.
+    pub seed: u64,
+}
+
+/// One Atlassian site, as listed by `/oauth/token/accessible-resources`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteConfig {
+    /// The cloud id (a UUID).
+    pub id: String,
+    /// Site name, e.g. "acme".
+    pub name: String,
+    /// Site URL, e.g. "https://acme.atlassian.net".
+    pub url: String,
+}
+
+/// Token bucket: `burst` requests at once, refilled at `per_second`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateLimit {
+    /// Bucket size.
+    pub burst: u32,
+    /// Refill rate in requests per second (Notion documents an average of 3).
+    pub per_second: f64,
+}
+
+impl SiteConfig {
+    /// The default site: `acme.atlassian.net`.
+    pub fn acme() -> Self {
+        SiteConfig {
+            id: "1324a887-45db-1bf4-1e99-ef0ff456d421".into(),
+            name: "acme".into(),
+            url: "https://acme.atlassian.net".into(),
+        }
+    }
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            port: 0,
+            jira_client_id: "sim-jira-client".into(),
+            jira_client_secret: "sim-jira-secret".into(),
+            jira_redirect_uris: Vec::new(),
+            notion_client_id: "sim-notion-client".into(),
+            notion_client_secret: "sim-notion-secret".into(),
+            notion_redirect_uris: Vec::new(),
+            auto_approve: false,
+            access_token_ttl: Duration::from_secs(3600),
+            notion_access_token_ttl: None,
+            reuse_leeway: Duration::from_secs(600),
+            code_ttl: Duration::from_secs(300),
+            sites: vec![SiteConfig::acme()],
+            notion_rate_limit: None,
+            seed: 42,
+        }
+    }
+}

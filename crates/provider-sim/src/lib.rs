@@ -1,0 +1,52 @@
+//! An offline simulator of Atlassian (`auth.atlassian.com`, `api.atlassian.com` with Jira
+//! REST v3) and Notion (`api.notion.com`): OAuth with rotating refresh tokens, the REST calls
+//! an MCP server makes, each provider's error bodies, fault switches and counters.
+//!
+//! One origin serves all three hosts' paths, so one base URL stands in for each of them:
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! let sim = provider_sim::start(provider_sim::SimConfig { auto_approve: true, ..Default::default() }).await?;
+//! let base = sim.base_url(); // ATLASSIAN_AUTH_URL = ATLASSIAN_API_URL = NOTION_API_URL = base
+//! sim.set_fault(provider_sim::routes::ATLASSIAN_TOKEN, provider_sim::Fault::status(503, 1));
+//! # let _ = base; sim.shutdown().await; Ok(()) }
+//! ```
+
+mod atlassian;
+mod clock;
+mod config;
+mod consent;
+mod counters;
+mod faults;
+mod handle;
+mod ids;
+mod notion;
+pub mod routes;
+mod seed;
+mod server;
+mod state;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::{net::TcpListener, sync::watch};
+
+pub use config::{RateLimit, SimConfig, SiteConfig};
+pub use counters::Counters;
+pub use faults::{Drop, Fault};
+pub use handle::{SimHandle, TokenPair};
+pub use notion::oauth::NotionGrant;
+pub use seed::notion::WORKSPACE_NAME;
+pub use seed::people::{Person, find_person, people};
+
+/// Binds `127.0.0.1:cfg.port` (0 = a free port), seeds the data and starts serving.
+pub async fn start(cfg: SimConfig) -> anyhow::Result<SimHandle> {
+    let listener = TcpListener::bind(("127.0.0.1", cfg.port))
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{}", cfg.port))?;
+    let addr = listener.local_addr()?;
+    let sim = Arc::new(state::Sim::new(&cfg, format!("http://{addr}")));
+    let (tx, rx) = watch::channel(false);
+    let task = tokio::spawn(server::serve(listener, server::app(sim.clone()), rx));
+    Ok(SimHandle::new(sim, tx, task))
+}

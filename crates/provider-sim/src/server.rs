@@ -1,0 +1,122 @@
+//! The HTTP server: one axum app for all three hosts, served by an accept loop that sets
+//! `TCP_NODELAY` and can close a connection without answering (the `Drop` faults).
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Json, Router,
+    extract::Request,
+    http::StatusCode,
+    middleware,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use hyper::{body::Incoming, server::conn::http1, service::service_fn};
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use tokio::{net::TcpListener, sync::watch, task::JoinSet};
+use tower::ServiceExt;
+
+use crate::{
+    atlassian::{self, errors::JiraError},
+    faults::{self, DropConnection},
+    notion::{self, errors::NotionError},
+    state::Sim,
+};
+
+/// The whole application: Atlassian auth + gateway + Jira, Notion; faults and counters on
+/// every matched route.
+pub(crate) fn app(sim: Arc<Sim>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .merge(atlassian::router(sim.clone()))
+        .merge(notion::router(sim.clone()))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), faults::apply))
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
+        .with_state(sim)
+}
+
+async fn index() -> Response {
+    Json(json!({
+        "name": "provider-sim",
+        "simulates": ["auth.atlassian.com", "api.atlassian.com", "api.notion.com"],
+    }))
+    .into_response()
+}
+
+/// Unknown routes, in the format of the host the path belongs to.
+async fn not_found(req: Request) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/v1/") {
+        NotionError::invalid_request_url().into_response()
+    } else if path.starts_with("/ex/jira/") {
+        JiraError::new(StatusCode::NOT_FOUND, vec![format!("null for uri: {}", req.uri())]).into_response()
+    } else {
+        atlassian::errors::gateway(StatusCode::NOT_FOUND, "Not Found")
+    }
+}
+
+/// Error that makes hyper close the connection without writing a response.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a fault switch")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+async fn handle(app: Router, req: hyper::Request<Incoming>) -> Result<Response, Dropped> {
+    let resp = match app.oneshot(req).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    };
+    if resp.extensions().get::<DropConnection>().is_some() {
+        Err(Dropped)
+    } else {
+        Ok(resp)
+    }
+}
+
+async fn serve_connection(stream: tokio::net::TcpStream, app: Router, mut shutdown: watch::Receiver<bool>) {
+    let svc = service_fn(move |req| handle(app.clone(), req));
+    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = shutdown.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
+        }
+    }
+}
+
+/// Accepts until `shutdown` flips, then lets open connections finish (bounded).
+pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watch::Receiver<bool>) {
+    let mut conns: JoinSet<()> = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    if let Err(e) = stream.set_nodelay(true) {
+                        tracing::warn!(error = %e, "could not set TCP_NODELAY");
+                    }
+                    conns.spawn(serve_connection(stream, app.clone(), shutdown.clone()));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            },
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+    let drain = async { while conns.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(6), drain).await.is_err() {
+        conns.abort_all();
+    }
+}
