@@ -10,6 +10,7 @@ pub mod connections;
 pub mod crypto;
 pub mod demo;
 pub mod http;
+pub mod markdown;
 pub mod oauth;
 pub mod providers;
 pub mod proxy;
