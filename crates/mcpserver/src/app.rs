@@ -17,6 +17,8 @@ pub struct AppState {
     pub verifier: crate::auth::JwtVerifier,
     /// The only road to a usable provider token.
     pub tokens: crate::tokens::TokenService,
+    /// Cancelled at shutdown: closes MCP streams.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -32,7 +34,8 @@ impl AppState {
         let verifier = crate::auth::JwtVerifier::new(secret, config.jwks.clone(), http.clone());
         let config = Arc::new(config);
         let tokens = crate::tokens::TokenService::new(store.clone(), config.clone(), http.clone());
-        Ok(Self { config, store, http, verifier, tokens })
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        Ok(Self { config, store, http, verifier, tokens, shutdown })
     }
 }
 
@@ -91,10 +94,15 @@ impl Application {
         let store = self.state.store.clone();
         let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(crate::tokens::refresher::run(self.state.clone(), worker_stop));
+        let cancel_streams = self.state.shutdown.clone();
         let app = crate::http::router(self.state);
         let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
             let _ = tcp.set_nodelay(true);
         });
+        let shutdown = async move {
+            shutdown.await;
+            cancel_streams.cancel();
+        };
         let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
         let _ = stop_worker.send(true);
         let _ = worker.await;

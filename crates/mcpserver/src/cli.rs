@@ -39,6 +39,12 @@ pub enum Command {
         #[arg(long, default_value_t = 8090)]
         sim_port: u16,
     },
+    /// Serve the MCP tools over stdin/stdout for one user (logs go to stderr).
+    McpStdio {
+        /// The user whose connections the tools use.
+        #[arg(long)]
+        user: String,
+    },
     /// Print a hub JWT signed with MCPSERVER_HUB_SECRET (for operators and tests).
     MintToken {
         /// The user id (`sub`).
@@ -86,6 +92,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::RotateKeys { batch } => rotate_keys(settings, batch),
         Command::Demo { dir, sim_port } => crate::demo::run(settings, dir, sim_port),
+        Command::McpStdio { user } => mcp_stdio(settings, user),
         Command::MintToken { user, scope, ttl } => mint_token(settings, &user, scope.as_deref(), ttl),
     }
 }
@@ -150,4 +157,13 @@ fn mint_token(settings: Settings, user: &str, scope: Option<&str>, ttl: u64) -> 
     )?;
     println!("{token}");
     Ok(())
+}
+
+fn mcp_stdio(settings: Settings, user: String) -> anyhow::Result<()> {
+    let config = settings.validate()?;
+    crate::telemetry::init(config.log_format);
+    runtime()?.block_on(async move {
+        let state = crate::app::AppState::new(config).await?;
+        crate::mcp::serve_stdio(state, user).await
+    })
 }

@@ -132,6 +132,29 @@ pub struct Settings {
     #[arg(long, env = "MCPSERVER_PROXY_MAX_RESPONSE_BYTES", default_value = "10485760", global = true)]
     pub proxy_max_response_bytes: String,
 
+    /// MCP tools offered: comma-separated tool names and groups (`jira`, `notion`); all when empty.
+    #[arg(long, env = "MCPSERVER_TOOLS", default_value = "", global = true)]
+    pub tools: String,
+
+    /// Hide every MCP tool that writes (`true`/`false`).
+    #[arg(long, env = "MCPSERVER_READ_ONLY", default_value = "false", global = true)]
+    pub read_only: String,
+
+    /// Stateless MCP over HTTP (`true`, any instance takes any request) or legacy sessions
+    /// (`false`, single instance).
+    #[arg(long, env = "MCPSERVER_MCP_STATELESS", default_value = "true", global = true)]
+    pub mcp_stateless: String,
+
+    /// Host header values accepted on /mcp, comma-separated (default: the public URL's host
+    /// plus loopback names). DNS-rebinding protection.
+    #[arg(long, env = "MCPSERVER_MCP_ALLOWED_HOSTS", global = true)]
+    pub mcp_allowed_hosts: Option<String>,
+
+    /// Origin values accepted on /mcp, comma-separated (default: the CORS origins; requests
+    /// from any other browser origin are refused).
+    #[arg(long, env = "MCPSERVER_MCP_ALLOWED_ORIGINS", global = true)]
+    pub mcp_allowed_origins: Option<String>,
+
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MCPSERVER_MAX_BODY_BYTES", default_value = "1048576", global = true)]
     pub max_body_bytes: String,
@@ -225,6 +248,11 @@ pub struct Config {
     pub hub_webhook_url: Option<Url>,
     pub retry_max_wait: Duration,
     pub proxy_max_response_bytes: usize,
+    pub tools: Vec<String>,
+    pub read_only: bool,
+    pub mcp_stateless: bool,
+    pub mcp_allowed_hosts: Vec<String>,
+    pub mcp_allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub provider_timeout: Duration,
     pub log_format: LogFormat,
@@ -258,6 +286,17 @@ impl Problems {
                 self.add(format!(
                     "{name}: `{value}` is not an http(s) URL; give a full URL such as https://host"
                 ));
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, name: &str, value: &str) -> Option<bool> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Some(true),
+            "false" | "0" | "no" | "off" => Some(false),
+            other => {
+                self.add(format!("{name}: `{other}` is not true or false"));
                 None
             }
         }
@@ -312,6 +351,15 @@ impl Settings {
             self.hub_webhook_url.as_deref().and_then(|u| p.url("MCPSERVER_HUB_WEBHOOK_URL", u));
         let retry_wait: Option<u64> = p.number("MCPSERVER_RETRY_MAX_WAIT_SECS", &self.retry_max_wait_secs);
         let max_response = p.number("MCPSERVER_PROXY_MAX_RESPONSE_BYTES", &self.proxy_max_response_bytes);
+        let tools = self.tool_selection(&mut p);
+        let read_only = p.boolean("MCPSERVER_READ_ONLY", &self.read_only);
+        let mcp_stateless = p.boolean("MCPSERVER_MCP_STATELESS", &self.mcp_stateless);
+        let mcp_allowed_hosts = self.mcp_hosts(public_url.as_ref());
+        let mcp_allowed_origins = match (&self.mcp_allowed_origins, &cors_origins) {
+            (Some(list), _) => split_list(list),
+            (None, Some(CorsOrigins::List(list))) => list.clone(),
+            _ => Vec::new(),
+        };
         let max_body_bytes = p.number("MCPSERVER_MAX_BODY_BYTES", &self.max_body_bytes);
         let timeout_secs: Option<u64> =
             p.number("MCPSERVER_PROVIDER_TIMEOUT_SECS", &self.provider_timeout_secs);
@@ -349,6 +397,11 @@ impl Settings {
             hub_webhook_url,
             retry_max_wait: Duration::from_secs(retry_wait.expect(all_valid)),
             proxy_max_response_bytes: max_response.expect(all_valid),
+            tools: tools.expect(all_valid),
+            read_only: read_only.expect(all_valid),
+            mcp_stateless: mcp_stateless.expect(all_valid),
+            mcp_allowed_hosts,
+            mcp_allowed_origins,
             max_body_bytes: max_body_bytes.expect(all_valid),
             provider_timeout: Duration::from_secs(timeout_secs.expect(all_valid).max(1)),
             log_format: log_format.expect(all_valid),
@@ -381,6 +434,38 @@ impl Settings {
     pub fn validate_hub_secret(&self) -> Result<SecretBox<[u8]>, ConfigErrors> {
         let mut p = Problems::default();
         self.hub_secret(&mut p).ok_or(ConfigErrors(p.0))
+    }
+
+    fn tool_selection(&self, p: &mut Problems) -> Option<Vec<String>> {
+        let selection = split_list(&self.tools);
+        let known = crate::mcp::registry::known_selectors();
+        let unknown: Vec<&String> = selection.iter().filter(|s| !known.contains(&s.as_str())).collect();
+        if unknown.is_empty() {
+            Some(selection)
+        } else {
+            let names: Vec<&str> = unknown.iter().map(|s| s.as_str()).collect();
+            p.add(format!(
+                "MCPSERVER_TOOLS: unknown tool or group {}; use tool names or the groups jira, notion",
+                names.join(", ")
+            ));
+            None
+        }
+    }
+
+    fn mcp_hosts(&self, public: Option<&Url>) -> Vec<String> {
+        if let Some(list) = &self.mcp_allowed_hosts {
+            return split_list(list);
+        }
+        let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+        if let Some(host) = public.and_then(|u| u.host_str()) {
+            hosts.push(host.trim_start_matches('[').trim_end_matches(']').to_string());
+        }
+        if let Ok(addr) = self.listen.parse::<SocketAddr>() {
+            hosts.push(addr.ip().to_string());
+        }
+        hosts.sort();
+        hosts.dedup();
+        hosts
     }
 
     fn jwks(&self, p: &mut Problems) -> Option<JwksSettings> {
@@ -477,6 +562,11 @@ impl Settings {
         }
         Some(Some(NotionConfig { client, version: version.to_string() }))
     }
+}
+
+/// A comma-separated list, trimmed, without empty entries.
+fn split_list(list: &str) -> Vec<String> {
+    list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 fn default_redirect(base: &Url, provider: &str) -> String {

@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod demo;
 pub mod http;
 pub mod markdown;
+pub mod mcp;
 pub mod oauth;
 pub mod providers;
 pub mod proxy;

@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::connections::router())
         .merge(crate::tokens::router())
         .merge(crate::proxy::router())
+        .merge(crate::mcp::router(&state))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_hub_jwt));
     Router::new()
         .merge(health::router())

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod db;
+pub mod mcp;
 pub mod server;
 pub mod world;
 

@@ -1,0 +1,546 @@
+//! Jira tools: JQL search, issues, comments, transitions, assignment, projects, users, sites.
+
+use super::context::{Call, ToolContext, ToolError, ToolOutput, text};
+use crate::markdown::adf::{adf_to_markdown, markdown_to_adf};
+use crate::store::{Connection, Provider};
+use axum::http::Method;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const FIELDS: &str =
+    "summary,status,assignee,reporter,priority,issuetype,labels,created,updated,parent,project";
+
+fn jira(path: impl Into<String>) -> Call<'static> {
+    Call::get(Provider::Jira, format!("/rest/api/3{}", path.into()))
+}
+
+/// An issue key such as `ENG-12` (or a numeric id), checked so it cannot alter the path.
+fn issue_key(key: &str) -> Result<String, ToolError> {
+    let key = key.trim();
+    let valid = !key.is_empty()
+        && key.len() <= 64
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(key.to_ascii_uppercase())
+    } else {
+        Err(ToolError::invalid("issue_key must look like ENG-12"))
+    }
+}
+
+fn site_url(connection: &Connection, site: Option<&str>) -> String {
+    crate::tokens::pick_site(connection, site)
+        .map(|s| s.url.trim_end_matches('/').to_string())
+        .unwrap_or_default()
+}
+
+/// A compact issue summary.
+fn summarize(issue: &Value, base: &str) -> Value {
+    let f = &issue["fields"];
+    json!({
+        "key": issue["key"],
+        "summary": f["summary"],
+        "status": f.pointer("/status/name"),
+        "type": f.pointer("/issuetype/name"),
+        "priority": f.pointer("/priority/name"),
+        "assignee": f.pointer("/assignee/displayName"),
+        "updated": f["updated"],
+        "url": format!("{base}/browse/{}", issue["key"].as_str().unwrap_or_default()),
+    })
+}
+
+fn issue_line(i: &Value) -> String {
+    let assignee = i["assignee"].as_str().unwrap_or("unassigned");
+    format!("- **{}** {} — {} · {}", text(i, "/key"), text(i, "/summary"), text(i, "/status"), assignee)
+}
+
+/// Arguments of `jira_search`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchArgs {
+    /// JQL, e.g. `project = ENG AND status = "In Progress" ORDER BY created DESC`.
+    pub jql: String,
+    /// Extra fields to return besides the summary ones.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Issues per page (1-100, default 20).
+    pub limit: Option<u32>,
+    /// `next_page_token` of the previous page.
+    pub next_page_token: Option<String>,
+    /// Jira site (cloud id or URL); default site otherwise.
+    pub site: Option<String>,
+}
+
+pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<ToolOutput, ToolError> {
+    if args.jql.trim().is_empty() {
+        return Err(ToolError::invalid("jql must not be empty"));
+    }
+    let limit = args.limit.unwrap_or(20).clamp(1, 100);
+    let mut fields: Vec<String> = FIELDS.split(',').map(str::to_string).collect();
+    fields.extend(args.fields.iter().cloned());
+    let mut body = json!({"jql": args.jql, "maxResults": limit, "fields": fields});
+    if let Some(token) = &args.next_page_token {
+        body["nextPageToken"] = json!(token);
+    }
+    let call = jira("/search/jql").with_method(Method::POST, body).site(args.site.as_deref());
+    let (answer, connection) = ctx.send(call).await?;
+    let base = site_url(&connection, args.site.as_deref());
+    let issues: Vec<Value> = answer["issues"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| {
+            let mut s = summarize(i, &base);
+            for extra in &args.fields {
+                s[extra.as_str()] = i["fields"][extra.as_str()].clone();
+            }
+            s
+        })
+        .collect();
+    let next = answer["nextPageToken"].as_str().map(str::to_string);
+    let mut markdown = if issues.is_empty() {
+        "No issues match.".to_string()
+    } else {
+        issues.iter().map(issue_line).collect::<Vec<_>>().join("\n")
+    };
+    if let Some(token) = &next {
+        markdown.push_str(&format!("\n\nMore results: next_page_token `{token}`"));
+    }
+    Ok(ToolOutput {
+        structured: json!({"issues": issues, "next_page_token": next, "is_last": answer["isLast"].as_bool().unwrap_or(next.is_none())}),
+        markdown,
+    })
+}
+
+/// Arguments of `jira_get_issue`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueArgs {
+    /// Issue key, e.g. `ENG-12`.
+    pub issue_key: String,
+    /// How many recent comments to include (0-20, default 5).
+    pub comments: Option<u32>,
+    /// Jira site (cloud id or URL).
+    pub site: Option<String>,
+}
+
+pub async fn get_issue(ctx: ToolContext, args: IssueArgs) -> Result<ToolOutput, ToolError> {
+    let key = issue_key(&args.issue_key)?;
+    let site = args.site.as_deref();
+    let call = jira(format!("/issue/{key}")).query("fields", format!("{FIELDS},description")).site(site);
+    let (issue, connection) = ctx.send(call).await?;
+    let wanted = args.comments.unwrap_or(5).min(20) as usize;
+    let comments = if wanted > 0 { recent_comments(&ctx, &key, site, wanted).await? } else { Vec::new() };
+    let mut out = summarize(&issue, &site_url(&connection, site));
+    let f = &issue["fields"];
+    let description =
+        if f["description"].is_null() { String::new() } else { adf_to_markdown(&f["description"]) };
+    out["description"] = json!(description);
+    out["labels"] = f["labels"].clone();
+    out["reporter"] = json!(f.pointer("/reporter/displayName"));
+    out["created"] = f["created"].clone();
+    out["parent"] = json!(f.pointer("/parent/key"));
+    out["comments"] = json!(comments);
+    let mut md = format!(
+        "# {} {}\n\n**Status:** {} · **Type:** {} · **Priority:** {} · **Assignee:** {}\n\n{}",
+        key,
+        text(&out, "/summary"),
+        text(&out, "/status"),
+        text(&out, "/type"),
+        text(&out, "/priority"),
+        out["assignee"].as_str().unwrap_or("unassigned"),
+        if description.is_empty() { "_No description._".to_string() } else { description.clone() },
+    );
+    if !comments.is_empty() {
+        md.push_str("\n\n## Recent comments\n");
+        for c in &comments {
+            md.push_str(&format!(
+                "\n**{}** ({}):\n{}\n",
+                text(c, "/author"),
+                text(c, "/created"),
+                text(c, "/body")
+            ));
+        }
+    }
+    md.push_str(&format!("\n\n{}", text(&out, "/url")));
+    Ok(ToolOutput { structured: out, markdown: md })
+}
+
+async fn recent_comments(
+    ctx: &ToolContext,
+    key: &str,
+    site: Option<&str>,
+    wanted: usize,
+) -> Result<Vec<Value>, ToolError> {
+    let first = ctx.json(jira(format!("/issue/{key}/comment")).query("maxResults", 1).site(site)).await?;
+    let total = first["total"].as_u64().unwrap_or(0) as usize;
+    let start = total.saturating_sub(wanted);
+    let page = ctx
+        .json(
+            jira(format!("/issue/{key}/comment"))
+                .query("startAt", start)
+                .query("maxResults", wanted)
+                .site(site),
+        )
+        .await?;
+    Ok(page["comments"].as_array().into_iter().flatten().map(comment).collect())
+}
+
+fn comment(c: &Value) -> Value {
+    json!({
+        "id": c["id"],
+        "author": c.pointer("/author/displayName"),
+        "created": c["created"],
+        "body": adf_to_markdown(&c["body"]),
+    })
+}
+
+/// Arguments of `jira_create_issue`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateArgs {
+    /// Project key, e.g. `ENG`.
+    pub project: String,
+    /// Issue type name (default `Task`).
+    pub issue_type: Option<String>,
+    pub summary: String,
+    /// Description in Markdown.
+    pub description: Option<String>,
+    /// Account id, or `me`.
+    pub assignee: Option<String>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Priority name, e.g. `High`.
+    pub priority: Option<String>,
+    /// Parent issue key (sub-tasks, epics).
+    pub parent: Option<String>,
+    pub site: Option<String>,
+}
+
+async fn account_id(ctx: &ToolContext, who: &str) -> Result<Value, ToolError> {
+    match who.trim() {
+        "me" => Ok(json!(ctx.connection(Provider::Jira, None).await?.profile.account_id)),
+        "" | "none" | "unassigned" => Ok(Value::Null),
+        id => Ok(json!(id)),
+    }
+}
+
+pub async fn create_issue(ctx: ToolContext, args: CreateArgs) -> Result<ToolOutput, ToolError> {
+    if args.summary.trim().is_empty() {
+        return Err(ToolError::invalid("summary must not be empty"));
+    }
+    let mut fields = json!({
+        "project": {"key": args.project.trim().to_ascii_uppercase()},
+        "issuetype": {"name": args.issue_type.as_deref().unwrap_or("Task")},
+        "summary": args.summary,
+    });
+    if let Some(md) = &args.description {
+        fields["description"] = markdown_to_adf(md);
+    }
+    if let Some(who) = &args.assignee {
+        fields["assignee"] = json!({"accountId": account_id(&ctx, who).await?});
+    }
+    if !args.labels.is_empty() {
+        fields["labels"] = json!(args.labels);
+    }
+    if let Some(p) = &args.priority {
+        fields["priority"] = json!({"name": p});
+    }
+    if let Some(parent) = &args.parent {
+        fields["parent"] = json!({"key": issue_key(parent)?});
+    }
+    let site = args.site.as_deref();
+    let (created, connection) =
+        ctx.send(jira("/issue").with_method(Method::POST, json!({"fields": fields})).site(site)).await?;
+    let key = created["key"].as_str().unwrap_or_default().to_string();
+    let url = format!("{}/browse/{key}", site_url(&connection, site));
+    Ok(ToolOutput {
+        markdown: format!("Created **{key}**: {}\n{url}", args.summary),
+        structured: json!({"key": key, "id": created["id"], "url": url, "summary": args.summary}),
+    })
+}
+
+/// Arguments of `jira_update_issue`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateArgs {
+    pub issue_key: String,
+    pub summary: Option<String>,
+    /// New description in Markdown (replaces the old one).
+    pub description: Option<String>,
+    /// Labels to add.
+    #[serde(default)]
+    pub add_labels: Vec<String>,
+    /// Labels to remove.
+    #[serde(default)]
+    pub remove_labels: Vec<String>,
+    pub priority: Option<String>,
+    pub site: Option<String>,
+}
+
+pub async fn update_issue(ctx: ToolContext, args: UpdateArgs) -> Result<ToolOutput, ToolError> {
+    let key = issue_key(&args.issue_key)?;
+    let mut fields = serde_json::Map::new();
+    let mut changed = Vec::new();
+    if let Some(s) = &args.summary {
+        fields.insert("summary".into(), json!(s));
+        changed.push("summary");
+    }
+    if let Some(d) = &args.description {
+        fields.insert("description".into(), markdown_to_adf(d));
+        changed.push("description");
+    }
+    if let Some(p) = &args.priority {
+        fields.insert("priority".into(), json!({"name": p}));
+        changed.push("priority");
+    }
+    let mut label_ops: Vec<Value> = args.add_labels.iter().map(|l| json!({"add": l})).collect();
+    label_ops.extend(args.remove_labels.iter().map(|l| json!({"remove": l})));
+    if !label_ops.is_empty() {
+        changed.push("labels");
+    }
+    if changed.is_empty() {
+        return Err(ToolError::invalid(
+            "nothing to update: give summary, description, priority, add_labels or remove_labels",
+        ));
+    }
+    let mut body = json!({"fields": fields});
+    if !label_ops.is_empty() {
+        body["update"] = json!({"labels": label_ops});
+    }
+    ctx.send(jira(format!("/issue/{key}")).with_method(Method::PUT, body).site(args.site.as_deref())).await?;
+    Ok(ToolOutput {
+        markdown: format!("Updated **{key}**: {}", changed.join(", ")),
+        structured: json!({"key": key, "updated": changed}),
+    })
+}
+
+/// Arguments of `jira_add_comment`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentArgs {
+    pub issue_key: String,
+    /// The comment in Markdown.
+    pub body: String,
+    pub site: Option<String>,
+}
+
+pub async fn add_comment(ctx: ToolContext, args: CommentArgs) -> Result<ToolOutput, ToolError> {
+    let key = issue_key(&args.issue_key)?;
+    if args.body.trim().is_empty() {
+        return Err(ToolError::invalid("body must not be empty"));
+    }
+    let call = jira(format!("/issue/{key}/comment"))
+        .with_method(Method::POST, json!({"body": markdown_to_adf(&args.body)}));
+    let created = ctx.json(call.site(args.site.as_deref())).await?;
+    Ok(ToolOutput {
+        markdown: format!("Commented on **{key}**."),
+        structured: json!({"key": key, "comment": comment(&created)}),
+    })
+}
+
+/// Arguments of `jira_get_comments`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentsArgs {
+    pub issue_key: String,
+    /// Most recent comments to return (1-50, default 20).
+    pub limit: Option<u32>,
+    pub site: Option<String>,
+}
+
+pub async fn get_comments(ctx: ToolContext, args: CommentsArgs) -> Result<ToolOutput, ToolError> {
+    let key = issue_key(&args.issue_key)?;
+    let comments =
+        recent_comments(&ctx, &key, args.site.as_deref(), args.limit.unwrap_or(20).clamp(1, 50) as usize)
+            .await?;
+    let markdown = if comments.is_empty() {
+        format!("{key} has no comments.")
+    } else {
+        comments
+            .iter()
+            .map(|c| format!("**{}** ({}):\n{}", text(c, "/author"), text(c, "/created"), text(c, "/body")))
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    };
+    Ok(ToolOutput { structured: json!({"key": key, "comments": comments}), markdown })
+}
+
+/// Arguments of `jira_get_transitions`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyArgs {
+    pub issue_key: String,
+    pub site: Option<String>,
+}
+
+async fn transitions(ctx: &ToolContext, key: &str, site: Option<&str>) -> Result<Vec<Value>, ToolError> {
+    let answer = ctx.json(jira(format!("/issue/{key}/transitions")).site(site)).await?;
+    Ok(answer["transitions"].as_array().cloned().unwrap_or_default())
+}
+
+pub async fn get_transitions(ctx: ToolContext, args: KeyArgs) -> Result<ToolOutput, ToolError> {
+    let key = issue_key(&args.issue_key)?;
+    let list: Vec<Value> = transitions(&ctx, &key, args.site.as_deref())
+        .await?
+        .iter()
+        .map(|t| json!({"id": t["id"], "name": t["name"], "to": t.pointer("/to/name")}))
+        .collect();
+    let markdown = list
+        .iter()
+        .map(|t| format!("- `{}` {} → {}", text(t, "/id"), text(t, "/name"), text(t, "/to")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(ToolOutput { structured: json!({"key": key, "transitions": list}), markdown })
+}
+
+/// Arguments of `jira_transition_issue`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionArgs {
+    pub issue_key: String,
+    /// Transition name or id, or the target status name (e.g. `In Progress`).
+    pub transition: String,
+    /// Optional comment in Markdown.
+    pub comment: Option<String>,
+    pub site: Option<String>,
+}
+
+pub async fn transition_issue(ctx: ToolContext, args: TransitionArgs) -> Result<ToolOutput, ToolError> {
+    let key = issue_key(&args.issue_key)?;
+    let site = args.site.as_deref();
+    let available = transitions(&ctx, &key, site).await?;
+    let wanted = args.transition.trim();
+    let matches = |t: &&Value| {
+        text(t, "/id") == wanted
+            || text(t, "/name").eq_ignore_ascii_case(wanted)
+            || text(t, "/to/name").eq_ignore_ascii_case(wanted)
+    };
+    let Some(chosen) = available.iter().find(matches) else {
+        let names: Vec<&str> = available.iter().map(|t| text(t, "/name")).collect();
+        return Err(ToolError::invalid(format!(
+            "no transition `{wanted}` from the current status; available: {}",
+            names.join(", ")
+        )));
+    };
+    let mut body = json!({"transition": {"id": chosen["id"]}});
+    if let Some(c) = &args.comment {
+        body["update"] = json!({"comment": [{"add": {"body": markdown_to_adf(c)}}]});
+    }
+    ctx.send(jira(format!("/issue/{key}/transitions")).with_method(Method::POST, body).site(site)).await?;
+    let to = text(chosen, "/to/name").to_string();
+    Ok(ToolOutput {
+        markdown: format!("Moved **{key}** to {to}."),
+        structured: json!({"key": key, "transition": chosen["name"], "status": to}),
+    })
+}
+
+/// Arguments of `jira_assign_issue`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignArgs {
+    pub issue_key: String,
+    /// Account id, `me`, or `none` to unassign.
+    pub assignee: String,
+    pub site: Option<String>,
+}
+
+pub async fn assign_issue(ctx: ToolContext, args: AssignArgs) -> Result<ToolOutput, ToolError> {
+    let key = issue_key(&args.issue_key)?;
+    let account = account_id(&ctx, &args.assignee).await?;
+    let call = jira(format!("/issue/{key}/assignee")).with_method(Method::PUT, json!({"accountId": account}));
+    ctx.send(call.site(args.site.as_deref())).await?;
+    let who = account.as_str().map_or("nobody".to_string(), str::to_string);
+    Ok(ToolOutput {
+        markdown: format!("Assigned **{key}** to {who}."),
+        structured: json!({"key": key, "assignee": account}),
+    })
+}
+
+/// Arguments of `jira_list_projects`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectsArgs {
+    /// Filter by name or key.
+    pub query: Option<String>,
+    /// 1-100, default 50.
+    pub limit: Option<u32>,
+    pub site: Option<String>,
+}
+
+pub async fn list_projects(ctx: ToolContext, args: ProjectsArgs) -> Result<ToolOutput, ToolError> {
+    let mut call = jira("/project/search").query("maxResults", args.limit.unwrap_or(50).clamp(1, 100));
+    if let Some(q) = &args.query {
+        call = call.query("query", q);
+    }
+    let answer = ctx.json(call.site(args.site.as_deref())).await?;
+    let projects: Vec<Value> = answer["values"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| json!({"key": p["key"], "name": p["name"], "id": p["id"]}))
+        .collect();
+    let markdown = projects
+        .iter()
+        .map(|p| format!("- **{}** {}", text(p, "/key"), text(p, "/name")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(ToolOutput { structured: json!({"projects": projects}), markdown })
+}
+
+/// Arguments of `jira_search_users`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsersArgs {
+    /// Name or email fragment.
+    pub query: String,
+    /// 1-50, default 10.
+    pub limit: Option<u32>,
+    pub site: Option<String>,
+}
+
+pub async fn search_users(ctx: ToolContext, args: UsersArgs) -> Result<ToolOutput, ToolError> {
+    let call = jira("/user/search")
+        .query("query", &args.query)
+        .query("maxResults", args.limit.unwrap_or(10).clamp(1, 50));
+    let answer = ctx.json(call.site(args.site.as_deref())).await?;
+    let users: Vec<Value> = answer
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|u| json!({"account_id": u["accountId"], "name": u["displayName"], "email": u["emailAddress"]}))
+        .collect();
+    let markdown = users
+        .iter()
+        .map(|u| format!("- {} (`{}`)", text(u, "/name"), text(u, "/account_id")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(ToolOutput { structured: json!({"users": users}), markdown })
+}
+
+/// Arguments of `jira_list_sites` (none).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoArgs {}
+
+pub async fn list_sites(ctx: ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {
+    let connection = ctx.connection(Provider::Jira, None).await?;
+    let default = connection.profile.default_site.clone();
+    let sites: Vec<Value> = connection.profile.sites.iter()
+        .map(|s| json!({"cloud_id": s.id, "name": s.name, "url": s.url, "default": Some(&s.id) == default.as_ref()}))
+        .collect();
+    let markdown = sites
+        .iter()
+        .map(|s| {
+            format!(
+                "- {} {} (`{}`){}",
+                text(s, "/name"),
+                text(s, "/url"),
+                text(s, "/cloud_id"),
+                if s["default"] == true { " — default" } else { "" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(ToolOutput { structured: json!({"sites": sites}), markdown })
+}

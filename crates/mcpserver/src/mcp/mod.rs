@@ -1,0 +1,60 @@
+//! MCP: the Jira and Notion tools over Streamable HTTP (`/mcp`, behind the hub JWT) and stdio
+//! (`mcpserver mcp-stdio --user U`).
+
+pub mod context;
+mod jira;
+mod meta;
+pub mod notion;
+pub mod registry;
+mod server;
+
+pub use server::McpServer;
+
+use crate::app::AppState;
+use axum::Router;
+use registry::ToolSet;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+use std::sync::Arc;
+
+/// The tool set this deployment offers.
+pub fn tool_set(state: &AppState) -> Arc<ToolSet> {
+    Arc::new(ToolSet::new(&state.config.tools, state.config.read_only))
+}
+
+/// `/mcp`, to be mounted behind the hub-JWT middleware.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let config = &state.config;
+    let mut http_config = StreamableHttpServerConfig::default()
+        .with_allowed_hosts(config.mcp_allowed_hosts.clone())
+        .with_allowed_origins(config.mcp_allowed_origins.clone())
+        .with_cancellation_token(state.shutdown.child_token())
+        .with_max_request_body_bytes(config.max_body_bytes)
+        .with_legacy_session_mode(!config.mcp_stateless)
+        .with_json_response(config.mcp_stateless);
+    if config.mcp_allowed_origins.is_empty() {
+        http_config = http_config.enforce_origin_validation();
+    }
+    let tools = tool_set(state);
+    let for_service = state.clone();
+    let factory = move || Ok(McpServer::new(for_service.clone(), tools.clone(), None));
+    if config.mcp_stateless {
+        let service =
+            StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), http_config);
+        Router::new().route_service("/mcp", service)
+    } else {
+        let service =
+            StreamableHttpService::new(factory, Arc::new(LocalSessionManager::default()), http_config);
+        Router::new().route_service("/mcp", service)
+    }
+}
+
+/// Serves MCP over stdin/stdout for `user` until the client closes.
+pub async fn serve_stdio(state: AppState, user: String) -> anyhow::Result<()> {
+    use rmcp::ServiceExt;
+    let server = McpServer::new(state.clone(), tool_set(&state), Some(user));
+    let running = server.serve(rmcp::transport::stdio()).await?;
+    running.waiting().await?;
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! The MCP server handler: lists the tool set and runs calls for the authenticated caller.
+//! Provider and connection failures are tool results with `isError` (never JSON-RPC errors),
+//! except that a client which declared URL-mode elicitation is asked, the way the MCP spec
+//! describes for third-party authorization, to send its user to the connect URL.
+
+use super::context::{ToolContext, ToolError};
+use super::registry::ToolSet;
+use crate::app::AppState;
+use crate::auth::Identity;
+use crate::http::ErrorCode as ApiCode;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorCode, Implementation,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// JSON-RPC error code of `URLElicitationRequiredError` (MCP 2025-11-25).
+const URL_ELICITATION_REQUIRED: i32 = -32042;
+
+/// One MCP server instance (cheap to clone; one per stateless request).
+#[derive(Clone)]
+pub struct McpServer {
+    state: AppState,
+    tools: Arc<ToolSet>,
+    /// The user when there is no HTTP request (stdio).
+    fixed_user: Option<String>,
+    listing: Arc<Vec<Tool>>,
+}
+
+impl McpServer {
+    /// A server over `tools`; `fixed_user` for stdio.
+    pub fn new(state: AppState, tools: Arc<ToolSet>, fixed_user: Option<String>) -> Self {
+        let listing = tools.iter().filter_map(|t| serde_json::from_value(t.listing()).ok()).collect();
+        Self { state, tools, fixed_user, listing: Arc::new(listing) }
+    }
+
+    /// The caller: from the hub JWT the HTTP middleware verified, or the stdio user.
+    fn caller(&self, context: &RequestContext<RoleServer>) -> Result<String, ErrorData> {
+        let from_http = context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Identity>())
+            .map(|identity| identity.user_id.clone());
+        from_http
+            .or_else(|| self.fixed_user.clone())
+            .ok_or_else(|| ErrorData::invalid_request("no authenticated user", None))
+    }
+}
+
+fn wants_url_elicitation(context: &RequestContext<RoleServer>) -> bool {
+    context
+        .peer
+        .peer_info()
+        .and_then(|info| info.capabilities.elicitation.as_ref().map(|e| e.url.is_some()))
+        .unwrap_or(false)
+}
+
+fn failure(error: &crate::http::ApiError) -> CallToolResult {
+    let mut text = error.message.clone();
+    if let Some(url) = &error.connect_url {
+        text.push_str(&format!("\n\nAsk the user to connect here: {url}"));
+    }
+    if let Some(secs) = error.retry_after {
+        text.push_str(&format!("\n\nRetry after {secs} s."));
+    }
+    let mut result = CallToolResult::error(vec![ContentBlock::text(text)]);
+    result.structured_content = Some(error.envelope());
+    result
+}
+
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new("mcpserver", env!("CARGO_PKG_VERSION")).with_title("Jira and Notion"),
+            )
+            .with_instructions(
+                "Jira and Notion tools acting as the signed-in user. If a tool answers not_connected or \
+                 reauth_required, show the user the connect_url; never ask for tokens.",
+            )
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.listing.as_ref().clone()))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let Some(tool) = self.tools.get(&request.name) else {
+            return Err(ErrorData::invalid_params(format!("unknown tool `{}`", request.name), None));
+        };
+        let user_id = self.caller(&context)?;
+        let ctx = ToolContext { state: self.state.clone(), user_id: user_id.clone() };
+        let args = request.arguments.map(Value::Object).unwrap_or(Value::Null);
+        let started = Instant::now();
+        let outcome = tool.run(ctx, args).await;
+        let code = match &outcome {
+            Ok(_) => "ok".to_string(),
+            Err(ToolError(e)) => serde_json::to_value(e.code)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+        };
+        let detail = json!({"tool": tool.name, "latency_ms": started.elapsed().as_millis() as u64});
+        crate::audit::record(&self.state.store, &user_id, None, "tool_call", &code, detail).await;
+        let result = match outcome {
+            Ok(output) => {
+                let mut result = CallToolResult::success(vec![ContentBlock::text(output.markdown)]);
+                result.structured_content = Some(output.structured);
+                result
+            }
+            Err(ToolError(error)) => {
+                let needs_user = matches!(error.code, ApiCode::NotConnected | ApiCode::ReauthRequired);
+                if let (true, true, Some(url)) =
+                    (needs_user, wants_url_elicitation(&context), &error.connect_url)
+                {
+                    let data = json!({"elicitations": [{
+                        "mode": "url",
+                        "elicitationId": uuid::Uuid::new_v4().to_string(),
+                        "url": url,
+                        "message": error.message,
+                    }]});
+                    return Err(ErrorData::new(
+                        ErrorCode(URL_ELICITATION_REQUIRED),
+                        error.message.clone(),
+                        Some(data),
+                    ));
+                }
+                failure(&error)
+            }
+        };
+        Ok(result.into())
+    }
+}

@@ -1,0 +1,385 @@
+//! The MCP tools over Streamable HTTP with a hub JWT, against the simulator: every tool is
+//! called and the simulator's state is checked; errors, auth and transports too.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::mcp::{call, connect, ok, text};
+use support::world::{Options, World};
+
+async fn world() -> World {
+    let world = World::start().await;
+    assert_eq!(world.connect("alice", "jira").await.status(), 200);
+    assert_eq!(world.connect("alice", "notion").await.status(), 200);
+    world
+}
+
+async fn client(world: &World, user: &str) -> support::mcp::Client {
+    connect(&world.server.url("/mcp"), &world.jwt(user, &[])).await
+}
+
+#[tokio::test]
+async fn tools_list_is_small_annotated_and_documented() {
+    let world = world().await;
+    let client = client(&world, "alice").await;
+    let tools = client.list_all_tools().await.unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(
+        names,
+        [
+            "jira_search",
+            "jira_get_issue",
+            "jira_create_issue",
+            "jira_update_issue",
+            "jira_add_comment",
+            "jira_get_comments",
+            "jira_get_transitions",
+            "jira_transition_issue",
+            "jira_assign_issue",
+            "jira_list_projects",
+            "jira_search_users",
+            "jira_list_sites",
+            "notion_search",
+            "notion_get_page",
+            "notion_create_page",
+            "notion_update_page",
+            "notion_append_content",
+            "notion_query_data_source",
+            "notion_get_data_source",
+            "notion_add_comment",
+            "notion_get_comments",
+            "connections_status",
+        ]
+    );
+    let listing = serde_json::to_value(&tools).unwrap();
+    let size = listing.to_string().len();
+    assert!(size <= 40 * 1024, "tools/list is {size} bytes");
+    for tool in listing.as_array().unwrap() {
+        let name = tool["name"].as_str().unwrap();
+        assert!(tool["description"].as_str().unwrap().len() > 20, "{name} has a description");
+        assert!(tool["outputSchema"]["type"] == "object", "{name} has an output schema");
+        let a = &tool["annotations"];
+        for hint in ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] {
+            assert!(a[hint].is_boolean(), "{name} lacks {hint}");
+        }
+        let writes = name.contains("create")
+            || name.contains("update")
+            || name.contains("add")
+            || name.contains("append")
+            || name.contains("transition_issue")
+            || name.contains("assign");
+        assert_eq!(a["readOnlyHint"], !writes, "{name}");
+    }
+    let search = listing.as_array().unwrap().iter().find(|t| t["name"] == "jira_search").unwrap();
+    assert!(search["inputSchema"]["properties"]["jql"]["description"].as_str().unwrap().contains("JQL"));
+    assert_eq!(search["inputSchema"]["required"], json!(["jql"]));
+    let update = listing.as_array().unwrap().iter().find(|t| t["name"] == "jira_update_issue").unwrap();
+    assert_eq!(update["annotations"]["destructiveHint"], true);
+}
+
+#[tokio::test]
+async fn every_jira_tool_changes_or_reads_the_simulator_as_asked() {
+    let world = world().await;
+    let client = client(&world, "alice").await;
+
+    let found =
+        ok(&client, "jira_search", json!({"jql": "project = PLAT ORDER BY created DESC", "limit": 3})).await;
+    assert_eq!(found["issues"].as_array().unwrap().len(), 3);
+    assert!(found["next_page_token"].is_string());
+    let next = ok(&client, "jira_search", json!({"jql": "project = PLAT ORDER BY created DESC", "limit": 3, "next_page_token": found["next_page_token"]})).await;
+    assert_ne!(next["issues"][0]["key"], found["issues"][0]["key"]);
+
+    let created = ok(
+        &client,
+        "jira_create_issue",
+        json!({
+            "project": "PLAT", "issue_type": "Bug", "summary": "Login fails on Safari",
+            "description": "## Steps\n\n1. Open the app\n2. Press **Login**\n\n```js\nlogin()\n```",
+            "labels": ["web"], "priority": "High", "assignee": "me",
+        }),
+    )
+    .await;
+    let key = created["key"].as_str().unwrap().to_string();
+    let issue = world.sim.jira_issue(&key).expect("the issue exists at the provider");
+    assert_eq!(issue["fields"]["summary"], "Login fails on Safari");
+    assert_eq!(issue["fields"]["description"]["type"], "doc");
+    assert_eq!(issue["fields"]["description"]["content"][0]["type"], "heading");
+    assert_eq!(issue["fields"]["labels"], json!(["web"]));
+
+    let got = ok(&client, "jira_get_issue", json!({"issue_key": key})).await;
+    assert!(got["description"].as_str().unwrap().contains("## Steps"));
+    assert!(got["description"].as_str().unwrap().contains("```js"));
+
+    ok(
+        &client,
+        "jira_update_issue",
+        json!({"issue_key": key, "summary": "Login fails on Safari 17", "add_labels": ["triage"]}),
+    )
+    .await;
+    let issue = world.sim.jira_issue(&key).unwrap();
+    assert_eq!(issue["fields"]["summary"], "Login fails on Safari 17");
+    assert_eq!(issue["fields"]["labels"], json!(["web", "triage"]));
+
+    ok(&client, "jira_add_comment", json!({"issue_key": key, "body": "Reproduced on **macOS 14**."})).await;
+    let comments = world.sim.jira_comments(&key);
+    assert_eq!(comments.len(), 1);
+    assert!(comments[0]["body"].to_string().contains("macOS 14"));
+    let read = ok(&client, "jira_get_comments", json!({"issue_key": key})).await;
+    assert!(read["comments"][0]["body"].as_str().unwrap().contains("**macOS 14**"));
+
+    let transitions = ok(&client, "jira_get_transitions", json!({"issue_key": key})).await;
+    assert!(!transitions["transitions"].as_array().unwrap().is_empty());
+    ok(
+        &client,
+        "jira_transition_issue",
+        json!({"issue_key": key, "transition": "In Progress", "comment": "Working on it"}),
+    )
+    .await;
+    assert_eq!(world.sim.jira_issue(&key).unwrap()["fields"]["status"]["name"], "In Progress");
+    assert_eq!(world.sim.jira_comments(&key).len(), 2, "the transition's comment");
+
+    let users = ok(&client, "jira_search_users", json!({"query": "grace"})).await;
+    let grace = users["users"][0]["account_id"].as_str().unwrap().to_string();
+    ok(&client, "jira_assign_issue", json!({"issue_key": key, "assignee": grace})).await;
+    assert_eq!(world.sim.jira_issue(&key).unwrap()["fields"]["assignee"]["accountId"], grace);
+    ok(&client, "jira_assign_issue", json!({"issue_key": key, "assignee": "none"})).await;
+    assert!(world.sim.jira_issue(&key).unwrap()["fields"]["assignee"].is_null());
+
+    let projects = ok(&client, "jira_list_projects", json!({})).await;
+    assert!(projects["projects"].as_array().unwrap().iter().any(|p| p["key"] == "PLAT"));
+    let sites = ok(&client, "jira_list_sites", json!({})).await;
+    assert_eq!(sites["sites"][0]["default"], true);
+}
+
+#[tokio::test]
+async fn every_notion_tool_changes_or_reads_the_simulator_as_asked() {
+    let world = world().await;
+    let client = client(&world, "alice").await;
+
+    let found = ok(&client, "notion_search", json!({"query": "Roadmap", "filter": "page"})).await;
+    let roadmap = found["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["title"] == "Roadmap 2025")
+        .expect("seeded page")
+        .clone();
+    let roadmap_id = roadmap["id"].as_str().unwrap().to_string();
+    let page = ok(&client, "notion_get_page", json!({"page": roadmap["url"]})).await;
+    assert_eq!(page["title"], "Roadmap 2025");
+    assert!(!page["content"].as_str().unwrap().is_empty());
+
+    let long = "word ".repeat(700);
+    let created = ok(&client, "notion_create_page", json!({
+        "parent": roadmap_id, "title": "Q3 plan",
+        "content": format!("# Goals\n\n- Ship **MCP**\n  - nested item\n\n```rust\nfn main() {{}}\n```\n\n{long}"),
+    })).await;
+    let new_id = created["id"].as_str().unwrap().to_string();
+    let stored = world.sim.notion_page(&new_id).expect("page exists at the provider");
+    assert_eq!(stored["properties"]["title"]["title"][0]["plain_text"], "Q3 plan");
+    let blocks = world.sim.notion_children(&new_id);
+    let kinds: Vec<&str> = blocks.iter().map(|b| b["type"].as_str().unwrap()).collect();
+    assert_eq!(&kinds[..3], ["heading_1", "bulleted_list_item", "code"]);
+    assert_eq!(blocks[2]["code"]["language"], "rust");
+    assert!(blocks.iter().all(|b| b.to_string().len() < 20_000));
+
+    ok(&client, "notion_append_content", json!({"page": new_id, "content": "Added **later**."})).await;
+    assert_eq!(world.sim.notion_children(&new_id).len(), blocks.len() + 1);
+
+    ok(&client, "notion_update_page", json!({"page": new_id, "title": "Q3 plan (draft)"})).await;
+    assert_eq!(
+        world.sim.notion_page(&new_id).unwrap()["properties"]["title"]["title"][0]["plain_text"],
+        "Q3 plan (draft)"
+    );
+    ok(&client, "notion_update_page", json!({"page": new_id, "in_trash": true})).await;
+    assert_eq!(world.sim.notion_page(&new_id).unwrap()["in_trash"], true);
+    ok(&client, "notion_update_page", json!({"page": new_id, "in_trash": false})).await;
+
+    ok(&client, "notion_add_comment", json!({"page": new_id, "text": "Looks good"})).await;
+    let comments = ok(&client, "notion_get_comments", json!({"page": new_id})).await;
+    assert_eq!(comments["comments"][0]["text"], "Looks good");
+
+    let databases = ok(&client, "notion_search", json!({"query": "Tasks", "filter": "data_source"})).await;
+    let tasks = databases["results"][0]["id"].as_str().expect("the seeded Tasks database").to_string();
+    let schema = ok(&client, "notion_get_data_source", json!({"data_source": tasks})).await;
+    assert_eq!(schema["properties"]["Name"]["type"], "title");
+    let rows = ok(&client, "notion_query_data_source", json!({"data_source": tasks, "limit": 2})).await;
+    assert_eq!(rows["rows"].as_array().unwrap().len(), 2);
+    let row = ok(
+        &client,
+        "notion_create_page",
+        json!({"parent": tasks, "parent_type": "data_source", "title": "New task"}),
+    )
+    .await;
+    let stored = world.sim.notion_page(row["id"].as_str().unwrap()).unwrap();
+    assert_eq!(stored["properties"]["Name"]["title"][0]["plain_text"], "New task");
+    assert_eq!(stored["parent"]["type"], "data_source_id");
+}
+
+#[tokio::test]
+async fn connections_status_shows_each_provider_and_connect_urls() {
+    let world = World::start().await;
+    assert_eq!(world.connect("alice", "jira").await.status(), 200);
+    let client = client(&world, "alice").await;
+    let status = ok(&client, "connections_status", json!({})).await;
+    let list = status["connections"].as_array().unwrap();
+    assert_eq!(list[0]["provider"], "jira");
+    assert_eq!(list[0]["status"], "connected");
+    assert_eq!(list[1]["status"], "not_connected");
+    assert!(list[1]["connect_url"].as_str().unwrap().contains("/v1/oauth/authorize?"));
+}
+
+#[tokio::test]
+async fn a_provider_never_connected_answers_not_connected_with_a_connect_url() {
+    let world = World::start().await;
+    let client = client(&world, "bob").await;
+    let result = call(&client, "jira_search", json!({"jql": "project = PLAT"})).await;
+    assert_eq!(result.is_error, Some(true));
+    let error = &result.structured_content.clone().unwrap()["error"];
+    assert_eq!(error["code"], "not_connected");
+    assert!(error["connect_url"].as_str().unwrap().contains("/authorize?"));
+    assert!(text(&result).contains("connect here"));
+}
+
+#[tokio::test]
+async fn provider_errors_and_bad_arguments_are_tool_errors_not_protocol_errors() {
+    let world = world().await;
+    let client = client(&world, "alice").await;
+    let missing = call(&client, "jira_get_issue", json!({"issue_key": "PLAT-99999"})).await;
+    assert_eq!(missing.is_error, Some(true));
+    let error = &missing.structured_content.clone().unwrap()["error"];
+    assert_eq!(error["code"], "provider_error");
+    assert_eq!(error["status"], 404);
+    let bad = call(&client, "jira_search", json!({"limit": 5})).await;
+    assert_eq!(bad.is_error, Some(true));
+    assert!(text(&bad).contains("jql"), "the missing field is named: {}", text(&bad));
+    let unknown = call(&client, "jira_search", json!({"jql": "x", "bogus": 1})).await;
+    assert!(text(&unknown).contains("bogus"));
+    let path = call(&client, "jira_get_issue", json!({"issue_key": "../../admin"})).await;
+    assert_eq!(path.is_error, Some(true));
+}
+
+#[tokio::test]
+async fn an_expired_token_mid_session_is_refreshed_transparently() {
+    let world = world().await;
+    let client = client(&world, "alice").await;
+    ok(&client, "jira_list_projects", json!({})).await;
+    world.sim.reset_counters();
+    world.sim.expire_all_access_tokens();
+    ok(&client, "jira_list_projects", json!({})).await;
+    ok(&client, "notion_search", json!({"query": ""})).await;
+    let counters = world.sim.counters();
+    assert_eq!(counters.atlassian_refresh_grants, 1);
+    assert_eq!(counters.notion_refresh_grants, 1);
+}
+
+#[tokio::test]
+async fn mcp_without_or_with_a_bad_jwt_is_unauthenticated() {
+    let world = World::start().await;
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+    for token in [None, Some("not-a-jwt")] {
+        let mut request = world
+            .http
+            .post(world.server.url("/mcp"))
+            .header("accept", "application/json, text/event-stream")
+            .json(&body);
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401);
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    }
+}
+
+#[tokio::test]
+async fn read_only_and_tool_selection_shrink_the_list() {
+    let world = World::start_with(Options {
+        flags: vec!["--read-only".into(), "true".into(), "--tools".into(), "notion".into()],
+        ..Default::default()
+    })
+    .await;
+    let client = client(&world, "alice").await;
+    let names: Vec<String> =
+        client.list_all_tools().await.unwrap().iter().map(|t| t.name.to_string()).collect();
+    assert_eq!(
+        names,
+        [
+            "notion_search",
+            "notion_get_page",
+            "notion_query_data_source",
+            "notion_get_data_source",
+            "notion_get_comments",
+            "connections_status"
+        ]
+    );
+    let hidden = client.call_tool(rmcp::model::CallToolRequestParams::new("notion_create_page")).await;
+    assert!(hidden.is_err(), "a hidden tool cannot be called");
+}
+
+#[tokio::test]
+async fn tool_calls_are_audited_without_arguments() {
+    let world = world().await;
+    let client = client(&world, "alice").await;
+    ok(&client, "jira_add_comment", json!({"issue_key": "PLAT-1", "body": "secret plans"})).await;
+    let audit = world.server.state.store.list_audit("alice", None, 10).await.unwrap();
+    let event = audit.iter().find(|e| e.action == "tool_call").unwrap();
+    assert_eq!(event.detail["tool"], "jira_add_comment");
+    assert_eq!(event.outcome, "ok");
+    assert!(!event.detail.to_string().contains("secret plans"));
+}
+
+#[tokio::test]
+async fn a_host_header_outside_the_allowed_list_is_refused() {
+    let world = World::start().await;
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+    let response = world
+        .http
+        .post(world.server.url("/mcp"))
+        .header("host", "evil.example.com")
+        .bearer_auth(world.jwt("alice", &[]))
+        .header("accept", "application/json, text/event-stream")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let value: Value = world
+        .http
+        .post(world.server.url("/mcp"))
+        .bearer_auth(world.jwt("alice", &[]))
+        .header("accept", "application/json, text/event-stream")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(value["result"]["serverInfo"]["name"], "mcpserver");
+}
+
+#[tokio::test]
+async fn the_stdio_transport_initializes_lists_and_calls() {
+    use rmcp::ServiceExt;
+    use rmcp::transport::TokioChildProcess;
+    let world = world().await;
+    let base = world.sim.base_url();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcpserver"));
+    command
+        .args(["mcp-stdio", "--user", "alice", "--database-url", &world.db.url])
+        .args(["--jira-client-id", "sim-jira-client", "--jira-client-secret", "sim-jira-secret"])
+        .args(["--notion-client-id", "sim-notion-client", "--notion-client-secret", "sim-notion-secret"])
+        .args(["--atlassian-auth-url", &base, "--atlassian-api-url", &base, "--notion-api-url", &base])
+        .env("MCPSERVER_ENCRYPTION_KEYS", support::TEST_KEYS)
+        .env("MCPSERVER_HUB_SECRET", support::TEST_HUB_SECRET)
+        .env("RUST_LOG", "info");
+    let transport = TokioChildProcess::new(command).unwrap();
+    let client =
+        tokio::time::timeout(std::time::Duration::from_secs(20), ().serve(transport)).await.unwrap().unwrap();
+    let tools = client.list_all_tools().await.unwrap();
+    assert_eq!(tools.len(), 22);
+    let found = ok(&client, "jira_search", json!({"jql": "project = OPS", "limit": 2})).await;
+    assert_eq!(found["issues"].as_array().unwrap().len(), 2);
+    client.cancel().await.unwrap();
+}
