@@ -105,6 +105,8 @@ async fn print_instructions(
          \n   New links any time:  curl -s -H \"Authorization: Bearer $TOKEN\" {public}/api/auth/jira/url\n\
          \n2. See the connections:\n\n  curl -s -H \"Authorization: Bearer $TOKEN\" {public}/api/connections\n\
          \n3. Get a valid access token (refreshed when needed):\n\n  curl -s -H \"Authorization: Bearer $TOKEN\" {public}/internal/tokens/jira\n\
+         \n4. Call Jira through the proxy:\n\n  curl -s -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' \\\n    -d '{{\"method\":\"GET\",\"path\":\"/rest/api/3/myself\"}}' {public}/api/jira/proxy\n\
+         \n5. Call an MCP tool (or point any MCP client at {public}/mcp with the token):\n\n  curl -s -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' \\\n    -d '{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{{\"name\":\"jira_search\",\"arguments\":{{\"jql\":\"project = PLAT ORDER BY created DESC\",\"limit\":5}}}}}}' {public}/mcp\n\
          \nCtrl-C stops both.\n",
         dir = dir.display(),
         jira_url = jira.url,

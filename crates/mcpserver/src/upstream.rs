@@ -160,12 +160,11 @@ pub fn forwarded_headers(incoming: &HeaderMap) -> HeaderMap {
     const ALLOWED: [&str; 1] = ["accept-language"];
     let mut out = HeaderMap::new();
     for name in ALLOWED {
-        if let Some(value) = incoming.get(name) {
-            if let (Ok(n), Ok(v)) =
+        if let Some(value) = incoming.get(name)
+            && let (Ok(n), Ok(v)) =
                 (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_bytes(value.as_bytes()))
-            {
-                out.insert(n, v);
-            }
+        {
+            out.insert(n, v);
         }
     }
     out

@@ -355,17 +355,20 @@ async fn wrong_client_credentials_are_a_configuration_error_and_the_grant_is_kep
         && e.detail.to_string().contains("client credentials")));
 }
 
+/// What a receiver got: (signature header, body) per request.
+type Deliveries = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
 /// A webhook receiver on loopback that records what it gets.
 struct Receiver {
     url: String,
-    got: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    got: Deliveries,
     task: tokio::task::JoinHandle<()>,
 }
 
 async fn start_receiver(listener: tokio::net::TcpListener) -> Receiver {
     use axum::routing::post;
     let url = format!("http://{}/events", listener.local_addr().unwrap());
-    let got: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+    let got: Deliveries = Arc::default();
     let sink = got.clone();
     let app = axum::Router::new().route(
         "/events",

@@ -4,14 +4,11 @@ use std::time::Duration;
 
 use time::{OffsetDateTime, format_description::FormatItem, macros::format_description};
 
-const ISO_MILLIS: &[FormatItem<'static>] = format_description!(
-    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-);
-const JIRA: &[FormatItem<'static>] = format_description!(
-    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]+0000"
-);
-const RATE_LIMIT_RESET: &[FormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]Z");
+const ISO_MILLIS: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+const JIRA: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]+0000");
+const RATE_LIMIT_RESET: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]T[hour]:[minute]Z");
 
 /// Wall clock shifted by `offset`.
 #[derive(Debug, Default, Clone)]
@@ -33,25 +30,18 @@ impl Clock {
 
 /// `2025-01-06T09:00:00.000Z` (Notion, Atlassian identity).
 pub(crate) fn iso(t: OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC)
-        .format(ISO_MILLIS)
-        .unwrap_or_default()
+    t.to_offset(time::UtcOffset::UTC).format(ISO_MILLIS).unwrap_or_default()
 }
 
 /// `2025-01-06T09:00:00.000+0000` (Jira).
 pub(crate) fn jira(t: OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC)
-        .format(JIRA)
-        .unwrap_or_default()
+    t.to_offset(time::UtcOffset::UTC).format(JIRA).unwrap_or_default()
 }
 
 /// `2025-01-06T09:00Z` (Jira's `X-RateLimit-Reset`).
 pub(crate) fn rate_limit_reset(t: OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC)
-        .format(RATE_LIMIT_RESET)
-        .unwrap_or_default()
+    t.to_offset(time::UtcOffset::UTC).format(RATE_LIMIT_RESET).unwrap_or_default()
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -66,11 +66,7 @@ pub(crate) struct ConsentView<'a> {
 
 /// The consent page with `#accept` and `#deny` buttons posting back to `action`.
 pub(crate) fn page(v: &ConsentView<'_>) -> Response {
-    let items: String = v
-        .grants
-        .iter()
-        .map(|g| format!("<li>{}</li>", escape(g)))
-        .collect();
+    let items: String = v.grants.iter().map(|g| format!("<li>{}</li>", escape(g))).collect();
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{provider} - Authorize {app}</title>\
 <style>{STYLE}</style></head><body><main>\

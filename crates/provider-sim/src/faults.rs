@@ -2,13 +2,13 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
+use crate::{atlassian::errors as atl_errors, clock, notion::errors::NotionError, state::Sim};
 use axum::{
     extract::{MatchedPath, Request, State},
     http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use crate::{atlassian::errors as atl_errors, clock, notion::errors::NotionError, state::Sim};
 
 /// What a route does wrong, and for how many requests.
 ///
@@ -42,10 +42,7 @@ pub enum Drop {
 impl Fault {
     /// Answer `times` requests with `status` (429, 500, 503, ...) in the provider's format.
     pub fn status(status: u16, times: u32) -> Self {
-        Fault {
-            status: Some(status),
-            ..Fault::nothing(times)
-        }
+        Fault { status: Some(status), ..Fault::nothing(times) }
     }
 
     /// Answer `times` requests with 429 and `Retry-After: retry_after_secs`.
@@ -55,26 +52,17 @@ impl Fault {
 
     /// Delay every request of the route by `delay` until cleared.
     pub fn latency(delay: Duration) -> Self {
-        Fault {
-            latency: Some(delay),
-            ..Fault::nothing(0)
-        }
+        Fault { latency: Some(delay), ..Fault::nothing(0) }
     }
 
     /// Close the connection of the next `times` requests before handling them.
     pub fn drop_before_processing(times: u32) -> Self {
-        Fault {
-            drop: Some(Drop::BeforeProcessing),
-            ..Fault::nothing(times)
-        }
+        Fault { drop: Some(Drop::BeforeProcessing), ..Fault::nothing(times) }
     }
 
     /// Handle the next `times` requests, then close the connection without the answer.
     pub fn drop_after_processing(times: u32) -> Self {
-        Fault {
-            drop: Some(Drop::AfterProcessing),
-            ..Fault::nothing(times)
-        }
+        Fault { drop: Some(Drop::AfterProcessing), ..Fault::nothing(times) }
     }
 
     /// Sets the number of requests the fault applies to (0 = all).
@@ -96,13 +84,7 @@ impl Fault {
     }
 
     fn nothing(times: u32) -> Self {
-        Fault {
-            status: None,
-            times,
-            retry_after: None,
-            latency: None,
-            drop: None,
-        }
+        Fault { status: None, times, retry_after: None, latency: None, drop: None }
     }
 }
 
@@ -242,10 +224,9 @@ fn jira_rate_limit_headers(resp: &mut Response, now: time::OffsetDateTime, secs:
 }
 
 fn insert(resp: &mut Response, name: &str, value: &str) {
-    if let (Ok(name), Ok(value)) = (
-        header::HeaderName::from_bytes(name.as_bytes()),
-        HeaderValue::from_str(value),
-    ) {
+    if let (Ok(name), Ok(value)) =
+        (header::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value))
+    {
         resp.headers_mut().insert(name, value);
     }
 }
@@ -272,13 +253,7 @@ mod tests {
         assert_eq!(Upstream::of("/v1/search"), Upstream::Notion);
         assert_eq!(Upstream::of("/v1/oauth/token"), Upstream::Notion);
         assert_eq!(Upstream::of("/oauth/token"), Upstream::AtlassianAuth);
-        assert_eq!(
-            Upstream::of("/oauth/token/accessible-resources"),
-            Upstream::AtlassianGateway
-        );
-        assert_eq!(
-            Upstream::of("/ex/jira/{cloudid}/rest/api/3/myself"),
-            Upstream::Jira
-        );
+        assert_eq!(Upstream::of("/oauth/token/accessible-resources"), Upstream::AtlassianGateway);
+        assert_eq!(Upstream::of("/ex/jira/{cloudid}/rest/api/3/myself"), Upstream::Jira);
     }
 }

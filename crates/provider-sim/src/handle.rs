@@ -18,7 +18,10 @@ use crate::{
     faults::Fault,
     ids,
     notion::{self, model::Child, oauth::NotionGrant, render as notion_render, version::Version},
-    seed::{self, people::{Person, find_person}},
+    seed::{
+        self,
+        people::{Person, find_person},
+    },
     state::{Sim, seed_jira},
 };
 

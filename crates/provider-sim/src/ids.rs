@@ -34,9 +34,7 @@ pub(crate) fn parse_notion_id(raw: &str) -> Option<String> {
     if compact.len() != 32 || !compact.chars().all(|c| c.is_ascii_hexdigit()) {
         return None;
     }
-    Uuid::parse_str(&compact)
-        .ok()
-        .map(|u| u.hyphenated().to_string())
+    Uuid::parse_str(&compact).ok().map(|u| u.hyphenated().to_string())
 }
 
 /// The id without dashes (Notion URLs use it).
@@ -83,10 +81,7 @@ impl SeedRng {
         let mut bytes = [0u8; 16];
         bytes[..8].copy_from_slice(&hi);
         bytes[8..].copy_from_slice(&lo);
-        uuid::Builder::from_random_bytes(bytes)
-            .into_uuid()
-            .hyphenated()
-            .to_string()
+        uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
     }
 }
 
@@ -98,24 +93,25 @@ mod tests {
     fn notion_ids_are_accepted_with_or_without_dashes() {
         let dashed = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
         assert_eq!(parse_notion_id(dashed).as_deref(), Some(dashed));
-        assert_eq!(
-            parse_notion_id("3C90C3CC0D444B5088888DD25736052A").as_deref(),
-            Some(dashed)
-        );
+        assert_eq!(parse_notion_id("3C90C3CC0D444B5088888DD25736052A").as_deref(), Some(dashed));
         assert_eq!(parse_notion_id("not-an-id"), None);
         assert_eq!(parse_notion_id("3c90c3cc0d444b5088888dd25736052"), None);
     }
 
     #[test]
     fn seeded_generator_repeats_for_the_same_seed() {
-        let a: Vec<u64> = (0..4).map({
-            let mut r = SeedRng::new(7);
-            move |_| r.next_u64()
-        }).collect();
-        let b: Vec<u64> = (0..4).map({
-            let mut r = SeedRng::new(7);
-            move |_| r.next_u64()
-        }).collect();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut r = SeedRng::new(7);
+                move |_| r.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut r = SeedRng::new(7);
+                move |_| r.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(SeedRng::new(7).uuid(), SeedRng::new(8).uuid());
     }

@@ -12,6 +12,8 @@
 //! # let _ = base; sim.shutdown().await; Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 mod atlassian;
 mod clock;
 mod config;
@@ -40,6 +42,9 @@ pub use seed::notion::WORKSPACE_NAME;
 pub use seed::people::{Person, find_person, people};
 
 /// Binds `127.0.0.1:cfg.port` (0 = a free port), seeds the data and starts serving.
+///
+/// The server runs while any clone of the returned handle is alive: `shutdown` stops it,
+/// and so does dropping the last clone.
 pub async fn start(cfg: SimConfig) -> anyhow::Result<SimHandle> {
     let listener = TcpListener::bind(("127.0.0.1", cfg.port))
         .await

@@ -43,7 +43,12 @@ struct Args {
     #[arg(long, env = "SIM_NOTION_CLIENT_ID", default_value = "sim-notion-client")]
     notion_client_id: String,
     /// Notion integration client secret.
-    #[arg(long, env = "SIM_NOTION_CLIENT_SECRET", hide_env_values = true, default_value = "sim-notion-secret")]
+    #[arg(
+        long,
+        env = "SIM_NOTION_CLIENT_SECRET",
+        hide_env_values = true,
+        default_value = "sim-notion-secret"
+    )]
     notion_client_secret: String,
     /// Registered Notion redirect URI (repeatable; none = accept any http(s) URL).
     #[arg(long = "notion-redirect-uri")]
@@ -59,13 +64,16 @@ struct Args {
 fn parse_site(s: &str) -> anyhow::Result<SiteConfig> {
     let parts: Vec<&str> = s.splitn(3, ',').collect();
     match parts.as_slice() {
-        [id, name, url] => Ok(SiteConfig { id: id.to_string(), name: name.to_string(), url: url.to_string() }),
+        [id, name, url] => {
+            Ok(SiteConfig { id: id.to_string(), name: name.to_string(), url: url.to_string() })
+        }
         _ => anyhow::bail!("--site expects cloudid,name,url; got {s:?}"),
     }
 }
 
 fn parse_rate(s: &str) -> anyhow::Result<RateLimit> {
-    let (burst, rate) = s.split_once(',').ok_or_else(|| anyhow::anyhow!("--notion-rate-limit expects burst,per_second"))?;
+    let (burst, rate) =
+        s.split_once(',').ok_or_else(|| anyhow::anyhow!("--notion-rate-limit expects burst,per_second"))?;
     Ok(RateLimit { burst: burst.trim().parse()?, per_second: rate.trim().parse()? })
 }
 
@@ -84,7 +92,11 @@ fn config(a: Args) -> anyhow::Result<SimConfig> {
         notion_access_token_ttl: a.notion_access_token_ttl.map(Duration::from_secs),
         reuse_leeway: Duration::from_secs(a.reuse_leeway),
         code_ttl: Duration::from_secs(a.code_ttl),
-        sites: if a.sites.is_empty() { defaults.sites } else { a.sites.iter().map(|s| parse_site(s)).collect::<Result<_, _>>()? },
+        sites: if a.sites.is_empty() {
+            defaults.sites
+        } else {
+            a.sites.iter().map(|s| parse_site(s)).collect::<Result<_, _>>()?
+        },
         notion_rate_limit: a.notion_rate_limit.as_deref().map(parse_rate).transpose()?,
         seed: a.seed,
     })
@@ -96,7 +108,10 @@ async fn main() -> anyhow::Result<()> {
     let cfg = config(Args::parse())?;
     let sim = provider_sim::start(cfg).await?;
     println!("{}", sim.base_url());
-    eprintln!("provider-sim: serving auth.atlassian.com, api.atlassian.com and api.notion.com paths at {}; Ctrl-C to stop", sim.base_url());
+    eprintln!(
+        "provider-sim: serving auth.atlassian.com, api.atlassian.com and api.notion.com paths at {}; Ctrl-C to stop",
+        sim.base_url()
+    );
     tokio::signal::ctrl_c().await?;
     sim.shutdown().await;
     Ok(())

@@ -74,11 +74,7 @@ async fn handle(app: Router, req: hyper::Request<Incoming>) -> Result<Response, 
         Ok(r) => r,
         Err(never) => match never {},
     };
-    if resp.extensions().get::<DropConnection>().is_some() {
-        Err(Dropped)
-    } else {
-        Ok(resp)
-    }
+    if resp.extensions().get::<DropConnection>().is_some() { Err(Dropped) } else { Ok(resp) }
 }
 
 async fn serve_connection(stream: tokio::net::TcpStream, app: Router, mut shutdown: watch::Receiver<bool>) {

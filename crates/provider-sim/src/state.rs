@@ -90,10 +90,7 @@ impl World {
     /// Takes a token from a Notion connection's bucket (no limit configured: always Ok).
     pub(crate) fn rate_limit(&mut self, limit: Option<RateLimit>, bot_id: &str) -> Result<(), u32> {
         let Some(limit) = limit else { return Ok(()) };
-        self.buckets
-            .entry(bot_id.to_string())
-            .or_insert_with(|| Bucket::full(limit))
-            .take(limit)
+        self.buckets.entry(bot_id.to_string()).or_insert_with(|| Bucket::full(limit)).take(limit)
     }
 }
 

@@ -33,7 +33,9 @@ async fn authorize_shows_an_error_page_for_an_unknown_client() {
 #[tokio::test]
 async fn authorize_refuses_a_redirect_uri_that_is_not_the_registered_one() {
     let sim = sim().await;
-    for uri in ["https://evil.example/callback", "https://app.example/callback/", "https://app.example/callback?x=1"] {
+    for uri in
+        ["https://evil.example/callback", "https://app.example/callback/", "https://app.example/callback?x=1"]
+    {
         let resp = client().get(authorize_url(&sim, FULL_SCOPE, uri, "s")).send().await.unwrap();
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{uri}");
         assert!(resp.headers().get("location").is_none(), "never redirects to {uri}");
@@ -45,9 +47,21 @@ async fn authorize_redirects_errors_back_when_the_redirect_uri_is_trusted() {
     let sim = sim().await;
     let base = authorize_url(&sim, FULL_SCOPE, CALLBACK, "st");
     let cases = [
-        (base.replace("audience=api.atlassian.com&", ""), "invalid_request", "Missing required parameter: audience"),
-        (base.replace("api.atlassian.com", "api.example.com"), "access_denied", "Service not found: api.example.com"),
-        (base.replace("response_type=code", "response_type=token"), "unsupported_response_type", "Unsupported response type: token"),
+        (
+            base.replace("audience=api.atlassian.com&", ""),
+            "invalid_request",
+            "Missing required parameter: audience",
+        ),
+        (
+            base.replace("api.atlassian.com", "api.example.com"),
+            "access_denied",
+            "Service not found: api.example.com",
+        ),
+        (
+            base.replace("response_type=code", "response_type=token"),
+            "unsupported_response_type",
+            "Unsupported response type: token",
+        ),
         (base.replace("prompt=consent", "prompt=none"), "consent_required", "Consent required"),
     ];
     for (url, error, description) in cases {
@@ -64,7 +78,11 @@ async fn authorize_redirects_errors_back_when_the_redirect_uri_is_trusted() {
 #[tokio::test]
 async fn authorize_refuses_unknown_scopes_and_a_missing_state() {
     let sim = sim().await;
-    let resp = client().get(authorize_url(&sim, "read:jira-work fly:to-the:moon:now", CALLBACK, "s")).send().await.unwrap();
+    let resp = client()
+        .get(authorize_url(&sim, "read:jira-work fly:to-the:moon:now", CALLBACK, "s"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(param(&location_params(&resp), "error").as_deref(), Some("invalid_scope"));
     let no_state = authorize_url(&sim, FULL_SCOPE, CALLBACK, "s").replace("&state=s", "");
     let resp = client().get(no_state).send().await.unwrap();
@@ -150,8 +168,11 @@ async fn a_form_encoded_token_request_is_accepted() {
     let sim = sim().await;
     let code = jira_code(&sim, FULL_SCOPE).await;
     let form = [
-        ("grant_type", "authorization_code"), ("client_id", "sim-jira-client"), ("client_secret", "sim-jira-secret"),
-        ("code", code.as_str()), ("redirect_uri", CALLBACK),
+        ("grant_type", "authorization_code"),
+        ("client_id", "sim-jira-client"),
+        ("client_secret", "sim-jira-secret"),
+        ("code", code.as_str()),
+        ("redirect_uri", CALLBACK),
     ];
     let (status, body) = send(client().post(format!("{}/oauth/token", sim.base_url())).form(&form)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -178,7 +199,12 @@ async fn the_access_token_lifetime_is_configurable() {
 async fn grant_type_problems_use_oauth_error_bodies() {
     let sim = sim().await;
     let url = format!("{}/oauth/token", sim.base_url());
-    let (status, body) = send(client().post(&url).json(&json!({"client_id": "sim-jira-client", "client_secret": "sim-jira-secret"}))).await;
+    let (status, body) = send(
+        client()
+            .post(&url)
+            .json(&json!({"client_id": "sim-jira-client", "client_secret": "sim-jira-secret"})),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "invalid_request");
     let (status, body) = send(client().post(&url).json(&json!({"grant_type": "password", "client_id": "sim-jira-client", "client_secret": "sim-jira-secret"}))).await;
@@ -192,9 +218,11 @@ async fn grant_type_problems_use_oauth_error_bodies() {
 #[tokio::test]
 async fn without_registered_callbacks_any_web_redirect_uri_is_accepted() {
     let sim = provider_sim::start(SimConfig { auto_approve: true, ..Default::default() }).await.unwrap();
-    let resp = client().get(authorize_url(&sim, FULL_SCOPE, "http://127.0.0.1:9999/cb", "s")).send().await.unwrap();
+    let resp =
+        client().get(authorize_url(&sim, FULL_SCOPE, "http://127.0.0.1:9999/cb", "s")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::FOUND);
-    let resp = client().get(authorize_url(&sim, FULL_SCOPE, "javascript:alert(1)", "s")).send().await.unwrap();
+    let resp =
+        client().get(authorize_url(&sim, FULL_SCOPE, "javascript:alert(1)", "s")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     sim.shutdown().await;
 }

@@ -58,7 +58,10 @@ async fn accept_redirects_with_a_code_for_the_user_shown_on_the_page() {
     assert_eq!(param(&p, "state").as_deref(), Some("state-9"));
     let (status, tokens) = jira_exchange(&sim, &param(&p, "code").unwrap()).await;
     assert_eq!(status, StatusCode::OK);
-    let (_, me) = send(client().get(format!("{}/me", sim.base_url())).bearer_auth(tokens["access_token"].as_str().unwrap())).await;
+    let (_, me) = send(
+        client().get(format!("{}/me", sim.base_url())).bearer_auth(tokens["access_token"].as_str().unwrap()),
+    )
+    .await;
     assert_eq!(me["name"], "Alan Turing");
 }
 
@@ -90,14 +93,20 @@ async fn a_consent_page_can_be_answered_only_once() {
 async fn an_atlassian_consent_cannot_be_answered_on_the_notion_form() {
     let sim = manual().await;
     let html = page(&authorize_url(&sim, FULL_SCOPE, CALLBACK, "st")).await;
-    assert_eq!(decide(&sim, "/v1/oauth/authorize", &request_id(&html), "accept").await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        decide(&sim, "/v1/oauth/authorize", &request_id(&html), "accept").await.status(),
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test]
 async fn the_page_escapes_what_it_shows() {
-    let sim = sim_with(SimConfig { jira_client_id: "<script>alert(1)</script>".into(), ..Default::default() }).await;
+    let sim =
+        sim_with(SimConfig { jira_client_id: "<script>alert(1)</script>".into(), ..Default::default() })
+            .await;
     sim.set_auto_approve(false);
-    let url = authorize_url(&sim, FULL_SCOPE, CALLBACK, "s").replace("sim-jira-client", "%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+    let url = authorize_url(&sim, FULL_SCOPE, CALLBACK, "s")
+        .replace("sim-jira-client", "%3Cscript%3Ealert(1)%3C%2Fscript%3E");
     let html = page(&url).await;
     assert!(!html.contains("<script>alert(1)</script>"));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -108,7 +117,9 @@ async fn the_notion_consent_page_accepts_and_denies_the_same_way() {
     let sim = manual().await;
     sim.set_current_user("Katherine Johnson");
     let html = page(&notion_authorize_url(&sim, Some(NOTION_CALLBACK), "n1")).await;
-    assert!(html.contains("Katherine Johnson") && html.contains("id=\"accept\"") && html.contains("id=\"deny\""));
+    assert!(
+        html.contains("Katherine Johnson") && html.contains("id=\"accept\"") && html.contains("id=\"deny\"")
+    );
     let resp = decide(&sim, "/v1/oauth/authorize", &request_id(&html), "accept").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let p = location_params(&resp);

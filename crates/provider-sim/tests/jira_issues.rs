@@ -27,10 +27,25 @@ async fn an_issue_comes_with_every_field_by_default() {
     assert_eq!(issue["key"], "PLAT-1");
     assert_eq!(issue["self"], jira_url(&sim, &format!("/issue/{}", issue["id"].as_str().unwrap())));
     let f = &issue["fields"];
-    for name in ["summary", "status", "assignee", "reporter", "priority", "issuetype", "project", "labels", "created", "updated", "description", "comment"] {
+    for name in [
+        "summary",
+        "status",
+        "assignee",
+        "reporter",
+        "priority",
+        "issuetype",
+        "project",
+        "labels",
+        "created",
+        "updated",
+        "description",
+        "comment",
+    ] {
         assert!(f.get(name).is_some(), "{name}");
     }
-    assert!(["new", "indeterminate", "done"].contains(&f["status"]["statusCategory"]["key"].as_str().unwrap()));
+    assert!(
+        ["new", "indeterminate", "done"].contains(&f["status"]["statusCategory"]["key"].as_str().unwrap())
+    );
     assert_eq!(f["project"]["key"], "PLAT");
     assert!(is_jira_time(&f["created"]), "{}", f["created"]);
     assert!(f["comment"]["comments"].is_array());
@@ -54,7 +69,10 @@ async fn a_missing_issue_is_404_in_jiras_error_format() {
     let jira = Jira::new(&sim).await;
     let expected = json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}});
     assert_eq!(jira.get("/issue/PLAT-9999").await, (StatusCode::NOT_FOUND, expected.clone()));
-    assert_eq!(jira.post("/issue/NOPE-1/comment", json!({"body": adf("x")})).await, (StatusCode::NOT_FOUND, expected));
+    assert_eq!(
+        jira.post("/issue/NOPE-1/comment", json!({"body": adf("x")})).await,
+        (StatusCode::NOT_FOUND, expected)
+    );
 }
 
 #[tokio::test]
@@ -72,11 +90,14 @@ async fn creating_an_issue_answers_201_with_id_key_and_self() {
     let sim = sim().await;
     let jira = Jira::new(&sim).await;
     let (status, created) = jira
-        .post("/issue", json!({"fields": {
-            "project": {"key": "PLAT"}, "issuetype": {"name": "Bug"}, "summary": "Login button is grey",
-            "description": adf("Steps: open the app"), "labels": ["ui"], "priority": {"name": "High"},
-            "assignee": {"accountId": GRACE},
-        }}))
+        .post(
+            "/issue",
+            json!({"fields": {
+                "project": {"key": "PLAT"}, "issuetype": {"name": "Bug"}, "summary": "Login button is grey",
+                "description": adf("Steps: open the app"), "labels": ["ui"], "priority": {"name": "High"},
+                "assignee": {"accountId": GRACE},
+            }}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["key"], "PLAT-25");
@@ -99,8 +120,12 @@ async fn a_plain_string_description_is_refused() {
     let body = json!({"fields": {"project": {"key": "PLAT"}, "issuetype": {"name": "Task"}, "summary": "x", "description": "plain text"}});
     let expected = json!({"errorMessages": [], "errors": {"description": "Operation value must be an Atlassian Document (see the Atlassian Document Format)"}});
     assert_eq!(jira.post("/issue", body).await, (StatusCode::BAD_REQUEST, expected.clone()));
-    assert_eq!(jira.put("/issue/PLAT-1", json!({"fields": {"description": "plain"}})).await, (StatusCode::BAD_REQUEST, expected));
-    let bad_doc = json!({"fields": {"description": {"type": "doc", "version": 1, "content": [{"type": "marquee"}]}}});
+    assert_eq!(
+        jira.put("/issue/PLAT-1", json!({"fields": {"description": "plain"}})).await,
+        (StatusCode::BAD_REQUEST, expected)
+    );
+    let bad_doc =
+        json!({"fields": {"description": {"type": "doc", "version": 1, "content": [{"type": "marquee"}]}}});
     assert_eq!(jira.put("/issue/PLAT-1", bad_doc).await.0, StatusCode::BAD_REQUEST);
 }
 
@@ -113,7 +138,12 @@ async fn creating_without_required_fields_names_each_of_them() {
     assert_eq!(body["errors"]["summary"], "You must specify a summary of the issue.");
     assert_eq!(body["errors"]["issuetype"], "Specify an issue type");
     assert_eq!(body["errors"]["project"], "Specify a valid project ID or key");
-    let (_, body) = jira.post("/issue", json!({"fields": {"project": {"key": "ZZZ"}, "issuetype": {"name": "Task"}, "summary": "x"}})).await;
+    let (_, body) = jira
+        .post(
+            "/issue",
+            json!({"fields": {"project": {"key": "ZZZ"}, "issuetype": {"name": "Task"}, "summary": "x"}}),
+        )
+        .await;
     assert_eq!(body["errors"]["project"], "valid project is required");
     let (_, body) = jira.post("/issue", json!({"fields": {"project": {"key": "PLAT"}, "issuetype": {"name": "Task"}, "summary": "x", "labels": ["two words"]}})).await;
     assert_eq!(body["errors"]["labels"], "The label 'two words' contains spaces which is invalid.");
@@ -123,7 +153,13 @@ async fn creating_without_required_fields_names_each_of_them() {
 async fn malformed_json_is_jiras_invalid_payload() {
     let sim = sim().await;
     let jira = Jira::new(&sim).await;
-    let resp = jira.req(reqwest::Method::POST, "/issue").header("content-type", "application/json").body("{oops").send().await.unwrap();
+    let resp = jira
+        .req(reqwest::Method::POST, "/issue")
+        .header("content-type", "application/json")
+        .body("{oops")
+        .send()
+        .await
+        .unwrap();
     let (status, body) = json(resp).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["errorMessages"][0].as_str().unwrap().starts_with("Invalid request payload"));
@@ -143,14 +179,17 @@ async fn editing_answers_204_and_applies_fields_and_updates() {
     assert_eq!(sim.jira_comments("MOB-1").last().unwrap()["body"], adf("via update"));
     let (status, _) = jira.put("/issue/MOB-1", json!({"update": {"labels": [{"remove": "triage"}]}})).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert!(!sim.jira_issue("MOB-1").unwrap()["fields"]["labels"].as_array().unwrap().contains(&json!("triage")));
+    assert!(
+        !sim.jira_issue("MOB-1").unwrap()["fields"]["labels"].as_array().unwrap().contains(&json!("triage"))
+    );
 }
 
 #[tokio::test]
 async fn editing_with_return_issue_answers_the_issue() {
     let sim = sim().await;
     let jira = Jira::new(&sim).await;
-    let (status, issue) = jira.put("/issue/MOB-2?returnIssue=true", json!({"fields": {"summary": "Back"}})).await;
+    let (status, issue) =
+        jira.put("/issue/MOB-2?returnIssue=true", json!({"fields": {"summary": "Back"}})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(issue["fields"]["summary"], "Back");
 }
@@ -161,7 +200,10 @@ async fn status_cannot_be_set_by_editing() {
     let jira = Jira::new(&sim).await;
     let (status, body) = jira.put("/issue/MOB-2", json!({"fields": {"status": {"name": "Done"}}})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["errors"]["status"], "Field 'status' cannot be set. It is not on the appropriate screen, or unknown.");
+    assert_eq!(
+        body["errors"]["status"],
+        "Field 'status' cannot be set. It is not on the appropriate screen, or unknown."
+    );
 }
 
 #[tokio::test]
@@ -203,11 +245,16 @@ async fn transitions_follow_the_workflow_from_to_do_through_done() {
     assert_eq!(list["transitions"].as_array().unwrap().len(), 1);
     assert_eq!((t["id"].as_str(), t["to"]["name"].as_str()), (Some("21"), Some("In Progress")));
     assert_eq!(t["to"]["statusCategory"]["key"], "indeterminate");
-    assert_eq!(jira.post(&format!("/issue/{key}/transitions"), json!({"transition": {"id": "21"}})).await.0, StatusCode::NO_CONTENT);
-    let (status, body) = jira.post(&format!("/issue/{key}/transitions"), json!({"transition": {"id": "21"}})).await;
+    assert_eq!(
+        jira.post(&format!("/issue/{key}/transitions"), json!({"transition": {"id": "21"}})).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let (status, body) =
+        jira.post(&format!("/issue/{key}/transitions"), json!({"transition": {"id": "21"}})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["errorMessages"][0], "Transition id '21' is not valid for this issue.");
-    let done = json!({"transition": {"id": "31"}, "update": {"comment": [{"add": {"body": adf("Shipped")}}]}});
+    let done =
+        json!({"transition": {"id": "31"}, "update": {"comment": [{"add": {"body": adf("Shipped")}}]}});
     assert_eq!(jira.post(&format!("/issue/{key}/transitions"), done).await.0, StatusCode::NO_CONTENT);
     let f = &sim.jira_issue(&key).unwrap()["fields"];
     assert_eq!(f["status"]["name"], "Done");
@@ -225,7 +272,8 @@ async fn transition_ids_differ_per_workflow() {
     let (_, a) = jira.get(&format!("/issue/{plat}/transitions")).await;
     let (_, b) = jira.get(&format!("/issue/{ops}/transitions")).await;
     assert_ne!(a["transitions"][0]["id"], b["transitions"][0]["id"]);
-    let (status, _) = jira.post(&format!("/issue/{ops}/transitions"), json!({"transition": {"id": "21"}})).await;
+    let (status, _) =
+        jira.post(&format!("/issue/{ops}/transitions"), json!({"transition": {"id": "21"}})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, body) = jira.post(&format!("/issue/{ops}/transitions"), json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -236,12 +284,19 @@ async fn transition_ids_differ_per_workflow() {
 async fn the_assignee_can_be_set_cleared_and_defaulted() {
     let sim = sim().await;
     let jira = Jira::new(&sim).await;
-    assert_eq!(jira.put("/issue/OPS-2/assignee", json!({"accountId": GRACE})).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        jira.put("/issue/OPS-2/assignee", json!({"accountId": GRACE})).await.0,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(sim.jira_issue("OPS-2").unwrap()["fields"]["assignee"]["displayName"], "Grace Hopper");
     assert_eq!(jira.put("/issue/OPS-2/assignee", json!({"accountId": null})).await.0, StatusCode::NO_CONTENT);
     assert_eq!(sim.jira_issue("OPS-2").unwrap()["fields"]["assignee"], Value::Null);
     assert_eq!(jira.put("/issue/OPS-2/assignee", json!({"accountId": "-1"})).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(sim.jira_issue("OPS-2").unwrap()["fields"]["assignee"]["displayName"], "Alan Turing", "OPS lead");
+    assert_eq!(
+        sim.jira_issue("OPS-2").unwrap()["fields"]["assignee"]["displayName"],
+        "Alan Turing",
+        "OPS lead"
+    );
     let (status, body) = jira.put("/issue/OPS-2/assignee", json!({"accountId": "nobody"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["errors"]["assignee"].is_string());

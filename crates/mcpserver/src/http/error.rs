@@ -45,14 +45,14 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
+    pub provider: Option<crate::store::Provider>,
     /// The provider's HTTP status, for `provider_error`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub details: Option<serde_json::Value>,
+    pub details: Option<Box<serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connect_url: Option<String>,
 }
@@ -93,18 +93,19 @@ impl ApiError {
         Self::new(ErrorCode::Internal, "internal error; see the server log")
     }
 
-    pub fn with_provider(mut self, provider: impl Into<String>) -> Self {
-        self.provider = Some(provider.into());
+    /// Names the provider (`jira` or `notion`; other names are ignored).
+    pub fn with_provider(mut self, provider: &str) -> Self {
+        self.provider = crate::store::Provider::parse(provider);
         self
     }
 
     pub fn with_details(mut self, details: serde_json::Value) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 
     pub fn with_retry_after(mut self, secs: u64) -> Self {
-        self.retry_after = Some(secs);
+        self.retry_after = Some(u32::try_from(secs).unwrap_or(u32::MAX));
         self
     }
 

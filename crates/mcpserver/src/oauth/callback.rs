@@ -24,7 +24,7 @@ pub struct CallbackQuery {
 
 /// How a flow ended, as the browser is told.
 enum Outcome {
-    Connected(Connection),
+    Connected(Box<Connection>),
     Pending(String),
     Denied,
     Failed(String),
@@ -122,7 +122,7 @@ async fn run_flow(
         };
     }
     match grant::store_grant(state, user_id, provider, new_grant).await {
-        Ok(connection) => Outcome::Connected(connection),
+        Ok(connection) => Outcome::Connected(Box::new(connection)),
         Err(e) => Outcome::Failed(ApiError::from(e).message),
     }
 }

@@ -230,10 +230,10 @@ pub fn normalized_error(provider: Provider, status: u16, body: &Value) -> ApiErr
                     errors.iter().map(|(field, m)| format!("{field}: {}", m.as_str().unwrap_or_default())),
                 );
             }
-            if messages.is_empty() {
-                if let Some(m) = body["message"].as_str() {
-                    messages.push(m.to_string());
-                }
+            if messages.is_empty()
+                && let Some(m) = body["message"].as_str()
+            {
+                messages.push(m.to_string());
             }
             (messages.join("; "), json!({"errorMessages": body["errorMessages"], "errors": body["errors"]}))
         }

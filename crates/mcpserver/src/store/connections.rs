@@ -203,7 +203,8 @@ impl Store {
     /// Stores a fresh grant for (user, provider, account), replacing an earlier grant of the
     /// same account. `seal` receives the connection id (needed for the associated data) and
     /// returns the sealed tokens. With `make_default`, this connection becomes the user's
-    /// default for the provider.
+    /// default for the provider. `event` is recorded in the same transaction.
+    #[allow(clippy::too_many_arguments)] // each argument is a distinct fact of the new grant
     pub async fn upsert_connection(
         &self,
         user_id: &str,

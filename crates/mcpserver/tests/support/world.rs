@@ -14,6 +14,9 @@ pub struct World {
     pub http: reqwest::Client,
 }
 
+/// A change to the simulator's configuration before it starts.
+pub type SimTweak = Box<dyn FnOnce(&mut SimConfig)>;
+
 /// What to change from the defaults.
 #[derive(Default)]
 pub struct Options {
@@ -22,7 +25,7 @@ pub struct Options {
     /// Run on PostgreSQL instead of SQLite.
     pub postgres: bool,
     /// Change the simulator's configuration before it starts.
-    pub sim: Option<Box<dyn FnOnce(&mut SimConfig)>>,
+    pub sim: Option<SimTweak>,
 }
 
 impl World {

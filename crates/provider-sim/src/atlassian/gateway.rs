@@ -17,9 +17,7 @@ use crate::{clock, seed::people::find_person, state::Sim};
 
 /// Routes of the gateway outside Jira.
 pub(crate) fn router() -> Router<Arc<Sim>> {
-    Router::new()
-        .route("/oauth/token/accessible-resources", get(accessible_resources))
-        .route("/me", get(me))
+    Router::new().route("/oauth/token/accessible-resources", get(accessible_resources)).route("/me", get(me))
 }
 
 /// Who is calling, from a valid bearer token.
@@ -42,22 +40,32 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
-/// Checks the bearer token; the error is the gateway's 401.
-pub(crate) fn authenticate(sim: &Sim, headers: &HeaderMap) -> Result<Caller, Response> {
-    let token = bearer(headers).ok_or_else(errors::unauthorized)?;
+/// A refused bearer token; answers with the gateway's 401.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Unauthorized;
+
+impl IntoResponse for Unauthorized {
+    fn into_response(self) -> Response {
+        errors::unauthorized()
+    }
+}
+
+/// Checks the bearer token (unknown, expired or revoked: 401).
+pub(crate) fn authenticate(sim: &Sim, headers: &HeaderMap) -> Result<Caller, Unauthorized> {
+    let token = bearer(headers).ok_or(Unauthorized)?;
     sim.with(|w| {
         let now = w.clock.now();
         w.atl
             .check_access(token, now)
             .map(|r| Caller { account_id: r.account_id.clone(), scopes: r.scopes.clone() })
-            .map_err(|_| errors::unauthorized())
+            .map_err(|_| Unauthorized)
     })
 }
 
 async fn accessible_resources(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {
     let caller = match authenticate(&sim, &headers) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let scopes: Vec<&String> = caller
         .scopes
@@ -68,13 +76,15 @@ async fn accessible_resources(State(sim): State<Arc<Sim>>, headers: HeaderMap) -
         .fixed
         .sites
         .iter()
-        .map(|s| json!({
-            "id": s.id,
-            "name": s.name,
-            "url": s.url,
-            "scopes": scopes,
-            "avatarUrl": "https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/rocket.png",
-        }))
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "name": s.name,
+                "url": s.url,
+                "scopes": scopes,
+                "avatarUrl": "https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/rocket.png",
+            })
+        })
         .collect();
     Json(sites).into_response()
 }
@@ -82,7 +92,7 @@ async fn accessible_resources(State(sim): State<Arc<Sim>>, headers: HeaderMap) -
 async fn me(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {
     let caller = match authenticate(&sim, &headers) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     if !caller.has("read:me") {
         return errors::scope_mismatch();

@@ -163,10 +163,7 @@ impl AtlassianAuth {
         life: Lifetimes,
     ) -> Result<Issued, RefreshError> {
         let record = self.refresh.get(token).cloned().ok_or(RefreshError::Invalid)?;
-        let family = self
-            .families
-            .get(&record.family)
-            .ok_or(RefreshError::Invalid)?;
+        let family = self.families.get(&record.family).ok_or(RefreshError::Invalid)?;
         if family.revoked
             || now - family.created_at > ABSOLUTE_EXPIRY
             || now - family.last_refresh_at > INACTIVITY_EXPIRY
@@ -197,10 +194,7 @@ impl AtlassianAuth {
         now: OffsetDateTime,
     ) -> Result<&AccessRecord, AccessError> {
         let record = self.access.get(token).ok_or(AccessError::Unknown)?;
-        let revoked = self
-            .families
-            .get(&record.family)
-            .is_none_or(|f| f.revoked);
+        let revoked = self.families.get(&record.family).is_none_or(|f| f.revoked);
         if revoked {
             Err(AccessError::Revoked)
         } else if record.expires_at <= now {
@@ -283,10 +277,7 @@ fn token(kind: &str, sub: &str, scope: &str, iat: OffsetDateTime, exp: OffsetDat
 mod tests {
     use super::*;
 
-    const LIFE: Lifetimes = Lifetimes {
-        access: Duration::from_secs(3600),
-        leeway: Duration::from_secs(600),
-    };
+    const LIFE: Lifetimes = Lifetimes { access: Duration::from_secs(3600), leeway: Duration::from_secs(600) };
 
     fn scopes(s: &str) -> Vec<String> {
         s.split(' ').map(String::from).collect()
@@ -320,10 +311,7 @@ mod tests {
             a.refresh(&newest, now() + Duration::from_secs(602), LIFE).err(),
             Some(RefreshError::Invalid)
         );
-        assert_eq!(
-            a.check_access(&again.access_token, now()).err(),
-            Some(AccessError::Revoked)
-        );
+        assert_eq!(a.check_access(&again.access_token, now()).err(), Some(AccessError::Revoked));
     }
 
     #[test]
@@ -331,10 +319,7 @@ mod tests {
         let mut a = AtlassianAuth::default();
         let first = a.grant("acc", &scopes("offline_access"), now(), LIFE);
         let later = now() + time::Duration::days(91);
-        assert_eq!(
-            a.refresh(&first.refresh_token.unwrap(), later, LIFE).err(),
-            Some(RefreshError::Invalid)
-        );
+        assert_eq!(a.refresh(&first.refresh_token.unwrap(), later, LIFE).err(), Some(RefreshError::Invalid));
     }
 
     #[test]
@@ -353,9 +338,6 @@ mod tests {
             Some(CodeError::RedirectMismatch)
         );
         assert!(a.redeem_code(&code, "c", "https://app/cb", now(), LIFE).is_ok());
-        assert_eq!(
-            a.redeem_code(&code, "c", "https://app/cb", now(), LIFE).err(),
-            Some(CodeError::Invalid)
-        );
+        assert_eq!(a.redeem_code(&code, "c", "https://app/cb", now(), LIFE).err(), Some(CodeError::Invalid));
     }
 }

@@ -25,18 +25,23 @@ use crate::{
 
 /// Routes of the OAuth server.
 pub(crate) fn router() -> Router<Arc<Sim>> {
-    Router::new()
-        .route("/authorize", get(authorize).post(decide))
-        .route("/oauth/token", post(token))
+    Router::new().route("/authorize", get(authorize).post(decide)).route("/oauth/token", post(token))
 }
 
 /// How long a consent page stays answerable.
 const PENDING_TTL: time::Duration = time::Duration::minutes(30);
 
 const CLASSIC: &[&str] = &[
-    "read:jira-work", "write:jira-work", "read:jira-user", "manage:jira-project",
-    "manage:jira-configuration", "manage:jira-webhook", "manage:jira-data-provider", "read:me",
-    "read:account", "offline_access",
+    "read:jira-work",
+    "write:jira-work",
+    "read:jira-user",
+    "manage:jira-project",
+    "manage:jira-configuration",
+    "manage:jira-webhook",
+    "manage:jira-data-provider",
+    "read:me",
+    "read:account",
+    "offline_access",
 ];
 const VERBS: &[&str] = &["read", "write", "delete", "manage", "search", "readonly", "admin", "report"];
 
@@ -49,7 +54,8 @@ fn known_scope(s: &str) -> bool {
     (2..=3).contains(&parts.len())
         && VERBS.contains(&parts[0])
         && parts[1..].iter().all(|p| {
-            !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-._".contains(c))
+            !p.is_empty()
+                && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-._".contains(c))
         })
 }
 
@@ -73,17 +79,16 @@ fn refuse(r: Refusal) -> Response {
 }
 
 fn redirect_allowed(registered: &[String], uri: &str) -> bool {
-    if registered.is_empty() {
-        consent::is_web_url(uri)
-    } else {
-        registered.iter().any(|r| r == uri)
-    }
+    if registered.is_empty() { consent::is_web_url(uri) } else { registered.iter().any(|r| r == uri) }
 }
 
 fn validate(sim: &Sim, q: &HashMap<String, String>) -> Result<(String, Vec<String>, String), Refusal> {
     let client = q.get("client_id").map(String::as_str).unwrap_or("");
     if client != sim.fixed.jira_client_id {
-        return Err(Refusal::Page("Invalid client", format!("The client_id '{client}' does not belong to any app.")));
+        return Err(Refusal::Page(
+            "Invalid client",
+            format!("The client_id '{client}' does not belong to any app."),
+        ));
     }
     let uri = q.get("redirect_uri").cloned().unwrap_or_default();
     if !redirect_allowed(&sim.fixed.jira_redirect_uris, &uri) {
@@ -93,10 +98,17 @@ fn validate(sim: &Sim, q: &HashMap<String, String>) -> Result<(String, Vec<Strin
         ));
     }
     let state = q.get("state").cloned();
-    let back = |error, description: String| Refusal::Redirect { uri: uri.clone(), error, description, state: state.clone() };
+    let back = |error, description: String| Refusal::Redirect {
+        uri: uri.clone(),
+        error,
+        description,
+        state: state.clone(),
+    };
     match q.get("response_type").map(String::as_str) {
         Some("code") => {}
-        Some(other) => return Err(back("unsupported_response_type", format!("Unsupported response type: {other}"))),
+        Some(other) => {
+            return Err(back("unsupported_response_type", format!("Unsupported response type: {other}")));
+        }
         None => return Err(back("invalid_request", "Missing required parameter: response_type".into())),
     }
     match q.get("audience").map(String::as_str) {
@@ -104,7 +116,8 @@ fn validate(sim: &Sim, q: &HashMap<String, String>) -> Result<(String, Vec<Strin
         Some(other) => return Err(back("access_denied", format!("Service not found: {other}"))),
         None => return Err(back("invalid_request", "Missing required parameter: audience".into())),
     }
-    let scopes: Vec<String> = q.get("scope").map(|s| s.split_whitespace().map(String::from).collect()).unwrap_or_default();
+    let scopes: Vec<String> =
+        q.get("scope").map(|s| s.split_whitespace().map(String::from).collect()).unwrap_or_default();
     if scopes.is_empty() {
         return Err(back("invalid_request", "Missing required parameter: scope".into()));
     }
@@ -197,7 +210,8 @@ pub(crate) fn decide_pending(sim: &Sim, d: &Decision, provider: Provider) -> Res
             Provider::Notion => crate::notion::oauth::approve(sim, &p, StatusCode::SEE_OTHER),
         };
     }
-    let mut params = vec![("error", "access_denied"), ("error_description", "The user denied access to the app.")];
+    let mut params =
+        vec![("error", "access_denied"), ("error_description", "The user denied access to the app.")];
     if let Some(s) = p.state.as_deref() {
         params.push(("state", s));
     }
@@ -328,7 +342,13 @@ mod tests {
 
     #[test]
     fn scopes_are_classic_or_granular_shaped() {
-        for ok in ["read:jira-work", "offline_access", "read:issue:jira", "read:issue.transition:jira", "read:confluence-content.all"] {
+        for ok in [
+            "read:jira-work",
+            "offline_access",
+            "read:issue:jira",
+            "read:issue.transition:jira",
+            "read:confluence-content.all",
+        ] {
             assert!(known_scope(ok), "{ok}");
         }
         for bad in ["jira", "fly:to:moon", "read:", "READ:JIRA-WORK"] {

@@ -14,15 +14,27 @@ pub(crate) struct NewBlock {
 }
 
 const TEXT_BLOCKS: &[&str] = &[
-    "paragraph", "heading_1", "heading_2", "heading_3", "bulleted_list_item",
-    "numbered_list_item", "to_do", "toggle", "quote", "callout",
+    "paragraph",
+    "heading_1",
+    "heading_2",
+    "heading_3",
+    "bulleted_list_item",
+    "numbered_list_item",
+    "to_do",
+    "toggle",
+    "quote",
+    "callout",
 ];
 const OTHER_BLOCKS: &[&str] = &["code", "divider", "equation", "bookmark", "table_of_contents"];
 const MAX_CHILDREN: usize = 100;
 const MAX_DEPTH: usize = 2;
 
 /// Parses a `children` array at `path`; `depth` 1 for the request's top level.
-pub(crate) fn parse_children(v: Option<&Value>, path: &str, depth: usize) -> Result<Vec<NewBlock>, NotionError> {
+pub(crate) fn parse_children(
+    v: Option<&Value>,
+    path: &str,
+    depth: usize,
+) -> Result<Vec<NewBlock>, NotionError> {
     let Some(items) = v.and_then(Value::as_array) else {
         return Err(NotionError::body(path, "an array", &richtext::shown(v)));
     };
@@ -32,21 +44,13 @@ pub(crate) fn parse_children(v: Option<&Value>, path: &str, depth: usize) -> Res
             items.len()
         )));
     }
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, b)| parse_block(b, &format!("{path}[{i}]"), depth))
-        .collect()
+    items.iter().enumerate().map(|(i, b)| parse_block(b, &format!("{path}[{i}]"), depth)).collect()
 }
 
 fn block_kind(b: &Value) -> Option<&str> {
-    b.get("type").and_then(Value::as_str).or_else(|| {
-        TEXT_BLOCKS
-            .iter()
-            .chain(OTHER_BLOCKS)
-            .find(|k| b.get(**k).is_some())
-            .copied()
-    })
+    b.get("type")
+        .and_then(Value::as_str)
+        .or_else(|| TEXT_BLOCKS.iter().chain(OTHER_BLOCKS).find(|k| b.get(**k).is_some()).copied())
 }
 
 fn parse_block(b: &Value, path: &str, depth: usize) -> Result<NewBlock, NotionError> {
@@ -69,7 +73,11 @@ fn parse_block(b: &Value, path: &str, depth: usize) -> Result<NewBlock, NotionEr
     let children = match content.as_object_mut().and_then(|o| o.remove("children")) {
         None => Vec::new(),
         Some(kids) if depth >= MAX_DEPTH => {
-            return Err(NotionError::body(&format!("{inner}.children"), "not present", &richtext::shown(Some(&kids))));
+            return Err(NotionError::body(
+                &format!("{inner}.children"),
+                "not present",
+                &richtext::shown(Some(&kids)),
+            ));
         }
         Some(kids) => parse_children(Some(&kids), &format!("{inner}.children"), depth + 1)?,
     };
@@ -112,12 +120,15 @@ fn text_content(kind: &str, body: &Value, path: &str) -> Result<Value, NotionErr
     let color = body.get("color").and_then(Value::as_str).unwrap_or("default");
     let mut out = json!({"rich_text": rich_text, "color": color});
     match kind {
-        "to_do" => out["checked"] = Value::Bool(body.get("checked").and_then(Value::as_bool).unwrap_or(false)),
+        "to_do" => {
+            out["checked"] = Value::Bool(body.get("checked").and_then(Value::as_bool).unwrap_or(false))
+        }
         "callout" => {
             out["icon"] = body.get("icon").cloned().unwrap_or_else(|| json!({"type": "emoji", "emoji": "💡"}))
         }
         k if k.starts_with("heading_") => {
-            out["is_toggleable"] = Value::Bool(body.get("is_toggleable").and_then(Value::as_bool).unwrap_or(false))
+            out["is_toggleable"] =
+                Value::Bool(body.get("is_toggleable").and_then(Value::as_bool).unwrap_or(false))
         }
         _ => {}
     }
@@ -156,7 +167,9 @@ mod tests {
     fn three_levels_of_nesting_are_refused() {
         let deep = json!([{"toggle": {"rich_text": [], "children": [{"toggle": {"rich_text": [], "children": [{"paragraph": {"rich_text": []}}]}}]}}]);
         let err = parse_children(Some(&deep), "body.children", 1).unwrap_err();
-        assert!(err.message.contains("body.children[0].toggle.children[0].toggle.children should be not present"));
+        assert!(
+            err.message.contains("body.children[0].toggle.children[0].toggle.children should be not present")
+        );
         let two = json!([{"toggle": {"rich_text": [], "children": [{"paragraph": {"rich_text": []}}]}}]);
         assert_eq!(parse_children(Some(&two), "body.children", 1).unwrap()[0].children.len(), 1);
     }
@@ -164,7 +177,15 @@ mod tests {
     #[test]
     fn a_paragraph_with_2001_characters_names_its_path() {
         let long = "a".repeat(2001);
-        let err = parse_children(Some(&json!([{"paragraph": {"rich_text": [{"text": {"content": long}}]}}])), "body.children", 1).unwrap_err();
-        assert!(err.message.contains("body.children[0].paragraph.rich_text[0].text.content.length should be ≤ `2000`"));
+        let err = parse_children(
+            Some(&json!([{"paragraph": {"rich_text": [{"text": {"content": long}}]}}])),
+            "body.children",
+            1,
+        )
+        .unwrap_err();
+        assert!(
+            err.message
+                .contains("body.children[0].paragraph.rich_text[0].text.content.length should be ≤ `2000`")
+        );
     }
 }

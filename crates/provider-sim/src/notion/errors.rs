@@ -20,12 +20,7 @@ pub(crate) struct NotionError {
 
 impl NotionError {
     pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        NotionError {
-            status,
-            code,
-            message: message.into(),
-            additional_data: None,
-        }
+        NotionError { status, code, message: message.into(), additional_data: None }
     }
 
     /// 400 `validation_error`.
@@ -35,9 +30,7 @@ impl NotionError {
 
     /// 400 `validation_error` naming a body path, Notion's way.
     pub(crate) fn body(path: &str, should: &str, was: &str) -> Self {
-        Self::validation(format!(
-            "body failed validation: {path} should be {should}, instead was `{was}`."
-        ))
+        Self::validation(format!("body failed validation: {path} should be {should}, instead was `{was}`."))
     }
 
     /// 400 `invalid_json`.
@@ -100,9 +93,15 @@ impl NotionError {
             404 => ("object_not_found", "Could not find the requested object."),
             409 => ("conflict_error", "Conflict occurred while saving. Please try again."),
             429 => return Self::rate_limited(),
-            502 => ("bad_gateway", "Notion encountered an issue while attempting to complete this request. Please try again."),
+            502 => (
+                "bad_gateway",
+                "Notion encountered an issue while attempting to complete this request. Please try again.",
+            ),
             503 => ("service_unavailable", "Notion is unavailable, please try again later."),
-            504 => ("gateway_timeout", "Notion timed out while attempting to complete this request. Please try again later."),
+            504 => (
+                "gateway_timeout",
+                "Notion timed out while attempting to complete this request. Please try again later.",
+            ),
             529 => ("service_overload", "Notion is overloaded, please try again later."),
             _ => ("internal_server_error", "Unexpected error occurred."),
         };

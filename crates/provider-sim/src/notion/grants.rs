@@ -123,11 +123,7 @@ impl NotionAuth {
         let bot_id = ids::random_uuid();
         self.connections.insert(
             bot_id.clone(),
-            Connection {
-                bot_id: bot_id.clone(),
-                owner_id: owner_id.to_string(),
-                revoked: false,
-            },
+            Connection { bot_id: bot_id.clone(), owner_id: owner_id.to_string(), revoked: false },
         );
         self.issue(&bot_id, now, ttl)
     }
@@ -223,19 +219,11 @@ impl NotionAuth {
         let refresh_token = format!("nrt_{}", ids::random_b64(33));
         self.access.insert(
             access_token.clone(),
-            AccessRecord {
-                bot_id: bot_id.to_string(),
-                issued_at: now,
-                expires_at: ttl.map(|d| now + d),
-            },
+            AccessRecord { bot_id: bot_id.to_string(), issued_at: now, expires_at: ttl.map(|d| now + d) },
         );
         self.refresh.insert(
             refresh_token.clone(),
-            RefreshRecord {
-                bot_id: bot_id.to_string(),
-                issued_at: now,
-                rotated: false,
-            },
+            RefreshRecord { bot_id: bot_id.to_string(), issued_at: now, rotated: false },
         );
         TokenSet {
             access_token,
@@ -263,10 +251,7 @@ mod tests {
         assert!(n.check_access(&first.access_token, now()).is_some());
         assert_eq!(n.refresh(&first.refresh_token, now(), None).err(), Some(RefreshError::Reused));
         assert!(n.check_access(&second.access_token, now()).is_none());
-        assert_eq!(
-            n.refresh(&second.refresh_token, now(), None).err(),
-            Some(RefreshError::Revoked)
-        );
+        assert_eq!(n.refresh(&second.refresh_token, now(), None).err(), Some(RefreshError::Revoked));
     }
 
     #[test]

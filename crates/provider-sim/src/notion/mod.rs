@@ -48,7 +48,10 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
         .route("/v1/pages", post(api::create_page))
         .route("/v1/pages/{page_id}", get(api::get_page).patch(api::update_page))
         .route("/v1/pages/{page_id}/properties/{property_id}", get(api::page_property))
-        .route("/v1/blocks/{block_id}", get(api::get_block).patch(api::update_block).delete(api::delete_block))
+        .route(
+            "/v1/blocks/{block_id}",
+            get(api::get_block).patch(api::update_block).delete(api::delete_block),
+        )
         .route("/v1/blocks/{block_id}/children", get(api::list_children).patch(api::append_children))
         .route("/v1/databases/{database_id}", get(api::get_database))
         .route("/v1/databases/{database_id}/query", post(api::query_database))
@@ -73,19 +76,26 @@ async fn gate(State(sim): State<Arc<Sim>>, mut req: Request, next: Next) -> Resp
     };
     let checked = sim.with(|w| {
         let now = w.clock.now();
-        let conn = w.notion_auth.check_access(&token, now).cloned().ok_or_else(NotionError::unauthorized)?;
+        let conn = w.notion_auth.check_access(&token, now).cloned().ok_or(Refused::Token)?;
         if let Err(wait) = w.rate_limit(sim.fixed.notion_rate_limit, &conn.bot_id) {
             w.counters.rate_limited += 1;
-            return Err(rate_limited(wait));
+            return Err(Refused::RateLimited(wait));
         }
         Ok(conn)
     });
     let conn = match checked {
         Ok(c) => c,
-        Err(e) => return e,
+        Err(Refused::Token) => return NotionError::unauthorized().into_response(),
+        Err(Refused::RateLimited(wait)) => return rate_limited(wait),
     };
     req.extensions_mut().insert(NotionCtx { bot_id: conn.bot_id, owner_id: conn.owner_id, version });
     next.run(req).await
+}
+
+/// Why the gate refused a call.
+enum Refused {
+    Token,
+    RateLimited(u32),
 }
 
 fn rate_limited(wait: u32) -> Response {

@@ -173,7 +173,9 @@ impl NotionData {
 
     /// True if the id names a page, block or database that is in the trash.
     pub(crate) fn is_trashed(&self, id: &str) -> bool {
-        self.pages.get(id).map(|p| p.in_trash)
+        self.pages
+            .get(id)
+            .map(|p| p.in_trash)
             .or_else(|| self.blocks.get(id).map(|b| b.in_trash))
             .or_else(|| self.databases.get(id).map(|d| d.in_trash))
             .unwrap_or(false)

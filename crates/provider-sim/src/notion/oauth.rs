@@ -110,15 +110,24 @@ fn redirect_for(sim: &Sim, sent: Option<&String>) -> Result<String, Refusal> {
     match sent {
         Some(uri) if registered.is_empty() && consent::is_web_url(uri) => Ok(uri.clone()),
         Some(uri) if registered.contains(uri) => Ok(uri.clone()),
-        Some(_) => Err(Refusal::Page("Invalid redirect_uri", "redirect_uri is not one of the integration's redirect URIs.".into())),
+        Some(_) => Err(Refusal::Page(
+            "Invalid redirect_uri",
+            "redirect_uri is not one of the integration's redirect URIs.".into(),
+        )),
         None if registered.len() == 1 => Ok(registered[0].clone()),
-        None => Err(Refusal::Page("Missing redirect_uri", "redirect_uri is required for this integration.".into())),
+        None => Err(Refusal::Page(
+            "Missing redirect_uri",
+            "redirect_uri is required for this integration.".into(),
+        )),
     }
 }
 
 fn validate(sim: &Sim, q: &HashMap<String, String>) -> Result<(String, Option<String>), Refusal> {
     if q.get("client_id") != Some(&sim.fixed.notion_client_id) {
-        return Err(Refusal::Page("Invalid client_id", "The client_id does not belong to any public integration.".into()));
+        return Err(Refusal::Page(
+            "Invalid client_id",
+            "The client_id does not belong to any public integration.".into(),
+        ));
     }
     let uri = redirect_for(sim, q.get("redirect_uri"))?;
     let state = q.get("state").cloned();
@@ -214,25 +223,23 @@ fn bad_client() -> NotionError {
 }
 
 fn required<'a>(body: &'a Value, name: &str) -> Result<&'a str, NotionError> {
-    body.get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| NotionError::body(&format!("body.{name}"), "defined", &super::richtext::shown(body.get(name))))
+    body.get(name).and_then(Value::as_str).ok_or_else(|| {
+        NotionError::body(&format!("body.{name}"), "defined", &super::richtext::shown(body.get(name)))
+    })
 }
 
 async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
     if !client_ok(&sim, &headers) {
         return bad_client().into_response();
     }
-    let result = json_body(&body).and_then(|body| {
-        match required(&body, "grant_type")? {
-            "authorization_code" => code_grant(&sim, &body),
-            "refresh_token" => refresh_grant(&sim, &body),
-            other => Err(NotionError::body(
-                "body.grant_type",
-                "`\"authorization_code\"` or `\"refresh_token\"`",
-                &format!("\"{other}\""),
-            )),
-        }
+    let result = json_body(&body).and_then(|body| match required(&body, "grant_type")? {
+        "authorization_code" => code_grant(&sim, &body),
+        "refresh_token" => refresh_grant(&sim, &body),
+        other => Err(NotionError::body(
+            "body.grant_type",
+            "`\"authorization_code\"` or `\"refresh_token\"`",
+            &format!("\"{other}\""),
+        )),
     });
     match result {
         Ok(grant) => (StatusCode::OK, axum::Json(grant)).into_response(),
@@ -245,10 +252,16 @@ fn code_message(e: CodeError) -> NotionError {
         CodeError::Unknown => NotionError::invalid_grant("Invalid code: this code is invalid."),
         CodeError::Used => NotionError::invalid_grant("Invalid code: this code has been revoked."),
         CodeError::Expired => NotionError::invalid_grant("Invalid code: this code has expired."),
-        CodeError::OtherClient => NotionError::invalid_grant("Invalid code: this code was issued to another client."),
-        CodeError::RedirectMismatch => NotionError::invalid_grant("Invalid redirect_uri: it does not match the one used in the authorization request."),
+        CodeError::OtherClient => {
+            NotionError::invalid_grant("Invalid code: this code was issued to another client.")
+        }
+        CodeError::RedirectMismatch => NotionError::invalid_grant(
+            "Invalid redirect_uri: it does not match the one used in the authorization request.",
+        ),
         CodeError::RedirectMissing => NotionError::body("body.redirect_uri", "defined", "undefined"),
-        CodeError::RedirectNotExpected => NotionError::invalid_grant("Invalid redirect_uri: no redirect_uri was used in the authorization request."),
+        CodeError::RedirectNotExpected => NotionError::invalid_grant(
+            "Invalid redirect_uri: no redirect_uri was used in the authorization request.",
+        ),
     }
 }
 

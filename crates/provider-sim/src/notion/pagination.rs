@@ -20,9 +20,9 @@ const MAX: u64 = 100;
 pub(crate) fn from_body(body: &Value) -> Result<PageReq, NotionError> {
     let size = match body.get("page_size") {
         None | Some(Value::Null) => MAX,
-        Some(v) => v
-            .as_u64()
-            .ok_or_else(|| NotionError::body("body.page_size", "a number", &shown(Some(v))))?,
+        Some(v) => {
+            v.as_u64().ok_or_else(|| NotionError::body("body.page_size", "a number", &shown(Some(v))))?
+        }
     };
     let cursor = match body.get("start_cursor") {
         None | Some(Value::Null) => None,
@@ -66,9 +66,7 @@ pub(crate) fn list(items: Vec<(String, Value)>, req: &PageReq, kind: &str) -> Re
         Some(c) => {
             let wanted = crate::ids::parse_notion_id(c).unwrap_or_else(|| c.clone());
             items.iter().position(|(id, _)| *id == wanted).ok_or_else(|| {
-                NotionError::validation(format!(
-                    "The start_cursor provided is invalid: {c}"
-                ))
+                NotionError::validation(format!("The start_cursor provided is invalid: {c}"))
             })?
         }
     };
@@ -100,7 +98,8 @@ mod tests {
         assert_eq!(first["results"], json!([0, 1]));
         assert_eq!(first["next_cursor"], "id2");
         assert_eq!(first["has_more"], true);
-        let last = list(items(5), &PageReq { start_cursor: Some("id4".into()), page_size: 2 }, "block").unwrap();
+        let last =
+            list(items(5), &PageReq { start_cursor: Some("id4".into()), page_size: 2 }, "block").unwrap();
         assert_eq!(last["results"], json!([4]));
         assert_eq!(last["next_cursor"], Value::Null);
         assert_eq!(last["has_more"], false);

@@ -112,10 +112,7 @@ fn value_of(p: &PropSchema, value: &Value, ds: &mut DataSource) -> Result<Value,
         "multi_select" => multi_select(p, inner, ds, &path),
         "date" => date(p, inner),
         "people" => people_value(p, inner, &path),
-        _ => Err(NotionError::validation(format!(
-            "{} is a {} property and cannot be set.",
-            p.name, p.kind
-        ))),
+        _ => Err(NotionError::validation(format!("{} is a {} property and cannot be set.", p.name, p.kind))),
     }
 }
 
@@ -158,15 +155,13 @@ fn option_or_new(p: &PropSchema, v: &Value, ds: &mut DataSource) -> Result<Value
         )));
     };
     if name.contains(',') {
-        return Err(NotionError::validation(format!(
-            "Invalid select option, commas not allowed: {name}"
-        )));
+        return Err(NotionError::validation(format!("Invalid select option, commas not allowed: {name}")));
     }
     let option = json!({"id": ids::random_b64(3), "name": name, "color": "default"});
-    if let Some(schema) = ds.property_mut(&p.id) {
-        if let Some(list) = schema.config["options"].as_array_mut() {
-            list.push(option.clone());
-        }
+    if let Some(schema) = ds.property_mut(&p.id)
+        && let Some(list) = schema.config["options"].as_array_mut()
+    {
+        list.push(option.clone());
     }
     Ok(option)
 }
@@ -210,7 +205,13 @@ fn date(p: &PropSchema, v: &Value) -> Result<Value, NotionError> {
         return Ok(Value::Null);
     }
     let start = v.get("start").and_then(Value::as_str).ok_or_else(|| mismatch(p))?;
-    let valid = |s: &str| s.len() >= 10 && s[..10].chars().enumerate().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+    let valid = |s: &str| {
+        s.len() >= 10
+            && s[..10]
+                .chars()
+                .enumerate()
+                .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() })
+    };
     if !valid(start) {
         return Err(NotionError::validation(format!(
             "body failed validation: body.properties.{}.date.start should be a valid ISO 8601 date string, instead was `\"{start}\"`.",

@@ -4,7 +4,11 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
-use super::{errors::NotionError, model::{DataSource, Page}, richtext};
+use super::{
+    errors::NotionError,
+    model::{DataSource, Page},
+    richtext,
+};
 use crate::clock::iso;
 
 /// A validated filter.
@@ -16,11 +20,30 @@ pub(crate) enum Filter {
     Timestamp { which: String, op: String, value: Value },
 }
 
-const TEXT_OPS: &[&str] = &["equals", "does_not_equal", "contains", "does_not_contain", "starts_with", "ends_with", "is_empty", "is_not_empty"];
-const NUMBER_OPS: &[&str] = &["equals", "does_not_equal", "greater_than", "less_than", "greater_than_or_equal_to", "less_than_or_equal_to", "is_empty", "is_not_empty"];
+const TEXT_OPS: &[&str] = &[
+    "equals",
+    "does_not_equal",
+    "contains",
+    "does_not_contain",
+    "starts_with",
+    "ends_with",
+    "is_empty",
+    "is_not_empty",
+];
+const NUMBER_OPS: &[&str] = &[
+    "equals",
+    "does_not_equal",
+    "greater_than",
+    "less_than",
+    "greater_than_or_equal_to",
+    "less_than_or_equal_to",
+    "is_empty",
+    "is_not_empty",
+];
 const SELECT_OPS: &[&str] = &["equals", "does_not_equal", "is_empty", "is_not_empty"];
 const LIST_OPS: &[&str] = &["contains", "does_not_contain", "is_empty", "is_not_empty"];
-const DATE_OPS: &[&str] = &["equals", "before", "after", "on_or_before", "on_or_after", "is_empty", "is_not_empty"];
+const DATE_OPS: &[&str] =
+    &["equals", "before", "after", "on_or_before", "on_or_after", "is_empty", "is_not_empty"];
 const CHECKBOX_OPS: &[&str] = &["equals", "does_not_equal"];
 
 /// Filter keys accepted for each property type.
@@ -76,9 +99,9 @@ pub(crate) fn parse_filter(v: &Value, ds: &DataSource, path: &str) -> Result<Fil
     let Some(name) = obj.get("property").and_then(Value::as_str) else {
         return Err(NotionError::body(&format!("{path}.property"), "defined", "undefined"));
     };
-    let schema = ds.property(name).ok_or_else(|| {
-        NotionError::validation(format!("Could not find property with name or id: {name}"))
-    })?;
+    let schema = ds
+        .property(name)
+        .ok_or_else(|| NotionError::validation(format!("Could not find property with name or id: {name}")))?;
     let keys = filter_keys(&schema.kind);
     let Some((key, cond)) = keys.iter().find_map(|k| obj.get(*k).map(|c| (*k, c))) else {
         return Err(NotionError::body(
@@ -247,9 +270,8 @@ pub(crate) fn parse_sorts(v: Option<&Value>, ds: &DataSource) -> Result<Vec<Sort
     let Some(v) = v.filter(|v| !v.is_null()) else {
         return Ok(Vec::new());
     };
-    let items = v
-        .as_array()
-        .ok_or_else(|| NotionError::body("body.sorts", "an array", &richtext::shown(Some(v))))?;
+    let items =
+        v.as_array().ok_or_else(|| NotionError::body("body.sorts", "an array", &richtext::shown(Some(v))))?;
     items
         .iter()
         .enumerate()
@@ -286,7 +308,8 @@ pub(crate) fn sort(pages: &mut [&Page], sorts: &[Sort]) {
         for s in sorts {
             let (ord, desc) = match s {
                 Sort::Timestamp { which, descending } => {
-                    let key = |p: &Page| if which == "created_time" { p.created_time } else { p.last_edited_time };
+                    let key =
+                        |p: &Page| if which == "created_time" { p.created_time } else { p.last_edited_time };
                     (key(a).cmp(&key(b)), *descending)
                 }
                 Sort::Property { name, kind, descending } => (compare_prop(a, b, name, kind), *descending),
@@ -322,9 +345,7 @@ fn option_text(v: Option<&Value>) -> (u8, String, f64) {
 fn compare_prop(a: &Page, b: &Page, name: &str, kind: &str) -> Ordering {
     let (ea, sa, na) = sort_value(a, name, kind);
     let (eb, sb, nb) = sort_value(b, name, kind);
-    ea.cmp(&eb)
-        .then_with(|| sa.cmp(&sb))
-        .then_with(|| na.partial_cmp(&nb).unwrap_or(Ordering::Equal))
+    ea.cmp(&eb).then_with(|| sa.cmp(&sb)).then_with(|| na.partial_cmp(&nb).unwrap_or(Ordering::Equal))
 }
 
 #[cfg(test)]

@@ -36,11 +36,8 @@ fn trash_fields(obj: &mut Value, in_trash: bool, v: Version) {
 
 /// `https://www.notion.so/Title-Words-<id without dashes>`.
 pub(crate) fn url(title: &str, id: &str) -> String {
-    let slug: Vec<String> = title
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(String::from)
-        .collect();
+    let slug: Vec<String> =
+        title.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(String::from).collect();
     if slug.is_empty() {
         format!("https://www.notion.so/{}", ids::compact(id))
     } else {
@@ -92,7 +89,8 @@ pub(crate) fn child(c: &Child, data: &NotionData, v: Version) -> Option<Value> {
     match c {
         Child::Block(id) => data.blocks.get(id).map(|b| block(b, data, v)),
         Child::Page(id) => data.pages.get(id).map(|p| {
-            let mut out = container_block(&p.id, &p.parent, p.created_time, p.last_edited_time, &p.created_by, v);
+            let mut out =
+                container_block(&p.id, &p.parent, p.created_time, p.last_edited_time, &p.created_by, v);
             out["has_children"] = Value::Bool(!data.children_of(id).is_empty());
             out["type"] = json!("child_page");
             out["child_page"] = json!({"title": p.title()});
@@ -100,7 +98,8 @@ pub(crate) fn child(c: &Child, data: &NotionData, v: Version) -> Option<Value> {
             out
         }),
         Child::Database(id) => data.databases.get(id).map(|d| {
-            let mut out = container_block(&d.id, &d.parent, d.created_time, d.last_edited_time, &d.created_by, v);
+            let mut out =
+                container_block(&d.id, &d.parent, d.created_time, d.last_edited_time, &d.created_by, v);
             out["type"] = json!("child_database");
             out["child_database"] = json!({"title": richtext::plain(&d.title)});
             trash_fields(&mut out, d.in_trash, v);

@@ -35,11 +35,7 @@ pub(crate) fn normalize(v: Option<&Value>, path: &str) -> Result<Vec<Value>, Not
     if items.len() > MAX_ITEMS {
         return Err(too_long(path, MAX_ITEMS, items.len()));
     }
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| normalize_item(item, &format!("{path}[{i}]")))
-        .collect()
+    items.iter().enumerate().map(|(i, item)| normalize_item(item, &format!("{path}[{i}]"))).collect()
 }
 
 fn normalize_item(item: &Value, path: &str) -> Result<Value, NotionError> {
@@ -47,10 +43,7 @@ fn normalize_item(item: &Value, path: &str) -> Result<Value, NotionError> {
         return Err(NotionError::body(path, "an object", &shown(Some(item))));
     }
     let kind = item.get("type").and_then(Value::as_str).unwrap_or_else(|| {
-        ["mention", "equation"]
-            .into_iter()
-            .find(|k| item.get(*k).is_some())
-            .unwrap_or("text")
+        ["mention", "equation"].into_iter().find(|k| item.get(*k).is_some()).unwrap_or("text")
     });
     let annotations = annotations(item.get("annotations"));
     let (body, plain, href) = match kind {
@@ -111,10 +104,7 @@ fn mention_body(v: Option<&Value>, path: &str) -> Result<(Value, String, Value),
         return Err(NotionError::body(path, "an object", &shown(v)));
     };
     let kind = m.get("type").and_then(Value::as_str).unwrap_or_else(|| {
-        ["user", "page", "database", "date"]
-            .into_iter()
-            .find(|k| m.get(*k).is_some())
-            .unwrap_or("")
+        ["user", "page", "database", "date"].into_iter().find(|k| m.get(*k).is_some()).unwrap_or("")
     });
     let inner = m.get(kind).cloned().unwrap_or(Value::Null);
     let plain = match kind {
@@ -156,10 +146,7 @@ pub(crate) fn text(content: &str) -> Value {
 
 /// Concatenated `plain_text` of an array.
 pub(crate) fn plain(items: &[Value]) -> String {
-    items
-        .iter()
-        .filter_map(|i| i.get("plain_text").and_then(Value::as_str))
-        .collect()
+    items.iter().filter_map(|i| i.get("plain_text").and_then(Value::as_str)).collect()
 }
 
 #[cfg(test)]

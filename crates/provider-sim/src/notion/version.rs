@@ -5,14 +5,7 @@ use axum::http::HeaderMap;
 use super::errors::NotionError;
 
 /// The versions Notion has published (breaking changes only).
-const KNOWN: &[&str] = &[
-    "2021-05-13",
-    "2021-08-16",
-    "2022-02-22",
-    "2022-06-28",
-    "2025-09-03",
-    "2026-03-11",
-];
+const KNOWN: &[&str] = &["2021-05-13", "2021-08-16", "2022-02-22", "2022-06-28", "2025-09-03", "2026-03-11"];
 
 /// A parsed `Notion-Version`; dates compare in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -41,9 +34,7 @@ impl Version {
     }
 
     pub(crate) fn parse(raw: &str) -> Option<Version> {
-        KNOWN
-            .contains(&raw)
-            .then(|| Version(raw.replace('-', "").parse().unwrap_or(0)))
+        KNOWN.contains(&raw).then(|| Version(raw.replace('-', "").parse().unwrap_or(0)))
     }
 
     /// Databases are split into data sources (2025-09-03 and later).

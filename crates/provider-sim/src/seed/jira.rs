@@ -123,8 +123,16 @@ const VERBS: &[(&str, IssueType)] = &[
 ];
 
 const LABELS: &[&str] = &[
-    "backend", "frontend", "security", "performance", "customer", "tech-debt", "ios", "android",
-    "infra", "oncall",
+    "backend",
+    "frontend",
+    "security",
+    "performance",
+    "customer",
+    "tech-debt",
+    "ios",
+    "android",
+    "infra",
+    "oncall",
 ];
 
 const COMMENTS: &[&str] = &[
@@ -139,11 +147,7 @@ const COMMENTS: &[&str] = &[
 /// Content of one Jira site for `seed`.
 pub(crate) fn seed_site(seed: u64) -> JiraData {
     let mut rng = SeedRng::new(seed);
-    let mut data = JiraData {
-        next_issue_id: 10000,
-        next_comment_id: 10000,
-        ..JiraData::default()
-    };
+    let mut data = JiraData { next_issue_id: 10000, next_comment_id: 10000, ..JiraData::default() };
     let mut index = 0;
     for (p, spec) in PROJECTS.iter().enumerate() {
         data.projects.push(project(p, spec));
@@ -201,7 +205,14 @@ fn seeded_issue(
         assignee: rng.chance(80).then(|| rng.pick(&everyone).account_id.clone()),
         reporter: reporter.clone(),
         creator: reporter,
-        priority: *rng.pick(&[Priority::High, Priority::Medium, Priority::Medium, Priority::Low, Priority::Highest, Priority::Lowest]),
+        priority: *rng.pick(&[
+            Priority::High,
+            Priority::Medium,
+            Priority::Medium,
+            Priority::Low,
+            Priority::Highest,
+            Priority::Lowest,
+        ]),
         labels: labels(rng),
         created,
         updated: created + Duration::hours(1 + rng.below(72) as i64),
@@ -239,6 +250,10 @@ fn labels(rng: &mut SeedRng) -> Vec<String> {
     out
 }
 
+fn comment_text(rng: &mut SeedRng) -> &'static str {
+    COMMENTS[rng.below(COMMENTS.len())]
+}
+
 fn add_comments(data: &mut JiraData, issue: &mut Issue, rng: &mut SeedRng) {
     if !rng.chance(35) {
         return;
@@ -249,7 +264,7 @@ fn add_comments(data: &mut JiraData, issue: &mut Issue, rng: &mut SeedRng) {
         issue.comments.push(Comment {
             id: data.allocate_comment(),
             author: rng.pick(&everyone).account_id.clone(),
-            body: adf::doc(*rng.pick(COMMENTS)),
+            body: adf::doc(comment_text(rng)),
             created: at,
             updated: at,
         });

@@ -8,7 +8,9 @@ use crate::{
     ids::SeedRng,
     notion::{
         blockspec::{NewBlock, text_block},
-        model::{Child, Comment, DataSource, Database, NotionData, Page, Parent, Position, PropSchema, Stamp},
+        model::{
+            Child, Comment, DataSource, Database, NotionData, Page, Parent, Position, PropSchema, Stamp,
+        },
         properties, richtext,
     },
     seed::people::people,
@@ -20,12 +22,30 @@ const BASE: OffsetDateTime = datetime!(2025-01-06 09:00 UTC);
 pub const WORKSPACE_NAME: &str = "Acme Corp";
 
 const TASKS: &[&str] = &[
-    "Write the Q2 roadmap", "Review onboarding checklist", "Plan the offsite", "Fix login outage follow-ups",
-    "Draft the security policy", "Interview backend candidates", "Update the API docs", "Prepare the board deck",
-    "Migrate wiki pages", "Audit vendor contracts", "Set up the design review", "Clean up old dashboards",
-    "Schedule the retro", "Triage customer feedback", "Benchmark the search service", "Renew TLS certificates",
-    "Write release notes", "Plan the mobile launch", "Refresh the brand guide", "Organise the hackathon",
-    "Review cloud spend", "Document the on-call process", "Test the backup restore", "Rotate API keys",
+    "Write the Q2 roadmap",
+    "Review onboarding checklist",
+    "Plan the offsite",
+    "Fix login outage follow-ups",
+    "Draft the security policy",
+    "Interview backend candidates",
+    "Update the API docs",
+    "Prepare the board deck",
+    "Migrate wiki pages",
+    "Audit vendor contracts",
+    "Set up the design review",
+    "Clean up old dashboards",
+    "Schedule the retro",
+    "Triage customer feedback",
+    "Benchmark the search service",
+    "Renew TLS certificates",
+    "Write release notes",
+    "Plan the mobile launch",
+    "Refresh the brand guide",
+    "Organise the hackathon",
+    "Review cloud spend",
+    "Document the on-call process",
+    "Test the backup restore",
+    "Rotate API keys",
     "Sync with the data team",
 ];
 
@@ -43,18 +63,33 @@ pub(crate) fn tasks_schema() -> Vec<PropSchema> {
     };
     vec![
         prop("title", "Name", "title", json!({})),
-        prop("s%5CJT", "Status", "status", json!({
-            "options": [option("not-started", "Not started", "default"), option("in-progress", "In progress", "blue"), option("done", "Done", "green")],
-            "groups": [
-                {"id": "todo-group", "name": "To-do", "color": "gray", "option_ids": ["not-started"]},
-                {"id": "progress-group", "name": "In progress", "color": "blue", "option_ids": ["in-progress"]},
-                {"id": "complete-group", "name": "Complete", "color": "green", "option_ids": ["done"]},
-            ],
-        })),
+        prop(
+            "s%5CJT",
+            "Status",
+            "status",
+            json!({
+                "options": [option("not-started", "Not started", "default"), option("in-progress", "In progress", "blue"), option("done", "Done", "green")],
+                "groups": [
+                    {"id": "todo-group", "name": "To-do", "color": "gray", "option_ids": ["not-started"]},
+                    {"id": "progress-group", "name": "In progress", "color": "blue", "option_ids": ["in-progress"]},
+                    {"id": "complete-group", "name": "Complete", "color": "green", "option_ids": ["done"]},
+                ],
+            }),
+        ),
         prop("%3BkCq", "Assignee", "people", json!({})),
         prop("Zr%3Ae", "Due", "date", json!({})),
-        prop("p%40Qo", "Priority", "select", json!({"options": [option("prio-high", "High", "red"), option("prio-medium", "Medium", "yellow"), option("prio-low", "Low", "gray")]})),
-        prop("t%7Dwx", "Tags", "multi_select", json!({"options": [option("tag-eng", "Engineering", "blue"), option("tag-ops", "Operations", "orange"), option("tag-design", "Design", "pink"), option("tag-people", "People", "purple")]})),
+        prop(
+            "p%40Qo",
+            "Priority",
+            "select",
+            json!({"options": [option("prio-high", "High", "red"), option("prio-medium", "Medium", "yellow"), option("prio-low", "Low", "gray")]}),
+        ),
+        prop(
+            "t%7Dwx",
+            "Tags",
+            "multi_select",
+            json!({"options": [option("tag-eng", "Engineering", "blue"), option("tag-ops", "Operations", "orange"), option("tag-design", "Design", "pink"), option("tag-people", "People", "purple")]}),
+        ),
         prop("eSt%3D", "Estimate", "number", json!({"format": "number"})),
         prop("bLk%3F", "Blocked", "checkbox", json!({})),
     ]
@@ -72,10 +107,7 @@ impl Seeder {
 
     fn stamp(&mut self, minutes: i64) -> Stamp {
         let everyone = people();
-        Stamp {
-            by: self.rng.pick(&everyone).notion_id.clone(),
-            at: BASE + Duration::minutes(minutes),
-        }
+        Stamp { by: self.rng.pick(&everyone).notion_id.clone(), at: BASE + Duration::minutes(minutes) }
     }
 
     fn page(&mut self, parent: Parent, title: &str, icon: &str, minutes: i64) -> String {
@@ -87,24 +119,34 @@ impl Seeder {
         id
     }
 
-    fn insert_page(&mut self, id: String, parent: Parent, props: Map<String, Value>, icon: Value, stamp: &Stamp) {
+    fn insert_page(
+        &mut self,
+        id: String,
+        parent: Parent,
+        props: Map<String, Value>,
+        icon: Value,
+        stamp: &Stamp,
+    ) {
         if let Parent::Page(p) = &parent {
             self.data.insert_children(p, vec![Child::Page(id.clone())], Position::End);
         }
         self.data.page_order.push(id.clone());
-        self.data.pages.insert(id.clone(), Page {
-            id,
-            parent,
-            properties: props,
-            created_time: stamp.at,
-            last_edited_time: stamp.at + Duration::hours(3),
-            created_by: stamp.by.clone(),
-            last_edited_by: stamp.by.clone(),
-            in_trash: false,
-            is_locked: false,
-            icon,
-            cover: Value::Null,
-        });
+        self.data.pages.insert(
+            id.clone(),
+            Page {
+                id,
+                parent,
+                properties: props,
+                created_time: stamp.at,
+                last_edited_time: stamp.at + Duration::hours(3),
+                created_by: stamp.by.clone(),
+                last_edited_by: stamp.by.clone(),
+                in_trash: false,
+                is_locked: false,
+                icon,
+                cover: Value::Null,
+            },
+        );
     }
 
     fn blocks(&mut self, parent: &str, blocks: Vec<NewBlock>, minutes: i64) {
@@ -131,11 +173,15 @@ pub(crate) fn seed_workspace(seed: u64) -> NotionData {
         },
     };
     let wiki = s.page(Parent::Workspace, "Engineering Wiki", "📚", 0);
-    s.blocks(&wiki, vec![
-        b("heading_1", "Welcome to the Engineering Wiki"),
-        b("paragraph", "Start here: how we plan, build, ship and operate our services."),
-        b("callout", "Ask in #eng-help when something here is out of date."),
-    ], 5);
+    s.blocks(
+        &wiki,
+        vec![
+            b("heading_1", "Welcome to the Engineering Wiki"),
+            b("paragraph", "Start here: how we plan, build, ship and operate our services."),
+            b("callout", "Ask in #eng-help when something here is out of date."),
+        ],
+        5,
+    );
     roadmap(&mut s, &wiki);
     onboarding(&mut s, &wiki);
     postmortem(&mut s, &wiki);
@@ -148,40 +194,53 @@ pub(crate) fn seed_workspace(seed: u64) -> NotionData {
 fn roadmap(s: &mut Seeder, wiki: &str) {
     let id = s.page(Parent::Page(wiki.into()), "Roadmap 2025", "🗺️", 60);
     let mut toggle = b("toggle", "Out of scope this year");
-    toggle.children = vec![b("bulleted_list_item", "Desktop app rewrite"), b("bulleted_list_item", "Self-hosted edition")];
-    s.blocks(&id, vec![
-        b("heading_2", "Q1: Foundations"),
-        b("bulleted_list_item", "Single sign-on for all customers"),
-        b("bulleted_list_item", "Public API rate limiting"),
-        b("heading_2", "Q2: Growth"),
-        b("to_do", "Launch the mobile app redesign"),
-        b("to_do", "Self-serve billing"),
-        toggle,
-    ], 65);
+    toggle.children =
+        vec![b("bulleted_list_item", "Desktop app rewrite"), b("bulleted_list_item", "Self-hosted edition")];
+    s.blocks(
+        &id,
+        vec![
+            b("heading_2", "Q1: Foundations"),
+            b("bulleted_list_item", "Single sign-on for all customers"),
+            b("bulleted_list_item", "Public API rate limiting"),
+            b("heading_2", "Q2: Growth"),
+            b("to_do", "Launch the mobile app redesign"),
+            b("to_do", "Self-serve billing"),
+            toggle,
+        ],
+        65,
+    );
     add_comment(s, &id, &["Can we pull SSO into January?", "Agreed, Ada is on it."], 70);
 }
 
 fn onboarding(s: &mut Seeder, wiki: &str) {
     let id = s.page(Parent::Page(wiki.into()), "Onboarding Guide", "👋", 120);
-    s.blocks(&id, vec![
-        b("heading_2", "Your first week"),
-        b("numbered_list_item", "Get laptop and accounts from IT"),
-        b("numbered_list_item", "Read the architecture overview"),
-        b("numbered_list_item", "Ship a small change to production"),
-        b("quote", "The best way to learn the system is to change it."),
-    ], 125);
+    s.blocks(
+        &id,
+        vec![
+            b("heading_2", "Your first week"),
+            b("numbered_list_item", "Get laptop and accounts from IT"),
+            b("numbered_list_item", "Read the architecture overview"),
+            b("numbered_list_item", "Ship a small change to production"),
+            b("quote", "The best way to learn the system is to change it."),
+        ],
+        125,
+    );
     add_comment(s, &id, &["Add a link to the on-call handbook?"], 130);
 }
 
 fn postmortem(s: &mut Seeder, wiki: &str) {
     let id = s.page(Parent::Page(wiki.into()), "Incident Postmortem: Login Outage", "🔥", 180);
-    s.blocks(&id, vec![
-        b("heading_2", "Summary"),
-        b("paragraph", "Logins failed for 42 minutes after a certificate rotation."),
-        b("heading_2", "Action items"),
-        b("to_do", "Automate certificate expiry alerts"),
-        b("to_do", "Add a login synthetic check"),
-    ], 185);
+    s.blocks(
+        &id,
+        vec![
+            b("heading_2", "Summary"),
+            b("paragraph", "Logins failed for 42 minutes after a certificate rotation."),
+            b("heading_2", "Action items"),
+            b("to_do", "Automate certificate expiry alerts"),
+            b("to_do", "Add a login synthetic check"),
+        ],
+        185,
+    );
 }
 
 fn release_notes(s: &mut Seeder, wiki: &str) {
@@ -194,13 +253,17 @@ fn release_notes(s: &mut Seeder, wiki: &str) {
 
 fn meeting_notes(s: &mut Seeder) {
     let id = s.page(Parent::Workspace, "Meeting Notes", "🗓️", 300);
-    s.blocks(&id, vec![
-        b("heading_2", "Weekly sync, 13 January"),
-        b("paragraph", "Attendees: Ada, Grace, Alan, Katherine."),
-        b("to_do", "Grace to share the hiring plan"),
-        b("to_do", "Alan to review the search benchmark"),
-        b("divider", ""),
-    ], 305);
+    s.blocks(
+        &id,
+        vec![
+            b("heading_2", "Weekly sync, 13 January"),
+            b("paragraph", "Attendees: Ada, Grace, Alan, Katherine."),
+            b("to_do", "Grace to share the hiring plan"),
+            b("to_do", "Alan to review the search benchmark"),
+            b("divider", ""),
+        ],
+        305,
+    );
 }
 
 fn tasks_database(s: &mut Seeder, wiki: &str) {
@@ -208,19 +271,22 @@ fn tasks_database(s: &mut Seeder, wiki: &str) {
     let ds_id = s.id();
     let stamp = s.stamp(360);
     s.data.insert_children(wiki, vec![Child::Database(db_id.clone())], Position::End);
-    s.data.databases.insert(db_id.clone(), Database {
-        id: db_id.clone(),
-        parent: Parent::Page(wiki.into()),
-        title: vec![richtext::text("Tasks")],
-        description: vec![richtext::text("Everything the team is working on.")],
-        data_sources: vec![ds_id.clone()],
-        created_time: stamp.at,
-        last_edited_time: stamp.at,
-        created_by: stamp.by.clone(),
-        is_inline: true,
-        in_trash: false,
-        icon: json!({"type": "emoji", "emoji": "✅"}),
-    });
+    s.data.databases.insert(
+        db_id.clone(),
+        Database {
+            id: db_id.clone(),
+            parent: Parent::Page(wiki.into()),
+            title: vec![richtext::text("Tasks")],
+            description: vec![richtext::text("Everything the team is working on.")],
+            data_sources: vec![ds_id.clone()],
+            created_time: stamp.at,
+            last_edited_time: stamp.at,
+            created_by: stamp.by.clone(),
+            is_inline: true,
+            in_trash: false,
+            icon: json!({"type": "emoji", "emoji": "✅"}),
+        },
+    );
     let mut ds = DataSource {
         id: ds_id.clone(),
         database_id: db_id.clone(),
@@ -299,7 +365,11 @@ mod tests {
         let data = seed_workspace(42);
         assert!(data.pages.values().any(|p| p.title() == "Roadmap 2025"));
         let ds = data.data_sources.values().next().unwrap();
-        let rows = data.pages.values().filter(|p| matches!(&p.parent, Parent::DataSource { data_source, .. } if *data_source == ds.id)).count();
+        let rows = data
+            .pages
+            .values()
+            .filter(|p| matches!(&p.parent, Parent::DataSource { data_source, .. } if *data_source == ds.id))
+            .count();
         assert_eq!(rows, TASKS.len());
         let notes = data.pages.values().find(|p| p.title() == "Release Notes").unwrap();
         assert_eq!(data.children_of(&notes.id).len(), 130);

@@ -158,7 +158,10 @@ pub fn notion_authorize_url(sim: &SimHandle, redirect: Option<&str>, state: &str
     let mut url = url::Url::parse(&format!("{}/v1/oauth/authorize", sim.base_url())).unwrap();
     {
         let mut q = url.query_pairs_mut();
-        q.append_pair("client_id", "sim-notion-client").append_pair("response_type", "code").append_pair("owner", "user").append_pair("state", state);
+        q.append_pair("client_id", "sim-notion-client")
+            .append_pair("response_type", "code")
+            .append_pair("owner", "user")
+            .append_pair("state", state);
         if let Some(r) = redirect {
             q.append_pair("redirect_uri", r);
         }
@@ -185,27 +188,32 @@ pub async fn notion_token(sim: &SimHandle, body: Value) -> (StatusCode, Value) {
 
 pub async fn notion_login(sim: &SimHandle) -> Value {
     let code = notion_code(sim, Some(NOTION_CALLBACK)).await;
-    let (status, body) = notion_token(sim, json!({"grant_type": "authorization_code", "code": code, "redirect_uri": NOTION_CALLBACK})).await;
+    let (status, body) = notion_token(
+        sim,
+        json!({"grant_type": "authorization_code", "code": code, "redirect_uri": NOTION_CALLBACK}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body
 }
 
 /// A Notion client for one bearer token and version.
+#[derive(Clone)]
 pub struct Notion {
     pub sim: SimHandle,
     pub token: String,
+    pub bot_id: String,
     pub version: String,
 }
 
 impl Notion {
     pub fn new(sim: &SimHandle) -> Self {
         let g = sim.issue_notion_grant(ADA);
-        Notion { sim: sim.clone(), token: g.access_token, version: NOTION_VERSION.into() }
+        Notion { sim: sim.clone(), token: g.access_token, bot_id: g.bot_id, version: NOTION_VERSION.into() }
     }
 
-    pub fn with_version(mut self, v: &str) -> Self {
-        self.version = v.into();
-        self
+    pub fn with_version(&self, v: &str) -> Self {
+        Notion { version: v.into(), ..self.clone() }
     }
 
     pub fn req(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
@@ -229,7 +237,9 @@ impl Notion {
 
     /// The id of the first page whose title matches `title` exactly.
     pub async fn page_id(&self, title: &str) -> String {
-        let (_, body) = self.post("/search", json!({"query": title, "filter": {"property": "object", "value": "page"}})).await;
+        let (_, body) = self
+            .post("/search", json!({"query": title, "filter": {"property": "object", "value": "page"}}))
+            .await;
         body["results"]
             .as_array()
             .unwrap()

@@ -3,16 +3,55 @@
 use serde_json::{Value, json};
 
 const NODES: &[&str] = &[
-    "paragraph", "heading", "bulletList", "orderedList", "listItem", "codeBlock", "blockquote",
-    "rule", "panel", "table", "tableRow", "tableHeader", "tableCell", "mediaSingle", "media",
-    "mediaGroup", "expand", "nestedExpand", "taskList", "taskItem", "decisionList",
-    "decisionItem", "layoutSection", "layoutColumn", "blockCard", "text", "hardBreak", "mention",
-    "emoji", "inlineCard", "date", "status", "placeholder",
+    "paragraph",
+    "heading",
+    "bulletList",
+    "orderedList",
+    "listItem",
+    "codeBlock",
+    "blockquote",
+    "rule",
+    "panel",
+    "table",
+    "tableRow",
+    "tableHeader",
+    "tableCell",
+    "mediaSingle",
+    "media",
+    "mediaGroup",
+    "expand",
+    "nestedExpand",
+    "taskList",
+    "taskItem",
+    "decisionList",
+    "decisionItem",
+    "layoutSection",
+    "layoutColumn",
+    "blockCard",
+    "text",
+    "hardBreak",
+    "mention",
+    "emoji",
+    "inlineCard",
+    "date",
+    "status",
+    "placeholder",
 ];
 
 const MARKS: &[&str] = &[
-    "strong", "em", "code", "link", "strike", "underline", "subsup", "textColor",
-    "backgroundColor", "alignment", "indentation", "border", "annotation",
+    "strong",
+    "em",
+    "code",
+    "link",
+    "strike",
+    "underline",
+    "subsup",
+    "textColor",
+    "backgroundColor",
+    "alignment",
+    "indentation",
+    "border",
+    "annotation",
 ];
 
 /// Jira's message for a rich-text field that is not a valid document.
@@ -23,10 +62,7 @@ pub(crate) const NOT_A_DOCUMENT: &str =
 pub(crate) fn is_document(v: &Value) -> bool {
     v.get("type").and_then(Value::as_str) == Some("doc")
         && v.get("version").and_then(Value::as_u64) == Some(1)
-        && v
-            .get("content")
-            .and_then(Value::as_array)
-            .is_some_and(|nodes| nodes.iter().all(is_node))
+        && v.get("content").and_then(Value::as_array).is_some_and(|nodes| nodes.iter().all(is_node))
 }
 
 fn is_node(v: &Value) -> bool {
@@ -46,11 +82,9 @@ fn is_node(v: &Value) -> bool {
     };
     let marks_ok = match v.get("marks") {
         None => true,
-        Some(Value::Array(marks)) => marks.iter().all(|m| {
-            m.get("type")
-                .and_then(Value::as_str)
-                .is_some_and(|t| MARKS.contains(&t))
-        }),
+        Some(Value::Array(marks)) => {
+            marks.iter().all(|m| m.get("type").and_then(Value::as_str).is_some_and(|t| MARKS.contains(&t)))
+        }
         Some(_) => false,
     };
     content_ok && marks_ok
@@ -100,9 +134,7 @@ pub(crate) fn to_html(v: &Value) -> String {
 fn html(v: &Value, out: &mut String) {
     let kind = v.get("type").and_then(Value::as_str).unwrap_or("");
     if kind == "text" {
-        out.push_str(&crate::consent::escape(
-            v.get("text").and_then(Value::as_str).unwrap_or(""),
-        ));
+        out.push_str(&crate::consent::escape(v.get("text").and_then(Value::as_str).unwrap_or("")));
         return;
     }
     let tag = match kind {

@@ -40,7 +40,11 @@ fn values<'a>(q: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = 
 
 /// Comma- or repeat-separated list parameter (`expand`, `fields`).
 pub(super) fn list_param(q: &[(String, String)], name: &str) -> Vec<String> {
-    values(q, name).flat_map(|v| v.split(',')).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    values(q, name)
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 pub(super) async fn get_issue(
@@ -50,7 +54,11 @@ pub(super) async fn get_issue(
     Query(q): Params,
 ) -> JiraResult {
     let fields = list_param(&q, "fields");
-    let sel = if fields.is_empty() { FieldSel::everything() } else { FieldSel::parse(fields.iter().map(String::as_str)) };
+    let sel = if fields.is_empty() {
+        FieldSel::everything()
+    } else {
+        FieldSel::parse(fields.iter().map(String::as_str))
+    };
     let expand = list_param(&q, "expand");
     on_site(&sim, &ctx, |data, _| {
         let issue = data.issue(&key).ok_or_else(JiraError::no_issue)?;
@@ -96,7 +104,8 @@ fn user_value(v: &Value) -> Result<Option<String>, String> {
     if v.is_null() {
         return Ok(None);
     }
-    let id = id_or(v, &["accountId", "id"]).ok_or_else(|| "Specify a valid value for assignee".to_string())?;
+    let id =
+        id_or(v, &["accountId", "id"]).ok_or_else(|| "Specify a valid value for assignee".to_string())?;
     find_person(&id)
         .filter(|p| p.account_id == id)
         .map(|p| Some(p.account_id))
@@ -121,14 +130,22 @@ fn labels_value(v: &Value) -> Result<Vec<String>, String> {
 fn date_value(v: &Value) -> Result<Option<String>, String> {
     match v {
         Value::Null => Ok(None),
-        Value::String(s) if time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).is_ok() => {
+        Value::String(s)
+            if time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).is_ok() =>
+        {
             Ok(Some(s.clone()))
         }
         other => Err(format!("Error parsing date string: {}", other.as_str().unwrap_or(&other.to_string()))),
     }
 }
 
-fn read_field(data: &JiraData, ch: &mut Changes, name: &str, v: &Value, creating: bool) -> Result<(), String> {
+fn read_field(
+    data: &JiraData,
+    ch: &mut Changes,
+    name: &str,
+    v: &Value,
+    creating: bool,
+) -> Result<(), String> {
     match name {
         "project" if creating => {
             let key = id_or(v, &["key", "id"]).ok_or("Specify a valid project ID or key")?;
@@ -154,7 +171,8 @@ fn read_field(data: &JiraData, ch: &mut Changes, name: &str, v: &Value, creating
         "assignee" => ch.assignee = Some(user_value(v)?),
         "reporter" => ch.reporter = Some(user_value(v)?.ok_or("Reporter is required.")?),
         "priority" => {
-            let p = id_or(v, &["name", "id"]).ok_or("Specify the Priority (id or name) in the string format")?;
+            let p =
+                id_or(v, &["name", "id"]).ok_or("Specify the Priority (id or name) in the string format")?;
             ch.priority = Some(Priority::parse(&p).ok_or(format!("Priority name '{p}' is not valid"))?);
         }
         "labels" => ch.labels = Some(labels_value(v)?),
@@ -226,15 +244,33 @@ fn read_changes(data: &JiraData, body: &Value, creating: bool) -> Result<Changes
 fn apply(data: &mut JiraData, index: usize, ch: Changes, author: &str, now: OffsetDateTime) {
     let comment_ids: Vec<u64> = ch.comments.iter().map(|_| data.allocate_comment()).collect();
     let issue = &mut data.issues[index];
-    if let Some(t) = ch.issuetype { issue.issuetype = t; }
-    if let Some(s) = ch.summary { issue.summary = s; }
-    if let Some(d) = ch.description { issue.description = d; }
-    if let Some(a) = ch.assignee { issue.assignee = a; }
-    if let Some(r) = ch.reporter { issue.reporter = r; }
-    if let Some(p) = ch.priority { issue.priority = p; }
-    if let Some(l) = ch.labels { issue.labels = l; }
-    if let Some(d) = ch.duedate { issue.duedate = d; }
-    if let Some(p) = ch.parent { issue.parent = Some(p); }
+    if let Some(t) = ch.issuetype {
+        issue.issuetype = t;
+    }
+    if let Some(s) = ch.summary {
+        issue.summary = s;
+    }
+    if let Some(d) = ch.description {
+        issue.description = d;
+    }
+    if let Some(a) = ch.assignee {
+        issue.assignee = a;
+    }
+    if let Some(r) = ch.reporter {
+        issue.reporter = r;
+    }
+    if let Some(p) = ch.priority {
+        issue.priority = p;
+    }
+    if let Some(l) = ch.labels {
+        issue.labels = l;
+    }
+    if let Some(d) = ch.duedate {
+        issue.duedate = d;
+    }
+    if let Some(p) = ch.parent {
+        issue.parent = Some(p);
+    }
     for (add, label) in ch.label_ops {
         issue.labels.retain(|l| *l != label);
         if add {
@@ -256,7 +292,9 @@ pub(super) async fn create(
     on_site(&sim, &ctx, |data, now| {
         let ch = read_changes(data, &body, true)?;
         let project = ch.project.clone().unwrap_or_default();
-        let (id, key) = data.allocate_issue(&project).ok_or_else(|| JiraError::field("project", "valid project is required"))?;
+        let (id, key) = data
+            .allocate_issue(&project)
+            .ok_or_else(|| JiraError::field("project", "valid project is required"))?;
         data.issues.push(Issue {
             id,
             key: key.clone(),
@@ -299,7 +337,9 @@ pub(super) async fn edit(
         apply(data, index, ch, &ctx.account_id, now);
         if return_issue {
             let issue = &data.issues[index];
-            return Ok(Json(render::issue(&ctx.links, data, issue, &FieldSel::everything(), &[])).into_response());
+            return Ok(
+                Json(render::issue(&ctx.links, data, issue, &FieldSel::everything(), &[])).into_response()
+            );
         }
         Ok(StatusCode::NO_CONTENT.into_response())
     })
@@ -334,7 +374,9 @@ pub(super) async fn add_comment(
 ) -> JiraResult {
     let body = json_body(&body)?;
     let doc = match body.get("body") {
-        None | Some(Value::Null) => return Err(JiraError::field("comment", "Comment body can not be empty!")),
+        None | Some(Value::Null) => {
+            return Err(JiraError::field("comment", "Comment body can not be empty!"));
+        }
         Some(d) if adf::is_document(d) => d.clone(),
         Some(_) => return Err(JiraError::field("comment", "Comment body is not valid!")),
     };
@@ -360,7 +402,8 @@ pub(super) async fn list_transitions(
     on_site(&sim, &ctx, |data, _| {
         let issue = data.issue(&key).ok_or_else(JiraError::no_issue)?;
         let workflow = data.project(&issue.project).map(|p| p.workflow).ok_or_else(JiraError::no_issue)?;
-        let list: Vec<Value> = workflow.transitions(issue.status).iter().map(|t| render::transition(&ctx.links, t)).collect();
+        let list: Vec<Value> =
+            workflow.transitions(issue.status).iter().map(|t| render::transition(&ctx.links, t)).collect();
         Ok(Json(json!({"expand": "transitions", "transitions": list})).into_response())
     })
 }
@@ -382,12 +425,10 @@ pub(super) async fn transition(
         let index = data.issue_index(&key).ok_or_else(JiraError::no_issue)?;
         let issue = &data.issues[index];
         let workflow = data.project(&issue.project).map(|p| p.workflow).ok_or_else(JiraError::no_issue)?;
-        let target = workflow
-            .transitions(issue.status)
-            .iter()
-            .find(|t| t.id == id)
-            .map(|t| t.to)
-            .ok_or_else(|| JiraError::bad_request(format!("Transition id '{id}' is not valid for this issue.")))?;
+        let target =
+            workflow.transitions(issue.status).iter().find(|t| t.id == id).map(|t| t.to).ok_or_else(
+                || JiraError::bad_request(format!("Transition id '{id}' is not valid for this issue.")),
+            )?;
         let ch = read_changes(data, &body, false)?;
         apply(data, index, ch, &ctx.account_id, now);
         data.issues[index].set_status(target, now);
@@ -448,7 +489,12 @@ mod tests {
     #[test]
     fn label_operations_add_and_remove() {
         let mut data = seed_site(42);
-        let ch = read_changes(&data, &json!({"update": {"labels": [{"add": "triage"}, {"remove": "nope"}]}}), false).unwrap();
+        let ch = read_changes(
+            &data,
+            &json!({"update": {"labels": [{"add": "triage"}, {"remove": "nope"}]}}),
+            false,
+        )
+        .unwrap();
         apply(&mut data, 0, ch, "x", OffsetDateTime::now_utc());
         assert!(data.issues[0].labels.contains(&"triage".to_string()));
     }

@@ -14,7 +14,8 @@ use crate::seed::people::find_person;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct JqlError(pub String);
 
-const OPERATORS: &str = "The valid operators are '=', '!=', '<', '>', '<=', '>=', '~', '!~', 'IN', 'NOT IN', 'IS' and 'IS NOT'.";
+const OPERATORS: &str =
+    "The valid operators are '=', '!=', '<', '>', '<=', '>=', '~', '!~', 'IN', 'NOT IN', 'IS' and 'IS NOT'.";
 
 // ---------------------------------------------------------------- lexer
 
@@ -100,10 +101,7 @@ fn lex_string(chars: &[char], start: usize) -> Result<(Tok, usize), JqlError> {
             }
         }
     }
-    Err(err_at(
-        &format!("The quoted string '{s}' has not been completed."),
-        start + 1,
-    ))
+    Err(err_at(&format!("The quoted string '{s}' has not been completed."), start + 1))
 }
 
 fn lex_op(chars: &[char], i: usize) -> (Tok, usize) {
@@ -209,21 +207,10 @@ impl Parser {
     }
 
     fn query(&mut self) -> Result<(Option<Expr>, Order), JqlError> {
-        let filter = if self.peek().is_none() || self.peek_kw("ORDER") {
-            None
-        } else {
-            Some(self.or()?)
-        };
-        let order = if self.peek_kw("ORDER") {
-            self.order_by()?
-        } else {
-            Vec::new()
-        };
+        let filter = if self.peek().is_none() || self.peek_kw("ORDER") { None } else { Some(self.or()?) };
+        let order = if self.peek_kw("ORDER") { self.order_by()? } else { Vec::new() };
         if let Some(t) = self.peek() {
-            return Err(err_at(
-                &format!("Expecting either 'OR' or 'AND' but got '{}'.", t.text()),
-                t.pos,
-            ));
+            return Err(err_at(&format!("Expecting either 'OR' or 'AND' but got '{}'.", t.text()), t.pos));
         }
         Ok((filter, order))
     }
@@ -257,9 +244,9 @@ impl Parser {
             return match self.next() {
                 Some(Token { tok: Tok::RParen, .. }) => Ok(inner),
                 Some(t) => Err(err_at(&format!("Expecting ')' but got '{}'.", t.text()), t.pos)),
-                None => Err(JqlError(
-                    "Error in the JQL Query: Expecting ')' before the end of the query.".into(),
-                )),
+                None => {
+                    Err(JqlError("Error in the JQL Query: Expecting ')' before the end of the query.".into()))
+                }
             };
         }
         self.clause().map(Expr::Clause)
@@ -269,15 +256,11 @@ impl Parser {
         let field = match self.next() {
             Some(Token { tok: Tok::Word(w) | Tok::Str(w), .. }) => w,
             Some(t) => {
-                return Err(err_at(
-                    &format!("Expecting a field name but got '{}'.", t.text()),
-                    t.pos,
-                ));
+                return Err(err_at(&format!("Expecting a field name but got '{}'.", t.text()), t.pos));
             }
             None => {
                 return Err(JqlError(
-                    "Error in the JQL Query: Expecting a field name before the end of the query."
-                        .into(),
+                    "Error in the JQL Query: Expecting a field name before the end of the query.".into(),
                 ));
             }
         };
@@ -331,10 +314,7 @@ impl Parser {
             Op::In | Op::NotIn => self.list(),
             Op::Is | Op::IsNot => match self.next() {
                 Some(t) if t.is_kw("EMPTY") || t.is_kw("NULL") => Ok(vec![Operand::Empty]),
-                Some(t) => Err(err_at(
-                    &format!("Expecting 'EMPTY' but got '{}'.", t.text()),
-                    t.pos,
-                )),
+                Some(t) => Err(err_at(&format!("Expecting 'EMPTY' but got '{}'.", t.text()), t.pos)),
                 None => Err(JqlError(
                     "Error in the JQL Query: Expecting 'EMPTY' before the end of the query.".into(),
                 )),
@@ -347,10 +327,7 @@ impl Parser {
         match self.next() {
             Some(Token { tok: Tok::LParen, .. }) => {}
             Some(t) => {
-                return Err(err_at(
-                    &format!("Expecting '(' but got '{}'.", t.text()),
-                    t.pos,
-                ));
+                return Err(err_at(&format!("Expecting '(' but got '{}'.", t.text()), t.pos));
             }
             None => {
                 return Err(JqlError(
@@ -364,15 +341,11 @@ impl Parser {
                 Some(Token { tok: Tok::Comma, .. }) => items.push(self.value()?),
                 Some(Token { tok: Tok::RParen, .. }) => return Ok(items),
                 Some(t) => {
-                    return Err(err_at(
-                        &format!("Expecting ')' but got '{}'.", t.text()),
-                        t.pos,
-                    ));
+                    return Err(err_at(&format!("Expecting ')' but got '{}'.", t.text()), t.pos));
                 }
                 None => {
                     return Err(JqlError(
-                        "Error in the JQL Query: Expecting ')' before the end of the query."
-                            .into(),
+                        "Error in the JQL Query: Expecting ')' before the end of the query.".into(),
                     ));
                 }
             }
@@ -532,10 +505,25 @@ impl Field {
 #[derive(Debug, Clone)]
 enum Test {
     /// Canonical values; `None` in the list stands for EMPTY.
-    Values { field: Field, any_of: Vec<Option<String>>, negate: bool },
-    Empty { field: Field, empty: bool },
-    Text { field: Field, query: String, negate: bool },
-    Date { field: Field, op: Op, at: OffsetDateTime },
+    Values {
+        field: Field,
+        any_of: Vec<Option<String>>,
+        negate: bool,
+    },
+    Empty {
+        field: Field,
+        empty: bool,
+    },
+    Text {
+        field: Field,
+        query: String,
+        negate: bool,
+    },
+    Date {
+        field: Field,
+        op: Op,
+        at: OffsetDateTime,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -579,10 +567,7 @@ pub(crate) fn compile(jql: &str, ctx: &Context<'_>) -> Result<Compiled, JqlError
     let mut parser = Parser { toks: lex(jql)?, at: 0 };
     let (expr, order) = parser.query()?;
     let filter = expr.map(|e| resolve(&e, ctx)).transpose()?;
-    let order = order
-        .iter()
-        .map(|(f, d)| sort_key(f).map(|k| (k, *d)))
-        .collect::<Result<_, _>>()?;
+    let order = order.iter().map(|(f, d)| sort_key(f).map(|k| (k, *d))).collect::<Result<_, _>>()?;
     Ok(Compiled { filter, order })
 }
 
@@ -596,16 +581,11 @@ fn resolve(e: &Expr, ctx: &Context<'_>) -> Result<Pred, JqlError> {
 }
 
 fn no_field(name: &str) -> JqlError {
-    JqlError(format!(
-        "Field '{name}' does not exist or you do not have permission to view it."
-    ))
+    JqlError(format!("Field '{name}' does not exist or you do not have permission to view it."))
 }
 
 fn unsupported(op: Op, name: &str) -> JqlError {
-    JqlError(format!(
-        "The operator '{}' is not supported by the '{name}' field.",
-        op.symbol()
-    ))
+    JqlError(format!("The operator '{}' is not supported by the '{name}' field.", op.symbol()))
 }
 
 fn resolve_clause(c: &Clause, ctx: &Context<'_>) -> Result<Test, JqlError> {
@@ -627,11 +607,8 @@ fn resolve_clause(c: &Clause, ctx: &Context<'_>) -> Result<Test, JqlError> {
         Op::Gt | Op::Ge | Op::Lt | Op::Le => Err(unsupported(c.op, &c.field)),
         _ if field.is_text() => Err(unsupported(c.op, &c.field)),
         _ => {
-            let any_of = c
-                .values
-                .iter()
-                .map(|v| canonical(field, &c.field, v, ctx))
-                .collect::<Result<_, _>>()?;
+            let any_of =
+                c.values.iter().map(|v| canonical(field, &c.field, v, ctx)).collect::<Result<_, _>>()?;
             Ok(Test::Values { field, any_of, negate: matches!(c.op, Op::Ne | Op::NotIn) })
         }
     }
@@ -718,12 +695,7 @@ fn no_value(v: &str, field: &str) -> JqlError {
     JqlError(format!("The value '{v}' does not exist for the field '{field}'."))
 }
 
-fn canonical(
-    field: Field,
-    name: &str,
-    v: &Operand,
-    ctx: &Context<'_>,
-) -> Result<Option<String>, JqlError> {
+fn canonical(field: Field, name: &str, v: &Operand, ctx: &Context<'_>) -> Result<Option<String>, JqlError> {
     let raw = match v {
         Operand::Empty => return Ok(None),
         Operand::Func(f) if f.eq_ignore_ascii_case("currentUser") && field.is_user() => {
@@ -738,17 +710,13 @@ fn canonical(
         Field::Category => Status::parse_category(raw).map(|s| s.id().to_string()),
         Field::Priority => Priority::parse(raw).map(|p| p.id().to_string()),
         Field::Type => IssueType::parse(raw).map(|t| t.id().to_string()),
-        Field::Assignee | Field::Reporter | Field::Creator => {
-            find_person(raw).map(|p| p.account_id)
-        }
+        Field::Assignee | Field::Reporter | Field::Creator => find_person(raw).map(|p| p.account_id),
         Field::Labels => Some(raw.to_lowercase()),
         Field::Resolution if raw.eq_ignore_ascii_case("unresolved") => return Ok(None),
         Field::Resolution => raw.eq_ignore_ascii_case("done").then(|| "Done".to_string()),
         Field::Key | Field::Parent => {
             return ctx.data.issue(raw).map(|i| Some(i.key.clone())).ok_or_else(|| {
-                JqlError(format!(
-                    "An issue with key '{raw}' does not exist for field '{name}'."
-                ))
+                JqlError(format!("An issue with key '{raw}' does not exist for field '{name}'."))
             });
         }
         _ => None,
@@ -788,11 +756,7 @@ impl Compiled {
 
     /// Sorts by the `ORDER BY` keys (default `created DESC`), ties by id.
     pub(crate) fn sort(&self, issues: &mut [&Issue]) {
-        let order = if self.order.is_empty() {
-            vec![(SortKey::Created, true)]
-        } else {
-            self.order.clone()
-        };
+        let order = if self.order.is_empty() { vec![(SortKey::Created, true)] } else { self.order.clone() };
         issues.sort_by(|a, b| {
             for (key, desc) in &order {
                 let ord = compare(*key, a, b);
@@ -823,11 +787,7 @@ fn test(t: &Test, issue: &Issue) -> bool {
                 None => have.is_empty(),
                 Some(w) => have.iter().any(|h| h.eq_ignore_ascii_case(w)),
             });
-            if *negate {
-                !have.is_empty() && !hit
-            } else {
-                hit
-            }
+            if *negate { !have.is_empty() && !hit } else { hit }
         }
         Test::Empty { field, empty } => {
             let none = if field.is_date() {
@@ -862,14 +822,8 @@ fn values(field: Field, issue: &Issue) -> Vec<String> {
 }
 
 fn searchable(field: Field, issue: &Issue) -> String {
-    let comments = || {
-        issue
-            .comments
-            .iter()
-            .map(|c| super::adf::plain_text(&c.body))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    let comments =
+        || issue.comments.iter().map(|c| super::adf::plain_text(&c.body)).collect::<Vec<_>>().join("\n");
     let description = || issue.description.as_ref().map(super::adf::plain_text).unwrap_or_default();
     match field {
         Field::Summary => issue.summary.clone(),
@@ -893,7 +847,7 @@ fn text_matches(haystack: &str, query: &str) -> bool {
             words.iter().any(|w| w.starts_with(prefix))
         } else {
             let t = stem(term);
-            words.iter().any(|w| *w == t)
+            words.contains(&t)
         }
     })
 }
@@ -904,10 +858,10 @@ fn split_words(s: &str) -> impl Iterator<Item = &str> {
 
 fn stem(word: &str) -> String {
     for suffix in ["ing", "ed", "es", "s"] {
-        if word.len() > suffix.len() + 2 {
-            if let Some(base) = word.strip_suffix(suffix) {
-                return base.to_string();
-            }
+        if word.len() > suffix.len() + 2
+            && let Some(base) = word.strip_suffix(suffix)
+        {
+            return base.to_string();
         }
     }
     word.to_string()
@@ -950,10 +904,7 @@ fn compare(key: SortKey, a: &Issue, b: &Issue) -> std::cmp::Ordering {
 }
 
 fn assignee_name(i: &Issue) -> Option<String> {
-    i.assignee
-        .as_deref()
-        .and_then(find_person)
-        .map(|p| p.name)
+    i.assignee.as_deref().and_then(find_person).map(|p| p.name)
 }
 
 #[cfg(test)]
@@ -962,11 +913,7 @@ mod tests {
     use crate::seed::jira::seed_site;
 
     fn ctx(data: &JiraData) -> Context<'_> {
-        Context {
-            data,
-            me: "5b10a2844c20165700ede21g",
-            now: time::macros::datetime!(2025-06-01 00:00 UTC),
-        }
+        Context { data, me: "5b10a2844c20165700ede21g", now: time::macros::datetime!(2025-06-01 00:00 UTC) }
     }
 
     fn run(jql: &str) -> Result<Vec<String>, JqlError> {
@@ -995,8 +942,10 @@ mod tests {
         let data = seed_site(42);
         let keys = run("assignee = currentUser() ORDER BY created DESC").unwrap();
         assert!(!keys.is_empty());
-        assert!(keys.iter().all(|k| data.issue(k).unwrap().assignee.as_deref()
-            == Some("5b10a2844c20165700ede21g")));
+        assert!(
+            keys.iter()
+                .all(|k| data.issue(k).unwrap().assignee.as_deref() == Some("5b10a2844c20165700ede21g"))
+        );
         let created: Vec<_> = keys.iter().map(|k| data.issue(k).unwrap().created).collect();
         assert!(created.windows(2).all(|w| w[0] >= w[1]));
     }
@@ -1033,7 +982,9 @@ mod tests {
             run("status ~ Done").unwrap_err().0,
             "The operator '~' is not supported by the 'status' field."
         );
-        assert!(run("project = ").unwrap_err().0.starts_with("Error in the JQL Query: Expecting either a value"));
+        assert!(
+            run("project = ").unwrap_err().0.starts_with("Error in the JQL Query: Expecting either a value")
+        );
         assert!(run("project PLAT").unwrap_err().0.contains("(line 1, character 9)"));
         assert!(run(r#"summary ~ "open"#).unwrap_err().0.contains("has not been completed"));
         assert!(run("project = PLAT foo").unwrap_err().0.contains("Expecting either 'OR' or 'AND'"));
@@ -1066,10 +1017,7 @@ mod tests {
         let now = time::macros::datetime!(2025-06-01 00:00 UTC);
         assert_eq!(parse_date("-7d", now), Some(now - time::Duration::days(7)));
         assert_eq!(parse_date("-1w 2d", now), Some(now - time::Duration::days(9)));
-        assert_eq!(
-            parse_date("2025/01/02 10:30", now),
-            Some(time::macros::datetime!(2025-01-02 10:30 UTC))
-        );
+        assert_eq!(parse_date("2025/01/02 10:30", now), Some(time::macros::datetime!(2025-01-02 10:30 UTC)));
         assert_eq!(parse_date("yesterday", now), None);
     }
 }

@@ -10,12 +10,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use super::{
-    JiraCtx,
-    issues::on_site,
-    model::IssueType,
-    render,
-};
+use super::{JiraCtx, issues::on_site, model::IssueType, render};
 use crate::{
     atlassian::errors::{JiraError, JiraResult},
     seed::people::{Person, find_person, people},
@@ -39,7 +34,11 @@ pub(super) async fn myself(Extension(ctx): Extension<JiraCtx>) -> JiraResult {
     Ok(Json(out).into_response())
 }
 
-pub(super) async fn project_search(State(sim): State<Arc<Sim>>, Extension(ctx): Extension<JiraCtx>, Query(q): Q) -> JiraResult {
+pub(super) async fn project_search(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<JiraCtx>,
+    Query(q): Q,
+) -> JiraResult {
     let (start, max) = paging(&q, 50);
     let query = q.get("query").map(|s| s.to_lowercase()).unwrap_or_default();
     on_site(&sim, &ctx, |data, _| {
@@ -50,7 +49,8 @@ pub(super) async fn project_search(State(sim): State<Arc<Sim>>, Extension(ctx): 
             .collect();
         matching.sort_by(|a, b| a.key.cmp(&b.key));
         let total = matching.len();
-        let values: Vec<Value> = matching.iter().skip(start).take(max).map(|p| render::project(&ctx.links, p)).collect();
+        let values: Vec<Value> =
+            matching.iter().skip(start).take(max).map(|p| render::project(&ctx.links, p)).collect();
         let is_last = start + max >= total;
         let link = |s: usize| format!("{}/project/search?maxResults={max}&startAt={s}", ctx.links.api);
         let mut out = json!({"self": link(start), "maxResults": max, "startAt": start, "total": total, "isLast": is_last, "values": values});
@@ -87,8 +87,12 @@ pub(super) async fn create_meta(
     let (start, max) = paging(&q, 50);
     on_site(&sim, &ctx, |data, _| {
         data.project(&key).ok_or_else(|| no_project(&key))?;
-        let types: Vec<Value> = IssueType::ALL.iter().skip(start).take(max).map(|t| render::issuetype(&ctx.links, *t)).collect();
-        Ok(Json(json!({"maxResults": max, "startAt": start, "total": IssueType::ALL.len(), "issueTypes": types})).into_response())
+        let types: Vec<Value> =
+            IssueType::ALL.iter().skip(start).take(max).map(|t| render::issuetype(&ctx.links, *t)).collect();
+        Ok(Json(
+            json!({"maxResults": max, "startAt": start, "total": IssueType::ALL.len(), "issueTypes": types}),
+        )
+        .into_response())
     })
 }
 
@@ -114,12 +118,18 @@ fn users(ctx: &JiraCtx, q: &HashMap<String, String>, query: &str) -> Value {
 pub(super) async fn user_search(Extension(ctx): Extension<JiraCtx>, Query(q): Q) -> JiraResult {
     let query = q.get("query").or(q.get("accountId")).cloned();
     let Some(query) = query else {
-        return Err(JiraError::bad_request("One of the query parameters 'query', 'accountId' or 'property' must be provided."));
+        return Err(JiraError::bad_request(
+            "One of the query parameters 'query', 'accountId' or 'property' must be provided.",
+        ));
     };
     Ok(Json(users(&ctx, &q, &query)).into_response())
 }
 
-pub(super) async fn assignable_search(State(sim): State<Arc<Sim>>, Extension(ctx): Extension<JiraCtx>, Query(q): Q) -> JiraResult {
+pub(super) async fn assignable_search(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<JiraCtx>,
+    Query(q): Q,
+) -> JiraResult {
     let query = q.get("query").or(q.get("accountId")).cloned().unwrap_or_default();
     on_site(&sim, &ctx, |data, _| {
         if let Some(key) = q.get("issueKey").or(q.get("issueId")) {
@@ -127,7 +137,9 @@ pub(super) async fn assignable_search(State(sim): State<Arc<Sim>>, Extension(ctx
         } else if let Some(p) = q.get("project") {
             data.project(p).ok_or_else(|| no_project(p))?;
         } else {
-            return Err(JiraError::bad_request("One of the following parameters must be provided: issueKey, issueId, project."));
+            return Err(JiraError::bad_request(
+                "One of the following parameters must be provided: issueKey, issueId, project.",
+            ));
         }
         Ok(Json(users(&ctx, &q, &query)).into_response())
     })
@@ -136,7 +148,10 @@ pub(super) async fn assignable_search(State(sim): State<Arc<Sim>>, Extension(ctx
 pub(super) async fn user(Extension(ctx): Extension<JiraCtx>, Query(q): Q) -> JiraResult {
     let id = q.get("accountId").cloned().unwrap_or_default();
     let p = people().into_iter().find(|p| p.account_id == id).ok_or_else(|| {
-        JiraError::new(StatusCode::NOT_FOUND, vec!["Specified user does not exist or you do not have required permissions".into()])
+        JiraError::new(
+            StatusCode::NOT_FOUND,
+            vec!["Specified user does not exist or you do not have required permissions".into()],
+        )
     })?;
     Ok(Json(render::person(&ctx.links, &p, true)).into_response())
 }

@@ -8,12 +8,15 @@ use axum::{
     extract::{Request, State},
     http::Method,
     middleware::{self, Next},
-    response::Response,
+    response::{IntoResponse, Response},
     routing::{get, post, put},
 };
 use serde_json::Value;
 
-use super::{errors::{self, JiraError}, gateway};
+use super::{
+    errors::{self, JiraError},
+    gateway,
+};
 use crate::state::Sim;
 
 pub(crate) mod adf;
@@ -79,9 +82,8 @@ fn need(method: &Method, path: &str) -> Need {
 
 /// Classic scopes, or granular ones of the same kind (`read:…:jira`, `write:…:jira`).
 fn allowed(caller: &gateway::Caller, need: Need) -> bool {
-    let granular = |verb: &str| {
-        caller.scopes.iter().any(|s| s.starts_with(&format!("{verb}:")) && s.ends_with(":jira"))
-    };
+    let granular =
+        |verb: &str| caller.scopes.iter().any(|s| s.starts_with(&format!("{verb}:")) && s.ends_with(":jira"));
     match need {
         Need::ReadWork => caller.has("read:jira-work") || granular("read"),
         Need::WriteWork => caller.has("write:jira-work") || granular("write"),
@@ -93,7 +95,7 @@ fn allowed(caller: &gateway::Caller, need: Need) -> bool {
 async fn gate(State(sim): State<Arc<Sim>>, mut req: Request, next: Next) -> Response {
     let caller = match gateway::authenticate(&sim, req.headers()) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let cloud_id = req.uri().path().split('/').nth(3).unwrap_or("").to_string();
     if !sim.fixed.sites.iter().any(|s| s.id == cloud_id) {

@@ -42,9 +42,7 @@ impl Status {
 
     /// A status by name or id (case-insensitive).
     pub(crate) fn parse(s: &str) -> Option<Status> {
-        Status::ALL
-            .into_iter()
-            .find(|st| st.name().eq_ignore_ascii_case(s) || st.id() == s)
+        Status::ALL.into_iter().find(|st| st.name().eq_ignore_ascii_case(s) || st.id() == s)
     }
 
     /// A status category by name, key or id.
@@ -108,13 +106,8 @@ pub(crate) enum Priority {
 }
 
 impl Priority {
-    pub(crate) const ALL: [Priority; 5] = [
-        Priority::Highest,
-        Priority::High,
-        Priority::Medium,
-        Priority::Low,
-        Priority::Lowest,
-    ];
+    pub(crate) const ALL: [Priority; 5] =
+        [Priority::Highest, Priority::High, Priority::Medium, Priority::Low, Priority::Lowest];
 
     pub(crate) fn id(self) -> &'static str {
         match self {
@@ -142,9 +135,7 @@ impl Priority {
     }
 
     pub(crate) fn parse(s: &str) -> Option<Priority> {
-        Priority::ALL
-            .into_iter()
-            .find(|p| p.name().eq_ignore_ascii_case(s) || p.id() == s)
+        Priority::ALL.into_iter().find(|p| p.name().eq_ignore_ascii_case(s) || p.id() == s)
     }
 }
 
@@ -159,13 +150,8 @@ pub(crate) enum IssueType {
 }
 
 impl IssueType {
-    pub(crate) const ALL: [IssueType; 5] = [
-        IssueType::Epic,
-        IssueType::Task,
-        IssueType::Bug,
-        IssueType::Story,
-        IssueType::Subtask,
-    ];
+    pub(crate) const ALL: [IssueType; 5] =
+        [IssueType::Epic, IssueType::Task, IssueType::Bug, IssueType::Story, IssueType::Subtask];
 
     pub(crate) fn id(self) -> &'static str {
         match self {
@@ -263,12 +249,7 @@ pub(crate) struct Issue {
 impl Issue {
     /// Project key and number, for `ORDER BY key`.
     pub(crate) fn key_order(&self) -> (String, u64) {
-        let number = self
-            .key
-            .rsplit('-')
-            .next()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
+        let number = self.key.rsplit('-').next().and_then(|n| n.parse().ok()).unwrap_or(0);
         (self.project.clone(), number)
     }
 
@@ -314,10 +295,7 @@ impl JiraData {
 
     /// Allocates the next issue id and key in `project_key`.
     pub(crate) fn allocate_issue(&mut self, project_key: &str) -> Option<(u64, String)> {
-        let project = self
-            .projects
-            .iter_mut()
-            .find(|p| p.key.eq_ignore_ascii_case(project_key))?;
+        let project = self.projects.iter_mut().find(|p| p.key.eq_ignore_ascii_case(project_key))?;
         let key = format!("{}-{}", project.key, project.next_number);
         project.next_number += 1;
         self.next_issue_id += 1;

@@ -8,7 +8,10 @@ use super::{
     adf,
     model::{Comment, Issue, IssueType, JiraData, Priority, Project, Status},
 };
-use crate::{clock, seed::people::{Person, find_person}};
+use crate::{
+    clock,
+    seed::people::{Person, find_person},
+};
 
 /// Base of `self` links: `{base_url}/ex/jira/{cloudid}/rest/api/3`.
 #[derive(Clone, Debug)]
@@ -17,7 +20,9 @@ pub(crate) struct Links {
 }
 
 fn avatars(seed: &str) -> Value {
-    let url = |size: u32| format!("https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/{seed}/{size}.png");
+    let url = |size: u32| {
+        format!("https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/{seed}/{size}.png")
+    };
     json!({"48x48": url(48), "24x24": url(24), "16x16": url(16), "32x32": url(32)})
 }
 
@@ -25,7 +30,9 @@ fn avatars(seed: &str) -> Value {
 pub(crate) fn user(l: &Links, account_id: &str) -> Value {
     match find_person(account_id) {
         Some(p) => person(l, &p, false),
-        None => json!({"accountId": account_id, "active": false, "displayName": "Former user", "accountType": "atlassian"}),
+        None => {
+            json!({"accountId": account_id, "active": false, "displayName": "Former user", "accountType": "atlassian"})
+        }
     }
 }
 
@@ -128,15 +135,31 @@ pub(crate) fn comment(l: &Links, issue_id: u64, c: &Comment) -> Value {
 
 /// The comment page bean.
 pub(crate) fn comments_page(l: &Links, issue: &Issue, start: usize, max: usize) -> Value {
-    let page: Vec<Value> = issue.comments.iter().skip(start).take(max).map(|c| comment(l, issue.id, c)).collect();
+    let page: Vec<Value> =
+        issue.comments.iter().skip(start).take(max).map(|c| comment(l, issue.id, c)).collect();
     json!({"startAt": start, "maxResults": max, "total": issue.comments.len(), "comments": page})
 }
 
 /// Every field an issue has, in Jira's order of importance.
 pub(crate) const ALL_FIELDS: &[&str] = &[
-    "summary", "status", "assignee", "reporter", "creator", "priority", "issuetype", "project",
-    "labels", "created", "updated", "resolution", "resolutiondate", "duedate", "description",
-    "comment", "parent", "statuscategorychangedate",
+    "summary",
+    "status",
+    "assignee",
+    "reporter",
+    "creator",
+    "priority",
+    "issuetype",
+    "project",
+    "labels",
+    "created",
+    "updated",
+    "resolution",
+    "resolutiondate",
+    "duedate",
+    "description",
+    "comment",
+    "parent",
+    "statuscategorychangedate",
 ];
 
 /// `fields=` selection: names, `*all`, `*navigable`, `-name`.
@@ -225,10 +248,10 @@ fn field(l: &Links, data: &JiraData, i: &Issue, name: &str) -> Option<Value> {
 pub(crate) fn issue(l: &Links, data: &JiraData, i: &Issue, sel: &FieldSel, expand: &[String]) -> Value {
     let mut fields = Map::new();
     for name in ALL_FIELDS {
-        if sel.wants(name) {
-            if let Some(v) = field(l, data, i, name) {
-                fields.insert((*name).to_string(), v);
-            }
+        if sel.wants(name)
+            && let Some(v) = field(l, data, i, name)
+        {
+            fields.insert((*name).to_string(), v);
         }
     }
     let mut out = json!({

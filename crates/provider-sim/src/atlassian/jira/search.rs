@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 use super::{
     JiraCtx,
     issues::{list_param, on_site},
-    json_body,
     jql::{self, Compiled},
+    json_body,
     model::{Issue, JiraData},
     render::{self, FieldSel},
 };
@@ -32,7 +32,8 @@ struct SearchReq {
     expand: Vec<String>,
 }
 
-const UNBOUNDED: &str = "Unbounded JQL queries are not allowed here. Please add a search restriction to your query.";
+const UNBOUNDED: &str =
+    "Unbounded JQL queries are not allowed here. Please add a search restriction to your query.";
 const BAD_TOKEN: &str = "The provided next page token is invalid or expired.";
 
 pub(super) async fn search_get(
@@ -46,7 +47,9 @@ pub(super) async fn search_get(
         next_page_token: get("nextPageToken"),
         max_results: match get("maxResults") {
             None => None,
-            Some(m) => Some(m.parse().map_err(|_| JiraError::bad_request(format!("'{m}' is not a valid number for maxResults.")))?),
+            Some(m) => Some(m.parse().map_err(|_| {
+                JiraError::bad_request(format!("'{m}' is not a valid number for maxResults."))
+            })?),
         },
         fields: list_param(&q, "fields"),
         expand: list_param(&q, "expand"),
@@ -57,7 +60,9 @@ pub(super) async fn search_get(
 fn string_list(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(String::from).collect(),
-        Some(Value::String(s)) => s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
+        Some(Value::String(s)) => {
+            s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -81,7 +86,12 @@ pub(super) async fn search_post(
     run(&sim, &ctx, req)
 }
 
-fn compile(data: &JiraData, ctx: &JiraCtx, jql: &str, now: time::OffsetDateTime) -> Result<Compiled, JiraError> {
+fn compile(
+    data: &JiraData,
+    ctx: &JiraCtx,
+    jql: &str,
+    now: time::OffsetDateTime,
+) -> Result<Compiled, JiraError> {
     let c = jql::Context { data, me: &ctx.account_id, now };
     let compiled = jql::compile(jql, &c).map_err(|e| JiraError::bad_request(e.0))?;
     if !compiled.is_bounded() {

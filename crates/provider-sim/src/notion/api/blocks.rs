@@ -37,18 +37,27 @@ fn as_child(data: &NotionData, id: &str) -> Option<Child> {
 }
 
 /// `GET /v1/blocks/{block_id}` (a page id answers as a `child_page` block).
-pub(crate) async fn get_block(State(sim): State<Arc<Sim>>, Extension(ctx): Extension<NotionCtx>, Path(raw): Path<String>) -> NotionResult {
+pub(crate) async fn get_block(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<NotionCtx>,
+    Path(raw): Path<String>,
+) -> NotionResult {
     let id = path_id(&raw, "block_id")?;
     on_data(&sim, &ctx, |data, _| {
         let child = as_child(data, &id).ok_or_else(|| NotionError::not_found("block", &id))?;
-        let out = render::child(&child, data, ctx.version).ok_or_else(|| NotionError::not_found("block", &id))?;
+        let out =
+            render::child(&child, data, ctx.version).ok_or_else(|| NotionError::not_found("block", &id))?;
         Ok(errors::ok(out))
     })
 }
 
 fn trash_flag(body: &Value, v: Version) -> Result<Option<bool>, NotionError> {
     if body.get("archived").is_some() && !v.has_archived() {
-        return Err(NotionError::body("body.archived", "not present", &richtext::shown(body.get("archived"))));
+        return Err(NotionError::body(
+            "body.archived",
+            "not present",
+            &richtext::shown(body.get("archived")),
+        ));
     }
     Ok(body.get("in_trash").or(body.get("archived")).and_then(Value::as_bool))
 }
@@ -91,7 +100,11 @@ pub(crate) async fn update_block(
 }
 
 /// `DELETE /v1/blocks/{block_id}`: moves a block (or page) to the trash.
-pub(crate) async fn delete_block(State(sim): State<Arc<Sim>>, Extension(ctx): Extension<NotionCtx>, Path(raw): Path<String>) -> NotionResult {
+pub(crate) async fn delete_block(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<NotionCtx>,
+    Path(raw): Path<String>,
+) -> NotionResult {
     let id = path_id(&raw, "block_id")?;
     on_data(&sim, &ctx, |data, stamp| {
         if let Some(b) = data.blocks.get_mut(&id) {
@@ -156,12 +169,20 @@ fn position(body: &Value, v: Version) -> Result<Position, NotionError> {
     match pos.get("type").and_then(Value::as_str) {
         Some("end") => Ok(Position::End),
         Some("start") => Ok(Position::Start),
-        Some("after_block") => Ok(Position::After(after_id(pos.get("after_block").and_then(|a| a.get("id")), "body.position.after_block.id")?)),
-        _ => Err(NotionError::body("body.position.type", "`\"after_block\"`, `\"start\"`, or `\"end\"`", &richtext::shown(pos.get("type")))),
+        Some("after_block") => Ok(Position::After(after_id(
+            pos.get("after_block").and_then(|a| a.get("id")),
+            "body.position.after_block.id",
+        )?)),
+        _ => Err(NotionError::body(
+            "body.position.type",
+            "`\"after_block\"`, `\"start\"`, or `\"end\"`",
+            &richtext::shown(pos.get("type")),
+        )),
     }
 }
 
-const LEAF_BLOCKS: &[&str] = &["divider", "code", "equation", "bookmark", "table_of_contents", "child_database"];
+const LEAF_BLOCKS: &[&str] =
+    &["divider", "code", "equation", "bookmark", "table_of_contents", "child_database"];
 
 /// `PATCH /v1/blocks/{block_id}/children`: appends and returns the new blocks.
 pub(crate) async fn append_children(
@@ -184,12 +205,10 @@ pub(crate) async fn append_children(
         if data.blocks.get(&id).is_some_and(|b| LEAF_BLOCKS.contains(&b.kind.as_str())) {
             return Err(NotionError::validation("Block does not support children."));
         }
-        if let Position::After(after) = &at {
-            if !data.children_of(&id).iter().any(|c| c.id() == after) {
-                return Err(NotionError::validation(format!(
-                    "Block {after} is not a child of {id}."
-                )));
-            }
+        if let Position::After(after) = &at
+            && !data.children_of(&id).iter().any(|c| c.id() == after)
+        {
+            return Err(NotionError::validation(format!("Block {after} is not a child of {id}.")));
         }
         let created = data.insert_blocks(&id, children, at, &stamp, &mut new_id);
         if let Some(p) = data.pages.get_mut(&id) {

@@ -34,13 +34,13 @@ fn parent_of(data: &NotionData, body: &Value) -> Result<(Parent, String), Notion
             .ok_or_else(|| NotionError::not_found("discussion", &id))?;
         return Ok((first.parent.clone(), id));
     }
-    let parent = body.get("parent").ok_or_else(|| {
-        NotionError::body("body.parent", "defined", "undefined")
-    })?;
+    let parent =
+        body.get("parent").ok_or_else(|| NotionError::body("body.parent", "defined", "undefined"))?;
     let raw = parent.get("page_id").or(parent.get("block_id"));
-    let id = raw.and_then(Value::as_str).and_then(ids::parse_notion_id).ok_or_else(|| {
-        NotionError::body("body.parent.page_id", "a valid uuid", &richtext::shown(raw))
-    })?;
+    let id = raw
+        .and_then(Value::as_str)
+        .and_then(ids::parse_notion_id)
+        .ok_or_else(|| NotionError::body("body.parent.page_id", "a valid uuid", &richtext::shown(raw)))?;
     if data.pages.contains_key(&id) {
         Ok((Parent::Page(id), new_id()))
     } else if data.blocks.contains_key(&id) {
@@ -51,7 +51,11 @@ fn parent_of(data: &NotionData, body: &Value) -> Result<(Parent, String), Notion
 }
 
 /// `POST /v1/comments`.
-pub(crate) async fn create_comment(State(sim): State<Arc<Sim>>, Extension(ctx): Extension<NotionCtx>, body: Bytes) -> NotionResult {
+pub(crate) async fn create_comment(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<NotionCtx>,
+    body: Bytes,
+) -> NotionResult {
     let body = json_body(&body)?;
     let rich_text = richtext::normalize(body.get("rich_text"), "body.rich_text")?;
     on_data(&sim, &ctx, |data, stamp| {
@@ -83,7 +87,9 @@ pub(crate) async fn list_comments(
         ));
     };
     let id = ids::parse_notion_id(raw).ok_or_else(|| {
-        NotionError::validation(format!("query failed validation: query.block_id should be a valid uuid, instead was `\"{raw}\"`."))
+        NotionError::validation(format!(
+            "query failed validation: query.block_id should be a valid uuid, instead was `\"{raw}\"`."
+        ))
     })?;
     let req = pagination::from_query(&q)?;
     on_data(&sim, &ctx, |data, _| {

@@ -24,7 +24,11 @@ use crate::{
 };
 
 /// `GET /v1/databases/{database_id}`.
-pub(crate) async fn get_database(State(sim): State<Arc<Sim>>, Extension(ctx): Extension<NotionCtx>, Path(raw): Path<String>) -> NotionResult {
+pub(crate) async fn get_database(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<NotionCtx>,
+    Path(raw): Path<String>,
+) -> NotionResult {
     let id = path_id(&raw, "database_id")?;
     on_data(&sim, &ctx, |data, _| {
         let db = data.databases.get(&id).ok_or_else(|| NotionError::not_found("database", &id))?;
@@ -52,7 +56,11 @@ pub(crate) async fn query_database(
 }
 
 /// `GET /v1/data_sources/{data_source_id}` (2025-09-03+).
-pub(crate) async fn get_data_source(State(sim): State<Arc<Sim>>, Extension(ctx): Extension<NotionCtx>, Path(raw): Path<String>) -> NotionResult {
+pub(crate) async fn get_data_source(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<NotionCtx>,
+    Path(raw): Path<String>,
+) -> NotionResult {
     if !ctx.version.has_data_sources() {
         return Err(NotionError::invalid_request_url());
     }

@@ -1,6 +1,9 @@
 //! Handlers of the Notion REST API.
 
-use super::{NotionCtx, model::{NotionData, Stamp}};
+use super::{
+    NotionCtx,
+    model::{NotionData, Stamp},
+};
 use crate::state::Sim;
 
 mod blocks;

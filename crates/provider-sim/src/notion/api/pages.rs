@@ -54,11 +54,11 @@ fn resolve_parent(data: &NotionData, p: &Value, v: Version) -> Result<Parent, No
         data.pages.get(&id).ok_or_else(|| NotionError::not_found("page", &id))?;
         return Ok(Parent::Page(id));
     }
-    if v.has_data_sources() {
-        if let Some(id) = parent_id(p, "data_source_id")? {
-            let ds = data.data_sources.get(&id).ok_or_else(|| NotionError::not_found("data_source", &id))?;
-            return Ok(Parent::DataSource { data_source: id, database: ds.database_id.clone() });
-        }
+    if v.has_data_sources()
+        && let Some(id) = parent_id(p, "data_source_id")?
+    {
+        let ds = data.data_sources.get(&id).ok_or_else(|| NotionError::not_found("data_source", &id))?;
+        return Ok(Parent::DataSource { data_source: id, database: ds.database_id.clone() });
     }
     if let Some(id) = parent_id(p, "database_id")? {
         let db = data.databases.get(&id).ok_or_else(|| NotionError::not_found("database", &id))?;
@@ -87,7 +87,12 @@ fn parent_trashed(data: &NotionData, p: &Parent) -> bool {
     }
 }
 
-fn row_properties(data: &mut NotionData, ds_id: &str, input: Option<&Value>, fresh: bool) -> Result<Map<String, Value>, NotionError> {
+fn row_properties(
+    data: &mut NotionData,
+    ds_id: &str,
+    input: Option<&Value>,
+    fresh: bool,
+) -> Result<Map<String, Value>, NotionError> {
     let ds = data.data_sources.get_mut(ds_id).ok_or_else(|| NotionError::not_found("data_source", ds_id))?;
     let given = properties::normalize_row(input, ds)?;
     if !fresh {
@@ -98,7 +103,12 @@ fn row_properties(data: &mut NotionData, ds_id: &str, input: Option<&Value>, fre
     Ok(row)
 }
 
-fn properties_for(data: &mut NotionData, parent: &Parent, input: Option<&Value>, fresh: bool) -> Result<Map<String, Value>, NotionError> {
+fn properties_for(
+    data: &mut NotionData,
+    parent: &Parent,
+    input: Option<&Value>,
+    fresh: bool,
+) -> Result<Map<String, Value>, NotionError> {
     match parent {
         Parent::DataSource { data_source, .. } => row_properties(data, data_source, input, fresh),
         _ if fresh => properties::normalize_plain_page(input),
@@ -113,12 +123,20 @@ fn icon_or_cover(body: &Value, key: &str) -> Result<Option<Value>, NotionError> 
     match body.get(key) {
         None => Ok(None),
         Some(v @ (Value::Null | Value::Object(_))) => Ok(Some(v.clone())),
-        Some(other) => Err(NotionError::body(&format!("body.{key}"), "an object or `null`", &richtext::shown(Some(other)))),
+        Some(other) => Err(NotionError::body(
+            &format!("body.{key}"),
+            "an object or `null`",
+            &richtext::shown(Some(other)),
+        )),
     }
 }
 
 /// `POST /v1/pages`.
-pub(crate) async fn create_page(State(sim): State<Arc<Sim>>, Extension(ctx): Extension<NotionCtx>, body: Bytes) -> NotionResult {
+pub(crate) async fn create_page(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<NotionCtx>,
+    body: Bytes,
+) -> NotionResult {
     let body = json_body(&body)?;
     let Some(parent_v) = body.get("parent").filter(|p| p.is_object()) else {
         return Err(NotionError::body("body.parent", "defined", &richtext::shown(body.get("parent"))));
@@ -140,19 +158,22 @@ pub(crate) async fn create_page(State(sim): State<Arc<Sim>>, Extension(ctx): Ext
             data.insert_children(p, vec![Child::Page(id.clone())], Position::End);
         }
         data.page_order.push(id.clone());
-        data.pages.insert(id.clone(), Page {
-            id: id.clone(),
-            parent,
-            properties: props,
-            created_time: stamp.at,
-            last_edited_time: stamp.at,
-            created_by: stamp.by.clone(),
-            last_edited_by: stamp.by.clone(),
-            in_trash: false,
-            is_locked: false,
-            icon,
-            cover,
-        });
+        data.pages.insert(
+            id.clone(),
+            Page {
+                id: id.clone(),
+                parent,
+                properties: props,
+                created_time: stamp.at,
+                last_edited_time: stamp.at,
+                created_by: stamp.by.clone(),
+                last_edited_by: stamp.by.clone(),
+                in_trash: false,
+                is_locked: false,
+                icon,
+                cover,
+            },
+        );
         data.insert_blocks(&id, children, Position::End, &stamp, &mut new_id);
         Ok(errors::ok(render::page(&data.pages[&id], ctx.version)))
     })
@@ -160,12 +181,18 @@ pub(crate) async fn create_page(State(sim): State<Arc<Sim>>, Extension(ctx): Ext
 
 fn trash_flag(body: &Value, v: Version) -> Result<Option<bool>, NotionError> {
     if body.get("archived").is_some() && !v.has_archived() {
-        return Err(NotionError::body("body.archived", "not present", &richtext::shown(body.get("archived"))));
+        return Err(NotionError::body(
+            "body.archived",
+            "not present",
+            &richtext::shown(body.get("archived")),
+        ));
     }
     let read = |key: &str| match body.get(key) {
         None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(other) => Err(NotionError::body(&format!("body.{key}"), "a boolean", &richtext::shown(Some(other)))),
+        Some(other) => {
+            Err(NotionError::body(&format!("body.{key}"), "a boolean", &richtext::shown(Some(other))))
+        }
     };
     Ok(read("in_trash")?.or(read("archived")?))
 }
@@ -193,10 +220,18 @@ pub(crate) async fn update_page(
         let props = properties_for(data, &parent, body.get("properties"), false)?;
         let page = data.pages.get_mut(&id).ok_or_else(|| NotionError::not_found("page", &id))?;
         page.properties.extend(props);
-        if let Some(i) = icon { page.icon = i; }
-        if let Some(c) = cover { page.cover = c; }
-        if let Some(t) = trash { page.in_trash = t; }
-        if let Some(l) = locked { page.is_locked = l; }
+        if let Some(i) = icon {
+            page.icon = i;
+        }
+        if let Some(c) = cover {
+            page.cover = c;
+        }
+        if let Some(t) = trash {
+            page.in_trash = t;
+        }
+        if let Some(l) = locked {
+            page.is_locked = l;
+        }
         page.last_edited_time = stamp.at;
         page.last_edited_by = stamp.by;
         Ok(errors::ok(render::page(page, ctx.version)))
@@ -209,12 +244,13 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -249,7 +285,12 @@ fn property_item(value: &Value) -> Value {
     if matches!(kind, "title" | "rich_text" | "people" | "relation") {
         let results: Vec<Value> = inner
             .as_array()
-            .map(|items| items.iter().map(|i| json!({"object": "property_item", "id": pid, "type": kind, kind: i})).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|i| json!({"object": "property_item", "id": pid, "type": kind, kind: i}))
+                    .collect()
+            })
             .unwrap_or_default();
         return json!({
             "object": "list",

@@ -32,14 +32,19 @@ pub(crate) async fn list_users(
 ) -> NotionResult {
     let req = pagination::from_query(&q)?;
     on_data(&sim, &ctx, |data, _| {
-        let mut items: Vec<(String, Value)> = people().iter().map(|p| (p.notion_id.clone(), render::person(p))).collect();
+        let mut items: Vec<(String, Value)> =
+            people().iter().map(|p| (p.notion_id.clone(), render::person(p))).collect();
         items.push((ctx.bot_id.clone(), render::bot(&ctx.bot_id, &ctx.owner_id, data)));
         Ok(errors::ok(pagination::list(items, &req, "user")?))
     })
 }
 
 /// `GET /v1/users/{user_id}`.
-pub(crate) async fn get_user(State(sim): State<Arc<Sim>>, Extension(ctx): Extension<NotionCtx>, Path(raw): Path<String>) -> NotionResult {
+pub(crate) async fn get_user(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<NotionCtx>,
+    Path(raw): Path<String>,
+) -> NotionResult {
     let id = path_id(&raw, "user_id")?;
     if id == ctx.bot_id {
         return on_data(&sim, &ctx, |data, _| Ok(errors::ok(render::bot(&ctx.bot_id, &ctx.owner_id, data))));

@@ -1,0 +1,182 @@
+//! The load generator: `concurrency` workers share one `reqwest::Client` and send one kind of
+//! call until the phase's request count or time is used up.
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use serde::Deserialize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// One kind of request the generator repeats.
+pub enum Call {
+    /// `GET url` with a bearer token; any 2xx is a success.
+    Get { url: String, authorization: HeaderValue },
+    /// `POST url` with a JSON body to the envelope proxy; success is HTTP 200 *and* an
+    /// envelope whose `status` is 2xx (the provider's answer).
+    Proxy { url: String, authorization: HeaderValue, body: Bytes },
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    status: u16,
+}
+
+impl Call {
+    /// A `GET` with `Authorization: Bearer {token}`.
+    pub fn get(url: String, token: &str) -> anyhow::Result<Self> {
+        Ok(Call::Get { url, authorization: bearer(token)? })
+    }
+
+    /// A proxy call with `Authorization: Bearer {token}` and the JSON `body`.
+    pub fn proxy(url: String, token: &str, body: &serde_json::Value) -> anyhow::Result<Self> {
+        Ok(Call::Proxy { url, authorization: bearer(token)?, body: Bytes::from(serde_json::to_vec(body)?) })
+    }
+
+    /// Sends the call once and reads the whole answer.
+    pub async fn send(&self, client: &reqwest::Client) -> Result<Bytes, String> {
+        let request = match self {
+            Call::Get { url, authorization } => client
+                .get(url)
+                .header(AUTHORIZATION, authorization.clone())
+                .header(ACCEPT, "application/json"),
+            Call::Proxy { url, authorization, body } => client
+                .post(url)
+                .header(AUTHORIZATION, authorization.clone())
+                .header(CONTENT_TYPE, "application/json")
+                .header(ACCEPT, "application/json")
+                .body(body.clone()),
+        };
+        let response = request.send().await.map_err(|e| format!("transport: {e}"))?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| format!("reading the body: {e}"))?;
+        if !status.is_success() {
+            return Err(format!("HTTP {status}: {}", snippet(&body)));
+        }
+        if let Call::Proxy { .. } = self {
+            let envelope: Envelope =
+                serde_json::from_slice(&body).map_err(|e| format!("proxy envelope unreadable: {e}"))?;
+            if !(200..300).contains(&envelope.status) {
+                return Err(format!(
+                    "provider answered {} through the proxy: {}",
+                    envelope.status,
+                    snippet(&body)
+                ));
+            }
+        }
+        Ok(body)
+    }
+}
+
+fn bearer(token: &str) -> anyhow::Result<HeaderValue> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}"))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+fn snippet(body: &[u8]) -> String {
+    String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned()
+}
+
+/// How much one phase may do: whichever runs out first.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    pub requests: u64,
+    pub time: Duration,
+}
+
+/// What a phase (or several merged rounds of it) measured.
+#[derive(Clone, Debug, Default)]
+pub struct Sample {
+    /// Completed requests, failed ones included.
+    pub requests: u64,
+    pub errors: u64,
+    pub first_error: Option<String>,
+    /// Wall time from the first send to the last answer (summed over merged rounds).
+    pub elapsed: Duration,
+    /// Latency of every completed request, in microseconds.
+    pub latencies_us: Vec<u64>,
+}
+
+impl Sample {
+    /// Completed requests per second of wall time.
+    pub fn rate(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        if secs > 0.0 { self.requests as f64 / secs } else { 0.0 }
+    }
+
+    /// Adds another round of the same phase.
+    pub fn merge(&mut self, other: Sample) {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+        self.elapsed += other.elapsed;
+        self.latencies_us.extend(other.latencies_us);
+    }
+
+    /// Latency summary (sorts the samples).
+    pub fn latency(&mut self) -> Latency {
+        self.latencies_us.sort_unstable();
+        Latency::of_sorted(&self.latencies_us)
+    }
+}
+
+/// Nearest-rank percentiles, in milliseconds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Latency {
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl Latency {
+    pub fn of_sorted(sorted: &[u64]) -> Self {
+        if sorted.is_empty() {
+            return Latency::default();
+        }
+        let rank = |p: f64| {
+            let index = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+            sorted[index] as f64 / 1000.0
+        };
+        Latency { p50: rank(0.50), p99: rank(0.99), max: sorted[sorted.len() - 1] as f64 / 1000.0 }
+    }
+}
+
+/// Runs `call` from `concurrency` workers until `budget` is used up.
+pub async fn run(client: &reqwest::Client, call: &Arc<Call>, concurrency: usize, budget: Budget) -> Sample {
+    let issued = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let deadline = start + budget.time;
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..concurrency.max(1) {
+        let (client, call, issued) = (client.clone(), call.clone(), issued.clone());
+        workers.spawn(async move {
+            let mut sample = Sample::default();
+            while Instant::now() < deadline && issued.fetch_add(1, Ordering::Relaxed) < budget.requests {
+                let sent = Instant::now();
+                let outcome = call.send(&client).await;
+                sample.latencies_us.push(sent.elapsed().as_micros() as u64);
+                sample.requests += 1;
+                if let Err(e) = outcome {
+                    sample.errors += 1;
+                    sample.first_error.get_or_insert(e);
+                }
+            }
+            sample
+        });
+    }
+    let mut total = Sample::default();
+    while let Some(done) = workers.join_next().await {
+        match done {
+            Ok(sample) => total.merge(sample),
+            Err(e) => {
+                total.errors += 1;
+                total.first_error.get_or_insert(format!("load worker failed: {e}"));
+            }
+        }
+    }
+    total.elapsed = start.elapsed();
+    total
+}

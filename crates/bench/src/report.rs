@@ -1,0 +1,329 @@
+//! The measured figures and their Markdown rendering, goals included.
+
+use crate::load::{Latency, Sample};
+use crate::server::Backend;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Markers around the generated section in docs/benchmarks.md.
+pub const BEGIN_MARKER: &str = "<!-- bench-results:begin -->";
+pub const END_MARKER: &str = "<!-- bench-results:end -->";
+
+/// Goals of the proxy (DESIGN): added p50, server CPU per proxied request, throughput kept.
+const GOAL_ADDED_P50_MS: f64 = 0.5;
+const GOAL_CPU_PER_REQUEST_US: f64 = 100.0;
+const GOAL_THROUGHPUT_KEPT: f64 = 0.90;
+
+/// A phase's summary.
+#[derive(Clone, Debug)]
+pub struct Stats {
+    pub requests: u64,
+    pub errors: u64,
+    pub first_error: Option<String>,
+    pub rate: f64,
+    pub latency: Latency,
+}
+
+impl Stats {
+    pub fn of(mut sample: Sample) -> Self {
+        let latency = sample.latency();
+        Stats {
+            requests: sample.requests,
+            errors: sample.errors,
+            rate: sample.rate(),
+            first_error: sample.first_error,
+            latency,
+        }
+    }
+}
+
+/// Server CPU time over the requests it served in a phase.
+pub fn per_request(cpu: Option<Duration>, requests: u64) -> Option<f64> {
+    let cpu = cpu?;
+    (requests > 0).then(|| cpu.as_secs_f64() * 1e6 / requests as f64)
+}
+
+pub struct TokenRow {
+    pub backend: Backend,
+    pub concurrency: usize,
+    pub stats: Stats,
+    /// Server CPU µs per request.
+    pub cpu_us: Option<f64>,
+}
+
+pub struct ExpiryRow {
+    pub backend: Backend,
+    pub callers: usize,
+    pub ok: usize,
+    pub distinct_tokens: usize,
+    pub wall: Duration,
+    pub latency: Latency,
+    pub refresh_grants: u64,
+    pub cpu: Option<Duration>,
+    pub first_error: Option<String>,
+}
+
+pub struct ProxyRow {
+    pub backend: Backend,
+    pub upstream_latency_ms: u64,
+    pub concurrency: usize,
+    pub direct: Stats,
+    pub proxy: Stats,
+    /// Server CPU µs per proxied request (measured over the proxy rounds only).
+    pub cpu_us: Option<f64>,
+    /// Server CPU µs per direct request: the idle server's background, a noise check.
+    pub idle_cpu_us: Option<f64>,
+}
+
+impl ProxyRow {
+    pub fn added_p50(&self) -> f64 {
+        self.proxy.latency.p50 - self.direct.latency.p50
+    }
+
+    pub fn kept(&self) -> f64 {
+        if self.direct.rate > 0.0 { self.proxy.rate / self.direct.rate } else { 0.0 }
+    }
+}
+
+/// Facts about the run printed above the tables.
+pub struct RunInfo {
+    pub command: String,
+    pub date: String,
+    pub machine: String,
+    pub load_before: String,
+    pub load_after: String,
+    pub settings: String,
+    pub build: String,
+    pub revision: String,
+}
+
+#[derive(Default)]
+pub struct Report {
+    pub tokens: Vec<TokenRow>,
+    pub expiry: Vec<ExpiryRow>,
+    pub proxy: Vec<ProxyRow>,
+    /// Hard failures (errors in a phase, a refresh count other than 1).
+    pub failures: Vec<String>,
+}
+
+fn ms(v: f64) -> String {
+    if v.abs() < 10.0 { format!("{v:.2}") } else { format!("{v:.1}") }
+}
+
+fn us(v: Option<f64>) -> String {
+    v.map_or("n/a".into(), |v| format!("{v:.0}"))
+}
+
+fn met(ok: bool) -> &'static str {
+    if ok { "met" } else { "**not met**" }
+}
+
+impl Report {
+    /// The whole section: run facts, the three tables, the goals.
+    pub fn markdown(&self, info: &RunInfo) -> String {
+        let mut out = String::new();
+        let w = &mut out;
+        let _ = writeln!(w, "### Run of {}\n", info.date);
+        let _ = writeln!(w, "- Command: `{}`", info.command);
+        let _ = writeln!(w, "- Machine: {}", info.machine);
+        let _ = writeln!(
+            w,
+            "- Load average (1/5/15 min) before: {}; after: {}",
+            info.load_before, info.load_after
+        );
+        let _ = writeln!(w, "- Build: {}", info.build);
+        let _ = writeln!(w, "- Code: {}", info.revision);
+        let _ = writeln!(w, "- Phases: {}\n", info.settings);
+        self.token_table(w);
+        self.expiry_table(w);
+        self.proxy_table(w);
+        self.goals(w);
+        if !self.failures.is_empty() {
+            let _ = writeln!(w, "\n**Failures in this run:**\n");
+            for f in &self.failures {
+                let _ = writeln!(w, "- {f}");
+            }
+        }
+        out
+    }
+
+    fn token_table(&self, w: &mut String) {
+        if self.tokens.is_empty() {
+            return;
+        }
+        let _ = writeln!(w, "#### 1. Token reads: `GET /internal/tokens/jira` (warm, no refresh)\n");
+        let _ = writeln!(
+            w,
+            "| backend | concurrency | requests | errors | req/s | p50 ms | p99 ms | server CPU µs/req |"
+        );
+        let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|");
+        for r in &self.tokens {
+            let s = &r.stats;
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {:.0} | {} | {} | {} |",
+                r.backend.name(),
+                r.concurrency,
+                s.requests,
+                s.errors,
+                s.rate,
+                ms(s.latency.p50),
+                ms(s.latency.p99),
+                us(r.cpu_us)
+            );
+        }
+        let _ = writeln!(w);
+    }
+
+    fn expiry_table(&self, w: &mut String) {
+        if self.expiry.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            w,
+            "#### 2. One expiry under load: concurrent `GET /internal/tokens/jira` on a token due for refresh\n"
+        );
+        let _ = writeln!(
+            w,
+            "| backend | callers | answered 200 | distinct tokens | wall time ms | p50 ms | p99 ms | max ms | server CPU ms | refresh grants at the provider |"
+        );
+        let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for r in &self.expiry {
+            let grants = if r.refresh_grants == 1 {
+                "1 (exactly once)".to_string()
+            } else {
+                format!("**{}** (must be 1)", r.refresh_grants)
+            };
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {} |",
+                r.backend.name(),
+                r.callers,
+                r.ok,
+                r.distinct_tokens,
+                r.wall.as_secs_f64() * 1000.0,
+                ms(r.latency.p50),
+                ms(r.latency.p99),
+                ms(r.latency.max),
+                r.cpu.map_or("n/a".into(), |d| format!("{:.0}", d.as_secs_f64() * 1000.0)),
+                grants
+            );
+        }
+        let _ = writeln!(w);
+    }
+
+    fn proxy_table(&self, w: &mut String) {
+        if self.proxy.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            w,
+            "#### 3. Proxy overhead: (a) direct `GET /ex/jira/{{cloudid}}/rest/api/3/myself` at the simulator vs (b) the same through `POST /api/jira/proxy`\n"
+        );
+        let _ = writeln!(
+            w,
+            "| backend | upstream latency | concurrency | (a) req/s | (a) p50 ms | (a) p99 ms | (b) req/s | (b) p50 ms | (b) p99 ms | added p50 ms | (b)/(a) req/s | server CPU µs per proxied req |"
+        );
+        let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for r in &self.proxy {
+            let _ = writeln!(
+                w,
+                "| {} | {} ms | {} | {:.0} | {} | {} | {:.0} | {} | {} | {} | {:.0}% | {} |",
+                r.backend.name(),
+                r.upstream_latency_ms,
+                r.concurrency,
+                r.direct.rate,
+                ms(r.direct.latency.p50),
+                ms(r.direct.latency.p99),
+                r.proxy.rate,
+                ms(r.proxy.latency.p50),
+                ms(r.proxy.latency.p99),
+                ms(r.added_p50()),
+                r.kept() * 100.0,
+                us(r.cpu_us)
+            );
+        }
+        let idle: Vec<String> =
+            self.proxy.iter().filter_map(|r| r.idle_cpu_us.map(|v| format!("{v:.1}"))).collect();
+        let _ = writeln!(
+            w,
+            "\nServer CPU while only (a) ran (idle server; µs per direct request, a noise check): {}.\n",
+            idle.join(", ")
+        );
+    }
+
+    fn goals(&self, w: &mut String) {
+        if self.proxy.is_empty() && self.expiry.is_empty() {
+            return;
+        }
+        let _ = writeln!(w, "#### Goals\n");
+        let _ = writeln!(w, "| goal | backend | measured | verdict |");
+        let _ = writeln!(w, "|---|---|---|---|");
+        let mut backends: Vec<Backend> = self.proxy.iter().map(|r| r.backend).collect();
+        backends.dedup();
+        for b in &backends {
+            let rows: Vec<&ProxyRow> = self.proxy.iter().filter(|r| r.backend == *b).collect();
+            let lowest = rows.iter().map(|r| r.concurrency).min().unwrap_or(1);
+            if let Some(r) = rows.iter().find(|r| r.upstream_latency_ms == 0 && r.concurrency == lowest) {
+                let _ = writeln!(
+                    w,
+                    "| added p50 ≤ {GOAL_ADDED_P50_MS} ms (concurrency {lowest}, no upstream latency) | {} | {} ms | {} |",
+                    b.name(),
+                    ms(r.added_p50()),
+                    met(r.added_p50() <= GOAL_ADDED_P50_MS)
+                );
+            }
+            let cpus: Vec<f64> = rows.iter().filter_map(|r| r.cpu_us).collect();
+            if !cpus.is_empty() {
+                let worst = cpus.iter().cloned().fold(f64::MIN, f64::max);
+                let best = cpus.iter().cloned().fold(f64::MAX, f64::min);
+                let _ = writeln!(
+                    w,
+                    "| server CPU ≤ {:.1} ms per proxied request (every phase) | {} | {:.0}–{:.0} µs | {} |",
+                    GOAL_CPU_PER_REQUEST_US / 1000.0,
+                    b.name(),
+                    best,
+                    worst,
+                    met(worst <= GOAL_CPU_PER_REQUEST_US)
+                );
+            }
+            let slow: Vec<&&ProxyRow> = rows.iter().filter(|r| r.upstream_latency_ms > 0).collect();
+            if !slow.is_empty() {
+                let kept: Vec<String> =
+                    slow.iter().map(|r| format!("c={}: {:.0}%", r.concurrency, r.kept() * 100.0)).collect();
+                let all = slow.iter().all(|r| r.kept() >= GOAL_THROUGHPUT_KEPT);
+                let _ = writeln!(
+                    w,
+                    "| with {} ms upstream latency, (b) keeps ≥ {:.0}% of (a)'s req/s (every concurrency) | {} | {} | {} |",
+                    slow[0].upstream_latency_ms,
+                    GOAL_THROUGHPUT_KEPT * 100.0,
+                    b.name(),
+                    kept.join(", "),
+                    met(all)
+                );
+            }
+        }
+        for r in &self.expiry {
+            let _ = writeln!(
+                w,
+                "| exactly one refresh for {} concurrent callers of an expiring token | {} | {} refresh grant(s) | {} |",
+                r.callers,
+                r.backend.name(),
+                r.refresh_grants,
+                met(r.refresh_grants == 1)
+            );
+        }
+    }
+}
+
+/// Replaces the text between the markers of `doc` with `section`.
+pub fn splice(doc: &str, section: &str) -> anyhow::Result<String> {
+    let begin =
+        doc.find(BEGIN_MARKER).ok_or_else(|| anyhow::anyhow!("no `{BEGIN_MARKER}` line in the document"))?
+            + BEGIN_MARKER.len();
+    let end = doc[begin..]
+        .find(END_MARKER)
+        .ok_or_else(|| anyhow::anyhow!("no `{END_MARKER}` line after the begin marker"))?
+        + begin;
+    Ok(format!("{}\n\n{}\n{}", &doc[..begin], section.trim_end(), &doc[end..]))
+}
