@@ -1,0 +1,145 @@
+//! `mcpserver demo` starts on a fresh folder with no other setup, and its printed
+//! instructions work: the token, the connect link (Accept on the simulator's page), the
+//! connections list, the token endpoint, the proxy and the MCP lines.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start(dir: &std::path::Path, port: u16, sim_port: u16) -> (KillOnDrop, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mcpserver"))
+        .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--sim-port", &sim_port.to_string()])
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            text.push_str(&line);
+            text.push('\n');
+            if line.contains("Ctrl-C stops both") {
+                let _ = tx.send(text.clone());
+            }
+        }
+    });
+    let printed =
+        rx.recv_timeout(Duration::from_secs(60)).expect("the demo prints its instructions within 60 s");
+    (KillOnDrop(child), printed)
+}
+
+fn after<'a>(text: &'a str, marker: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix(marker))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no `{marker}` in:\n{text}"))
+}
+
+#[tokio::test]
+async fn the_demo_starts_from_nothing_and_its_instructions_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, sim_port) = (free_port(), free_port());
+    let (child, printed) = start(dir.path(), port, sim_port);
+    let base = format!("http://127.0.0.1:{port}");
+    let token = after(&printed, "export TOKEN=").to_string();
+    let jira_link = after(&printed, "Jira:").to_string();
+    assert!(printed.contains(&format!("{base}/api/jira/proxy")) && printed.contains(&format!("{base}/mcp")));
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+
+    // 1. The connect link shows the provider's consent page; pressing Accept lands on our callback.
+    let page = http.get(&jira_link).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"accept\""));
+    let action = page.split("action=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    let request = page
+        .split("name=\"request\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let action =
+        if action.starts_with("http") { action } else { format!("http://127.0.0.1:{sim_port}{action}") };
+    let consent = http
+        .post(&action)
+        .form(&[("request", request.as_str()), ("decision", "accept")])
+        .send()
+        .await
+        .unwrap();
+    let callback = consent.headers()["location"].to_str().unwrap().to_string();
+    let done = http.get(&callback).header("accept", "text/html").send().await.unwrap();
+    assert!(done.text().await.unwrap().contains("Jira is connected"));
+
+    // 2.-5. The curl lines.
+    let connections: Value = http
+        .get(format!("{base}/api/connections"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(connections["connections"][0]["provider"], "jira");
+    let access: Value = http
+        .get(format!("{base}/internal/tokens/jira"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(access["access_token"].is_string());
+    let proxied: Value = http
+        .post(format!("{base}/api/jira/proxy"))
+        .bearer_auth(&token)
+        .json(&json!({"method": "GET", "path": "/rest/api/3/myself"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(proxied["status"], 200);
+    let mcp: Value = http.post(format!("{base}/mcp")).bearer_auth(&token).header("accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "jira_search", "arguments": {"jql": "project = PLAT ORDER BY created DESC", "limit": 5}}}))
+        .send().await.unwrap().json().await.unwrap();
+    assert_eq!(mcp["result"]["structuredContent"]["issues"].as_array().unwrap().len(), 5, "{mcp}");
+
+    // A restart keeps its keys and data.
+    drop(child);
+    let (_child, printed) = start(dir.path(), port, sim_port);
+    let token = after(&printed, "export TOKEN=").to_string();
+    let fresh = reqwest::Client::new();
+    let connections: Value = fresh
+        .get(format!("{base}/api/connections"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(connections["connections"].as_array().unwrap().len(), 1, "the grant survived the restart");
+}
