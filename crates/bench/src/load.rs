@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 /// One kind of request the generator repeats.
 pub enum Call {
     /// `GET url` with a bearer token; any 2xx is a success.
-    Get { url: String, authorization: HeaderValue },
+    Get { url: String, authorization: Option<HeaderValue> },
     /// `POST url` with a JSON body to the envelope proxy; success is HTTP 200 *and* an
     /// envelope whose `status` is 2xx (the provider's answer).
     Proxy { url: String, authorization: HeaderValue, body: Bytes },
@@ -25,7 +25,12 @@ struct Envelope {
 impl Call {
     /// A `GET` with `Authorization: Bearer {token}`.
     pub fn get(url: String, token: &str) -> anyhow::Result<Self> {
-        Ok(Call::Get { url, authorization: bearer(token)? })
+        Ok(Call::Get { url, authorization: Some(bearer(token)?) })
+    }
+
+    /// A `GET` without credentials.
+    pub fn plain(url: String) -> Self {
+        Call::Get { url, authorization: None }
     }
 
     /// A proxy call with `Authorization: Bearer {token}` and the JSON `body`.
@@ -36,10 +41,13 @@ impl Call {
     /// Sends the call once and reads the whole answer.
     pub async fn send(&self, client: &reqwest::Client) -> Result<Bytes, String> {
         let request = match self {
-            Call::Get { url, authorization } => client
-                .get(url)
-                .header(AUTHORIZATION, authorization.clone())
-                .header(ACCEPT, "application/json"),
+            Call::Get { url, authorization } => {
+                let request = client.get(url).header(ACCEPT, "application/json");
+                match authorization {
+                    Some(value) => request.header(AUTHORIZATION, value.clone()),
+                    None => request,
+                }
+            }
             Call::Proxy { url, authorization, body } => client
                 .post(url)
                 .header(AUTHORIZATION, authorization.clone())

@@ -56,7 +56,7 @@ struct Args {
     #[arg(long, default_value_t = 5)]
     upstream_latency_ms: u64,
     /// Which parts to run (comma-separated).
-    #[arg(long, value_delimiter = ',', default_values_t = [Part::Tokens, Part::Expiry, Part::Proxy])]
+    #[arg(long, value_delimiter = ',', default_values_t = [Part::Tokens, Part::Expiry, Part::Proxy, Part::Reference])]
     parts: Vec<Part>,
     /// Benchmark SQLite only.
     #[arg(long)]
@@ -81,6 +81,8 @@ enum Part {
     Tokens,
     Expiry,
     Proxy,
+    /// `GET /healthz` and `GET /readyz`: the cost of a request without the token path.
+    Reference,
 }
 
 impl std::fmt::Display for Part {
@@ -89,6 +91,7 @@ impl std::fmt::Display for Part {
             Part::Tokens => "tokens",
             Part::Expiry => "expiry",
             Part::Proxy => "proxy",
+            Part::Reference => "reference",
         })
     }
 }
@@ -325,6 +328,9 @@ impl Bench<'_> {
         if parts.contains(&Part::Proxy) {
             self.proxy(backend, server, report).await?;
         }
+        if parts.contains(&Part::Reference) {
+            self.reference(backend, server, report).await?;
+        }
         Ok(())
     }
 
@@ -377,15 +383,17 @@ impl Bench<'_> {
         Ok((sample, after.saturating_sub(before)))
     }
 
-    fn check(&self, report: &mut Report, what: &str, stats: &Stats) {
+    /// A phase with failed requests measured something else than it claims: stop the run.
+    fn check(&self, what: &str, stats: &Stats) -> anyhow::Result<()> {
         if stats.errors > 0 {
-            report.failures.push(format!(
-                "{what}: {} of {} requests failed; first: {}",
+            bail!(
+                "{what}: {} of {} requests failed (first: {}); the figures would be meaningless",
                 stats.errors,
                 stats.requests,
                 stats.first_error.as_deref().unwrap_or("?")
-            ));
+            );
         }
+        Ok(())
     }
 
     async fn token_reads(
@@ -395,12 +403,40 @@ impl Bench<'_> {
         report: &mut Report,
     ) -> anyhow::Result<()> {
         let call = Arc::new(Call::get(server.url("/internal/tokens/jira"), &self.jwt)?);
+        let rows = self.endpoint_phases(backend, server, "GET /internal/tokens/jira", &call).await?;
+        report.tokens.extend(rows);
+        Ok(())
+    }
+
+    async fn reference(
+        &self,
+        backend: Backend,
+        server: &ServerProcess,
+        report: &mut Report,
+    ) -> anyhow::Result<()> {
+        for (endpoint, path) in [("GET /healthz", "/healthz"), ("GET /readyz", "/readyz")] {
+            let call = Arc::new(Call::plain(server.url(path)));
+            let rows = self.endpoint_phases(backend, server, endpoint, &call).await?;
+            report.reference.extend(rows);
+        }
+        Ok(())
+    }
+
+    /// One call at each concurrency level, with the server CPU it cost.
+    async fn endpoint_phases(
+        &self,
+        backend: Backend,
+        server: &ServerProcess,
+        endpoint: &'static str,
+        call: &Arc<Call>,
+    ) -> anyhow::Result<Vec<TokenRow>> {
+        let mut rows = Vec::new();
         for &c in &self.args.concurrency {
-            load::run(&self.http, &call, c, self.warmup_budget()).await;
-            let (sample, cpu) = self.measured(server, &call, c, self.budget).await?;
+            load::run(&self.http, call, c, self.warmup_budget()).await;
+            let (sample, cpu) = self.measured(server, call, c, self.budget).await?;
             let stats = Stats::of(sample);
             progress(format_args!(
-                "{} token reads c={c}: {} req, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+                "{} {endpoint} c={c}: {} req, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
                 backend.name(),
                 stats.requests,
                 stats.rate,
@@ -412,11 +448,11 @@ impl Bench<'_> {
                     "WARNING: p50 above 30 ms at concurrency 1: look for a Nagle/delayed-ACK stall (TCP_NODELAY)",
                 );
             }
-            self.check(report, &format!("{} token reads c={c}", backend.name()), &stats);
+            self.check(&format!("{} {endpoint} c={c}", backend.name()), &stats)?;
             let cpu_us = report::per_request(Some(cpu), stats.requests);
-            report.tokens.push(TokenRow { backend, concurrency: c, stats, cpu_us });
+            rows.push(TokenRow { backend, endpoint, concurrency: c, stats, cpu_us });
         }
-        Ok(())
+        Ok(rows)
     }
 
     /// Reconnects with 60 s access tokens (inside the server's 300 s refresh skew), then N
@@ -556,8 +592,8 @@ impl Bench<'_> {
                 }
                 let (direct_stats, proxy_stats) = (Stats::of(sa), Stats::of(sb));
                 let label = format!("{} proxy latency={latency_ms}ms c={c}", backend.name());
-                self.check(report, &format!("{label} (a) direct"), &direct_stats);
-                self.check(report, &format!("{label} (b) proxied"), &proxy_stats);
+                self.check(&format!("{label} (a) direct"), &direct_stats)?;
+                self.check(&format!("{label} (b) proxied"), &proxy_stats)?;
                 let row = ProxyRow {
                     backend,
                     upstream_latency_ms: latency_ms,

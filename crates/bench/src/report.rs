@@ -45,6 +45,8 @@ pub fn per_request(cpu: Option<Duration>, requests: u64) -> Option<f64> {
 
 pub struct TokenRow {
     pub backend: Backend,
+    /// The request, e.g. `GET /healthz`.
+    pub endpoint: &'static str,
     pub concurrency: usize,
     pub stats: Stats,
     /// Server CPU µs per request.
@@ -100,6 +102,8 @@ pub struct RunInfo {
 #[derive(Default)]
 pub struct Report {
     pub tokens: Vec<TokenRow>,
+    /// `/healthz` and `/readyz`: what a request costs without the token path.
+    pub reference: Vec<TokenRow>,
     pub expiry: Vec<ExpiryRow>,
     pub proxy: Vec<ProxyRow>,
     /// Hard failures (errors in a phase, a refresh count other than 1).
@@ -137,6 +141,7 @@ impl Report {
         self.token_table(w);
         self.expiry_table(w);
         self.proxy_table(w);
+        self.reference_table(w);
         self.goals(w);
         if !self.failures.is_empty() {
             let _ = writeln!(w, "\n**Failures in this run:**\n");
@@ -152,27 +157,18 @@ impl Report {
             return;
         }
         let _ = writeln!(w, "#### 1. Token reads: `GET /internal/tokens/jira` (warm, no refresh)\n");
+        endpoint_table(w, &self.tokens, false);
+    }
+
+    fn reference_table(&self, w: &mut String) {
+        if self.reference.is_empty() {
+            return;
+        }
         let _ = writeln!(
             w,
-            "| backend | concurrency | requests | errors | req/s | p50 ms | p99 ms | server CPU µs/req |"
+            "#### Reference: `GET /healthz` (no auth, no database) and `GET /readyz` (one database round trip)\n"
         );
-        let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|");
-        for r in &self.tokens {
-            let s = &r.stats;
-            let _ = writeln!(
-                w,
-                "| {} | {} | {} | {} | {:.0} | {} | {} | {} |",
-                r.backend.name(),
-                r.concurrency,
-                s.requests,
-                s.errors,
-                s.rate,
-                ms(s.latency.p50),
-                ms(s.latency.p99),
-                us(r.cpu_us)
-            );
-        }
-        let _ = writeln!(w);
+        endpoint_table(w, &self.reference, true);
     }
 
     fn expiry_table(&self, w: &mut String) {
@@ -314,6 +310,33 @@ impl Report {
             );
         }
     }
+}
+
+fn endpoint_table(w: &mut String, rows: &[TokenRow], with_endpoint: bool) {
+    let endpoint = if with_endpoint { " endpoint |" } else { "" };
+    let align = if with_endpoint { "---|" } else { "" };
+    let _ = writeln!(
+        w,
+        "| backend |{endpoint} concurrency | requests | errors | req/s | p50 ms | p99 ms | server CPU µs/req |"
+    );
+    let _ = writeln!(w, "|---|{align}---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        let s = &r.stats;
+        let endpoint = if with_endpoint { format!(" `{}` |", r.endpoint) } else { String::new() };
+        let _ = writeln!(
+            w,
+            "| {} |{endpoint} {} | {} | {} | {:.0} | {} | {} | {} |",
+            r.backend.name(),
+            r.concurrency,
+            s.requests,
+            s.errors,
+            s.rate,
+            ms(s.latency.p50),
+            ms(s.latency.p99),
+            us(r.cpu_us)
+        );
+    }
+    let _ = writeln!(w);
 }
 
 /// Replaces the text between the markers of `doc` with `section`.

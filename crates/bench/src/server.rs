@@ -149,6 +149,9 @@ impl ServerProcess {
             .args(["--worker-interval-secs", "3600"])
             .env("MCPSERVER_ENCRYPTION_KEYS", setup.encryption_keys)
             .env("MCPSERVER_HUB_SECRET", setup.hub_secret)
+            // The benchmark's one user makes thousands of requests a second: no per-user limit
+            // (an environment variable, so a server without that setting ignores it).
+            .env("MCPSERVER_USER_RATE_PER_MINUTE", "0")
             // The server's own default log filter, whatever the bench was started with.
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())

@@ -19,6 +19,10 @@ pub struct AppState {
     pub tokens: crate::tokens::TokenService,
     /// Cancelled at shutdown: closes MCP streams.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// Per-user inbound limit (`None`: off).
+    pub inbound: Option<Arc<crate::ratelimit::KeyedBuckets>>,
+    /// Outbound smoothing and provider-imposed backoffs.
+    pub outbound: Arc<crate::upstream::Outbound>,
 }
 
 impl AppState {
@@ -35,7 +39,12 @@ impl AppState {
         let config = Arc::new(config);
         let tokens = crate::tokens::TokenService::new(store.clone(), config.clone(), http.clone());
         let shutdown = tokio_util::sync::CancellationToken::new();
-        Ok(Self { config, store, http, verifier, tokens, shutdown })
+        let inbound = config.user_rate.map(|(per_minute, burst)| {
+            Arc::new(crate::ratelimit::KeyedBuckets::new(f64::from(per_minute) / 60.0, burst))
+        });
+        let outbound = Arc::new(crate::upstream::Outbound::new(&config));
+        crate::metrics::handle();
+        Ok(Self { config, store, http, verifier, tokens, shutdown, inbound, outbound })
     }
 }
 

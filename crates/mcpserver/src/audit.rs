@@ -1,6 +1,14 @@
 //! Recording audit events. A failure to record is logged, never turned into a failed request.
 
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::http::ApiError;
 use crate::store::{AuditEvent, Provider, Store, now_epoch};
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
 
 /// Appends one audit event; `detail` must not hold secrets.
 pub async fn record(
@@ -22,4 +30,35 @@ pub async fn record(
     if let Err(e) = store.append_audit(&event).await {
         tracing::error!(error = %e, action, "could not record an audit event");
     }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/audit", get(list))
+}
+
+#[derive(Deserialize)]
+struct Page {
+    /// Events older than this id (the `next_before` of the previous page).
+    before: Option<i64>,
+    /// 1-200, default 50.
+    limit: Option<i64>,
+}
+
+/// `GET /api/audit[?before=ID&limit=N]`: the caller's own events, newest first.
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(page): Query<Page>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let limit = page.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid("limit must be between 1 and 200"));
+    }
+    let events = state.store.list_audit(caller.user_id(), page.before, limit).await?;
+    let next_before = (events.len() as i64 == limit).then(|| events.last().map(|e| e.id)).flatten();
+    let events: Vec<serde_json::Value> = events
+        .iter()
+        .map(|e| json!({"id": e.id, "at": crate::oauth::rfc3339(e.at), "provider": e.provider, "action": e.action, "outcome": e.outcome, "detail": e.detail}))
+        .collect();
+    Ok(Json(json!({"events": events, "next_before": next_before})))
 }

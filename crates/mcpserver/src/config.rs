@@ -155,6 +155,34 @@ pub struct Settings {
     #[arg(long, env = "MCPSERVER_MCP_ALLOWED_ORIGINS", global = true)]
     pub mcp_allowed_origins: Option<String>,
 
+    /// Bearer token that `GET /metrics` requires; metrics are off when unset.
+    #[arg(long, env = "MCPSERVER_METRICS_TOKEN", hide_env_values = true, global = true)]
+    pub metrics_token: Option<String>,
+
+    /// Requests per minute one user may make to the API and MCP endpoint (0 = no limit).
+    #[arg(long, env = "MCPSERVER_USER_RATE_PER_MINUTE", default_value = "600", global = true)]
+    pub user_rate_per_minute: String,
+
+    /// Burst above that rate one user may make at once.
+    #[arg(long, env = "MCPSERVER_USER_RATE_BURST", default_value = "60", global = true)]
+    pub user_rate_burst: String,
+
+    /// Average Notion requests per second per connection (outbound smoothing).
+    #[arg(long, env = "MCPSERVER_NOTION_RATE_PER_SEC", default_value = "3", global = true)]
+    pub notion_rate_per_sec: String,
+
+    /// Notion requests per connection that may go at once before the average applies.
+    #[arg(long, env = "MCPSERVER_NOTION_BURST", default_value = "6", global = true)]
+    pub notion_burst: String,
+
+    /// Longest wait for an outbound rate limit before answering `rate_limited`, in seconds.
+    #[arg(long, env = "MCPSERVER_OUTBOUND_MAX_WAIT_SECS", default_value = "10", global = true)]
+    pub outbound_max_wait_secs: String,
+
+    /// Audit events older than this many days are pruned.
+    #[arg(long, env = "MCPSERVER_AUDIT_RETENTION_DAYS", default_value = "90", global = true)]
+    pub audit_retention_days: String,
+
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MCPSERVER_MAX_BODY_BYTES", default_value = "1048576", global = true)]
     pub max_body_bytes: String,
@@ -253,6 +281,12 @@ pub struct Config {
     pub mcp_stateless: bool,
     pub mcp_allowed_hosts: Vec<String>,
     pub mcp_allowed_origins: Vec<String>,
+    pub metrics_token: Option<SecretString>,
+    /// (requests per minute, burst); `None` = no inbound limit.
+    pub user_rate: Option<(u32, u32)>,
+    pub notion_rate: (f64, u32),
+    pub outbound_max_wait: Duration,
+    pub audit_retention: Duration,
     pub max_body_bytes: usize,
     pub provider_timeout: Duration,
     pub log_format: LogFormat,
@@ -360,6 +394,21 @@ impl Settings {
             (None, Some(CorsOrigins::List(list))) => list.clone(),
             _ => Vec::new(),
         };
+        let user_rate: Option<u32> = p.number("MCPSERVER_USER_RATE_PER_MINUTE", &self.user_rate_per_minute);
+        let user_burst: Option<u32> = p.number("MCPSERVER_USER_RATE_BURST", &self.user_rate_burst);
+        let notion_rate: Option<f64> = p.number("MCPSERVER_NOTION_RATE_PER_SEC", &self.notion_rate_per_sec);
+        let notion_burst: Option<u32> = p.number("MCPSERVER_NOTION_BURST", &self.notion_burst);
+        let outbound_wait: Option<u64> =
+            p.number("MCPSERVER_OUTBOUND_MAX_WAIT_SECS", &self.outbound_max_wait_secs);
+        let retention: Option<u64> = p.number("MCPSERVER_AUDIT_RETENTION_DAYS", &self.audit_retention_days);
+        if notion_rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+            p.add("MCPSERVER_NOTION_RATE_PER_SEC: must be a positive number such as 3");
+        }
+        let metrics_token = self
+            .metrics_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(|t| SecretString::from(t.to_string()));
         let max_body_bytes = p.number("MCPSERVER_MAX_BODY_BYTES", &self.max_body_bytes);
         let timeout_secs: Option<u64> =
             p.number("MCPSERVER_PROVIDER_TIMEOUT_SECS", &self.provider_timeout_secs);
@@ -402,6 +451,12 @@ impl Settings {
             mcp_stateless: mcp_stateless.expect(all_valid),
             mcp_allowed_hosts,
             mcp_allowed_origins,
+            metrics_token,
+            user_rate: Some((user_rate.expect(all_valid), user_burst.expect(all_valid).max(1)))
+                .filter(|(r, _)| *r > 0),
+            notion_rate: (notion_rate.expect(all_valid), notion_burst.expect(all_valid).max(1)),
+            outbound_max_wait: Duration::from_secs(outbound_wait.expect(all_valid)),
+            audit_retention: Duration::from_secs(retention.expect(all_valid).max(1) * 86_400),
             max_body_bytes: max_body_bytes.expect(all_valid),
             provider_timeout: Duration::from_secs(timeout_secs.expect(all_valid).max(1)),
             log_format: log_format.expect(all_valid),

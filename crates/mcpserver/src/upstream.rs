@@ -71,28 +71,101 @@ pub fn idempotent(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
 }
 
-/// The full URL of a call.
+/// Outbound pacing: a token bucket per Notion connection (Notion allows about 3 requests/s
+/// per connection, with bursts) and the backoffs providers asked for (`Retry-After`; Jira's
+/// `RateLimit-Reason` says whether one endpoint or the whole site is limited).
+pub struct Outbound {
+    notion: crate::ratelimit::KeyedBuckets,
+    backoffs: crate::ratelimit::Backoffs,
+    max_wait: Duration,
+}
+
+impl Outbound {
+    pub fn new(config: &crate::config::Config) -> Self {
+        let (rate, burst) = config.notion_rate;
+        Self {
+            notion: crate::ratelimit::KeyedBuckets::new(rate, burst),
+            backoffs: crate::ratelimit::Backoffs::default(),
+            max_wait: config.outbound_max_wait,
+        }
+    }
+}
+
+/// Where a call goes: the URL and the keys its rate limits live under.
+struct Target {
+    url: String,
+    /// The whole site (Jira) or connection (Notion).
+    scope_key: String,
+    /// One endpoint (method and path template) within it.
+    endpoint_key: String,
+}
+
 fn target(
     state: &AppState,
     request: &UpstreamRequest,
     connection: &Connection,
-) -> Result<String, UpstreamError> {
+) -> Result<Target, UpstreamError> {
     let config = &state.config;
+    let endpoint = format!("{} {}", request.method, crate::proxy::template(&request.path));
     Ok(match request.provider {
         Provider::Jira => {
             let site = crate::tokens::pick_site(connection, request.site.as_deref())
                 .map_err(|e| UpstreamError::Invalid(e.message))?;
-            format!(
+            let url = format!(
                 "{}/ex/jira/{}{}",
                 config.atlassian_api_url.as_str().trim_end_matches('/'),
                 site.id,
                 request.path
-            )
+            );
+            let scope_key = format!("jira:{}", site.id);
+            Target { url, endpoint_key: format!("{scope_key}:{endpoint}"), scope_key }
         }
         Provider::Notion => {
-            format!("{}{}", config.notion_api_url.as_str().trim_end_matches('/'), request.path)
+            let url = format!("{}{}", config.notion_api_url.as_str().trim_end_matches('/'), request.path);
+            let scope_key = format!("notion:{}", connection.id);
+            Target { url, endpoint_key: format!("{scope_key}:{endpoint}"), scope_key }
         }
     })
+}
+
+/// Waits for the outbound limits of `target`, or refuses when the wait is too long.
+async fn pace(state: &AppState, request: &UpstreamRequest, target: &Target) -> Result<(), UpstreamError> {
+    let outbound = &state.outbound;
+    let blocked =
+        outbound.backoffs.remaining(&target.scope_key).max(outbound.backoffs.remaining(&target.endpoint_key));
+    let bucket = match request.provider {
+        Provider::Notion => outbound.notion.reserve(&target.scope_key),
+        Provider::Jira => Duration::ZERO,
+    };
+    let wait = blocked.max(bucket);
+    if wait.is_zero() {
+        return Ok(());
+    }
+    let provider = request.provider;
+    if wait > outbound.max_wait {
+        crate::metrics::rate_limited("outbound", provider.as_str());
+        return Err(UpstreamError::RateLimited { provider, retry_after: Some(wait) });
+    }
+    crate::metrics::rate_limit_wait("outbound", provider.as_str(), wait.as_secs_f64());
+    tokio::time::sleep(wait).await;
+    Ok(())
+}
+
+/// Remembers a provider's "slow down" (429, or 503 with `Retry-After`).
+fn learn(state: &AppState, request: &UpstreamRequest, target: &Target, response: &reqwest::Response) {
+    let status = response.status().as_u16();
+    let retry = crate::providers::retry_after(response.headers());
+    if !(status == 429 || (status == 503 && retry.is_some())) {
+        return;
+    }
+    let wait = retry.unwrap_or(Duration::from_secs(1));
+    let reason = response.headers().get("ratelimit-reason").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let key = match request.provider {
+        Provider::Jira if reason.starts_with("jira-quota") => &target.scope_key,
+        Provider::Jira => &target.endpoint_key,
+        Provider::Notion => &target.scope_key,
+    };
+    state.outbound.backoffs.block(key, wait);
 }
 
 async fn send_once(
@@ -100,10 +173,11 @@ async fn send_once(
     request: &UpstreamRequest,
     access: &Access,
 ) -> Result<reqwest::Response, UpstreamError> {
-    let url = target(state, request, &access.connection)?;
+    let target = target(state, request, &access.connection)?;
+    pace(state, request, &target).await?;
     let mut builder = state
         .http
-        .request(request.method.clone(), url)
+        .request(request.method.clone(), &target.url)
         .bearer_auth(access.token.expose_secret())
         .header(reqwest::header::ACCEPT, "application/json");
     if !request.query.is_empty() {
@@ -119,10 +193,20 @@ async fn send_once(
     if let Some(body) = &request.body {
         builder = builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(body.clone());
     }
-    builder.send().await.map_err(|e| UpstreamError::Unavailable {
+    let started = std::time::Instant::now();
+    let response = builder.send().await.map_err(|e| UpstreamError::Unavailable {
         provider: request.provider,
         reason: crate::providers::ProviderError::from_transport(&e).to_string(),
-    })
+    })?;
+    crate::metrics::provider_call(
+        request.provider.as_str(),
+        request.method.as_str(),
+        &crate::proxy::template(&request.path),
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    learn(state, request, &target, &response);
+    Ok(response)
 }
 
 /// Sends the call for `user_id`, with the refresh-and-retry rules.
@@ -143,7 +227,6 @@ pub async fn send(
         let max_wait = state.config.retry_max_wait;
         match wait {
             Some(w) if w <= max_wait && idempotent(&request.method) => {
-                tokio::time::sleep(w).await;
                 response = send_once(state, request, &access).await?;
             }
             _ if status == 429 => {

@@ -104,8 +104,14 @@ async fn reading_a_token_needs_the_tokens_read_scope_and_is_audited() {
 
 #[tokio::test]
 async fn two_hundred_concurrent_callers_cause_exactly_one_refresh() {
-    let world =
-        Arc::new(connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await);
+    let world = Arc::new(
+        connected_world(Options {
+            sim: Some(Box::new(short_lived)),
+            flags: no_user_limit(),
+            ..Default::default()
+        })
+        .await,
+    );
     let calls: Vec<_> = (0..200)
         .map(|_| {
             let world = world.clone();
@@ -128,8 +134,13 @@ async fn two_hundred_concurrent_callers_cause_exactly_one_refresh() {
 #[tokio::test]
 async fn three_instances_on_one_postgres_refresh_exactly_once_for_300_callers() {
     let world = Arc::new(
-        connected_world(Options { postgres: true, sim: Some(Box::new(short_lived)), ..Default::default() })
-            .await,
+        connected_world(Options {
+            postgres: true,
+            sim: Some(Box::new(short_lived)),
+            flags: no_user_limit(),
+            ..Default::default()
+        })
+        .await,
     );
     let flags = world_flags(&world);
     let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
@@ -157,6 +168,11 @@ async fn three_instances_on_one_postgres_refresh_exactly_once_for_300_callers() 
     assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
 }
 
+/// Many concurrent calls from one user: the per-user inbound limit is not what these test.
+fn no_user_limit() -> Vec<String> {
+    vec!["--user-rate-per-minute".into(), "0".into()]
+}
+
 /// The provider flags of the world's server, for more instances on the same database.
 fn world_flags(world: &World) -> Vec<String> {
     let base = world.sim.base_url();
@@ -177,6 +193,8 @@ fn world_flags(world: &World) -> Vec<String> {
         &base,
         "--public-url",
         &world.server.base_url,
+        "--user-rate-per-minute",
+        "0",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -185,7 +203,12 @@ fn world_flags(world: &World) -> Vec<String> {
 
 #[tokio::test]
 async fn two_processes_on_one_sqlite_file_refresh_exactly_once() {
-    let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;
+    let world = connected_world(Options {
+        sim: Some(Box::new(short_lived)),
+        flags: no_user_limit(),
+        ..Default::default()
+    })
+    .await;
     let flags = world_flags(&world);
     let mut children = Vec::new();
     let mut urls = Vec::new();

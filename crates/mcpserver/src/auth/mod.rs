@@ -23,6 +23,15 @@ pub async fn require_hub_jwt(State(state): State<AppState>, mut request: Request
     };
     match state.verifier.verify(token).await {
         Ok(identity) => {
+            if let Some(limit) = &state.inbound
+                && let Err(wait) = limit.try_take(&identity.user_id)
+            {
+                crate::metrics::rate_limited("inbound", "");
+                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                return ApiError::new(ErrorCode::RateLimited, "too many requests for this user; slow down")
+                    .with_retry_after(secs.max(1))
+                    .into_response();
+            }
             request.extensions_mut().insert(identity);
             next.run(request).await
         }

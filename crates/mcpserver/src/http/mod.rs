@@ -31,14 +31,17 @@ pub fn router(state: AppState) -> Router {
     let protected = Router::new()
         .merge(crate::oauth::protected_router())
         .merge(crate::connections::router())
+        .merge(crate::audit::router())
         .merge(crate::tokens::router())
         .merge(crate::proxy::router())
         .merge(crate::mcp::router(&state))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_hub_jwt));
     Router::new()
         .merge(health::router())
+        .route("/metrics", axum::routing::get(crate::metrics::render))
         .merge(crate::oauth::public_router())
         .merge(protected)
+        .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(ErrorCode::InvalidRequest, "method not allowed on this endpoint")

@@ -113,6 +113,7 @@ impl ServerHandler for McpServer {
                 .unwrap_or_default(),
         };
         let detail = json!({"tool": tool.name, "latency_ms": started.elapsed().as_millis() as u64});
+        crate::metrics::tool_call(tool.name, &code);
         crate::audit::record(&self.state.store, &user_id, None, "tool_call", &code, detail).await;
         let result = match outcome {
             Ok(output) => {

@@ -118,6 +118,7 @@ async fn token(
             body["workspace_id"] = json!(c.profile.workspace_id);
         }
     }
+    crate::metrics::token_read(provider.as_str());
     audit::record(
         &state.store,
         caller.user_id(),

@@ -278,6 +278,7 @@ impl TokenService {
                     )
                     .await?;
                 store.release_lease(&current.id, &self.inner.owner).await?;
+                crate::metrics::refresh(provider.as_str(), "reauth_required");
                 audit::record(
                     store,
                     &current.user_id,
@@ -292,6 +293,7 @@ impl TokenService {
             }
             Err(error) => {
                 store.release_lease(&current.id, &self.inner.owner).await?;
+                crate::metrics::refresh(provider.as_str(), "failed");
                 audit::record(
                     store,
                     &current.user_id,
@@ -344,6 +346,7 @@ impl TokenService {
             next_refresh_at: None,
         };
         let committed = store.update_tokens(&current.id, current.version, &update).await?;
+        crate::metrics::refresh(current.provider.as_str(), if committed { "ok" } else { "lost_race" });
         audit::record(
             store,
             &current.user_id,

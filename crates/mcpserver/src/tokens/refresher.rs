@@ -40,10 +40,14 @@ pub async fn run_once(state: &AppState, now: i64) -> Result<PassReport, crate::s
     Ok(PassReport { refreshed, failed: results.len() as u64 - refreshed })
 }
 
-/// Sweeps what expired (states, pending grants).
+/// Sweeps what expired: states, pending grants, audit events past retention.
 pub async fn sweep(state: &AppState, now: i64) -> Result<(), crate::store::StoreError> {
     state.store.sweep_states(now).await?;
     state.store.sweep_pending_grants(now).await?;
+    let pruned = state.store.prune_audit(now - state.config.audit_retention.as_secs() as i64).await?;
+    if pruned > 0 {
+        tracing::info!(pruned, "old audit events pruned");
+    }
     Ok(())
 }
 

@@ -1,0 +1,103 @@
+//! Prometheus metrics at `GET /metrics` (bearer `MCPSERVER_METRICS_TOKEN`). Labels hold route
+//! templates, providers, endpoints, tools and outcomes — never user ids or ids from paths.
+
+use crate::app::AppState;
+use crate::http::ApiError;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use std::time::Instant;
+use subtle::ConstantTimeEq;
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Installs the process-wide recorder once (several servers in one test process share it).
+pub fn handle() -> &'static PrometheusHandle {
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets(&[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
+            .expect("static buckets are valid")
+            .build_recorder();
+        let handle = recorder.handle();
+        // Another recorder may already be installed (e.g. by an embedding program): then
+        // this handle simply renders nothing of ours.
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+/// Counts and times every routed request by route template, method and status.
+pub async fn track_http(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = request.method().as_str().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("mcpserver_http_requests_total", "route" => route.clone(), "method" => method.clone(), "status" => status).increment(1);
+    metrics::histogram!("mcpserver_http_request_duration_seconds", "route" => route, "method" => method)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// A provider API call (endpoint = path template).
+pub fn provider_call(provider: &str, method: &str, endpoint: &str, status: u16, seconds: f64) {
+    metrics::counter!("mcpserver_provider_calls_total", "provider" => provider.to_string(), "method" => method.to_string(), "endpoint" => endpoint.to_string(), "status" => status.to_string()).increment(1);
+    metrics::histogram!("mcpserver_provider_call_duration_seconds", "provider" => provider.to_string())
+        .record(seconds);
+}
+
+/// A refresh attempt and how it ended.
+pub fn refresh(provider: &str, outcome: &str) {
+    metrics::counter!("mcpserver_token_refreshes_total", "provider" => provider.to_string(), "outcome" => outcome.to_string()).increment(1);
+}
+
+/// A token handed out by `/internal/tokens`.
+pub fn token_read(provider: &str) {
+    metrics::counter!("mcpserver_token_reads_total", "provider" => provider.to_string()).increment(1);
+}
+
+/// An MCP tool call and its outcome code.
+pub fn tool_call(tool: &str, outcome: &str) {
+    metrics::counter!("mcpserver_mcp_tool_calls_total", "tool" => tool.to_string(), "outcome" => outcome.to_string()).increment(1);
+}
+
+/// A wait imposed by a rate limiter (`direction`: inbound or outbound).
+pub fn rate_limit_wait(direction: &str, provider: &str, seconds: f64) {
+    metrics::counter!("mcpserver_rate_limit_waits_total", "direction" => direction.to_string(), "provider" => provider.to_string()).increment(1);
+    metrics::histogram!("mcpserver_rate_limit_wait_seconds", "direction" => direction.to_string())
+        .record(seconds);
+}
+
+/// A request refused by a rate limiter.
+pub fn rate_limited(direction: &str, provider: &str) {
+    metrics::counter!("mcpserver_rate_limited_total", "direction" => direction.to_string(), "provider" => provider.to_string()).increment(1);
+}
+
+/// `GET /metrics`
+pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(expected) = state.config.metrics_token.as_ref() else {
+        return ApiError::not_found("metrics are off; set MCPSERVER_METRICS_TOKEN to serve them")
+            .into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::auth::jwt::bearer_token)
+        .unwrap_or("");
+    let expected = secrecy::ExposeSecret::expose_secret(expected);
+    if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        return ApiError::unauthenticated("metrics need the MCPSERVER_METRICS_TOKEN bearer").into_response();
+    }
+    let (open, idle) = state.store.pool_usage();
+    metrics::gauge!("mcpserver_db_pool_connections", "state" => "idle").set(idle as f64);
+    metrics::gauge!("mcpserver_db_pool_connections", "state" => "in_use")
+        .set(open.saturating_sub(idle as u32) as f64);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render()).into_response()
+}

@@ -1,0 +1,117 @@
+//! Token buckets keyed by a string (a user id inbound, a connection outbound), plus a
+//! registry of "blocked until" times learned from providers (`Retry-After`).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Buckets of `burst` tokens refilled at `per_second`.
+pub struct KeyedBuckets {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl KeyedBuckets {
+    pub fn new(per_second: f64, burst: u32) -> Self {
+        Self {
+            per_second: per_second.max(0.001),
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a token now if one is there; otherwise says how long until one is.
+    pub fn try_take(&self, key: &str) -> Result<(), Duration> {
+        self.take(key, false)
+    }
+
+    /// Takes a token, booking a future one if none is left: returns how long the caller
+    /// must wait before going ahead (zero when a token was there).
+    pub fn reserve(&self, key: &str) -> Duration {
+        self.take(key, true).err().unwrap_or(Duration::ZERO)
+    }
+
+    fn take(&self, key: &str, book: bool) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() > 50_000 {
+            let (rate, burst) = (self.per_second, self.burst);
+            buckets.retain(|_, (tokens, at)| *tokens + at.elapsed().as_secs_f64() * rate < burst);
+        }
+        let (tokens, at) = buckets.entry(key.to_string()).or_insert((self.burst, now));
+        let refilled =
+            (*tokens + now.saturating_duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
+        *at = now;
+        if refilled >= 1.0 {
+            *tokens = refilled - 1.0;
+            return Ok(());
+        }
+        let wait = Duration::from_secs_f64((1.0 - refilled) / self.per_second);
+        if book {
+            *tokens = refilled - 1.0;
+        } else {
+            *tokens = refilled;
+        }
+        Err(wait)
+    }
+}
+
+/// Times until which a key (an endpoint, a site) must not be called.
+#[derive(Default)]
+pub struct Backoffs {
+    until: Mutex<HashMap<String, Instant>>,
+}
+
+impl Backoffs {
+    /// Blocks `key` for `wait`.
+    pub fn block(&self, key: &str, wait: Duration) {
+        let mut until = self.until.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        until.retain(|_, t| *t > now);
+        let entry = until.entry(key.to_string()).or_insert(now);
+        *entry = (*entry).max(now + wait);
+    }
+
+    /// How long `key` stays blocked (zero when free).
+    pub fn remaining(&self, key: &str) -> Duration {
+        let until = self.until.lock().unwrap_or_else(|p| p.into_inner());
+        until.get(key).map_or(Duration::ZERO, |t| t.saturating_duration_since(Instant::now()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_passes_then_the_rate_applies_per_key() {
+        let buckets = KeyedBuckets::new(1.0, 3);
+        for _ in 0..3 {
+            assert!(buckets.try_take("a").is_ok());
+        }
+        let wait = buckets.try_take("a").unwrap_err();
+        assert!(wait > Duration::from_millis(500) && wait <= Duration::from_secs(1));
+        assert!(buckets.try_take("b").is_ok(), "another key has its own bucket");
+    }
+
+    #[test]
+    fn reservations_queue_up_evenly() {
+        let buckets = KeyedBuckets::new(2.0, 1);
+        assert_eq!(buckets.reserve("k"), Duration::ZERO);
+        let first = buckets.reserve("k");
+        let second = buckets.reserve("k");
+        assert!(first > Duration::from_millis(200) && first <= Duration::from_millis(500));
+        assert!(second > first && second <= Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_backoff_blocks_only_its_key_until_it_ends() {
+        let backoffs = Backoffs::default();
+        backoffs.block("jira:site:GET /issue", Duration::from_secs(5));
+        assert!(backoffs.remaining("jira:site:GET /issue") > Duration::from_secs(4));
+        assert_eq!(backoffs.remaining("jira:site:GET /search"), Duration::ZERO);
+        backoffs.block("x", Duration::ZERO);
+        assert_eq!(backoffs.remaining("x"), Duration::ZERO);
+    }
+}
