@@ -104,14 +104,8 @@ async fn reading_a_token_needs_the_tokens_read_scope_and_is_audited() {
 
 #[tokio::test]
 async fn two_hundred_concurrent_callers_cause_exactly_one_refresh() {
-    let world = Arc::new(
-        connected_world(Options {
-            sim: Some(Box::new(short_lived)),
-            flags: no_user_limit(),
-            ..Default::default()
-        })
-        .await,
-    );
+    let world =
+        Arc::new(connected_world(Options { sim: Some(Box::new(short_lived)), flags: no_user_limit() }).await);
     let calls: Vec<_> = (0..200)
         .map(|_| {
             let world = world.clone();
@@ -134,13 +128,8 @@ async fn two_hundred_concurrent_callers_cause_exactly_one_refresh() {
 #[tokio::test]
 async fn three_instances_on_one_postgres_refresh_exactly_once_for_300_callers() {
     let world = Arc::new(
-        connected_world(Options {
-            postgres: true,
-            sim: Some(Box::new(short_lived)),
-            flags: no_user_limit(),
-            ..Default::default()
-        })
-        .await,
+        connected_world(Options { postgres: true, sim: Some(Box::new(short_lived)), flags: no_user_limit() })
+            .await,
     );
     let flags = world_flags(&world);
     let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
