@@ -104,8 +104,14 @@ async fn reading_a_token_needs_the_tokens_read_scope_and_is_audited() {
 
 #[tokio::test]
 async fn two_hundred_concurrent_callers_cause_exactly_one_refresh() {
-    let world =
-        Arc::new(connected_world(Options { sim: Some(Box::new(short_lived)), flags: no_user_limit() }).await);
+    let world = Arc::new(
+        connected_world(Options {
+            sim: Some(Box::new(short_lived)),
+            flags: no_user_limit(),
+            ..Default::default()
+        })
+        .await,
+    );
     let calls: Vec<_> = (0..200)
         .map(|_| {
             let world = world.clone();
