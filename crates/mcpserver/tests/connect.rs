@@ -542,3 +542,128 @@ async fn an_expired_connect_id_is_rejected() {
     assert_eq!(error_code(response).await, (StatusCode::BAD_REQUEST, "invalid_request".into()));
     assert_nothing_stored(&world, "alice").await;
 }
+
+// --- JWTs from the app's identity provider (JWKS) ---------------------------------------------
+
+async fn serve_jwks(body: String) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/.well-known/jwks.json", listener.local_addr().unwrap());
+    let app =
+        axum::Router::new().route("/.well-known/jwks.json", axum::routing::get(move || async move { body }));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_identity_provider_jwt_verified_by_jwks_is_accepted_and_algorithm_confusion_is_not() {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    let jwk: Value = serde_json::from_str(&fixture("rsa.jwk.json")).unwrap();
+    let jwks_url = serve_jwks(serde_json::json!({"keys": [jwk]}).to_string()).await;
+    let world = World::start_with(Options {
+        flags: [
+            "--jwks-url",
+            &jwks_url,
+            "--jwt-issuer",
+            "https://id.example.com",
+            "--jwt-audience",
+            "messenger",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        ..Default::default()
+    })
+    .await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let claims = serde_json::json!({"sub": "carol", "aud": "messenger", "iss": "https://id.example.com", "exp": now + 300});
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("rsa".into());
+    let rs256 =
+        encode(&header, &claims, &EncodingKey::from_rsa_pem(fixture("rsa.key.pem").as_bytes()).unwrap())
+            .unwrap();
+    let ok = world.http.get(world.server.url("/api/connections")).bearer_auth(&rs256).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+
+    let wrong_issuer = serde_json::json!({"sub": "carol", "aud": "messenger", "iss": "https://evil.example.com", "exp": now + 300});
+    let token = encode(
+        &header,
+        &wrong_issuer,
+        &EncodingKey::from_rsa_pem(fixture("rsa.key.pem").as_bytes()).unwrap(),
+    )
+    .unwrap();
+    let refused =
+        world.http.get(world.server.url("/api/connections")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+
+    let other_key = encode(
+        &header,
+        &claims,
+        &EncodingKey::from_rsa_pem(fixture("rsa-other.key.pem").as_bytes()).unwrap(),
+    )
+    .unwrap();
+    let refused =
+        world.http.get(world.server.url("/api/connections")).bearer_auth(&other_key).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "a key not in the JWKS");
+
+    let mut hs = Header::new(Algorithm::HS256);
+    hs.kid = Some("rsa".into());
+    let confused =
+        encode(&hs, &claims, &EncodingKey::from_secret(fixture("rsa.pub.pem").as_bytes())).unwrap();
+    let refused =
+        world.http.get(world.server.url("/api/connections")).bearer_auth(&confused).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "HS256 signed with the public key");
+
+    let none = format!("{}.{}.", b64(r#"{"alg":"none","typ":"JWT"}"#), b64(&claims.to_string()));
+    let refused =
+        world.http.get(world.server.url("/api/connections")).bearer_auth(&none).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "alg none");
+}
+
+fn b64(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+#[tokio::test]
+async fn cors_allows_the_front_end_origin_with_credentials_and_no_other() {
+    let world = World::start_with(Options {
+        flags: vec!["--frontend-url".into(), "https://app.example.com/hub".into()],
+        ..Default::default()
+    })
+    .await;
+    let preflight = |origin: &'static str| {
+        world
+            .http
+            .request(reqwest::Method::OPTIONS, world.server.url("/api/connections"))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "authorization")
+            .send()
+    };
+    let allowed = preflight("https://app.example.com").await.unwrap();
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://app.example.com");
+    assert_eq!(allowed.headers()["access-control-allow-credentials"], "true");
+    let other = preflight("https://evil.example.com").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+
+    let any =
+        World::start_with(Options { flags: vec!["--cors-origins".into(), "*".into()], ..Default::default() })
+            .await;
+    let response = any
+        .http
+        .request(reqwest::Method::OPTIONS, any.server.url("/api/connections"))
+        .header("origin", "https://anywhere.example.com")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert!(response.headers().get("access-control-allow-credentials").is_none(), "never credentials from *");
+}
