@@ -198,6 +198,11 @@ async fn jira_connects_end_to_end_and_lists_its_sites() {
     assert!(jira["scopes"].as_array().unwrap().iter().any(|s| s == "offline_access"));
     assert!(jira.get("access_token").is_none() && !jira.to_string().contains("token\":"));
     assert!(world.connections("bob").await.is_empty(), "scoped to the JWT's user");
+    let audit = world.server.state.store.list_audit("alice", None, 10).await.unwrap();
+    assert!(
+        audit.iter().any(|e| e.action == "connect" && e.outcome == "ok"),
+        "each outcome is an audit event"
+    );
 }
 
 #[tokio::test]
@@ -416,6 +421,8 @@ async fn a_denial_at_the_provider_consumes_the_state_and_stores_nothing() {
         .open_callback(&world.server.url(&format!("/api/auth/jira/callback?code=x&state={state}")))
         .await;
     assert_eq!(again.status(), StatusCode::BAD_REQUEST, "the state was consumed");
+    let audit = world.server.state.store.list_audit("alice", None, 10).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "connect" && e.outcome == "denied"));
 }
 
 #[tokio::test]
