@@ -383,3 +383,34 @@ async fn the_stdio_transport_initializes_lists_and_calls() {
     assert_eq!(found["issues"].as_array().unwrap().len(), 2);
     client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_client_that_supports_url_elicitation_is_sent_to_the_connect_url() {
+    let world = World::start().await;
+    let call = |meta: Value| {
+        let body = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+            "name": "jira_search", "arguments": {"jql": "project = PLAT"}, "_meta": meta}});
+        world
+            .http
+            .post(world.server.url("/mcp"))
+            .bearer_auth(world.jwt("bob", &[]))
+            .header("accept", "application/json, text/event-stream")
+            .json(&body)
+            .send()
+    };
+    let with_url: Value =
+        call(json!({"io.modelcontextprotocol/clientCapabilities": {"elicitation": {"url": {}}}}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(with_url["error"]["code"], -32042, "{with_url}");
+    let elicitation = &with_url["error"]["data"]["elicitations"][0];
+    assert_eq!(elicitation["mode"], "url");
+    assert!(elicitation["url"].as_str().unwrap().contains("/authorize?"));
+    assert!(elicitation["elicitationId"].is_string());
+    let without: Value = call(json!({})).await.unwrap().json().await.unwrap();
+    assert_eq!(without["result"]["isError"], true, "{without}");
+    assert_eq!(without["result"]["structuredContent"]["error"]["code"], "not_connected");
+}

@@ -51,12 +51,10 @@ impl McpServer {
     }
 }
 
+/// Whether the client declared URL-mode elicitation (in this request's `_meta`, or at
+/// initialization for a legacy session).
 fn wants_url_elicitation(context: &RequestContext<RoleServer>) -> bool {
-    context
-        .peer
-        .peer_info()
-        .and_then(|info| info.capabilities.elicitation.as_ref().map(|e| e.url.is_some()))
-        .unwrap_or(false)
+    context.client_capabilities().and_then(|c| c.elicitation.map(|e| e.url.is_some())).unwrap_or(false)
 }
 
 fn failure(error: &crate::http::ApiError) -> CallToolResult {
