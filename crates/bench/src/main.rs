@@ -275,7 +275,8 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
         settings: format!(
             "at most {} requests or {} s per measured phase (whichever first) after {} warm-up requests; \
              proxy (a)/(b) alternate in {} rounds that share that budget; {} expiry callers; loopback only; \
-             server started with `--worker-interval-secs 3600` (background refresher kept out of the expiry phase); \
+             server started with `--worker-interval-secs 3600` (background refresher kept out of the expiry phase) and \
+             `MCPSERVER_USER_RATE_PER_MINUTE=0`; \
              server CPU = utime+stime from /proc/<pid>/stat, resolution {} ms per reading",
             args.requests,
             args.seconds,

@@ -4,11 +4,12 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::http::ApiError;
 use crate::store::{AuditEvent, Provider, Store, now_epoch};
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Appends one audit event; `detail` must not hold secrets.
 pub async fn record(
@@ -32,11 +33,11 @@ pub async fn record(
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/audit", get(list))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct Page {
     /// Events older than this id (the `next_before` of the previous page).
     before: Option<i64>,
@@ -45,6 +46,8 @@ struct Page {
 }
 
 /// `GET /api/audit[?before=ID&limit=N]`: the caller's own events, newest first.
+#[utoipa::path(get, path = "/api/audit", tag = "audit", security(("hub_jwt" = [])), params(Page),
+    responses((status = 200, description = "{events: [...], next_before}", body = Object), (status = 400, body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,

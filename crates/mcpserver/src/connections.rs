@@ -6,18 +6,19 @@ use crate::auth::Caller;
 use crate::http::{ApiError, AppJson};
 use crate::oauth::{enabled_provider, rfc3339};
 use crate::store::{Connection, Provider, now_epoch};
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::routing::{delete, get, put};
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/connections", get(list))
-        .route("/api/connections/jira/default-site", put(set_default_site))
-        .route("/api/connections/notion/default-workspace", put(set_default_workspace))
-        .route("/api/connections/{provider}", delete(disconnect))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(set_default_site))
+        .routes(routes!(set_default_workspace))
+        .routes(routes!(disconnect))
 }
 
 /// A connection as the hub sees it.
@@ -54,18 +55,23 @@ pub fn summary(c: &Connection) -> Value {
     out
 }
 
-/// `GET /api/connections`
+/// `GET /api/connections`: the caller's connections (never tokens).
+#[utoipa::path(get, path = "/api/connections", tag = "connections", security(("hub_jwt" = [])),
+    responses((status = 200, description = "{connections: [...]}", body = Object), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     let connections = state.store.list_connections(caller.user_id()).await?;
     Ok(Json(json!({ "connections": connections.iter().map(summary).collect::<Vec<_>>() })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct DefaultSite {
+    /// One of the connection's sites.
     cloud_id: String,
 }
 
 /// `PUT /api/connections/jira/default-site {"cloud_id"}`
+#[utoipa::path(put, path = "/api/connections/jira/default-site", tag = "connections", security(("hub_jwt" = [])), request_body = DefaultSite,
+    responses((status = 200, description = "The updated connection", body = Object), (status = 400, body = ApiError), (status = 409, description = "Not connected", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn set_default_site(
     State(state): State<AppState>,
     caller: Caller,
@@ -89,13 +95,15 @@ async fn set_default_site(
     Ok(Json(summary(&updated)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct DefaultWorkspace {
     /// A workspace id or a bot id.
     workspace_id: String,
 }
 
 /// `PUT /api/connections/notion/default-workspace {"workspace_id"}`
+#[utoipa::path(put, path = "/api/connections/notion/default-workspace", tag = "connections", security(("hub_jwt" = [])), request_body = DefaultWorkspace,
+    responses((status = 200, description = "The updated connection", body = Object), (status = 404, body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn set_default_workspace(
     State(state): State<AppState>,
     caller: Caller,
@@ -117,13 +125,17 @@ async fn set_default_workspace(
     Ok(Json(summary(&updated)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct DisconnectQuery {
+    /// One account (Jira account id, Notion bot or workspace id); all when absent.
     account: Option<String>,
 }
 
 /// `DELETE /api/connections/{provider}[?account=…]`: removes the stored secrets (and, for
 /// Notion, revokes the token there). Idempotent.
+#[utoipa::path(delete, path = "/api/connections/{provider}", tag = "connections", security(("hub_jwt" = [])),
+    params(("provider" = String, Path, description = "jira or notion"), DisconnectQuery),
+    responses((status = 200, description = "{provider, deleted}", body = Object), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn disconnect(
     State(state): State<AppState>,
     caller: Caller,

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// The error codes other programs rely on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     Unauthenticated,
@@ -39,8 +39,8 @@ impl ErrorCode {
     }
 }
 
-/// An error as the API answers it.
-#[derive(Clone, Debug, Serialize)]
+/// An error as the API answers it (inside `{"error": …}`).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
@@ -50,6 +50,7 @@ pub struct ApiError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub details: Option<Box<serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u32>,

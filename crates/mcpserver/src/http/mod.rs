@@ -22,25 +22,74 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The whole application router.
-pub fn router(state: AppState) -> Router {
-    let max_body = state.config.max_body_bytes;
-    let protected = Router::new()
+/// The OpenAPI document's frame; the paths come from the handlers' annotations.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "mcpserver", description = "Jira and Notion credentials, proxy and MCP tools for a messenger's users. Every error is the envelope {\"error\": ApiError}."),
+    modifiers(&HubJwt),
+    paths(crate::proxy::jira_transparent, crate::proxy::notion_transparent),
+    components(schemas(ApiError, ErrorCode))
+)]
+struct ApiDoc;
+
+/// The hub's bearer JWT as the security scheme.
+struct HubJwt;
+
+impl utoipa::Modify for HubJwt {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("hub_jwt", SecurityScheme::Http(scheme));
+    }
+}
+
+/// Every route, with its OpenAPI description collected from the same handlers.
+fn routes(state: &AppState) -> OpenApiRouter<AppState> {
+    let protected = OpenApiRouter::new()
         .merge(crate::oauth::protected_router())
         .merge(crate::connections::router())
         .merge(crate::audit::router())
         .merge(crate::tokens::router())
         .merge(crate::proxy::router())
-        .merge(crate::mcp::router(&state))
+        .merge(OpenApiRouter::from(crate::mcp::router(state)))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_hub_jwt));
-    Router::new()
+    OpenApiRouter::with_openapi(<ApiDoc as utoipa::OpenApi>::openapi())
         .merge(health::router())
-        .route("/metrics", axum::routing::get(crate::metrics::render))
         .merge(crate::oauth::public_router())
         .merge(protected)
+}
+
+/// The OpenAPI document (served at `/openapi.json`).
+pub fn openapi(state: &AppState) -> utoipa::openapi::OpenApi {
+    let mut document = routes(state).into_openapi();
+    document.info.version = env!("CARGO_PKG_VERSION").to_string();
+    document
+}
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    let (api, _) = routes(&state).split_for_parts();
+    let document = std::sync::Arc::new(openapi(&state));
+    let served = document.clone();
+    Router::new()
+        .merge(api)
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || async move { axum::Json(served.as_ref().clone()) }),
+        )
+        .merge(<utoipa_scalar::Scalar<_> as utoipa_scalar::Servable<_>>::with_url(
+            "/docs",
+            document.as_ref().clone(),
+        ))
+        .route("/metrics", axum::routing::get(crate::metrics::render))
         .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .method_not_allowed_fallback(|| async {

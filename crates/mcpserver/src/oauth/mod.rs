@@ -9,13 +9,14 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::http::{ApiError, AppJson};
 use crate::store::{NewState, Provider, now_epoch};
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// How long a state (and so an authorization URL) lives.
 pub const STATE_TTL_SECS: i64 = 600;
@@ -23,15 +24,13 @@ pub const STATE_TTL_SECS: i64 = 600;
 pub const PENDING_TTL_SECS: i64 = 600;
 
 /// Routes that need the hub JWT.
-pub fn protected_router() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/{provider}/url", get(authorization_url))
-        .route("/api/auth/{provider}/confirm", post(callback::confirm))
+pub fn protected_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(authorization_url)).routes(routes!(callback::confirm))
 }
 
 /// Routes the provider sends the browser to (no JWT: the state authenticates them).
-pub fn public_router() -> Router<AppState> {
-    Router::new().route("/api/auth/{provider}/callback", get(callback::callback))
+pub fn public_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(callback::callback))
 }
 
 /// A fresh random token of 256 bits, URL-safe.
@@ -65,7 +64,7 @@ pub fn enabled_provider(state: &AppState, name: &str) -> Result<Provider, ApiErr
 }
 
 /// An authorization URL and its state.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct AuthorizationUrl {
     pub url: String,
     pub state: String,
@@ -115,12 +114,17 @@ pub async fn connect_url(state: &AppState, user_id: &str, provider: Provider) ->
     start_flow(state, user_id, provider, None).await.ok().map(|a| a.url)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct UrlQuery {
+    /// Where to send the browser afterwards; must be under MCPSERVER_FRONTEND_URL.
     return_to: Option<String>,
 }
 
-/// `GET /api/auth/{provider}/url`
+/// `GET /api/auth/{provider}/url`: a consent URL with a single-use state.
+#[utoipa::path(get, path = "/api/auth/{provider}/url", tag = "connect", security(("hub_jwt" = [])),
+    params(("provider" = String, Path, description = "jira or notion"), UrlQuery),
+    responses((status = 200, body = AuthorizationUrl), (status = 400, description = "return_to refused", body = ApiError),
+        (status = 404, description = "Provider not configured", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn authorization_url(
     State(state): State<AppState>,
     caller: Caller,
@@ -155,9 +159,10 @@ pub fn rfc3339(epoch: i64) -> String {
         .unwrap_or_default()
 }
 
-#[derive(Deserialize)]
-struct ConfirmBody {
-    connect_id: String,
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ConfirmBody {
+    /// The one-time id the callback gave the front end.
+    pub connect_id: String,
 }
 
 /// The JSON body of a confirmation.

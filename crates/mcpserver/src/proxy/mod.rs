@@ -10,34 +10,42 @@ use crate::auth::Caller;
 use crate::http::{ApiError, AppJson, ErrorCode};
 use crate::store::Provider;
 use crate::upstream::{self, UpstreamError, UpstreamRequest};
+use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, post};
-use axum::{Json, Router};
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::time::Instant;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/jira/proxy", post(jira_proxy))
-        .route("/api/notion/proxy", post(notion_proxy))
-        .route("/api/jira/rest/{*path}", any(jira_transparent))
-        .route("/api/notion/v1/{*path}", any(notion_transparent))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(jira_proxy))
+        .routes(routes!(notion_proxy))
+        // Wildcard paths are routed by axum directly; their documentation is listed in the
+        // OpenAPI frame (`http::ApiDoc`), since a documented `{path}` is one segment only.
+        .route("/api/jira/rest/{*path}", axum::routing::any(jira_transparent))
+        .route("/api/notion/v1/{*path}", axum::routing::any(notion_transparent))
 }
 
 /// The proxy request body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProxyRequest {
+    /// GET, POST, PUT, PATCH or DELETE.
     method: String,
     path: String,
+    /// Query parameters: strings, numbers, booleans or lists of them.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     query: Option<Map<String, Value>>,
+    /// JSON body (not with GET).
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     body: Option<Value>,
     /// Jira only: a cloud id or site URL.
     #[serde(default)]
@@ -47,7 +55,7 @@ pub struct ProxyRequest {
     workspace_id: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 pub struct ProxyOptions {
     /// `1`: provider errors come back as the `provider_error` envelope.
     #[serde(default)]
@@ -113,6 +121,10 @@ pub async fn upstream_error(state: &AppState, user_id: &str, error: UpstreamErro
     }
 }
 
+#[utoipa::path(post, path = "/api/jira/proxy", tag = "proxy", security(("hub_jwt" = [])), params(ProxyOptions), request_body = ProxyRequest,
+    responses((status = 200, description = "{status, headers, body} of the provider's answer, 2xx or not", body = Object),
+        (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 409, description = "not_connected or reauth_required", body = ApiError),
+        (status = 429, description = "rate_limited, with retry_after", body = ApiError), (status = 502, description = "provider_error (normalize=1)", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn jira_proxy(
     state: State<AppState>,
     caller: Caller,
@@ -123,6 +135,10 @@ async fn jira_proxy(
     envelope_proxy(state, caller, options, headers, body, Provider::Jira).await
 }
 
+#[utoipa::path(post, path = "/api/notion/proxy", tag = "proxy", security(("hub_jwt" = [])), params(ProxyOptions), request_body = ProxyRequest,
+    responses((status = 200, description = "{status, headers, body} of the provider's answer, 2xx or not", body = Object),
+        (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 409, description = "not_connected or reauth_required", body = ApiError),
+        (status = 429, description = "rate_limited, with retry_after", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn notion_proxy(
     state: State<AppState>,
     caller: Caller,
@@ -278,7 +294,10 @@ async fn record(state: &AppState, user_id: &str, call: &UpstreamRequest, status:
     audit::record(&state.store, user_id, Some(call.provider), "proxy", outcome, detail).await;
 }
 
-async fn jira_transparent(
+#[utoipa::path(method(get, post, put, patch, delete), path = "/api/jira/rest/{path}", tag = "proxy", security(("hub_jwt" = [])),
+    params(("path" = String, Path, description = "after /rest/, e.g. api/3/issue/ENG-1"), ("x-jira-site" = Option<String>, Header, description = "cloud id or site URL")),
+    responses((status = 200, description = "The provider's status, selected headers and body as they are")))]
+pub async fn jira_transparent(
     state: State<AppState>,
     caller: Caller,
     Path(rest): Path<String>,
@@ -291,7 +310,10 @@ async fn jira_transparent(
         .await
 }
 
-async fn notion_transparent(
+#[utoipa::path(method(get, post, put, patch, delete), path = "/api/notion/v1/{path}", tag = "proxy", security(("hub_jwt" = [])),
+    params(("path" = String, Path, description = "after /v1/, e.g. pages/ID"), ("x-notion-workspace" = Option<String>, Header, description = "workspace or bot id")),
+    responses((status = 200, description = "The provider's status, selected headers and body as they are")))]
+pub async fn notion_transparent(
     state: State<AppState>,
     caller: Caller,
     Path(rest): Path<String>,

@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use std::fmt;
 
 /// A provider mcpserver connects to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
     Jira,

@@ -7,20 +7,21 @@ use crate::auth::Caller;
 use crate::http::{ApiError, ErrorCode};
 use crate::oauth::rfc3339;
 use crate::store::Provider;
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/internal/tokens/{provider}", get(token))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(token))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct TokenQuery {
     /// Jira: a cloud id or site URL (default: the connection's default site).
     site: Option<String>,
@@ -88,6 +89,12 @@ async fn with_connect_url(
     }
 }
 
+/// A valid access token for the caller (scope `tokens:read`).
+#[utoipa::path(get, path = "/internal/tokens/{provider}", tag = "tokens", security(("hub_jwt" = ["tokens:read"])),
+    params(("provider" = String, Path, description = "jira or notion"), TokenQuery),
+    responses((status = 200, description = "{access_token, token_type, expires_at, scope, cloud_id, site_url} or Notion's {…, workspace_id}", body = Object),
+        (status = 403, description = "No tokens:read scope", body = ApiError), (status = 409, description = "not_connected or reauth_required, with connect_url", body = ApiError),
+        (status = 503, description = "Provider unavailable and the old token expired", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn token(
     State(state): State<AppState>,
     caller: Caller,
