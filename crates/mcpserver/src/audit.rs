@@ -11,7 +11,8 @@ use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Appends one audit event; `detail` must not hold secrets.
+/// Records one audit event (written in the background, in batches); `detail` must not
+/// hold secrets.
 pub async fn record(
     store: &Store,
     user_id: &str,
@@ -28,9 +29,7 @@ pub async fn record(
         outcome: outcome.to_string(),
         detail,
     };
-    if let Err(e) = store.append_audit(&event).await {
-        tracing::error!(error = %e, action, "could not record an audit event");
-    }
+    store.record_audit(event).await;
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -183,6 +183,11 @@ pub struct Settings {
     #[arg(long, env = "MCPSERVER_AUDIT_RETENTION_DAYS", default_value = "90", global = true)]
     pub audit_retention_days: String,
 
+    /// How long an opened access token is reused in memory before the database is read
+    /// again, in seconds (0 = always read). Other instances see a disconnect within this time.
+    #[arg(long, env = "MCPSERVER_TOKEN_CACHE_SECS", default_value = "10", global = true)]
+    pub token_cache_secs: String,
+
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MCPSERVER_MAX_BODY_BYTES", default_value = "1048576", global = true)]
     pub max_body_bytes: String,
@@ -287,6 +292,7 @@ pub struct Config {
     pub notion_rate: (f64, u32),
     pub outbound_max_wait: Duration,
     pub audit_retention: Duration,
+    pub token_cache: Duration,
     pub max_body_bytes: usize,
     pub provider_timeout: Duration,
     pub log_format: LogFormat,
@@ -409,6 +415,7 @@ impl Settings {
             .as_deref()
             .filter(|t| !t.is_empty())
             .map(|t| SecretString::from(t.to_string()));
+        let token_cache: Option<u64> = p.number("MCPSERVER_TOKEN_CACHE_SECS", &self.token_cache_secs);
         let max_body_bytes = p.number("MCPSERVER_MAX_BODY_BYTES", &self.max_body_bytes);
         let timeout_secs: Option<u64> =
             p.number("MCPSERVER_PROVIDER_TIMEOUT_SECS", &self.provider_timeout_secs);
@@ -457,6 +464,7 @@ impl Settings {
             notion_rate: (notion_rate.expect(all_valid), notion_burst.expect(all_valid).max(1)),
             outbound_max_wait: Duration::from_secs(outbound_wait.expect(all_valid)),
             audit_retention: Duration::from_secs(retention.expect(all_valid).max(1) * 86_400),
+            token_cache: Duration::from_secs(token_cache.expect(all_valid)),
             max_body_bytes: max_body_bytes.expect(all_valid),
             provider_timeout: Duration::from_secs(timeout_secs.expect(all_valid).max(1)),
             log_format: log_format.expect(all_valid),

@@ -146,6 +146,9 @@ async fn disconnect(
         .ok_or_else(|| ApiError::not_found(format!("unknown provider `{provider}`")))?;
     let deleted =
         state.store.delete_connections(caller.user_id(), provider, query.account.as_deref()).await?;
+    for connection in &deleted {
+        state.tokens.forget(&connection.id);
+    }
     if provider == Provider::Notion && enabled_provider(&state, "notion").is_ok() {
         for connection in &deleted {
             revoke_notion(&state, connection).await;

@@ -2,7 +2,90 @@
 
 use super::{Store, StoreResult};
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{AnyPool, Row};
+use tokio::sync::{mpsc, oneshot};
+
+/// Events waiting in memory before the writer blocks new ones (back-pressure, never loss).
+const QUEUE: usize = 10_000;
+/// Rows per INSERT.
+const BATCH: usize = 200;
+
+enum Message {
+    Event(AuditEvent),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The audit writer: events are queued by requests and inserted in batches by one task, so a
+/// request never waits for an audit row to reach the disk.
+#[derive(Clone, Debug)]
+pub(super) struct AuditQueue {
+    tx: mpsc::Sender<Message>,
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("audit message")
+    }
+}
+
+impl AuditQueue {
+    pub(super) fn start(pool: AnyPool) -> Self {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(write_batches(pool, rx));
+        Self { tx }
+    }
+}
+
+async fn write_batches(pool: AnyPool, mut rx: mpsc::Receiver<Message>) {
+    while let Some(first) = rx.recv().await {
+        let mut events = Vec::new();
+        let mut flushes = Vec::new();
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Event(e) => events.push(e),
+                Message::Flush(done) => flushes.push(done),
+            }
+            if events.len() < BATCH * 5 {
+                next = rx.try_recv().ok();
+            }
+        }
+        for chunk in events.chunks(BATCH) {
+            if let Err(e) = insert_batch(&pool, chunk).await {
+                tracing::error!(error = %e, rows = chunk.len(), "could not write audit events");
+            }
+        }
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+}
+
+async fn insert_batch(pool: &AnyPool, events: &[AuditEvent]) -> StoreResult<()> {
+    let rows: Vec<String> = (0..events.len())
+        .map(|i| {
+            let b = i * 6;
+            format!("(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6)
+        })
+        .collect();
+    // Only generated placeholders are spliced in; every value is bound.
+    let sql = format!(
+        "INSERT INTO audit_events (at, user_id, provider, action, outcome, detail) VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for event in events {
+        query = query
+            .bind(event.at)
+            .bind(event.user_id.clone())
+            .bind(event.provider.clone())
+            .bind(event.action.clone())
+            .bind(event.outcome.clone())
+            .bind(event.detail.to_string());
+    }
+    query.execute(pool).await?;
+    Ok(())
+}
 
 /// An event to append.
 #[derive(Clone, Debug)]
@@ -31,7 +114,22 @@ pub struct AuditRow {
 }
 
 impl Store {
-    /// Appends one event.
+    /// Queues one audit event for the batch writer (waits only when the queue is full).
+    pub async fn record_audit(&self, event: AuditEvent) {
+        if self.audit.tx.send(Message::Event(event)).await.is_err() {
+            tracing::error!("the audit writer has stopped; an event was not recorded");
+        }
+    }
+
+    /// Waits until every event queued so far is written.
+    pub async fn flush_audit(&self) {
+        let (done, written) = oneshot::channel();
+        if self.audit.tx.send(Message::Flush(done)).await.is_ok() {
+            let _ = written.await;
+        }
+    }
+
+    /// Appends one event at once.
     pub async fn append_audit(&self, event: &AuditEvent) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO audit_events (at, user_id, provider, action, outcome, detail) \
@@ -48,13 +146,15 @@ impl Store {
         Ok(())
     }
 
-    /// A user's events, newest first, older than `before_id` when given.
+    /// A user's events, newest first, older than `before_id` when given (this process's
+    /// queued events are written first: readers see their own writes).
     pub async fn list_audit(
         &self,
         user_id: &str,
         before_id: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<AuditRow>> {
+        self.flush_audit().await;
         let rows = sqlx::query(
             "SELECT id, at, user_id, provider, action, outcome, detail FROM audit_events \
              WHERE user_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
@@ -82,6 +182,7 @@ impl Store {
 
     /// Deletes events older than `cutoff`; returns how many.
     pub async fn prune_audit(&self, cutoff: i64) -> StoreResult<u64> {
+        self.flush_audit().await;
         let result =
             sqlx::query("DELETE FROM audit_events WHERE at < $1").bind(cutoff).execute(&self.pool).await?;
         Ok(result.rows_affected())

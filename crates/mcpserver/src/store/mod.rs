@@ -39,11 +39,13 @@ pub enum StoreError {
 /// Result alias for store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The store: a pool plus the dialect it speaks.
+/// The store: a pool plus the dialect it speaks, and the queue that writes audit events in
+/// batches off the request path.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
     kind: DbKind,
+    audit: audit::AuditQueue,
 }
 
 /// Pool sizing and timeouts.
@@ -69,7 +71,10 @@ impl Store {
             DbKind::Sqlite if !raw.contains('?') && !raw.contains(":memory:") => format!("{raw}?mode=rwc"),
             _ => raw.to_string(),
         };
+        // No ping before each checkout: it doubled the round trips of every request; a
+        // connection broken by a database restart fails one query and is then discarded.
         let mut options = AnyPoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout);
         if kind == DbKind::Sqlite {
@@ -83,7 +88,8 @@ impl Store {
         }
         let pool =
             options.connect(&url).await.map_err(|e| StoreError::Connect(describe_connect_error(&e)))?;
-        Ok(Self { pool, kind })
+        let audit = audit::AuditQueue::start(pool.clone());
+        Ok(Self { pool, kind, audit })
     }
 
     /// Connects and applies pending migrations.
@@ -104,8 +110,9 @@ impl Store {
         Ok(())
     }
 
-    /// Waits for in-use connections to return and closes the pool.
+    /// Writes queued audit events, waits for in-use connections to return, closes the pool.
     pub async fn close(&self) {
+        self.flush_audit().await;
         self.pool.close().await;
     }
 

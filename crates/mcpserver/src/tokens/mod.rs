@@ -71,13 +71,23 @@ struct Inner {
     /// Identifies this instance as a lease owner.
     owner: String,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Opened tokens by (user, provider, account), for `MCPSERVER_TOKEN_CACHE_SECS` at most
+    /// and never past the refresh skew (DESIGN §8: per process, short-lived).
+    cache: Mutex<HashMap<String, Cached>>,
+}
+
+struct Cached {
+    token: SecretString,
+    connection: Connection,
+    at: std::time::Instant,
 }
 
 impl TokenService {
     /// A service over the store, using `http` toward the providers.
     pub fn new(store: Store, config: Arc<Config>, http: reqwest::Client) -> Self {
         let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
-        Self { inner: Arc::new(Inner { store, config, http, owner, locks: Mutex::new(HashMap::new()) }) }
+        let inner = Inner { store, config, http, owner, locks: Mutex::default(), cache: Mutex::default() };
+        Self { inner: Arc::new(inner) }
     }
 
     /// A usable token for the user's connection to `provider` (`account`: a Jira account,
@@ -88,17 +98,60 @@ impl TokenService {
         provider: Provider,
         account: Option<&str>,
     ) -> Result<Access, TokenError> {
+        let key = format!("{user_id}\u{0}{provider}\u{0}{}", account.unwrap_or_default());
+        if let Some(hit) = self.cached(&key) {
+            return Ok(hit);
+        }
         let connection = self
             .inner
             .store
             .find_connection(user_id, provider, account)
             .await?
             .ok_or(TokenError::NotConnected(provider))?;
-        self.usable(connection, None).await
+        let access = self.usable(connection, None).await?;
+        self.remember(key, &access);
+        Ok(access)
+    }
+
+    fn cached(&self, key: &str) -> Option<Access> {
+        let ttl = self.inner.config.token_cache;
+        if ttl.is_zero() {
+            return None;
+        }
+        let cache = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let hit = cache.get(key)?;
+        if hit.at.elapsed() >= ttl || self.due(&hit.connection, now_epoch()) {
+            return None;
+        }
+        Some(Access { token: hit.token.clone(), connection: hit.connection.clone() })
+    }
+
+    fn remember(&self, key: String, access: &Access) {
+        if self.inner.config.token_cache.is_zero() {
+            return;
+        }
+        let mut cache = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() > 10_000 {
+            let ttl = self.inner.config.token_cache;
+            cache.retain(|_, c| c.at.elapsed() < ttl);
+        }
+        let entry = Cached {
+            token: access.token.clone(),
+            connection: access.connection.clone(),
+            at: std::time::Instant::now(),
+        };
+        cache.insert(key, entry);
+    }
+
+    /// Drops this process's cached tokens of a connection (after a 401, a reauth, a delete).
+    pub fn forget(&self, connection_id: &str) {
+        let mut cache = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|_, c| c.connection.id != connection_id);
     }
 
     /// After the provider answered 401 to `access`: refresh unless someone already did.
     pub async fn force_refresh(&self, access: &Access) -> Result<Access, TokenError> {
+        self.forget(&access.connection.id);
         self.usable(access.connection.clone(), Some(access.connection.version)).await
     }
 
@@ -278,6 +331,7 @@ impl TokenService {
                     )
                     .await?;
                 store.release_lease(&current.id, &self.inner.owner).await?;
+                self.forget(&current.id);
                 crate::metrics::refresh(provider.as_str(), "reauth_required");
                 audit::record(
                     store,
