@@ -28,17 +28,24 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
+    // /mcp is behind the hub JWT, except with the loopback-only development setting
+    // MCPSERVER_DEV_FIXED_USER, which puts it (and only it) behind a fixed caller instead.
+    let (mcp, dev_mcp) = match crate::auth::dev::fixed_user_layer(&state) {
+        None => (crate::mcp::router(&state), Router::new()),
+        Some(fixed_user) => (Router::new(), crate::mcp::router(&state).route_layer(fixed_user)),
+    };
     let protected = Router::new()
         .merge(crate::oauth::protected_router())
         .merge(crate::connections::router())
         .merge(crate::tokens::router())
         .merge(crate::proxy::router())
-        .merge(crate::mcp::router(&state))
+        .merge(mcp)
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_hub_jwt));
     Router::new()
         .merge(health::router())
         .merge(crate::oauth::public_router())
         .merge(protected)
+        .merge(dev_mcp)
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(ErrorCode::InvalidRequest, "method not allowed on this endpoint")
