@@ -199,6 +199,16 @@ pub struct Settings {
     /// Log format: `text` or `json`.
     #[arg(long, env = "MCPSERVER_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,
+
+    /// DEVELOPMENT ONLY: serve /mcp without a JWT, as this user. Refused unless
+    /// MCPSERVER_LISTEN and MCPSERVER_PUBLIC_URL are loopback. For the MCP conformance suite.
+    #[arg(long, env = "MCPSERVER_DEV_FIXED_USER", global = true)]
+    pub dev_fixed_user: Option<String>,
+
+    /// TESTING ONLY: add the MCP conformance suite's fixture tools (`true`/`false`). Refused
+    /// unless MCPSERVER_LISTEN and MCPSERVER_PUBLIC_URL are loopback.
+    #[arg(long, env = "MCPSERVER_CONFORMANCE_FIXTURES", default_value = "false", global = true)]
+    pub conformance_fixtures: String,
 }
 
 /// An OAuth client registered with one provider.
@@ -296,6 +306,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub provider_timeout: Duration,
     pub log_format: LogFormat,
+    /// Development only: the user every `/mcp` request acts as, without a JWT (loopback only).
+    pub dev_fixed_user: Option<String>,
+    /// Testing only: the conformance suite's fixture tools are offered (loopback only).
+    pub conformance_fixtures: bool,
 }
 
 /// Every problem found in the settings, one line each, naming the setting and the fix.
@@ -427,6 +441,16 @@ impl Settings {
                 None
             }
         };
+        let dev_fixed_user = self.dev_fixed_user.as_deref().map(str::trim).filter(|u| !u.is_empty());
+        let conformance_fixtures = p.boolean("MCPSERVER_CONFORMANCE_FIXTURES", &self.conformance_fixtures);
+        if let Some(user) = dev_fixed_user {
+            let why = format!("it lets anyone who reaches /mcp act as `{user}` without a JWT");
+            loopback_only(&mut p, "MCPSERVER_DEV_FIXED_USER", &why, listen.ok(), public_url.as_ref());
+        }
+        if conformance_fixtures == Some(true) {
+            let why = "its test tools are for the conformance suite, never for users";
+            loopback_only(&mut p, "MCPSERVER_CONFORMANCE_FIXTURES", why, listen.ok(), public_url.as_ref());
+        }
         if !p.0.is_empty() {
             return Err(ConfigErrors(p.0));
         }
@@ -468,6 +492,8 @@ impl Settings {
             max_body_bytes: max_body_bytes.expect(all_valid),
             provider_timeout: Duration::from_secs(timeout_secs.expect(all_valid).max(1)),
             log_format: log_format.expect(all_valid),
+            dev_fixed_user: dev_fixed_user.map(str::to_string),
+            conformance_fixtures: conformance_fixtures.expect(all_valid),
         })
     }
 
@@ -668,6 +694,27 @@ fn oauth_client(
     }
 }
 
+/// A development or test setting refuses to run anywhere but on loopback: both the listen
+/// address and the public URL (a proxy in front of a loopback listener would expose it too).
+fn loopback_only(p: &mut Problems, name: &str, why: &str, listen: Option<SocketAddr>, public: Option<&Url>) {
+    if let Some(addr) = listen.filter(|a| !a.ip().is_loopback()) {
+        p.add(format!(
+            "{name}: refused because MCPSERVER_LISTEN `{addr}` is not a loopback address and {why}; listen on 127.0.0.1 or [::1], or unset {name}"
+        ));
+    }
+    let loopback_url = |url: &Url| match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if let Some(url) = public.filter(|u| !loopback_url(u)) {
+        p.add(format!(
+            "{name}: refused because MCPSERVER_PUBLIC_URL `{url}` is not a loopback URL and {why}; use http://127.0.0.1:PORT, or unset {name}"
+        ));
+    }
+}
+
 fn db_kind(p: &mut Problems, url: &str) -> Option<DbKind> {
     if url.starts_with("sqlite:") {
         Some(DbKind::Sqlite)
@@ -818,6 +865,69 @@ mod tests {
         ]);
         assert!(lines.iter().any(|l| l.starts_with("NOTION_VERSION")));
         assert!(lines.iter().any(|l| l.starts_with("NOTION_API_URL")));
+    }
+
+    #[test]
+    fn the_dev_fixed_user_and_fixtures_are_off_by_default() {
+        let config = settings(&[]).validate().unwrap();
+        assert_eq!(config.dev_fixed_user, None);
+        assert!(!config.conformance_fixtures);
+        let blank = settings(&["--dev-fixed-user", "  "]).validate().unwrap();
+        assert_eq!(blank.dev_fixed_user, None, "an empty value is the same as unset");
+    }
+
+    #[test]
+    fn the_dev_fixed_user_and_fixtures_are_accepted_on_loopback() {
+        for (listen, public) in
+            [("127.0.0.1:9000", "http://127.0.0.1:9000"), ("[::1]:9000", "http://localhost:9000")]
+        {
+            let config = settings(&[
+                "--listen",
+                listen,
+                "--public-url",
+                public,
+                "--dev-fixed-user",
+                "conformance",
+                "--conformance-fixtures",
+                "true",
+            ])
+            .validate()
+            .unwrap();
+            assert_eq!(config.dev_fixed_user.as_deref(), Some("conformance"));
+            assert!(config.conformance_fixtures);
+        }
+    }
+
+    #[test]
+    fn the_dev_fixed_user_is_refused_on_a_non_loopback_listen_address_in_one_line() {
+        let lines = problems(&["--listen", "0.0.0.0:8080", "--dev-fixed-user", "conformance"]);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].starts_with("MCPSERVER_DEV_FIXED_USER: refused"), "{}", lines[0]);
+        assert!(lines[0].contains("0.0.0.0:8080") && lines[0].contains("not a loopback address"));
+        assert!(!lines[0].contains('\n'));
+        let lines = problems(&["--listen", "192.168.1.10:8080", "--dev-fixed-user", "conformance"]);
+        assert!(lines[0].starts_with("MCPSERVER_DEV_FIXED_USER"), "{lines:?}");
+    }
+
+    #[test]
+    fn the_dev_fixed_user_is_refused_behind_a_non_loopback_public_url() {
+        let lines = problems(&["--public-url", "https://mcp.example.com", "--dev-fixed-user", "conformance"]);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].starts_with("MCPSERVER_DEV_FIXED_USER") && lines[0].contains("MCPSERVER_PUBLIC_URL")
+        );
+    }
+
+    #[test]
+    fn conformance_fixtures_are_refused_off_loopback_and_must_be_a_boolean() {
+        let lines = problems(&["--listen", "0.0.0.0:8080", "--conformance-fixtures", "true"]);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].starts_with("MCPSERVER_CONFORMANCE_FIXTURES: refused"));
+        let lines = problems(&["--conformance-fixtures", "maybe"]);
+        assert!(lines[0].starts_with("MCPSERVER_CONFORMANCE_FIXTURES") && lines[0].contains("true or false"));
+        assert!(
+            settings(&["--listen", "0.0.0.0:8080", "--conformance-fixtures", "false"]).validate().is_ok()
+        );
     }
 
     #[test]

@@ -52,18 +52,25 @@ impl utoipa::Modify for HubJwt {
 
 /// Every route, with its OpenAPI description collected from the same handlers.
 fn routes(state: &AppState) -> OpenApiRouter<AppState> {
+    // /mcp is behind the hub JWT, except with the loopback-only development setting
+    // MCPSERVER_DEV_FIXED_USER, which puts it (and only it) behind a fixed caller instead.
+    let (mcp, dev_mcp) = match crate::auth::dev::fixed_user_layer(state) {
+        None => (crate::mcp::router(state), Router::new()),
+        Some(fixed_user) => (Router::new(), crate::mcp::router(state).route_layer(fixed_user)),
+    };
     let protected = OpenApiRouter::new()
         .merge(crate::oauth::protected_router())
         .merge(crate::connections::router())
         .merge(crate::audit::router())
         .merge(crate::tokens::router())
         .merge(crate::proxy::router())
-        .merge(OpenApiRouter::from(crate::mcp::router(state)))
+        .merge(OpenApiRouter::from(mcp))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_hub_jwt));
     OpenApiRouter::with_openapi(<ApiDoc as utoipa::OpenApi>::openapi())
         .merge(health::router())
         .merge(crate::oauth::public_router())
         .merge(protected)
+        .merge(OpenApiRouter::from(dev_mcp))
 }
 
 /// The OpenAPI document (served at `/openapi.json`).

@@ -2,6 +2,7 @@
 //! (`mcpserver mcp-stdio --user U`).
 
 pub mod context;
+mod fixtures;
 mod jira;
 mod meta;
 pub mod notion;
@@ -37,6 +38,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         http_config = http_config.enforce_origin_validation();
     }
     let tools = tool_set(state);
+    if config.conformance_fixtures {
+        tracing::warn!(
+            "MCPSERVER_CONFORMANCE_FIXTURES is on: /mcp also lists the conformance suite's test_* fixture \
+             tools. Testing only; never in production."
+        );
+    }
     let for_service = state.clone();
     let factory = move || Ok(McpServer::new(for_service.clone(), tools.clone(), None));
     if config.mcp_stateless {

@@ -4,6 +4,7 @@
 //! describes for third-party authorization, to send its user to the connect URL.
 
 use super::context::{ToolContext, ToolError};
+use super::fixtures::Fixtures;
 use super::registry::ToolSet;
 use crate::app::AppState;
 use crate::auth::Identity;
@@ -29,13 +30,20 @@ pub struct McpServer {
     /// The user when there is no HTTP request (stdio).
     fixed_user: Option<String>,
     listing: Arc<Vec<Tool>>,
+    /// The conformance suite's fixture tools, only with MCPSERVER_CONFORMANCE_FIXTURES.
+    fixtures: Option<Arc<Fixtures>>,
 }
 
 impl McpServer {
     /// A server over `tools`; `fixed_user` for stdio.
     pub fn new(state: AppState, tools: Arc<ToolSet>, fixed_user: Option<String>) -> Self {
-        let listing = tools.iter().filter_map(|t| serde_json::from_value(t.listing()).ok()).collect();
-        Self { state, tools, fixed_user, listing: Arc::new(listing) }
+        let mut listing: Vec<Tool> =
+            tools.iter().filter_map(|t| serde_json::from_value(t.listing()).ok()).collect();
+        let fixtures = state.config.conformance_fixtures.then(|| {
+            listing.extend(super::fixtures::tools());
+            Arc::new(Fixtures::default())
+        });
+        Self { state, tools, fixed_user, listing: Arc::new(listing), fixtures }
     }
 
     /// The caller: from the hub JWT the HTTP middleware verified, or the stdio user.
@@ -72,7 +80,12 @@ fn failure(error: &crate::http::ApiError) -> CallToolResult {
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let mut capabilities = ServerCapabilities::builder().enable_tools().build();
+        if self.fixtures.is_some() {
+            // The logging fixtures need `logging/setLevel`; real deployments do not log to clients.
+            capabilities.logging = Some(Default::default());
+        }
+        ServerConfig::new(capabilities)
             .with_server_info(
                 Implementation::new("mcpserver", env!("CARGO_PKG_VERSION")).with_title("Jira and Notion"),
             )
@@ -90,11 +103,33 @@ impl ServerHandler for McpServer {
         Ok(ListToolsResult::with_all_items(self.listing.as_ref().clone()))
     }
 
+    #[allow(deprecated)] // logging/setLevel is deprecated by SEP-2577 (protocol 2026-07-28).
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        match &self.fixtures {
+            Some(fixtures) => {
+                fixtures.set_log_level(request.level);
+                Ok(())
+            }
+            None => Err(ErrorData::method_not_found::<rmcp::model::SetLevelRequestMethod>()),
+        }
+    }
+
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        if let Some(fixtures) = &self.fixtures {
+            // Fixtures use nobody's data, but like every tool they need an authenticated caller.
+            self.caller(&context)?;
+            if let Some(result) = fixtures.call(&request, &context).await {
+                return result.map(Into::into);
+            }
+        }
         let Some(tool) = self.tools.get(&request.name) else {
             return Err(ErrorData::invalid_params(format!("unknown tool `{}`", request.name), None));
         };
