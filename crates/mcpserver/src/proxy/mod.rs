@@ -10,7 +10,6 @@ use crate::auth::Caller;
 use crate::http::{ApiError, AppJson, ErrorCode};
 use crate::store::Provider;
 use crate::upstream::{self, UpstreamError, UpstreamRequest};
-use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -189,13 +188,31 @@ async fn envelope_proxy(
     let selected = upstream::selected_headers(answer.response.headers());
     let bytes = read_limited(answer.response, state.config.proxy_max_response_bytes, provider).await?;
     record(&state, caller.user_id(), &call, status, started).await;
-    let body: Value = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     if options.normalize.as_deref() == Some("1") && status >= 400 {
+        let body: Value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         return Err(normalized_error(provider, status, &body));
     }
     let headers: Map<String, Value> = selected.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-    Ok(Json(json!({"status": status, "headers": headers, "body": body})).into_response())
+    Ok(envelope_response(status, &headers, &bytes))
+}
+
+/// `{"status", "headers", "body"}` with a JSON body spliced in as it came (checked, never
+/// parsed into a tree and printed again); any other body becomes a JSON string.
+fn envelope_response(status: u16, headers: &Map<String, Value>, body: &[u8]) -> Response {
+    let is_json = !body.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok();
+    let mut out = Vec::with_capacity(body.len() + 256);
+    out.extend_from_slice(format!("{{\"status\":{status},\"headers\":").as_bytes());
+    out.extend_from_slice(&serde_json::to_vec(headers).unwrap_or_else(|_| b"{}".to_vec()));
+    out.extend_from_slice(b",\"body\":");
+    if is_json {
+        out.extend_from_slice(body);
+    } else {
+        let text = Value::String(String::from_utf8_lossy(body).into_owned());
+        out.extend_from_slice(&serde_json::to_vec(&text).unwrap_or_default());
+    }
+    out.push(b'}');
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], out).into_response()
 }
 
 /// Reads a provider answer up to `limit` bytes.
