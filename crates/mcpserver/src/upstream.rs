@@ -153,19 +153,48 @@ async fn pace(state: &AppState, request: &UpstreamRequest, target: &Target) -> R
 
 /// Remembers a provider's "slow down" (429, or 503 with `Retry-After`).
 fn learn(state: &AppState, request: &UpstreamRequest, target: &Target, response: &reqwest::Response) {
+    let headers = response.headers();
     let status = response.status().as_u16();
-    let retry = crate::providers::retry_after(response.headers());
+    let retry = crate::providers::retry_after(headers);
+    if request.provider == Provider::Jira && status < 400 {
+        // A spent budget announced before any 429: hold the site back until its reset.
+        if let Some(wait) = jira_budget_spent(headers) {
+            state.outbound.backoffs.block(&target.scope_key, wait);
+        }
+        return;
+    }
     if !(status == 429 || (status == 503 && retry.is_some())) {
         return;
     }
-    let wait = retry.unwrap_or(Duration::from_secs(1));
-    let reason = response.headers().get("ratelimit-reason").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let wait = retry.or_else(|| jira_reset(headers)).unwrap_or(Duration::from_secs(1));
+    let reason = headers.get("ratelimit-reason").and_then(|v| v.to_str().ok()).unwrap_or("");
     let key = match request.provider {
+        // Quota limits cover the whole site; burst and per-issue limits one endpoint.
         Provider::Jira if reason.starts_with("jira-quota") => &target.scope_key,
         Provider::Jira => &target.endpoint_key,
         Provider::Notion => &target.scope_key,
     };
     state.outbound.backoffs.block(key, wait);
+}
+
+/// `X-RateLimit-Remaining: 0` with an `X-RateLimit-Reset` in the future: how long to wait.
+fn jira_budget_spent(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let remaining = headers.get("x-ratelimit-remaining")?.to_str().ok()?.trim().parse::<i64>().ok()?;
+    if remaining > 0 {
+        return None;
+    }
+    jira_reset(headers)
+}
+
+/// Time until `X-RateLimit-Reset` (ISO 8601, e.g. `2026-11-27T17:05Z`), capped at an hour.
+fn jira_reset(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let text = headers.get("x-ratelimit-reset")?.to_str().ok()?.trim().to_string();
+    let format = time::format_description::well_known::Rfc3339;
+    let parsed = time::OffsetDateTime::parse(&text, &format)
+        .or_else(|_| time::OffsetDateTime::parse(&text.replace('Z', ":00Z"), &format))
+        .ok()?;
+    let seconds = (parsed - time::OffsetDateTime::now_utc()).whole_seconds();
+    (seconds > 0).then(|| Duration::from_secs(seconds.min(3600) as u64))
 }
 
 async fn send_once(
@@ -251,4 +280,42 @@ pub fn forwarded_headers(incoming: &HeaderMap) -> HeaderMap {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, String)]) -> reqwest::header::HeaderMap {
+        let mut map = reqwest::header::HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, v.parse().unwrap());
+        }
+        map
+    }
+
+    fn in_minutes(m: i64) -> String {
+        let at = time::OffsetDateTime::now_utc() + time::Duration::minutes(m);
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}Z",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute()
+        )
+    }
+
+    #[test]
+    fn a_spent_jira_budget_waits_until_the_reset() {
+        let spent = headers(&[("x-ratelimit-remaining", "0".into()), ("x-ratelimit-reset", in_minutes(3))]);
+        let wait = jira_budget_spent(&spent).unwrap();
+        assert!(wait > Duration::from_secs(60) && wait <= Duration::from_secs(180), "{wait:?}");
+        let left = headers(&[("x-ratelimit-remaining", "12".into()), ("x-ratelimit-reset", in_minutes(3))]);
+        assert_eq!(jira_budget_spent(&left), None);
+        let past = headers(&[("x-ratelimit-remaining", "0".into()), ("x-ratelimit-reset", in_minutes(-3))]);
+        assert_eq!(jira_budget_spent(&past), None);
+        let garbage = headers(&[("x-ratelimit-remaining", "0".into()), ("x-ratelimit-reset", "soon".into())]);
+        assert_eq!(jira_budget_spent(&garbage), None);
+    }
 }
