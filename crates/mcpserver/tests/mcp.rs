@@ -49,6 +49,8 @@ async fn tools_list_is_small_annotated_and_documented() {
             "notion_add_comment",
             "notion_get_comments",
             "connections_status",
+            "run_command",
+            "run_workflow",
         ]
     );
     let listing = serde_json::to_value(&tools).unwrap();
@@ -67,7 +69,8 @@ async fn tools_list_is_small_annotated_and_documented() {
             || name.contains("add")
             || name.contains("append")
             || name.contains("transition_issue")
-            || name.contains("assign");
+            || name.contains("assign")
+            || name.starts_with("run_");
         assert_eq!(a["readOnlyHint"], !writes, "{name}");
     }
     let search = listing.as_array().unwrap().iter().find(|t| t["name"] == "jira_search").unwrap();
@@ -378,7 +381,7 @@ async fn the_stdio_transport_initializes_lists_and_calls() {
     let client =
         tokio::time::timeout(std::time::Duration::from_secs(20), ().serve(transport)).await.unwrap().unwrap();
     let tools = client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 22);
+    assert_eq!(tools.len(), 24);
     let found = ok(&client, "jira_search", json!({"jql": "project = OPS", "limit": 2})).await;
     assert_eq!(found["issues"].as_array().unwrap().len(), 2);
     client.cancel().await.unwrap();

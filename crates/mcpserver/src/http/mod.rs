@@ -65,6 +65,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(crate::tokens::router())
         .merge(crate::proxy::router())
         .merge(OpenApiRouter::from(mcp))
+        .merge(crate::commands::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_hub_jwt));
     OpenApiRouter::with_openapi(<ApiDoc as utoipa::OpenApi>::openapi())
         .merge(health::router())

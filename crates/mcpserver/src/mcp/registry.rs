@@ -1,6 +1,6 @@
 //! The tool registry: every tool's name, description, schemas, hints and implementation, in
-//! one table. The MCP server lists and calls from it; chat commands and workflows (later)
-//! run the same entries, so each action has exactly one implementation.
+//! one table. The MCP server lists and calls from it; chat commands and workflows
+//! (`crate::commands`) run the same entries, so each action has exactly one implementation.
 
 use super::context::{ToolContext, ToolError, ToolOutput};
 use super::{jira, meta, notion};
@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 type Handler =
     Arc<dyn Fn(ToolContext, Value) -> BoxFuture<'static, Result<ToolOutput, ToolError>> + Send + Sync>;
+type Checker = Arc<dyn Fn(&Value) -> Result<(), ToolError> + Send + Sync>;
 
 /// Which provider a tool belongs to (the `MCPSERVER_TOOLS` groups).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,12 +38,18 @@ pub struct ToolDef {
     pub input_schema: Map<String, Value>,
     pub output_schema: Map<String, Value>,
     handler: Handler,
+    checker: Checker,
 }
 
 impl ToolDef {
     /// Runs the tool with raw JSON arguments (validated against the argument type).
     pub async fn run(&self, ctx: ToolContext, args: Value) -> Result<ToolOutput, ToolError> {
         (self.handler)(ctx, args).await
+    }
+
+    /// Checks raw JSON arguments against the argument type, without running the tool.
+    pub fn check(&self, args: &Value) -> Result<(), ToolError> {
+        (self.checker)(args)
     }
 
     /// The tool as `tools/list` shows it.
@@ -58,7 +65,7 @@ impl ToolDef {
                 "readOnlyHint": !self.writes,
                 "destructiveHint": self.destructive,
                 "idempotentHint": self.idempotent || !self.writes,
-                "openWorldHint": self.group != Group::Meta,
+                "openWorldHint": self.group != Group::Meta || self.writes,
             },
         })
     }
@@ -101,15 +108,11 @@ where
     Fut: Future<Output = Result<ToolOutput, ToolError>> + Send + 'static,
 {
     let f = Arc::new(f);
-    let handler: Handler = Arc::new(move |ctx, args| {
-        let args = if args.is_null() { json!({}) } else { args };
-        match serde_json::from_value::<A>(args) {
-            Ok(parsed) => Box::pin(f(ctx, parsed)),
-            Err(e) => Box::pin(std::future::ready(Err(ToolError::invalid(format!(
-                "invalid arguments for {name}: {e}"
-            ))))),
-        }
+    let handler: Handler = Arc::new(move |ctx, args| match parse_args::<A>(name, args) {
+        Ok(parsed) => Box::pin(f(ctx, parsed)),
+        Err(e) => Box::pin(std::future::ready(Err(e))),
     });
+    let checker: Checker = Arc::new(move |args| parse_args::<A>(name, args.clone()).map(drop));
     ToolDef {
         name,
         title,
@@ -121,13 +124,23 @@ where
         input_schema: input_schema::<A>(),
         output_schema,
         handler,
+        checker,
     }
+}
+
+/// Raw JSON arguments as the tool's argument type (null = no arguments).
+fn parse_args<A: DeserializeOwned>(name: &str, args: Value) -> Result<A, ToolError> {
+    let args = if args.is_null() { json!({}) } else { args };
+    serde_json::from_value::<A>(args)
+        .map_err(|e| ToolError::invalid(format!("invalid arguments for {name}: {e}")))
 }
 
 const READ: (bool, bool, bool) = (false, false, true);
 const WRITE: (bool, bool, bool) = (true, false, false);
 const WRITE_IDEMPOTENT: (bool, bool, bool) = (true, false, true);
 const OVERWRITE: (bool, bool, bool) = (true, true, true);
+/// Runs other tools, any of which may write or overwrite.
+const RUNS_TOOLS: (bool, bool, bool) = (true, true, false);
 
 /// Every tool this server has.
 pub fn all_tools() -> Vec<ToolDef> {
@@ -347,6 +360,24 @@ pub fn all_tools() -> Vec<ToolDef> {
             READ,
             output(&[("connections", "array")]),
             meta::connections_status,
+        ),
+        tool(
+            "run_command",
+            "Run a chat command",
+            "Run chat commands as people type them, e.g. `/jira get PLAT-12 | /notion create <page>`; `/help` lists them. Result per step.",
+            Meta,
+            WRITE,
+            output(&[("ok", "boolean"), ("steps", "array")]),
+            crate::commands::run_command_tool,
+        ),
+        tool(
+            "run_workflow",
+            "Run a workflow",
+            "Run tool calls in order; args may reference earlier results (`${steps[0].key}`, `${prev.url}`). Stops at the first failure; dry_run only checks.",
+            Meta,
+            RUNS_TOOLS,
+            output(&[("ok", "boolean"), ("dry_run", "boolean"), ("steps", "array")]),
+            crate::commands::run_workflow_tool,
         ),
     ]
 }
