@@ -513,3 +513,22 @@ async fn the_refresher_refreshes_busy_connections_before_they_expire() {
     assert_eq!(pass.refreshed, 1, "only alice's busy connection");
     assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
 }
+
+#[tokio::test]
+async fn a_reconnect_is_seen_at_once_despite_the_token_cache() {
+    let world = connected_world(Options::default()).await;
+    let before = token_json(&world, "alice").await;
+    world.sim.set_access_token_ttl(Duration::from_secs(60));
+    assert_eq!(world.connect("alice", "jira").await.status(), 200);
+    world.sim.reset_counters();
+    let after = token_json(&world, "alice").await;
+    assert_ne!(
+        after["access_token"], before["access_token"],
+        "the cached token of the old grant is not served"
+    );
+    assert_eq!(
+        world.sim.counters().atlassian_refresh_grants,
+        1,
+        "the new, short-lived token is due and refreshed"
+    );
+}

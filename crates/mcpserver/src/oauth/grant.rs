@@ -125,12 +125,15 @@ pub async fn store_grant(
     let keys = &state.config.keyring;
     let now = now_epoch();
     let event = HubEvent::new("connected", user_id, provider.as_str(), &grant.profile.account_id, now);
-    state
+    let connection = state
         .store
         .upsert_connection(user_id, provider, &grant.profile, true, now, Some(&event), |id| {
             seal_tokens(keys, provider, user_id, id, &grant.tokens)
         })
-        .await
+        .await?;
+    // A reconnect replaces the grant: this process must not keep handing out the old token.
+    state.tokens.forget(&connection.id);
+    Ok(connection)
 }
 
 /// Whether the callback stores at once or parks the grant for the front end.

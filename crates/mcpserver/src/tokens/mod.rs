@@ -400,6 +400,7 @@ impl TokenService {
             next_refresh_at: None,
         };
         let committed = store.update_tokens(&current.id, current.version, &update).await?;
+        self.forget(&current.id);
         crate::metrics::refresh(current.provider.as_str(), if committed { "ok" } else { "lost_race" });
         audit::record(
             store,
