@@ -2,19 +2,34 @@
 //! call until the phase's request count or time is used up.
 
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::Method;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
+use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// One kind of request the generator repeats.
-pub enum Call {
-    /// `GET url` with a bearer token; any 2xx is a success.
-    Get { url: String, authorization: Option<HeaderValue> },
-    /// `POST url` with a JSON body to the envelope proxy; success is HTTP 200 *and* an
-    /// envelope whose `status` is 2xx (the provider's answer).
-    Proxy { url: String, authorization: HeaderValue, body: Bytes },
+pub struct Call {
+    method: Method,
+    url: String,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+    check: Check,
+}
+
+/// What makes an answer a success.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Check {
+    /// Any 2xx.
+    Status,
+    /// HTTP 200 *and* an envelope of `POST /api/jira/proxy` whose `status` is 2xx (the
+    /// provider's answer).
+    ProxyEnvelope,
+    /// HTTP 200 *and* a JSON-RPC answer with a `result` whose `isError` is `false` (an MCP
+    /// `tools/call`); a JSON-RPC error or a tool error is a failure.
+    McpTool,
 }
 
 #[derive(Deserialize)]
@@ -23,57 +38,117 @@ struct Envelope {
 }
 
 impl Call {
+    fn new(method: Method, url: String, check: Check) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        Call { method, url, headers, body: None, check }
+    }
+
+    fn authorized(mut self, token: &str) -> anyhow::Result<Self> {
+        self.headers.insert(AUTHORIZATION, bearer(token)?);
+        Ok(self)
+    }
+
+    fn json_body(mut self, body: &Value) -> anyhow::Result<Self> {
+        self.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        self.body = Some(Bytes::from(serde_json::to_vec(body)?));
+        Ok(self)
+    }
+
     /// A `GET` with `Authorization: Bearer {token}`.
     pub fn get(url: String, token: &str) -> anyhow::Result<Self> {
-        Ok(Call::Get { url, authorization: Some(bearer(token)?) })
+        Call::new(Method::GET, url, Check::Status).authorized(token)
     }
 
     /// A `GET` without credentials.
     pub fn plain(url: String) -> Self {
-        Call::Get { url, authorization: None }
+        Call::new(Method::GET, url, Check::Status)
+    }
+
+    /// A `POST` of a JSON body with `Authorization: Bearer {token}`; any 2xx is a success.
+    pub fn post(url: String, token: &str, body: &Value) -> anyhow::Result<Self> {
+        Call::new(Method::POST, url, Check::Status).authorized(token)?.json_body(body)
     }
 
     /// A proxy call with `Authorization: Bearer {token}` and the JSON `body`.
-    pub fn proxy(url: String, token: &str, body: &serde_json::Value) -> anyhow::Result<Self> {
-        Ok(Call::Proxy { url, authorization: bearer(token)?, body: Bytes::from(serde_json::to_vec(body)?) })
+    pub fn proxy(url: String, token: &str, body: &Value) -> anyhow::Result<Self> {
+        Call::new(Method::POST, url, Check::ProxyEnvelope).authorized(token)?.json_body(body)
+    }
+
+    /// An MCP `tools/call` of `tool` with `arguments` over Streamable HTTP: one JSON-RPC POST,
+    /// no session (the server is stateless), `Authorization: Bearer {token}` (the hub JWT).
+    pub fn mcp_tool(url: String, token: &str, tool: &str, arguments: &Value) -> anyhow::Result<Self> {
+        let request = serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {"name": tool, "arguments": arguments},
+        });
+        let mut call = Call::new(Method::POST, url, Check::McpTool).authorized(token)?.json_body(&request)?;
+        call.headers.insert(ACCEPT, HeaderValue::from_static("application/json, text/event-stream"));
+        Ok(call)
+    }
+
+    /// Adds (or replaces) a header.
+    pub fn with_header(mut self, name: &'static str, value: &str) -> anyhow::Result<Self> {
+        self.headers.insert(HeaderName::from_static(name), HeaderValue::from_str(value)?);
+        Ok(self)
     }
 
     /// Sends the call once and reads the whole answer.
     pub async fn send(&self, client: &reqwest::Client) -> Result<Bytes, String> {
-        let request = match self {
-            Call::Get { url, authorization } => {
-                let request = client.get(url).header(ACCEPT, "application/json");
-                match authorization {
-                    Some(value) => request.header(AUTHORIZATION, value.clone()),
-                    None => request,
-                }
-            }
-            Call::Proxy { url, authorization, body } => client
-                .post(url)
-                .header(AUTHORIZATION, authorization.clone())
-                .header(CONTENT_TYPE, "application/json")
-                .header(ACCEPT, "application/json")
-                .body(body.clone()),
-        };
+        let mut request = client.request(self.method.clone(), &self.url).headers(self.headers.clone());
+        if let Some(body) = &self.body {
+            request = request.body(body.clone());
+        }
         let response = request.send().await.map_err(|e| format!("transport: {e}"))?;
         let status = response.status();
         let body = response.bytes().await.map_err(|e| format!("reading the body: {e}"))?;
         if !status.is_success() {
             return Err(format!("HTTP {status}: {}", snippet(&body)));
         }
-        if let Call::Proxy { .. } = self {
-            let envelope: Envelope =
-                serde_json::from_slice(&body).map_err(|e| format!("proxy envelope unreadable: {e}"))?;
-            if !(200..300).contains(&envelope.status) {
-                return Err(format!(
-                    "provider answered {} through the proxy: {}",
-                    envelope.status,
-                    snippet(&body)
-                ));
+        match self.check {
+            Check::Status => {}
+            Check::ProxyEnvelope => {
+                let envelope: Envelope =
+                    serde_json::from_slice(&body).map_err(|e| format!("proxy envelope unreadable: {e}"))?;
+                if !(200..300).contains(&envelope.status) {
+                    return Err(format!(
+                        "provider answered {} through the proxy: {}",
+                        envelope.status,
+                        snippet(&body)
+                    ));
+                }
+            }
+            Check::McpTool => {
+                let answer = mcp_message(&body)?;
+                if !answer["error"].is_null() {
+                    return Err(format!(
+                        "JSON-RPC error: {}",
+                        snippet(answer["error"].to_string().as_bytes())
+                    ));
+                }
+                if answer["result"]["isError"] != Value::Bool(false) {
+                    return Err(format!("tool result with isError != false: {}", snippet(&body)));
+                }
             }
         }
         Ok(body)
     }
+}
+
+/// The JSON-RPC answer in an MCP response body: plain JSON, or the last `data:` line of an
+/// SSE stream (in case the server answers with a stream).
+pub fn mcp_message(body: &[u8]) -> Result<Value, String> {
+    if let Ok(value) = serde_json::from_slice::<Value>(body) {
+        return Ok(value);
+    }
+    let text = std::str::from_utf8(body).map_err(|_| "MCP answer is not UTF-8".to_string())?;
+    text.lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+        .rfind(|v| v.get("result").is_some() || v.get("error").is_some())
+        .ok_or_else(|| format!("no JSON-RPC answer in the MCP response: {}", snippet(body)))
 }
 
 fn bearer(token: &str) -> anyhow::Result<HeaderValue> {

@@ -8,12 +8,15 @@
 //! 2. one expiry under load: N concurrent callers right after a fresh connect whose access
 //!    token is within the refresh skew; the simulator must count exactly one refresh;
 //! 3. proxy overhead: (a) direct calls to the simulator and (b) the same call through
-//!    `POST /api/jira/proxy`, alternating, with and without added upstream latency.
+//!    `POST /api/jira/proxy`, alternating, with and without added upstream latency;
+//! 4. MCP tools: `tools/call` of `jira_search`, `jira_get_issue` and `notion_search` over
+//!    Streamable HTTP, alternating with the same upstream requests sent directly.
 //!
 //! Markdown tables go to stdout (progress to stderr); `--write-docs FILE` also puts them
 //! between the result markers of FILE (docs/benchmarks.md).
 
 mod load;
+mod mcp;
 mod report;
 mod server;
 
@@ -29,8 +32,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Benchmarks mcpserver (token reads, one expiry under load, proxy overhead) against the
-/// offline provider simulator, on loopback.
+/// Benchmarks mcpserver (token reads, one expiry under load, proxy overhead, MCP tools)
+/// against the offline provider simulator, on loopback.
 #[derive(Parser, Debug)]
 #[command(name = "mcpserver-bench", version)]
 struct Args {
@@ -46,7 +49,10 @@ struct Args {
     /// Concurrency levels (comma-separated).
     #[arg(long, value_delimiter = ',', default_values_t = [1usize, 16, 64])]
     concurrency: Vec<usize>,
-    /// Proxy phases: (a) and (b) alternate this many times, each round with a share of the budget.
+    /// Concurrency levels of the MCP part (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 16])]
+    mcp_concurrency: Vec<usize>,
+    /// Proxy and MCP phases: the direct calls and the server's alternate this many times, each round with a share of the budget.
     #[arg(long, default_value_t = 2)]
     rounds: u32,
     /// Concurrent callers in the expiry phase.
@@ -56,7 +62,7 @@ struct Args {
     #[arg(long, default_value_t = 5)]
     upstream_latency_ms: u64,
     /// Which parts to run (comma-separated).
-    #[arg(long, value_delimiter = ',', default_values_t = [Part::Tokens, Part::Expiry, Part::Proxy, Part::Reference])]
+    #[arg(long, value_delimiter = ',', default_values_t = [Part::Tokens, Part::Expiry, Part::Proxy, Part::Reference, Part::Mcp])]
     parts: Vec<Part>,
     /// Benchmark SQLite only.
     #[arg(long)]
@@ -83,6 +89,8 @@ enum Part {
     Proxy,
     /// `GET /healthz` and `GET /readyz`: the cost of a request without the token path.
     Reference,
+    /// MCP `tools/call` over Streamable HTTP (`POST /mcp`) next to the same upstream calls made directly.
+    Mcp,
 }
 
 impl std::fmt::Display for Part {
@@ -92,7 +100,27 @@ impl std::fmt::Display for Part {
             Part::Expiry => "expiry",
             Part::Proxy => "proxy",
             Part::Reference => "reference",
+            Part::Mcp => "mcp",
         })
+    }
+}
+
+/// Records the server's VmRSS and VmHWM at a moment of the run (for the RSS goal).
+fn note_rss(report: &mut Report, backend: Backend, server: &ServerProcess, moment: &str) {
+    let kb = |field: &str| server.status_kb(field);
+    if let (Ok(rss), Ok(anon), Ok(file), Ok(hwm)) = (kb("VmRSS"), kb("RssAnon"), kb("RssFile"), kb("VmHWM")) {
+        progress(format_args!(
+            "{} server RSS {moment}: {rss} kB (anon {anon} kB, file {file} kB; peak {hwm} kB)",
+            backend.name()
+        ));
+        report.rss.push(report::RssPoint {
+            backend,
+            moment: moment.to_string(),
+            rss_kb: rss,
+            anon_kb: anon,
+            file_kb: file,
+            hwm_kb: hwm,
+        });
     }
 }
 
@@ -251,12 +279,33 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
             hub_secret: &hub_secret,
             log: logs.join(format!("server-{}.log", backend.name().to_lowercase())),
         };
-        let server = ServerProcess::start(setup, &bench.http).await?;
+        let server = ServerProcess::start(setup.clone(), &bench.http).await?;
         let outcome = bench.backend(backend, &server, &mut report).await;
         let tail = server.log_tail();
         server.stop().await;
+        let outcome = match outcome {
+            // The MCP part runs on a fresh server process (same database, users connected):
+            // its RSS is then the MCP workload's, not what the expiry burst's 1000 connections
+            // left behind.
+            Ok(()) if args.parts.contains(&Part::Mcp) => {
+                let setup = ServerSetup {
+                    log: logs.join(format!("server-{}-mcp.log", backend.name().to_lowercase())),
+                    ..setup
+                };
+                match ServerProcess::start(setup, &bench.http).await {
+                    Ok(fresh) => {
+                        let outcome = bench.mcp(backend, &fresh, &mut report).await;
+                        let tail = fresh.log_tail();
+                        fresh.stop().await;
+                        outcome.with_context(|| format!("server log: {tail}"))
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            other => other.with_context(|| format!("server log: {tail}")),
+        };
         db.drop_now().await?;
-        outcome.with_context(|| format!("{} run failed; server log: {tail}", backend.name()))?;
+        outcome.with_context(|| format!("{} run failed", backend.name()))?;
     }
     sim.shutdown().await;
     let _ = std::fs::remove_dir_all(&logs);
@@ -276,13 +325,15 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
             "at most {} requests or {} s per measured phase (whichever first) after {} warm-up requests; \
              proxy (a)/(b) alternate in {} rounds that share that budget; {} expiry callers; loopback only; \
              server started with `--worker-interval-secs 3600` (background refresher kept out of the expiry phase) and \
-             `MCPSERVER_USER_RATE_PER_MINUTE=0`; \
+             `MCPSERVER_USER_RATE_PER_MINUTE=0`, Notion pacing off (`MCPSERVER_NOTION_RATE_PER_SEC=1000000`), \
+             `MCPSERVER_TOKEN_CACHE_SECS={}` (the default); \
              server CPU = utime+stime from /proc/<pid>/stat, resolution {} ms per reading",
             args.requests,
             args.seconds,
             args.warmup,
             args.rounds,
             args.expiry_callers,
+            server::TOKEN_CACHE_SECS,
             server::cpu_tick().as_millis()
         ),
         revision: std::env::var("MCPSERVER_BENCH_REVISION")
@@ -314,31 +365,45 @@ impl Bench<'_> {
     ) -> anyhow::Result<()> {
         self.sim.set_latency(Duration::ZERO);
         self.sim.set_access_token_ttl(Duration::from_secs(3600));
-        self.connect(server).await.context("connecting the benchmark user through the OAuth flow")?;
-        let token = self.token_json(server).await?;
+        for provider in ["jira", "notion"] {
+            self.connect(server, provider).await.with_context(|| {
+                format!("connecting the benchmark user to {provider} through the OAuth flow")
+            })?;
+        }
+        let token = self.token_json(server, "jira").await?;
         if token["cloud_id"].as_str().is_none() {
             bail!("the token answer has no cloud_id: {token}");
         }
         let parts = &self.args.parts;
+        note_rss(report, backend, server, "first process, users connected");
         if parts.contains(&Part::Tokens) {
             self.token_reads(backend, server, report).await?;
+            note_rss(report, backend, server, "after the token reads");
         }
         if parts.contains(&Part::Expiry) {
             self.expiry(backend, server, report).await?;
+            note_rss(report, backend, server, "after the expiry burst");
         }
         if parts.contains(&Part::Proxy) {
             self.proxy(backend, server, report).await?;
+            note_rss(report, backend, server, "after the proxy phases");
         }
         if parts.contains(&Part::Reference) {
             self.reference(backend, server, report).await?;
+            note_rss(report, backend, server, "after the reference phases");
         }
         Ok(())
     }
 
     /// The real connect flow: authorization URL from the server, the (auto-approving)
     /// simulator's redirect, the server's callback.
-    async fn connect(&self, server: &ServerProcess) -> anyhow::Result<()> {
-        let answer = self.http.get(server.url("/api/auth/jira/url")).bearer_auth(&self.jwt).send().await?;
+    async fn connect(&self, server: &ServerProcess, provider: &str) -> anyhow::Result<()> {
+        let answer = self
+            .http
+            .get(server.url(&format!("/api/auth/{provider}/url")))
+            .bearer_auth(&self.jwt)
+            .send()
+            .await?;
         let status = answer.status();
         let auth: Value = answer.json().await?;
         let url = auth["url"].as_str().with_context(|| format!("no authorization URL ({status}): {auth}"))?;
@@ -360,8 +425,8 @@ impl Bench<'_> {
         Ok(())
     }
 
-    async fn token_json(&self, server: &ServerProcess) -> anyhow::Result<Value> {
-        let call = Call::get(server.url("/internal/tokens/jira"), &self.jwt)?;
+    async fn token_json(&self, server: &ServerProcess, provider: &str) -> anyhow::Result<Value> {
+        let call = Call::get(server.url(&format!("/internal/tokens/{provider}")), &self.jwt)?;
         let body = call.send(&self.http).await.map_err(|e| anyhow::anyhow!("token read failed: {e}"))?;
         Ok(serde_json::from_slice(&body)?)
     }
@@ -465,10 +530,13 @@ impl Bench<'_> {
         report: &mut Report,
     ) -> anyhow::Result<()> {
         let callers = self.args.expiry_callers;
+        let previous = self.token_json(server, "jira").await?["access_token"].as_str().map(str::to_string);
         self.sim.set_access_token_ttl(Duration::from_secs(60));
-        let connected = self.connect(server).await;
+        let connected = self.connect(server, "jira").await;
         self.sim.set_access_token_ttl(Duration::from_secs(3600));
         connected.context("reconnecting with a short-lived access token")?;
+        // No wait for the server's token cache (MCPSERVER_TOKEN_CACHE_SECS): a reconnect must
+        // drop the cached token of that connection, which the check after the burst verifies.
         self.sim.reset_counters();
         let call = Arc::new(Call::get(server.url("/internal/tokens/jira"), &self.jwt)?);
         let cpu_before = server.cpu_time()?;
@@ -533,6 +601,12 @@ impl Bench<'_> {
                 backend.name()
             ));
         }
+        if previous.as_ref().is_some_and(|p| tokens.contains(p)) {
+            report.failures.push(format!(
+                "{} expiry: callers got the access token from before the reconnect (served from the server's token cache, which the reconnect must clear)",
+                backend.name()
+            ));
+        }
         if ok != callers {
             report.failures.push(format!(
                 "{} expiry: {} of {callers} callers failed; first: {}",
@@ -553,7 +627,7 @@ impl Bench<'_> {
         server: &ServerProcess,
         report: &mut Report,
     ) -> anyhow::Result<()> {
-        let token = self.token_json(server).await?;
+        let token = self.token_json(server, "jira").await?;
         let access = token["access_token"].as_str().context("no access_token")?;
         let cloud = token["cloud_id"].as_str().context("no cloud_id")?;
         let direct = Arc::new(Call::get(

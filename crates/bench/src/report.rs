@@ -13,6 +13,10 @@ pub const END_MARKER: &str = "<!-- bench-results:end -->";
 const GOAL_ADDED_P50_MS: f64 = 0.5;
 const GOAL_CPU_PER_REQUEST_US: f64 = 100.0;
 const GOAL_THROUGHPUT_KEPT: f64 = 0.90;
+/// Goals of the MCP tools: server CPU per call, added to the upstream's own p50, peak RSS.
+const GOAL_MCP_CPU_PER_CALL_US: f64 = 250.0;
+const GOAL_MCP_ADDED_P50_MS: f64 = 0.5;
+const GOAL_RSS_MB: f64 = 30.0;
 
 /// A phase's summary.
 #[derive(Clone, Debug)]
@@ -87,6 +91,57 @@ impl ProxyRow {
     }
 }
 
+/// One MCP tool at one concurrency, with the upstream requests it makes measured directly.
+pub struct McpRow {
+    pub backend: Backend,
+    pub tool: &'static str,
+    pub concurrency: usize,
+    pub stats: Stats,
+    /// Server CPU µs per call.
+    pub cpu_us: Option<f64>,
+    /// Requests the simulator counted during the measured rounds, per call.
+    pub upstream_per_call: f64,
+    /// The same by route key.
+    pub upstream_routes: Vec<(String, f64)>,
+    /// Each upstream request of one call, sent straight to the simulator at the same concurrency.
+    pub direct: Vec<(String, Stats)>,
+    /// Peak RSS during the measured rounds (VmHWM after a reset), kB; `None` when the reset
+    /// was refused.
+    pub peak_rss_kb: Option<u64>,
+    /// Largest VmRSS sampled every 10 ms during the measured rounds, kB.
+    pub sampled_rss_kb: u64,
+    /// VmHWM read at the end of the measured rounds, kB (the lifetime peak without a reset).
+    pub hwm_kb: u64,
+}
+
+impl McpRow {
+    /// The upstream's own latency for one call: the sum of the direct p50s of its requests
+    /// (they are made one after the other).
+    pub fn direct_p50_sum(&self) -> f64 {
+        self.direct.iter().map(|(_, s)| s.latency.p50).sum()
+    }
+
+    pub fn added_p50(&self) -> f64 {
+        self.stats.latency.p50 - self.direct_p50_sum()
+    }
+
+    /// The RSS figure the goal is judged on, kB.
+    pub fn rss_kb(&self) -> u64 {
+        self.peak_rss_kb.unwrap_or(self.sampled_rss_kb)
+    }
+}
+
+/// The server's VmRSS and VmHWM (peak since start or since the last reset) at one moment.
+pub struct RssPoint {
+    pub backend: Backend,
+    pub moment: String,
+    pub rss_kb: u64,
+    /// The anonymous (heap, stacks) and file-backed (mostly the executable's own pages) parts of it.
+    pub anon_kb: u64,
+    pub file_kb: u64,
+    pub hwm_kb: u64,
+}
+
 /// Facts about the run printed above the tables.
 pub struct RunInfo {
     pub command: String,
@@ -106,6 +161,12 @@ pub struct Report {
     pub reference: Vec<TokenRow>,
     pub expiry: Vec<ExpiryRow>,
     pub proxy: Vec<ProxyRow>,
+    pub mcp: Vec<McpRow>,
+    /// The server's memory at moments of the run.
+    pub rss: Vec<RssPoint>,
+    /// Remarks printed under the MCP table (e.g. a tool whose upstream requests differ from
+    /// the direct series).
+    pub notes: Vec<String>,
     /// Hard failures (errors in a phase, a refresh count other than 1).
     pub failures: Vec<String>,
 }
@@ -116,6 +177,10 @@ fn ms(v: f64) -> String {
 
 fn us(v: Option<f64>) -> String {
     v.map_or("n/a".into(), |v| format!("{v:.0}"))
+}
+
+fn mb(kb: u64) -> String {
+    format!("{:.1}", kb as f64 / 1024.0)
 }
 
 fn met(ok: bool) -> &'static str {
@@ -141,6 +206,7 @@ impl Report {
         self.token_table(w);
         self.expiry_table(w);
         self.proxy_table(w);
+        self.mcp_table(w);
         self.reference_table(w);
         self.goals(w);
         if !self.failures.is_empty() {
@@ -248,8 +314,177 @@ impl Report {
         );
     }
 
+    fn mcp_table(&self, w: &mut String) {
+        if self.mcp.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            w,
+            "#### 4. MCP tools: `tools/call` over Streamable HTTP (`POST /mcp`, stateless, one JSON-RPC POST per call, no initialize)\n"
+        );
+        let _ = writeln!(
+            w,
+            "| backend | tool | concurrency | calls | calls/s | p50 ms | p99 ms | upstream req/call | upstream's own p50 ms | added p50 ms | server CPU µs/call | peak RSS MB |"
+        );
+        let _ = writeln!(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for r in &self.mcp {
+            let _ = writeln!(
+                w,
+                "| {} | `{}` | {} | {} | {:.0} | {} | {} | {:.2} | {} | {} | {} | {} |",
+                r.backend.name(),
+                r.tool,
+                r.concurrency,
+                r.stats.requests,
+                r.stats.rate,
+                ms(r.stats.latency.p50),
+                ms(r.stats.latency.p99),
+                r.upstream_per_call,
+                ms(r.direct_p50_sum()),
+                ms(r.added_p50()),
+                us(r.cpu_us),
+                mb(r.rss_kb())
+            );
+        }
+        let _ = writeln!(
+            w,
+            "\nUpstream's own p50 = the sum of the p50s of the tool's upstream requests sent straight to the simulator \
+             (same load generator, same concurrency, alternating with the MCP calls); added p50 = MCP p50 minus that. \
+             Upstream req/call = requests the simulator counted during the measured MCP rounds / calls."
+        );
+        let reset = self.mcp.iter().all(|r| r.peak_rss_kb.is_some());
+        if reset {
+            let _ = writeln!(
+                w,
+                "Peak RSS = VmHWM of the server at the end of each measured round, reset to the current RSS \
+                 (`5` > /proc/<pid>/clear_refs) before it; the largest VmRSS sampled every 10 ms agrees within {} MB.",
+                mb(self.mcp.iter().map(|r| r.rss_kb().abs_diff(r.sampled_rss_kb)).max().unwrap_or(0))
+            );
+        } else {
+            let _ = writeln!(
+                w,
+                "VmHWM could not be reset (/proc/<pid>/clear_refs refused): peak RSS = the largest VmRSS sampled every \
+                 10 ms during the phase; VmHWM at the end of each phase (the process's lifetime peak): {}.",
+                self.mcp.iter().map(|r| mb(r.hwm_kb)).collect::<Vec<_>>().join(", ")
+            );
+        }
+        if !self.rss.is_empty() {
+            let _ = writeln!(
+                w,
+                "\nThe server's memory through the run (/proc/<pid>/status; the MCP part runs on a fresh process on the \
+                 same database, so its figure is not what the earlier parts left behind; VmHWM of the fresh process \
+                 is reset before each measured MCP round):\n"
+            );
+            let _ = writeln!(
+                w,
+                "| backend | moment | VmRSS MB | of which RssAnon MB | of which RssFile MB | VmHWM MB |"
+            );
+            let _ = writeln!(w, "|---|---|---:|---:|---:|---:|");
+            for p in &self.rss {
+                let _ = writeln!(
+                    w,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    p.backend.name(),
+                    p.moment,
+                    mb(p.rss_kb),
+                    mb(p.anon_kb),
+                    mb(p.file_kb),
+                    mb(p.hwm_kb)
+                );
+            }
+        }
+        let _ = writeln!(w, "\nThe upstream requests, measured directly:\n");
+        let _ = writeln!(w, "| backend | tool | concurrency | upstream request | req/s | p50 ms | p99 ms |");
+        let _ = writeln!(w, "|---|---|---:|---|---:|---:|---:|");
+        for r in &self.mcp {
+            for (route, s) in &r.direct {
+                let _ = writeln!(
+                    w,
+                    "| {} | `{}` | {} | `{}` | {:.0} | {} | {} |",
+                    r.backend.name(),
+                    r.tool,
+                    r.concurrency,
+                    route,
+                    s.rate,
+                    ms(s.latency.p50),
+                    ms(s.latency.p99)
+                );
+            }
+        }
+        let _ = writeln!(w);
+        let mismatched: Vec<String> = self
+            .mcp
+            .iter()
+            .filter(|r| {
+                let counted: f64 = r.upstream_routes.iter().map(|(_, n)| n).sum();
+                (counted - r.direct.len() as f64).abs() > 0.01
+            })
+            .map(|r| {
+                let routes: Vec<String> =
+                    r.upstream_routes.iter().map(|(route, n)| format!("`{route}` {n:.2}")).collect();
+                format!(
+                    "{} `{}` c={}: upstream requests per call {} (the direct series sends {})",
+                    r.backend.name(),
+                    r.tool,
+                    r.concurrency,
+                    routes.join(", "),
+                    r.direct.len()
+                )
+            })
+            .collect();
+        for note in self.notes.iter().chain(&mismatched) {
+            let _ = writeln!(w, "- Note: {note}");
+        }
+        if !self.notes.is_empty() || !mismatched.is_empty() {
+            let _ = writeln!(w);
+        }
+    }
+
+    fn mcp_goals(&self, w: &mut String) {
+        let mut backends: Vec<Backend> = self.mcp.iter().map(|r| r.backend).collect();
+        backends.dedup();
+        for b in &backends {
+            let rows: Vec<&McpRow> = self.mcp.iter().filter(|r| r.backend == *b).collect();
+            let cpus: Vec<f64> = rows.iter().filter_map(|r| r.cpu_us).collect();
+            if !cpus.is_empty() {
+                let worst = cpus.iter().cloned().fold(f64::MIN, f64::max);
+                let best = cpus.iter().cloned().fold(f64::MAX, f64::min);
+                let _ = writeln!(
+                    w,
+                    "| MCP: server CPU ≤ {:.2} ms per tool call (every tool and concurrency) | {} | {:.0}–{:.0} µs | {} |",
+                    GOAL_MCP_CPU_PER_CALL_US / 1000.0,
+                    b.name(),
+                    best,
+                    worst,
+                    met(worst <= GOAL_MCP_CPU_PER_CALL_US)
+                );
+            }
+            let lowest = rows.iter().map(|r| r.concurrency).min().unwrap_or(1);
+            let at_lowest: Vec<&&McpRow> = rows.iter().filter(|r| r.concurrency == lowest).collect();
+            if !at_lowest.is_empty() {
+                let added: Vec<String> =
+                    at_lowest.iter().map(|r| format!("`{}` {} ms", r.tool, ms(r.added_p50()))).collect();
+                let all = at_lowest.iter().all(|r| r.added_p50() <= GOAL_MCP_ADDED_P50_MS);
+                let _ = writeln!(
+                    w,
+                    "| MCP: ≤ {GOAL_MCP_ADDED_P50_MS} ms added to the upstream's own p50 (concurrency {lowest}, every tool) | {} | {} | {} |",
+                    b.name(),
+                    added.join(", "),
+                    met(all)
+                );
+            }
+            let peak = rows.iter().map(|r| r.rss_kb()).max().unwrap_or(0);
+            let _ = writeln!(
+                w,
+                "| MCP: server RSS ≤ {GOAL_RSS_MB:.0} MB (peak during the MCP phases) | {} | {} MB | {} |",
+                b.name(),
+                mb(peak),
+                met(peak as f64 / 1024.0 <= GOAL_RSS_MB)
+            );
+        }
+    }
+
     fn goals(&self, w: &mut String) {
-        if self.proxy.is_empty() && self.expiry.is_empty() {
+        if self.proxy.is_empty() && self.expiry.is_empty() && self.mcp.is_empty() {
             return;
         }
         let _ = writeln!(w, "#### Goals\n");
@@ -309,6 +544,7 @@ impl Report {
                 met(r.refresh_grants == 1)
             );
         }
+        self.mcp_goals(w);
     }
 }
 

@@ -101,6 +101,7 @@ impl Database {
 }
 
 /// What the server process needs to know.
+#[derive(Clone)]
 pub struct ServerSetup<'a> {
     pub binary: &'a Path,
     pub database_url: &'a str,
@@ -111,6 +112,10 @@ pub struct ServerSetup<'a> {
     pub hub_secret: &'a str,
     pub log: PathBuf,
 }
+
+/// `MCPSERVER_TOKEN_CACHE_SECS` of the server under test (the server's default, set
+/// explicitly so the report can name it).
+pub const TOKEN_CACHE_SECS: u64 = 10;
 
 /// A running `mcpserver serve` child process.
 pub struct ServerProcess {
@@ -152,6 +157,12 @@ impl ServerProcess {
             // The benchmark's one user makes thousands of requests a second: no per-user limit
             // (an environment variable, so a server without that setting ignores it).
             .env("MCPSERVER_USER_RATE_PER_MINUTE", "0")
+            // Notion's own limit (about 3 requests/s per connection) is what the server paces
+            // its Notion calls to; the simulator has no such limit, and the MCP part measures
+            // the server, not the pacing.
+            .env("MCPSERVER_TOKEN_CACHE_SECS", TOKEN_CACHE_SECS.to_string())
+            .env("MCPSERVER_NOTION_RATE_PER_SEC", "1000000")
+            .env("MCPSERVER_NOTION_BURST", "1000000")
             // The server's own default log filter, whatever the bench was started with.
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
@@ -185,6 +196,18 @@ impl ServerProcess {
     /// User + system CPU time the process has used so far (all threads, dead ones included).
     pub fn cpu_time(&self) -> anyhow::Result<Duration> {
         process_cpu_time(self.pid)
+    }
+
+    /// A field of /proc/<pid>/status in kB (`VmRSS`, `VmHWM`).
+    pub fn status_kb(&self, field: &str) -> anyhow::Result<u64> {
+        process_status_kb(self.pid, field)
+    }
+
+    /// Resets the process's peak RSS (`VmHWM`) to its current RSS: writes `5` to
+    /// /proc/<pid>/clear_refs (Linux 4.0+; needs the right to ptrace the process).
+    /// `false` if that was refused.
+    pub fn reset_peak_rss(&self) -> bool {
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid), "5").is_ok()
     }
 
     /// The last lines of the server's log, for error messages.
@@ -226,6 +249,18 @@ pub fn process_cpu_time(pid: u32) -> anyhow::Result<Duration> {
     let stime: u64 = fields.get(12).context("no stime")?.parse()?;
     let ticks = clock_ticks();
     Ok(Duration::from_nanos((utime + stime) * 1_000_000_000 / ticks))
+}
+
+/// A `kB` field of /proc/<pid>/status.
+pub fn process_status_kb(pid: u32, field: &str) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("reading /proc/{pid}/status"))?;
+    let line = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field).and_then(|rest| rest.strip_prefix(':')))
+        .with_context(|| format!("no {field} in /proc/{pid}/status"))?;
+    let kb = line.trim().trim_end_matches("kB").trim();
+    kb.parse().with_context(|| format!("unreadable {field}: {line}"))
 }
 
 /// The resolution of [`process_cpu_time`].
