@@ -367,7 +367,8 @@ async fn wrong_client_credentials_are_a_configuration_error_and_the_grant_is_kep
         .unwrap()
         .unwrap();
     assert_eq!(c.status, mcpserver::store::ConnectionStatus::Active);
-    let audit = world.server.state.store.list_audit("alice", None, 50).await.unwrap();
+    // The misconfigured instance recorded it (listing writes that instance's queued events).
+    let audit = misconfigured.state.store.list_audit("alice", None, 50).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "refresh"
         && e.outcome == "failed"
         && e.detail.to_string().contains("client credentials")));

@@ -45,7 +45,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         );
     }
     let for_service = state.clone();
-    let factory = move || Ok(McpServer::new(for_service.clone(), tools.clone(), None));
+    // Built once: a stateless deployment makes one server per request.
+    let prototype = McpServer::new(for_service, tools, None);
+    let factory = move || Ok(prototype.for_new_session());
     if config.mcp_stateless {
         let service =
             StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), http_config);
@@ -63,5 +65,7 @@ pub async fn serve_stdio(state: AppState, user: String) -> anyhow::Result<()> {
     let server = McpServer::new(state.clone(), tool_set(&state), Some(user));
     let running = server.serve(rmcp::transport::stdio()).await?;
     running.waiting().await?;
+    // Write the queued audit events before the process ends.
+    state.store.close().await;
     Ok(())
 }

@@ -46,6 +46,16 @@ impl McpServer {
         Self { state, tools, fixed_user, listing: Arc::new(listing), fixtures }
     }
 
+    /// A server for one more session or stateless request: the tool listing is shared, the
+    /// per-session state (the fixtures' log level) is new.
+    pub fn for_new_session(&self) -> Self {
+        let mut next = self.clone();
+        if next.fixtures.is_some() {
+            next.fixtures = Some(Arc::new(Fixtures::default()));
+        }
+        next
+    }
+
     /// The caller: from the hub JWT the HTTP middleware verified, or the stdio user.
     fn caller(&self, context: &RequestContext<RoleServer>) -> Result<String, ErrorData> {
         let from_http = context

@@ -9,6 +9,9 @@ use tokio::sync::{mpsc, oneshot};
 const QUEUE: usize = 10_000;
 /// Rows per INSERT.
 const BATCH: usize = 200;
+/// How long the writer gathers events after the first one before writing them (a flush
+/// request cuts it short): a quiet server writes one INSERT per window, not one per event.
+const WINDOW: std::time::Duration = std::time::Duration::from_millis(100);
 
 enum Message {
     Event(AuditEvent),
@@ -40,15 +43,21 @@ async fn write_batches(pool: AnyPool, mut rx: mpsc::Receiver<Message>) {
     while let Some(first) = rx.recv().await {
         let mut events = Vec::new();
         let mut flushes = Vec::new();
+        let deadline = tokio::time::Instant::now() + WINDOW;
         let mut next = Some(first);
         while let Some(message) = next.take() {
             match message {
                 Message::Event(e) => events.push(e),
                 Message::Flush(done) => flushes.push(done),
             }
-            if events.len() < BATCH * 5 {
-                next = rx.try_recv().ok();
+            if events.len() >= BATCH * 5 {
+                break;
             }
+            next = match rx.try_recv() {
+                Ok(m) => Some(m),
+                Err(_) if !flushes.is_empty() => None,
+                Err(_) => tokio::time::timeout_at(deadline, rx.recv()).await.ok().flatten(),
+            };
         }
         for chunk in events.chunks(BATCH) {
             if let Err(e) = insert_batch(&pool, chunk).await {
