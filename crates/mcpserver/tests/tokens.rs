@@ -45,27 +45,13 @@ async fn token_json(world: &World, user: &str) -> Value {
 #[tokio::test]
 async fn an_expiring_token_is_refreshed_once_and_the_caller_gets_the_new_one() {
     let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;
-    let before = world
-        .server
-        .state
-        .store
-        .find_connection("alice", mcpserver::store::Provider::Jira, None)
-        .await
-        .unwrap()
-        .unwrap();
+    let before = alice_jira(&world).await;
     let first = token_json(&world, "alice").await;
     assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
     let second = token_json(&world, "alice").await;
     assert_eq!(world.sim.counters().atlassian_refresh_grants, 1, "the new token is not due");
     assert_eq!(first["access_token"], second["access_token"]);
-    let after = world
-        .server
-        .state
-        .store
-        .find_connection("alice", mcpserver::store::Provider::Jira, None)
-        .await
-        .unwrap()
-        .unwrap();
+    let after = alice_jira(&world).await;
     assert!(after.version > before.version);
     assert!(after.profile.expires_at.unwrap() > before.profile.expires_at.unwrap());
     assert_eq!(first["token_type"], "Bearer");
@@ -161,6 +147,18 @@ async fn three_instances_on_one_postgres_refresh_exactly_once_for_300_callers() 
         assert_eq!(call.await.unwrap(), 200);
     }
     assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
+}
+
+/// Alice's Jira connection as stored.
+async fn alice_jira(world: &World) -> mcpserver::store::Connection {
+    world
+        .server
+        .state
+        .store
+        .find_connection("alice", mcpserver::store::Provider::Jira, None)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 /// Many concurrent calls from one user: the per-user inbound limit is not what these test.
@@ -269,14 +267,7 @@ async fn a_refresh_answer_lost_on_the_wire_does_not_cost_the_grant() {
     assert_eq!(counters.atlassian_refresh_grants, 2, "the lost answer and the retry");
     assert_eq!(counters.refresh_reuses_in_leeway, 1, "the retry reused the same refresh token");
     assert_eq!(counters.family_revocations, 0);
-    let c = world
-        .server
-        .state
-        .store
-        .find_connection("alice", mcpserver::store::Provider::Jira, None)
-        .await
-        .unwrap()
-        .unwrap();
+    let c = alice_jira(&world).await;
     assert_eq!(c.status, mcpserver::store::ConnectionStatus::Active);
     // And the grant keeps working afterwards.
     world.sim.set_access_token_ttl(Duration::from_secs(60));
@@ -295,24 +286,10 @@ async fn a_refresh_answer_lost_on_the_wire_does_not_cost_the_grant() {
 async fn provider_errors_keep_serving_the_old_token_while_it_is_valid() {
     let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;
     world.sim.set_fault("POST /oauth/token", Fault::status(500, 100));
-    let before = world
-        .server
-        .state
-        .store
-        .find_connection("alice", mcpserver::store::Provider::Jira, None)
-        .await
-        .unwrap()
-        .unwrap();
+    let before = alice_jira(&world).await;
     let token = token_json(&world, "alice").await;
     assert!(token["access_token"].is_string(), "the still-valid token is served");
-    let after = world
-        .server
-        .state
-        .store
-        .find_connection("alice", mcpserver::store::Provider::Jira, None)
-        .await
-        .unwrap()
-        .unwrap();
+    let after = alice_jira(&world).await;
     assert_eq!(after.tokens, before.tokens, "old tokens kept");
     assert_eq!(after.status, mcpserver::store::ConnectionStatus::Active);
 }
@@ -331,14 +308,7 @@ async fn provider_errors_on_an_expired_token_answer_provider_unavailable() {
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "provider_unavailable");
-    let c = world
-        .server
-        .state
-        .store
-        .find_connection("alice", mcpserver::store::Provider::Jira, None)
-        .await
-        .unwrap()
-        .unwrap();
+    let c = alice_jira(&world).await;
     assert_eq!(c.status, mcpserver::store::ConnectionStatus::Active, "the grant is kept");
 }
 
@@ -358,14 +328,7 @@ async fn wrong_client_credentials_are_a_configuration_error_and_the_grant_is_kep
     let response = read_token(&world, &misconfigured, "alice", "jira").await;
     // The old token is still valid, so it is served; the grant is untouched.
     assert_eq!(response.status(), 200);
-    let c = world
-        .server
-        .state
-        .store
-        .find_connection("alice", mcpserver::store::Provider::Jira, None)
-        .await
-        .unwrap()
-        .unwrap();
+    let c = alice_jira(&world).await;
     assert_eq!(c.status, mcpserver::store::ConnectionStatus::Active);
     // The misconfigured instance recorded it (listing writes that instance's queued events).
     let audit = misconfigured.state.store.list_audit("alice", None, 50).await.unwrap();
