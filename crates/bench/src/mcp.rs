@@ -7,6 +7,8 @@ use crate::report::{self, McpRow, Report, Stats};
 use crate::server::{Backend, ServerProcess, process_status_kb};
 use crate::{Bench, progress};
 use anyhow::{Context, bail};
+// The fields the server's Jira tools ask for, so the direct requests are the same requests.
+use mcpserver::mcp::jira::{ISSUE_FIELDS, SEARCH_FIELDS};
 use provider_sim::routes;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -14,10 +16,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// The fields the server's Jira tools ask for (a copy of `FIELDS` in
-/// crates/mcpserver/src/mcp/jira.rs), so the direct requests are the same requests.
-const JIRA_FIELDS: &str =
-    "summary,status,assignee,reporter,priority,issuetype,labels,created,updated,parent,project";
 /// The `Notion-Version` the server sends by default.
 const NOTION_VERSION: &str = "2025-09-03";
 /// How often VmRSS is sampled during a measured MCP phase.
@@ -53,23 +51,18 @@ impl Bench<'_> {
 
         // jira_search: one POST …/search/jql with the tool's fields.
         let search_args = json!({"jql": "project = PLAT ORDER BY created DESC", "limit": 10});
-        let fields: Vec<&str> = JIRA_FIELDS.split(',').collect();
+        let fields: Vec<&str> = SEARCH_FIELDS.split(',').collect();
         let search = Call::post(
             format!("{jira_api}/search/jql"),
             jira_access,
             &json!({"jql": search_args["jql"], "maxResults": 10, "fields": fields}),
         )?;
 
-        // jira_get_issue: the issue, then the comment count, then the last 5 comments.
+        // jira_get_issue: the issue, then its 5 most recent comments (newest first).
         let issue_args = json!({"issue_key": "PLAT-1"});
-        let get_issue =
-            Call::get(format!("{jira_api}/issue/PLAT-1?fields={JIRA_FIELDS},description"), jira_access)?;
-        let count = Call::get(format!("{jira_api}/issue/PLAT-1/comment?maxResults=1"), jira_access)?;
-        let first: Value =
-            serde_json::from_slice(&count.send(&self.http).await.map_err(anyhow::Error::msg)?)?;
-        let start = first["total"].as_u64().unwrap_or(0).saturating_sub(5);
+        let get_issue = Call::get(format!("{jira_api}/issue/PLAT-1?fields={ISSUE_FIELDS}"), jira_access)?;
         let last_comments =
-            Call::get(format!("{jira_api}/issue/PLAT-1/comment?startAt={start}&maxResults=5"), jira_access)?;
+            Call::get(format!("{jira_api}/issue/PLAT-1/comment?orderBy=-created&maxResults=5"), jira_access)?;
 
         // notion_search: one POST /v1/search.
         let notion_args = json!({"query": "Roadmap"});
@@ -93,7 +86,6 @@ impl Bench<'_> {
                 arguments: issue_args,
                 upstream: vec![
                     (routes::JIRA_GET_ISSUE, Arc::new(get_issue)),
-                    (routes::JIRA_LIST_COMMENTS, Arc::new(count)),
                     (routes::JIRA_LIST_COMMENTS, Arc::new(last_comments)),
                 ],
             },

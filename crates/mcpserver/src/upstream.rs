@@ -42,7 +42,7 @@ pub enum UpstreamError {
 /// A provider answer with the connection that made it.
 pub struct UpstreamResponse {
     pub response: reqwest::Response,
-    pub connection: Connection,
+    pub connection: std::sync::Arc<Connection>,
 }
 
 /// Response headers worth passing back to the caller.

@@ -140,6 +140,20 @@ async fn every_jira_tool_changes_or_reads_the_simulator_as_asked() {
     .await;
     assert_eq!(world.sim.jira_issue(&key).unwrap()["fields"]["status"]["name"], "In Progress");
     assert_eq!(world.sim.jira_comments(&key).len(), 2, "the transition's comment");
+    // The most recent comments, oldest first; `comments` bounds how many.
+    let bodies = |issue: &Value| -> Vec<String> {
+        issue["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["body"].as_str().unwrap().trim_end().to_string())
+            .collect()
+    };
+    let both = ok(&client, "jira_get_issue", json!({"issue_key": key})).await;
+    assert_eq!(bodies(&both), ["Reproduced on **macOS 14**.", "Working on it"]);
+    let last = ok(&client, "jira_get_issue", json!({"issue_key": key, "comments": 1})).await;
+    assert_eq!(bodies(&last), ["Working on it"]);
+    assert_eq!(last["status"], "In Progress");
 
     let users = ok(&client, "jira_search_users", json!({"query": "grace"})).await;
     let grace = users["users"][0]["account_id"].as_str().unwrap().to_string();

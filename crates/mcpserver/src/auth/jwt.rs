@@ -289,14 +289,15 @@ pub struct JwtVerifier {
 }
 
 struct Inner {
-    /// `None` when the configured secret was too short: HS256 is then refused.
-    hub_secret: Option<SecretBox<[u8]>>,
+    /// The HS256 key and claim rules, built once; `None` when the configured secret was too
+    /// short: HS256 is then refused.
+    hs256: Option<(DecodingKey, Validation)>,
     jwks: Option<JwksCache>,
 }
 
 impl fmt::Debug for JwtVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hs256 = if self.inner.hub_secret.is_some() { "enabled ([REDACTED] secret)" } else { "disabled" };
+        let hs256 = if self.inner.hs256.is_some() { "enabled ([REDACTED] secret)" } else { "disabled" };
         f.debug_struct("JwtVerifier")
             .field("hs256", &hs256)
             .field("jwks", &self.inner.jwks.as_ref().map(|c| &c.settings))
@@ -321,7 +322,12 @@ impl JwtVerifier {
     /// 5 s timeout).
     pub fn new(hub_secret: SecretBox<[u8]>, jwks: Option<JwksSettings>, http: reqwest::Client) -> Self {
         let inner = Inner {
-            hub_secret: usable_hub_secret(hub_secret),
+            hs256: usable_hub_secret(hub_secret).map(|secret| {
+                (
+                    DecodingKey::from_secret(secret.expose_secret()),
+                    validation_rules(Algorithm::HS256, HUB_AUDIENCE, None),
+                )
+            }),
             jwks: jwks.map(|settings| JwksCache::new(settings, http)),
         };
         JwtVerifier { inner: Arc::new(inner) }
@@ -344,22 +350,22 @@ impl JwtVerifier {
             return Err(AuthError::Malformed);
         }
         let alg = supported_algorithm(&header.alg)?;
-        let (key, rules) = self.key_and_rules(alg, header.kid.as_deref()).await?;
-        let data = jsonwebtoken::decode::<RawClaims>(token, &key, &rules).map_err(map_jwt_error)?;
-        identity_from_claims(data.claims, unix_now())
+        let data = if alg == Algorithm::HS256 {
+            let (key, rules) = self.inner.hs256.as_ref().ok_or(AuthError::HubSecretNotConfigured)?;
+            jsonwebtoken::decode::<RawClaims>(token, key, rules)
+        } else {
+            let (key, rules) = self.jwks_key_and_rules(alg, header.kid.as_deref()).await?;
+            jsonwebtoken::decode::<RawClaims>(token, &key, &rules)
+        };
+        identity_from_claims(data.map_err(map_jwt_error)?.claims, unix_now())
     }
 
-    /// Picks the verification key and claim rules for `alg`.
-    async fn key_and_rules(
+    /// The verification key and claim rules for an asymmetric `alg`, from the key set.
+    async fn jwks_key_and_rules(
         &self,
         alg: Algorithm,
         kid: Option<&str>,
     ) -> Result<(DecodingKey, Validation), AuthError> {
-        if alg == Algorithm::HS256 {
-            let secret = self.inner.hub_secret.as_ref().ok_or(AuthError::HubSecretNotConfigured)?;
-            let key = DecodingKey::from_secret(secret.expose_secret());
-            return Ok((key, validation_rules(alg, HUB_AUDIENCE, None)));
-        }
         let jwks = self.inner.jwks.as_ref().ok_or(AuthError::JwksNotConfigured)?;
         let key = jwks.key_for(alg, kid).await?;
         let settings = &jwks.settings;

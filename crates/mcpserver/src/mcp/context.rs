@@ -88,7 +88,7 @@ impl<'a> Call<'a> {
 impl ToolContext {
     /// Sends a call; a provider error answer becomes `provider_error`, transport and
     /// connection failures their own codes. Returns the JSON body (Null for 204).
-    pub async fn send(&self, call: Call<'_>) -> Result<(Value, Connection), ToolError> {
+    pub async fn send(&self, call: Call<'_>) -> Result<(Value, std::sync::Arc<Connection>), ToolError> {
         let request = UpstreamRequest {
             provider: call.provider,
             method: call.method,
@@ -135,7 +135,7 @@ impl ToolContext {
         account: Option<&str>,
     ) -> Result<Connection, ToolError> {
         match self.state.tokens.access(&self.user_id, provider, account).await {
-            Ok(access) => Ok(access.connection),
+            Ok(access) => Ok(Connection::clone(&access.connection)),
             Err(e) => Err(ToolError(crate::tokens::api_error(&self.state, &self.user_id, e).await)),
         }
     }

@@ -8,8 +8,12 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-const FIELDS: &str =
-    "summary,status,assignee,reporter,priority,issuetype,labels,created,updated,parent,project";
+/// The fields `jira_search` asks Jira for: exactly those its summaries show (each field more
+/// is more for Jira to gather and for us to parse; `fields` adds the caller's own).
+pub const SEARCH_FIELDS: &str = "summary,status,assignee,priority,issuetype,updated";
+/// The fields `jira_get_issue` asks for: the summary ones plus the details it shows.
+pub const ISSUE_FIELDS: &str =
+    "summary,status,assignee,priority,issuetype,updated,description,labels,reporter,created,parent";
 
 fn jira(path: impl Into<String>) -> Call<'static> {
     Call::get(Provider::Jira, format!("/rest/api/3{}", path.into()))
@@ -76,7 +80,7 @@ pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<ToolOutput, To
         return Err(ToolError::invalid("jql must not be empty"));
     }
     let limit = args.limit.unwrap_or(20).clamp(1, 100);
-    let mut fields: Vec<String> = FIELDS.split(',').map(str::to_string).collect();
+    let mut fields: Vec<String> = SEARCH_FIELDS.split(',').map(str::to_string).collect();
     fields.extend(args.fields.iter().cloned());
     let mut body = json!({"jql": args.jql, "maxResults": limit, "fields": fields});
     if let Some(token) = &args.next_page_token {
@@ -127,7 +131,7 @@ pub struct IssueArgs {
 pub async fn get_issue(ctx: ToolContext, args: IssueArgs) -> Result<ToolOutput, ToolError> {
     let key = issue_key(&args.issue_key)?;
     let site = args.site.as_deref();
-    let call = jira(format!("/issue/{key}")).query("fields", format!("{FIELDS},description")).site(site);
+    let call = jira(format!("/issue/{key}")).query("fields", ISSUE_FIELDS).site(site);
     let (issue, connection) = ctx.send(call).await?;
     let wanted = args.comments.unwrap_or(5).min(20) as usize;
     let comments = if wanted > 0 { recent_comments(&ctx, &key, site, wanted).await? } else { Vec::new() };
@@ -166,24 +170,25 @@ pub async fn get_issue(ctx: ToolContext, args: IssueArgs) -> Result<ToolOutput, 
     Ok(ToolOutput { structured: out, markdown: md })
 }
 
+/// The `wanted` most recent comments, oldest first: one request, newest first
+/// (`orderBy=-created`), turned around.
 async fn recent_comments(
     ctx: &ToolContext,
     key: &str,
     site: Option<&str>,
     wanted: usize,
 ) -> Result<Vec<Value>, ToolError> {
-    let first = ctx.json(jira(format!("/issue/{key}/comment")).query("maxResults", 1).site(site)).await?;
-    let total = first["total"].as_u64().unwrap_or(0) as usize;
-    let start = total.saturating_sub(wanted);
     let page = ctx
         .json(
             jira(format!("/issue/{key}/comment"))
-                .query("startAt", start)
+                .query("orderBy", "-created")
                 .query("maxResults", wanted)
                 .site(site),
         )
         .await?;
-    Ok(page["comments"].as_array().into_iter().flatten().map(comment).collect())
+    let mut comments: Vec<Value> = page["comments"].as_array().into_iter().flatten().map(comment).collect();
+    comments.reverse();
+    Ok(comments)
 }
 
 fn comment(c: &Value) -> Value {

@@ -3,7 +3,7 @@
 
 pub mod context;
 mod fixtures;
-mod jira;
+pub mod jira;
 mod meta;
 pub mod notion;
 pub mod registry;

@@ -1,16 +1,20 @@
 //! The audit trail: who did what with which provider, and how it went. Never secrets.
 
 use super::{Store, StoreResult};
+use crate::config::DbKind;
 use serde::Serialize;
 use sqlx::{AnyPool, Row};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use tokio::sync::{Notify, mpsc, oneshot};
 
 /// Events waiting in memory before the writer blocks new ones (back-pressure, never loss).
 const QUEUE: usize = 10_000;
 /// Rows per INSERT.
-const BATCH: usize = 200;
+const BATCH: usize = 500;
 /// How long the writer gathers events after the first one before writing them (a flush
 /// request cuts it short): a quiet server writes one INSERT per window, not one per event.
+/// The writer sleeps through the window instead of waiting on the queue, so queuing an event
+/// wakes nobody.
 const WINDOW: std::time::Duration = std::time::Duration::from_millis(100);
 
 enum Message {
@@ -23,6 +27,8 @@ enum Message {
 #[derive(Clone, Debug)]
 pub(super) struct AuditQueue {
     tx: mpsc::Sender<Message>,
+    /// Cuts the writer's window short for a flush request.
+    flush: Arc<Notify>,
 }
 
 impl std::fmt::Debug for Message {
@@ -32,67 +38,71 @@ impl std::fmt::Debug for Message {
 }
 
 impl AuditQueue {
-    pub(super) fn start(pool: AnyPool) -> Self {
+    pub(super) fn start(pool: AnyPool, kind: DbKind) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write_batches(pool, rx));
-        Self { tx }
+        let flush = Arc::new(Notify::new());
+        tokio::spawn(write_batches(pool, kind, rx, flush.clone()));
+        Self { tx, flush }
     }
 }
 
-async fn write_batches(pool: AnyPool, mut rx: mpsc::Receiver<Message>) {
+async fn write_batches(pool: AnyPool, kind: DbKind, mut rx: mpsc::Receiver<Message>, flush: Arc<Notify>) {
+    let mut events = Vec::new();
+    let mut flushes = Vec::new();
     while let Some(first) = rx.recv().await {
-        let mut events = Vec::new();
-        let mut flushes = Vec::new();
-        let deadline = tokio::time::Instant::now() + WINDOW;
-        let mut next = Some(first);
-        while let Some(message) = next.take() {
-            match message {
-                Message::Event(e) => events.push(e),
-                Message::Flush(done) => flushes.push(done),
+        take(first, &mut events, &mut flushes);
+        if flushes.is_empty() {
+            // Sleep through the window (a flush request ends it early); events queue meanwhile.
+            tokio::select! {
+                () = tokio::time::sleep(WINDOW) => {}
+                () = flush.notified() => {}
             }
-            if events.len() >= BATCH * 5 {
-                break;
-            }
-            next = match rx.try_recv() {
-                Ok(m) => Some(m),
-                Err(_) if !flushes.is_empty() => None,
-                Err(_) => tokio::time::timeout_at(deadline, rx.recv()).await.ok().flatten(),
-            };
+        }
+        while events.len() < QUEUE
+            && let Ok(message) = rx.try_recv()
+        {
+            take(message, &mut events, &mut flushes);
         }
         for chunk in events.chunks(BATCH) {
-            if let Err(e) = insert_batch(&pool, chunk).await {
+            if let Err(e) = insert_batch(&pool, kind, chunk).await {
                 tracing::error!(error = %e, rows = chunk.len(), "could not write audit events");
             }
         }
-        for done in flushes {
+        events.clear();
+        for done in flushes.drain(..) {
             let _ = done.send(());
         }
     }
 }
 
-async fn insert_batch(pool: &AnyPool, events: &[AuditEvent]) -> StoreResult<()> {
-    let rows: Vec<String> = (0..events.len())
-        .map(|i| {
-            let b = i * 6;
-            format!("(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6)
-        })
-        .collect();
-    // Only generated placeholders are spliced in; every value is bound.
-    let sql = format!(
-        "INSERT INTO audit_events (at, user_id, provider, action, outcome, detail) VALUES {}",
-        rows.join(", ")
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for event in events {
-        query = query
-            .bind(event.at)
-            .bind(event.user_id.clone())
-            .bind(event.provider.clone())
-            .bind(event.action.clone())
-            .bind(event.outcome.clone())
-            .bind(event.detail.to_string());
+fn take(message: Message, events: &mut Vec<AuditEvent>, flushes: &mut Vec<oneshot::Sender<()>>) {
+    match message {
+        Message::Event(e) => events.push(e),
+        Message::Flush(done) => flushes.push(done),
     }
-    query.execute(pool).await?;
+}
+
+/// One statement for any number of rows: the events go in as one JSON array of
+/// `[at, user_id, provider, action, outcome, detail]` rows that the database unpacks, so the
+/// statement is prepared once per connection and binds one value, whatever the batch size.
+const INSERT_SQLITE: &str = "INSERT INTO audit_events (at, user_id, provider, action, outcome, detail) \
+     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 \
+     FROM json_each($1) ORDER BY key";
+const INSERT_POSTGRES: &str = "INSERT INTO audit_events (at, user_id, provider, action, outcome, detail) \
+     SELECT (e ->> 0)::BIGINT, e ->> 1, e ->> 2, e ->> 3, e ->> 4, e ->> 5 \
+     FROM json_array_elements($1::JSON) WITH ORDINALITY AS rows(e, n) ORDER BY n";
+
+async fn insert_batch(pool: &AnyPool, kind: DbKind, events: &[AuditEvent]) -> StoreResult<()> {
+    let rows: Vec<_> = events
+        .iter()
+        .map(|e| (e.at, &e.user_id, &e.provider, &e.action, &e.outcome, e.detail.to_string()))
+        .collect();
+    let rows = serde_json::to_string(&rows).map_err(|e| super::StoreError::Corrupt(e.to_string()))?;
+    let sql = match kind {
+        DbKind::Sqlite => INSERT_SQLITE,
+        DbKind::Postgres => INSERT_POSTGRES,
+    };
+    sqlx::query(sql).bind(rows).execute(pool).await?;
     Ok(())
 }
 
@@ -134,6 +144,7 @@ impl Store {
     pub async fn flush_audit(&self) {
         let (done, written) = oneshot::channel();
         if self.audit.tx.send(Message::Flush(done)).await.is_ok() {
+            self.audit.flush.notify_one();
             let _ = written.await;
         }
     }

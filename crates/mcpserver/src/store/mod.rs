@@ -88,7 +88,7 @@ impl Store {
         }
         let pool =
             options.connect(&url).await.map_err(|e| StoreError::Connect(describe_connect_error(&e)))?;
-        let audit = audit::AuditQueue::start(pool.clone());
+        let audit = audit::AuditQueue::start(pool.clone(), kind);
         Ok(Self { pool, kind, audit })
     }
 

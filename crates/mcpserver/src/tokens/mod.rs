@@ -25,7 +25,8 @@ use std::time::Duration;
 /// A usable access token and the connection it belongs to (as of this token).
 pub struct Access {
     pub token: SecretString,
-    pub connection: Connection,
+    /// Shared with the token cache: a cache hit copies no connection fields.
+    pub connection: Arc<Connection>,
 }
 
 impl std::fmt::Debug for Access {
@@ -78,7 +79,7 @@ struct Inner {
 
 struct Cached {
     token: SecretString,
-    connection: Connection,
+    connection: Arc<Connection>,
     at: std::time::Instant,
 }
 
@@ -152,7 +153,7 @@ impl TokenService {
     /// After the provider answered 401 to `access`: refresh unless someone already did.
     pub async fn force_refresh(&self, access: &Access) -> Result<Access, TokenError> {
         self.forget(&access.connection.id);
-        self.usable(access.connection.clone(), Some(access.connection.version)).await
+        self.usable(Connection::clone(&access.connection), Some(access.connection.version)).await
     }
 
     /// Refreshes a connection the background worker found due (idle or about to expire),
@@ -193,7 +194,7 @@ impl TokenService {
         if connection.last_used_at.is_none_or(|at| at < now - 60) {
             self.inner.store.touch_used(&connection.id, now).await?;
         }
-        Ok(Access { token: tokens.access_token, connection })
+        Ok(Access { token: tokens.access_token, connection: Arc::new(connection) })
     }
 
     fn local_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
