@@ -91,6 +91,29 @@ async fn every_jira_tool_changes_or_reads_the_simulator_as_asked() {
     assert!(found["next_page_token"].is_string());
     let next = ok(&client, "jira_search", json!({"jql": "project = PLAT ORDER BY created DESC", "limit": 3, "next_page_token": found["next_page_token"]})).await;
     assert_ne!(next["issues"][0]["key"], found["issues"][0]["key"]);
+    // The summary fields read alone (typed) and with extra fields (the whole issue) agree, and
+    // they are Jira's own values.
+    let with_extra = ok(
+        &client,
+        "jira_search",
+        json!({"jql": "project = PLAT ORDER BY created DESC", "limit": 3, "fields": ["labels"]}),
+    )
+    .await;
+    for (plain, extra) in
+        found["issues"].as_array().unwrap().iter().zip(with_extra["issues"].as_array().unwrap())
+    {
+        let key = plain["key"].as_str().unwrap();
+        let stored = world.sim.jira_issue(key).unwrap();
+        assert_eq!(plain["summary"], stored["fields"]["summary"]);
+        assert_eq!(plain["status"], stored["fields"]["status"]["name"]);
+        assert_eq!(plain["type"], stored["fields"]["issuetype"]["name"]);
+        assert!(plain["url"].as_str().unwrap().ends_with(&format!("/browse/{key}")));
+        assert_eq!(extra["labels"], stored["fields"]["labels"]);
+        let mut without_labels = extra.clone();
+        without_labels.as_object_mut().unwrap().remove("labels");
+        assert_eq!(plain, &without_labels);
+    }
+    assert_eq!(found["is_last"], false);
 
     let created = ok(
         &client,

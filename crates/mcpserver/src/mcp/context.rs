@@ -89,6 +89,38 @@ impl ToolContext {
     /// Sends a call; a provider error answer becomes `provider_error`, transport and
     /// connection failures their own codes. Returns the JSON body (Null for 204).
     pub async fn send(&self, call: Call<'_>) -> Result<(Value, std::sync::Arc<Connection>), ToolError> {
+        let (bytes, connection) = self.send_raw(call).await?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        Ok((body, connection))
+    }
+
+    /// Like [`send`](Self::send), but reads the answer straight into `T`: the fields `T` does
+    /// not name are skipped, never built into a tree. An answer that does not fit `T` is a
+    /// `provider_error`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(
+        &self,
+        call: Call<'_>,
+    ) -> Result<(T, std::sync::Arc<Connection>), ToolError> {
+        let provider = call.provider;
+        let (bytes, connection) = self.send_raw(call).await?;
+        match serde_json::from_slice(&bytes) {
+            Ok(parsed) => Ok((parsed, connection)),
+            Err(_) => Err(ToolError(
+                ApiError::new(
+                    ErrorCode::ProviderError,
+                    format!("{provider} answered with an unexpected body"),
+                )
+                .with_provider(provider.as_str()),
+            )),
+        }
+    }
+
+    /// Sends a call and returns the body of a successful answer as it came.
+    async fn send_raw(&self, call: Call<'_>) -> Result<(Bytes, std::sync::Arc<Connection>), ToolError> {
         let request = UpstreamRequest {
             provider: call.provider,
             method: call.method,
@@ -112,15 +144,11 @@ impl ToolContext {
                     .with_provider(call.provider.as_str()),
             )
         })?;
-        let body: Value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        };
         if status >= 400 {
+            let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
             return Err(ToolError(crate::proxy::normalized_error(call.provider, status, &body)));
         }
-        Ok((body, answer.connection))
+        Ok((bytes, answer.connection))
     }
 
     /// Sends a call and keeps only the body.

@@ -38,6 +38,66 @@ fn site_url(connection: &Connection, site: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// The parts of an issue that a summary shows, read straight from Jira's JSON.
+#[derive(Deserialize)]
+struct IssueSummary {
+    key: String,
+    #[serde(default)]
+    fields: SummaryFields,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SummaryFields {
+    summary: Option<String>,
+    status: Option<Named>,
+    issuetype: Option<Named>,
+    priority: Option<Named>,
+    assignee: Option<Person>,
+    updated: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Person {
+    #[serde(default, rename = "displayName")]
+    display_name: Option<String>,
+}
+
+/// A page of `POST /search/jql` whose issues hold only the summary fields.
+#[derive(Deserialize)]
+struct SummaryPage {
+    #[serde(default)]
+    issues: Vec<IssueSummary>,
+    #[serde(default, rename = "nextPageToken")]
+    next_page_token: Option<String>,
+    #[serde(default, rename = "isLast")]
+    is_last: Option<bool>,
+}
+
+impl IssueSummary {
+    /// The same object as [`summarize`] makes from the whole issue.
+    fn to_json(&self, base: &str) -> Value {
+        let f = &self.fields;
+        let name = |n: &Option<Named>| n.as_ref().and_then(|n| n.name.clone());
+        json!({
+            "key": self.key,
+            "summary": f.summary,
+            "status": name(&f.status),
+            "type": name(&f.issuetype),
+            "priority": name(&f.priority),
+            "assignee": f.assignee.as_ref().and_then(|a| a.display_name.clone()),
+            "updated": f.updated,
+            "url": format!("{base}/browse/{}", self.key),
+        })
+    }
+}
+
 /// A compact issue summary.
 fn summarize(issue: &Value, base: &str) -> Value {
     let f = &issue["fields"];
@@ -87,21 +147,29 @@ pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<ToolOutput, To
         body["nextPageToken"] = json!(token);
     }
     let call = jira("/search/jql").with_method(Method::POST, body).site(args.site.as_deref());
-    let (answer, connection) = ctx.send(call).await?;
-    let base = site_url(&connection, args.site.as_deref());
-    let issues: Vec<Value> = answer["issues"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|i| {
-            let mut s = summarize(i, &base);
-            for extra in &args.fields {
-                s[extra.as_str()] = i["fields"][extra.as_str()].clone();
-            }
-            s
-        })
-        .collect();
-    let next = answer["nextPageToken"].as_str().map(str::to_string);
+    let (issues, next, is_last) = if args.fields.is_empty() {
+        // The usual case: only the summary fields, read without building the whole answer.
+        let (page, connection) = ctx.send_as::<SummaryPage>(call).await?;
+        let base = site_url(&connection, args.site.as_deref());
+        let issues: Vec<Value> = page.issues.iter().map(|i| i.to_json(&base)).collect();
+        (issues, page.next_page_token, page.is_last)
+    } else {
+        let (answer, connection) = ctx.send(call).await?;
+        let base = site_url(&connection, args.site.as_deref());
+        let issues: Vec<Value> = answer["issues"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| {
+                let mut s = summarize(i, &base);
+                for extra in &args.fields {
+                    s[extra.as_str()] = i["fields"][extra.as_str()].clone();
+                }
+                s
+            })
+            .collect();
+        (issues, answer["nextPageToken"].as_str().map(str::to_string), answer["isLast"].as_bool())
+    };
     let mut markdown = if issues.is_empty() {
         "No issues match.".to_string()
     } else {
@@ -111,7 +179,7 @@ pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<ToolOutput, To
         markdown.push_str(&format!("\n\nMore results: next_page_token `{token}`"));
     }
     Ok(ToolOutput {
-        structured: json!({"issues": issues, "next_page_token": next, "is_last": answer["isLast"].as_bool().unwrap_or(next.is_none())}),
+        structured: json!({"issues": issues, "next_page_token": next, "is_last": is_last.unwrap_or(next.is_none())}),
         markdown,
     })
 }
