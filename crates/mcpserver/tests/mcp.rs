@@ -135,6 +135,15 @@ async fn every_jira_tool_changes_or_reads_the_simulator_as_asked() {
     let got = ok(&client, "jira_get_issue", json!({"issue_key": key})).await;
     assert!(got["description"].as_str().unwrap().contains("## Steps"));
     assert!(got["description"].as_str().unwrap().contains("```js"));
+    assert_eq!(got["summary"], "Login fails on Safari");
+    assert_eq!(got["labels"], json!(["web"]));
+    assert_eq!(got["priority"], "High");
+    assert_eq!(got["type"], "Bug");
+    assert_eq!(got["reporter"], issue["fields"]["reporter"]["displayName"]);
+    assert_eq!(got["assignee"], issue["fields"]["assignee"]["displayName"]);
+    assert_eq!(got["created"], issue["fields"]["created"]);
+    assert!(got["parent"].is_null());
+    assert_eq!(got["comments"], json!([]));
 
     ok(
         &client,

@@ -46,6 +46,8 @@ struct IssueSummary {
     fields: SummaryFields,
 }
 
+/// The fields tools read from an issue (`SEARCH_FIELDS` and `ISSUE_FIELDS`); absent ones stay
+/// `None`.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct SummaryFields {
@@ -55,6 +57,38 @@ struct SummaryFields {
     priority: Option<Named>,
     assignee: Option<Person>,
     updated: Option<String>,
+    /// ADF.
+    description: Option<Value>,
+    labels: Option<Value>,
+    reporter: Option<Person>,
+    created: Option<String>,
+    parent: Option<KeyOnly>,
+}
+
+#[derive(Deserialize)]
+struct KeyOnly {
+    #[serde(default)]
+    key: Option<String>,
+}
+
+/// A comment as `GET …/comment` lists it, the parts a tool shows.
+#[derive(Deserialize)]
+struct CommentDoc {
+    #[serde(default)]
+    id: Value,
+    #[serde(default)]
+    author: Option<Person>,
+    #[serde(default)]
+    created: Option<String>,
+    /// ADF.
+    #[serde(default)]
+    body: Value,
+}
+
+#[derive(Deserialize)]
+struct CommentPage {
+    #[serde(default)]
+    comments: Vec<CommentDoc>,
 }
 
 #[derive(Deserialize)]
@@ -200,18 +234,18 @@ pub async fn get_issue(ctx: ToolContext, args: IssueArgs) -> Result<ToolOutput, 
     let key = issue_key(&args.issue_key)?;
     let site = args.site.as_deref();
     let call = jira(format!("/issue/{key}")).query("fields", ISSUE_FIELDS).site(site);
-    let (issue, connection) = ctx.send(call).await?;
+    let (issue, connection) = ctx.send_as::<IssueSummary>(call).await?;
     let wanted = args.comments.unwrap_or(5).min(20) as usize;
     let comments = if wanted > 0 { recent_comments(&ctx, &key, site, wanted).await? } else { Vec::new() };
-    let mut out = summarize(&issue, &site_url(&connection, site));
-    let f = &issue["fields"];
+    let mut out = issue.to_json(&site_url(&connection, site));
+    let f = &issue.fields;
     let description =
-        if f["description"].is_null() { String::new() } else { adf_to_markdown(&f["description"]) };
+        f.description.as_ref().filter(|d| !d.is_null()).map(adf_to_markdown).unwrap_or_default();
     out["description"] = json!(description);
-    out["labels"] = f["labels"].clone();
-    out["reporter"] = json!(f.pointer("/reporter/displayName"));
-    out["created"] = f["created"].clone();
-    out["parent"] = json!(f.pointer("/parent/key"));
+    out["labels"] = f.labels.clone().unwrap_or(Value::Null);
+    out["reporter"] = json!(f.reporter.as_ref().and_then(|r| r.display_name.as_deref()));
+    out["created"] = json!(f.created);
+    out["parent"] = json!(f.parent.as_ref().and_then(|p| p.key.as_deref()));
     out["comments"] = json!(comments);
     let mut md = format!(
         "# {} {}\n\n**Status:** {} · **Type:** {} · **Priority:** {} · **Assignee:** {}\n\n{}",
@@ -246,25 +280,20 @@ async fn recent_comments(
     site: Option<&str>,
     wanted: usize,
 ) -> Result<Vec<Value>, ToolError> {
-    let page = ctx
-        .json(
-            jira(format!("/issue/{key}/comment"))
-                .query("orderBy", "-created")
-                .query("maxResults", wanted)
-                .site(site),
-        )
-        .await?;
-    let mut comments: Vec<Value> = page["comments"].as_array().into_iter().flatten().map(comment).collect();
-    comments.reverse();
-    Ok(comments)
+    let call = jira(format!("/issue/{key}/comment"))
+        .query("orderBy", "-created")
+        .query("maxResults", wanted)
+        .site(site);
+    let (page, _) = ctx.send_as::<CommentPage>(call).await?;
+    Ok(page.comments.iter().rev().map(comment).collect())
 }
 
-fn comment(c: &Value) -> Value {
+fn comment(c: &CommentDoc) -> Value {
     json!({
-        "id": c["id"],
-        "author": c.pointer("/author/displayName"),
-        "created": c["created"],
-        "body": adf_to_markdown(&c["body"]),
+        "id": c.id,
+        "author": c.author.as_ref().and_then(|a| a.display_name.as_deref()),
+        "created": c.created,
+        "body": adf_to_markdown(&c.body),
     })
 }
 
@@ -405,7 +434,7 @@ pub async fn add_comment(ctx: ToolContext, args: CommentArgs) -> Result<ToolOutp
     }
     let call = jira(format!("/issue/{key}/comment"))
         .with_method(Method::POST, json!({"body": markdown_to_adf(&args.body)}));
-    let created = ctx.json(call.site(args.site.as_deref())).await?;
+    let (created, _) = ctx.send_as::<CommentDoc>(call.site(args.site.as_deref())).await?;
     Ok(ToolOutput {
         markdown: format!("Commented on **{key}**."),
         structured: json!({"key": key, "comment": comment(&created)}),
