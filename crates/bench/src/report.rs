@@ -116,7 +116,8 @@ pub struct McpRow {
 
 impl McpRow {
     /// The upstream's own latency for one call: the sum of the direct p50s of its requests
-    /// (they are made one after the other).
+    /// (one after the other, except `jira_get_issue`'s two, sent at once: for it the sum
+    /// overstates the wait by the shorter request).
     pub fn direct_p50_sum(&self) -> f64 {
         self.direct.iter().map(|(_, s)| s.latency.p50).sum()
     }
@@ -348,7 +349,8 @@ impl Report {
         let _ = writeln!(
             w,
             "\nUpstream's own p50 = the sum of the p50s of the tool's upstream requests sent straight to the simulator \
-             (same load generator, same concurrency, alternating with the MCP calls); added p50 = MCP p50 minus that. \
+             (same load generator, same concurrency, alternating with the MCP calls; `jira_get_issue` sends its two at once, \
+             so for it the sum overstates its wait by the shorter one); added p50 = MCP p50 minus that. \
              Upstream req/call = requests the simulator counted during the measured MCP rounds / calls."
         );
         let reset = self.mcp.iter().all(|r| r.peak_rss_kb.is_some());

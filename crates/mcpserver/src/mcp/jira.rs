@@ -234,9 +234,13 @@ pub async fn get_issue(ctx: ToolContext, args: IssueArgs) -> Result<ToolOutput, 
     let key = issue_key(&args.issue_key)?;
     let site = args.site.as_deref();
     let call = jira(format!("/issue/{key}")).query("fields", ISSUE_FIELDS).site(site);
-    let (issue, connection) = ctx.send_as::<IssueSummary>(call).await?;
     let wanted = args.comments.unwrap_or(5).min(20) as usize;
-    let comments = if wanted > 0 { recent_comments(&ctx, &key, site, wanted).await? } else { Vec::new() };
+    // The issue and its comments are independent requests: send them together.
+    let comments =
+        async { if wanted > 0 { recent_comments(&ctx, &key, site, wanted).await } else { Ok(Vec::new()) } };
+    let (issue, comments) = futures::join!(ctx.send_as::<IssueSummary>(call), comments);
+    let (issue, connection) = issue?;
+    let comments = comments?;
     let mut out = issue.to_json(&site_url(&connection, site));
     let f = &issue.fields;
     let description =
