@@ -115,7 +115,7 @@ struct SummaryPage {
 }
 
 impl IssueSummary {
-    /// The same object as [`summarize`] makes from the whole issue.
+    /// The summary object the tools return.
     fn to_json(&self, base: &str) -> Value {
         let f = &self.fields;
         let name = |n: &Option<Named>| n.as_ref().and_then(|n| n.name.clone());
@@ -132,19 +132,13 @@ impl IssueSummary {
     }
 }
 
-/// A compact issue summary.
+/// A compact issue summary of a whole issue (the search path with extra fields): the same
+/// object as [`IssueSummary::to_json`], read from the tree.
 fn summarize(issue: &Value, base: &str) -> Value {
-    let f = &issue["fields"];
-    json!({
-        "key": issue["key"],
-        "summary": f["summary"],
-        "status": f.pointer("/status/name"),
-        "type": f.pointer("/issuetype/name"),
-        "priority": f.pointer("/priority/name"),
-        "assignee": f.pointer("/assignee/displayName"),
-        "updated": f["updated"],
-        "url": format!("{base}/browse/{}", issue["key"].as_str().unwrap_or_default()),
-    })
+    match IssueSummary::deserialize(issue) {
+        Ok(summary) => summary.to_json(base),
+        Err(_) => json!({"key": issue["key"]}),
+    }
 }
 
 fn issue_line(i: &Value) -> String {

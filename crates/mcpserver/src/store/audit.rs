@@ -69,6 +69,7 @@ async fn write_batches(pool: AnyPool, kind: DbKind, mut rx: mpsc::Receiver<Messa
             }
         }
         events.clear();
+        events.shrink_to(BATCH); // a burst's buffer is not kept for the process's life
         for done in flushes.drain(..) {
             let _ = done.send(());
         }
