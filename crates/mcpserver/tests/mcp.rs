@@ -144,6 +144,14 @@ async fn every_jira_tool_changes_or_reads_the_simulator_as_asked() {
     assert_eq!(got["created"], issue["fields"]["created"]);
     assert!(got["parent"].is_null());
     assert_eq!(got["comments"], json!([]));
+    let sub = ok(
+        &client,
+        "jira_create_issue",
+        json!({"project": "PLAT", "issue_type": "Subtask", "summary": "Check Safari 16", "parent": key}),
+    )
+    .await;
+    let sub = ok(&client, "jira_get_issue", json!({"issue_key": sub["key"]})).await;
+    assert_eq!(sub["parent"], key.as_str());
 
     ok(
         &client,
@@ -276,6 +284,24 @@ async fn connections_status_shows_each_provider_and_connect_urls() {
     assert_eq!(list[0]["status"], "connected");
     assert_eq!(list[1]["status"], "not_connected");
     assert!(list[1]["connect_url"].as_str().unwrap().contains("/v1/oauth/authorize?"));
+}
+
+#[tokio::test]
+async fn a_provider_answer_of_the_wrong_shape_is_a_provider_error() {
+    let world = World::start().await;
+    assert_eq!(world.connect("alice", "jira").await.status(), 200);
+    let client = client(&world, "alice").await;
+    // A 200 whose body is not an issue (the simulator's error body, with status 200).
+    world.sim.set_fault(provider_sim::routes::JIRA_GET_ISSUE, provider_sim::Fault::status(200, 1));
+    let result = call(&client, "jira_get_issue", json!({"issue_key": "PLAT-1"})).await;
+    assert_eq!(result.is_error, Some(true));
+    let error = &result.structured_content.clone().unwrap()["error"];
+    assert_eq!(error["code"], "provider_error");
+    assert_eq!(error["provider"], "jira");
+    assert!(text(&result).contains("unexpected body"), "{}", text(&result));
+    // The fault is spent: the next call reads the issue.
+    let issue = ok(&client, "jira_get_issue", json!({"issue_key": "PLAT-1"})).await;
+    assert_eq!(issue["key"], "PLAT-1");
 }
 
 #[tokio::test]
