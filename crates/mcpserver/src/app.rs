@@ -6,9 +6,21 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
-/// What every handler and background task shares.
+/// What every handler and background task shares: one reference-counted [`Shared`], since
+/// axum clones the state into every extractor and middleware of every request.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub config: Arc<Config>,
     pub store: Store,
     /// The one HTTP client for provider calls: no redirects (it carries tokens), timeouts set.
@@ -44,7 +56,7 @@ impl AppState {
         });
         let outbound = Arc::new(crate::upstream::Outbound::new(&config));
         crate::metrics::handle();
-        Ok(Self { config, store, http, verifier, tokens, shutdown, inbound, outbound })
+        Ok(Self(Arc::new(Shared { config, store, http, verifier, tokens, shutdown, inbound, outbound })))
     }
 }
 

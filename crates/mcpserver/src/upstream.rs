@@ -91,9 +91,10 @@ impl Outbound {
     }
 }
 
-/// Where a call goes: the URL and the keys its rate limits live under.
+/// Where a call goes (besides its URL): the keys its rate limits live under.
 struct Target {
-    url: String,
+    /// The path with ids replaced (`proxy::template`), for the metrics.
+    template: String,
     /// The whole site (Jira) or connection (Notion).
     scope_key: String,
     /// One endpoint (method and path template) within it.
@@ -104,28 +105,36 @@ fn target(
     state: &AppState,
     request: &UpstreamRequest,
     connection: &Connection,
-) -> Result<Target, UpstreamError> {
+) -> Result<(url::Url, Target), UpstreamError> {
     let config = &state.config;
-    let endpoint = format!("{} {}", request.method, crate::proxy::template(&request.path));
+    let template = crate::proxy::template(&request.path);
+    let endpoint = format!("{} {template}", request.method);
     Ok(match request.provider {
         Provider::Jira => {
             let site = crate::tokens::pick_site(connection, request.site.as_deref())
                 .map_err(|e| UpstreamError::Invalid(e.message))?;
-            let url = format!(
-                "{}/ex/jira/{}{}",
-                config.atlassian_api_url.as_str().trim_end_matches('/'),
-                site.id,
-                request.path
-            );
+            let url = under(&config.atlassian_api_url, &["/ex/jira/", &site.id, &request.path]);
             let scope_key = format!("jira:{}", site.id);
-            Target { url, endpoint_key: format!("{scope_key}:{endpoint}"), scope_key }
+            (url, Target { template, endpoint_key: format!("{scope_key}:{endpoint}"), scope_key })
         }
         Provider::Notion => {
-            let url = format!("{}{}", config.notion_api_url.as_str().trim_end_matches('/'), request.path);
+            let url = under(&config.notion_api_url, &[&request.path]);
             let scope_key = format!("notion:{}", connection.id);
-            Target { url, endpoint_key: format!("{scope_key}:{endpoint}"), scope_key }
+            (url, Target { template, endpoint_key: format!("{scope_key}:{endpoint}"), scope_key })
         }
     })
+}
+
+/// `base` with `parts` appended to its path. The base URL was parsed once, at start-up; only
+/// the path is parsed here (the checked paths hold no `?` or `#`).
+fn under(base: &url::Url, parts: &[&str]) -> url::Url {
+    let mut path = base.path().trim_end_matches('/').to_string();
+    for part in parts {
+        path.push_str(part);
+    }
+    let mut url = base.clone();
+    url.set_path(&path);
+    url
 }
 
 /// Waits for the outbound limits of `target`, or refuses when the wait is too long.
@@ -202,11 +211,11 @@ async fn send_once(
     request: &UpstreamRequest,
     access: &Access,
 ) -> Result<reqwest::Response, UpstreamError> {
-    let target = target(state, request, &access.connection)?;
+    let (url, target) = target(state, request, &access.connection)?;
     pace(state, request, &target).await?;
     let mut builder = state
         .http
-        .request(request.method.clone(), &target.url)
+        .request(request.method.clone(), url)
         .bearer_auth(access.token.expose_secret())
         .header(reqwest::header::ACCEPT, "application/json");
     if !request.query.is_empty() {
@@ -230,7 +239,7 @@ async fn send_once(
     crate::metrics::provider_call(
         request.provider.as_str(),
         request.method.as_str(),
-        &crate::proxy::template(&request.path),
+        &target.template,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );

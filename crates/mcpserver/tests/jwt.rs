@@ -392,6 +392,24 @@ async fn a_token_whose_payload_was_altered_is_rejected() {
 }
 
 #[tokio::test]
+async fn a_remembered_token_does_not_let_an_altered_copy_through() {
+    let verifier = hub_only_verifier();
+    let token = hs256(&hub_claims("alice"));
+    assert_eq!(check(&verifier, &token).await.unwrap().user_id, "alice");
+    // Same verifier, so the good token is remembered: an altered payload or signature is
+    // still checked in full.
+    let mut parts: Vec<&str> = token.split('.').collect();
+    let altered = b64(&hub_claims("mallory"));
+    parts[1] = &altered;
+    assert_eq!(check(&verifier, &parts.join(".")).await, Err(AuthError::BadSignature));
+    let mut forged = token.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    assert_eq!(check(&verifier, &forged).await, Err(AuthError::BadSignature));
+    assert_eq!(check(&verifier, &token).await.unwrap().user_id, "alice");
+}
+
+#[tokio::test]
 async fn a_missing_token_is_rejected() {
     for token in ["", "   "] {
         let err = check(&hub_only_verifier(), token).await;

@@ -258,6 +258,8 @@ async fn every_notion_tool_changes_or_reads_the_simulator_as_asked() {
 
     let databases = ok(&client, "notion_search", json!({"query": "Tasks", "filter": "data_source"})).await;
     let tasks = databases["results"][0]["id"].as_str().expect("the seeded Tasks database").to_string();
+    assert_eq!(databases["results"][0]["title"], "Tasks", "a data source's title is its top-level title");
+    assert_eq!(databases["results"][0]["object"], "data_source");
     let schema = ok(&client, "notion_get_data_source", json!({"data_source": tasks})).await;
     assert_eq!(schema["properties"]["Name"]["type"], "title");
     let rows = ok(&client, "notion_query_data_source", json!({"data_source": tasks, "limit": 2})).await;

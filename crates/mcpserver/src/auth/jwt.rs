@@ -293,6 +293,58 @@ struct Inner {
     /// short: HS256 is then refused.
     hs256: Option<(DecodingKey, Validation)>,
     jwks: Option<JwksCache>,
+    verified: Verified,
+}
+
+/// Tokens that passed every check recently, with the identity they gave. The hub sends the
+/// same token with each of a user's requests; checking its signature and claims again costs
+/// more CPU than the rest of a proxied request's own work, so a success is remembered until
+/// the token expires (with the leeway the check allows) or for [`VERIFIED_MAX_AGE_SECS`],
+/// whichever comes first. Only an identical token string hits, so a changed signature or
+/// claim is verified in full; failures are never remembered. The map is keyed with a
+/// randomly seeded hash, holds at most [`VERIFIED_MAX_ENTRIES`] tokens (expired ones are
+/// dropped first, then everything when still full) and skips tokens longer than
+/// [`VERIFIED_MAX_TOKEN_LEN`].
+#[derive(Default)]
+struct Verified {
+    entries: std::sync::Mutex<std::collections::HashMap<Box<str>, (Identity, u64)>>,
+}
+
+/// How long a verified token is remembered at most (a key the JWKS drops stops being
+/// trusted by the next refresh of the key set plus this).
+const VERIFIED_MAX_AGE_SECS: u64 = 60;
+const VERIFIED_MAX_ENTRIES: usize = 4096;
+const VERIFIED_MAX_TOKEN_LEN: usize = 2048;
+
+impl Verified {
+    /// The identity of `token` if it was verified and is still within its validity at `now`.
+    fn get(&self, token: &str, now: u64) -> Option<Identity> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        match entries.get(token) {
+            Some((identity, until)) if now <= *until => Some(identity.clone()),
+            _ => None,
+        }
+    }
+
+    /// Remembers a verified token until its `exp` plus the leeway, at most the maximum age.
+    fn insert(&self, token: &str, identity: &Identity, now: u64) {
+        if token.len() > VERIFIED_MAX_TOKEN_LEN {
+            return;
+        }
+        let expires = u64::try_from(identity.expires_at).unwrap_or(0).saturating_add(LEEWAY_SECS);
+        let until = expires.min(now.saturating_add(VERIFIED_MAX_AGE_SECS));
+        if until < now {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= VERIFIED_MAX_ENTRIES && !entries.contains_key(token) {
+            entries.retain(|_, (_, until)| now <= *until);
+            if entries.len() >= VERIFIED_MAX_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert(token.into(), (identity.clone(), until));
+    }
 }
 
 impl fmt::Debug for JwtVerifier {
@@ -329,6 +381,7 @@ impl JwtVerifier {
                 )
             }),
             jwks: jwks.map(|settings| JwksCache::new(settings, http)),
+            verified: Verified::default(),
         };
         JwtVerifier { inner: Arc::new(inner) }
     }
@@ -345,6 +398,10 @@ impl JwtVerifier {
 
     async fn verify_token(&self, token: &str) -> Result<Identity, AuthError> {
         let token = check_token_shape(token)?;
+        let now = unix_now();
+        if let Some(identity) = self.inner.verified.get(token, now) {
+            return Ok(identity);
+        }
         let header = peek_header(token)?;
         if header.crit.is_some() {
             return Err(AuthError::Malformed);
@@ -357,7 +414,9 @@ impl JwtVerifier {
             let (key, rules) = self.jwks_key_and_rules(alg, header.kid.as_deref()).await?;
             jsonwebtoken::decode::<RawClaims>(token, &key, &rules)
         };
-        identity_from_claims(data.map_err(map_jwt_error)?.claims, unix_now())
+        let identity = identity_from_claims(data.map_err(map_jwt_error)?.claims, now)?;
+        self.inner.verified.insert(token, &identity, now);
+        Ok(identity)
     }
 
     /// The verification key and claim rules for an asymmetric `alg`, from the key set.
@@ -878,6 +937,53 @@ mod tests {
     use super::*;
 
     const MINUTE: Duration = Duration::from_secs(60);
+
+    fn identity(expires_at: i64) -> Identity {
+        Identity { user_id: "alice".into(), scopes: vec!["tokens:read".into()], expires_at }
+    }
+
+    #[test]
+    fn a_verified_token_is_remembered_until_its_expiry_plus_the_leeway_at_most() {
+        let verified = Verified::default();
+        let now = 1_000_000;
+        verified.insert("t1", &identity(now as i64 + 10), now);
+        assert_eq!(verified.get("t1", now), Some(identity(now as i64 + 10)));
+        assert_eq!(verified.get("t1", now + 10 + LEEWAY_SECS), Some(identity(now as i64 + 10)));
+        assert_eq!(verified.get("t1", now + 11 + LEEWAY_SECS), None, "past exp + leeway");
+        assert_eq!(verified.get("t2", now), None, "only the identical token hits");
+    }
+
+    #[test]
+    fn a_long_lived_token_is_remembered_for_the_maximum_age_only() {
+        let verified = Verified::default();
+        let now = 1_000_000;
+        verified.insert("t", &identity(now as i64 + 86_400), now);
+        assert!(verified.get("t", now + VERIFIED_MAX_AGE_SECS).is_some());
+        assert_eq!(verified.get("t", now + VERIFIED_MAX_AGE_SECS + 1), None);
+    }
+
+    #[test]
+    fn long_tokens_are_not_remembered_and_the_map_stays_bounded() {
+        let verified = Verified::default();
+        let now = 1_000_000;
+        let long = "x".repeat(VERIFIED_MAX_TOKEN_LEN + 1);
+        verified.insert(&long, &identity(now as i64 + 60), now);
+        assert_eq!(verified.get(&long, now), None);
+        // Old entries go first when the map is full ...
+        verified.insert("old", &identity(now as i64 - LEEWAY_SECS as i64), now);
+        for i in 0..VERIFIED_MAX_ENTRIES - 1 {
+            verified.insert(&format!("t{i}"), &identity(now as i64 + 60), now);
+        }
+        let later = now + 1;
+        verified.insert("new", &identity(now as i64 + 60), later);
+        assert_eq!(verified.get("old", later), None);
+        assert!(verified.get("new", later).is_some());
+        assert!(verified.get("t0", later).is_some(), "live entries stay while there is room");
+        // ... and when every entry is live the map starts again rather than grow.
+        verified.insert("newer", &identity(now as i64 + 60), later);
+        assert!(verified.entries.lock().unwrap().len() <= VERIFIED_MAX_ENTRIES);
+        assert!(verified.get("newer", later).is_some());
+    }
 
     fn fetched_state(at: Instant) -> CacheState {
         let mut state = CacheState::default();

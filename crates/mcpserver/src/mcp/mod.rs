@@ -51,11 +51,41 @@ pub fn router(state: &AppState) -> Router<AppState> {
     if config.mcp_stateless {
         let service =
             StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), http_config);
-        Router::new().route_service("/mcp", service)
+        Router::new().route_service("/mcp", Shared(Arc::new(service)))
     } else {
         let service =
             StreamableHttpService::new(factory, Arc::new(LocalSessionManager::default()), http_config);
-        Router::new().route_service("/mcp", service)
+        Router::new().route_service("/mcp", Shared(Arc::new(service)))
+    }
+}
+
+/// rmcp's HTTP service behind an `Arc`. axum clones a route's service (through every layer
+/// above it) for each request, and rmcp's service holds its whole configuration, host and
+/// origin lists included, by value: sharing it makes those clones one reference count each.
+struct Shared<M: rmcp::transport::streamable_http_server::SessionManager>(
+    Arc<StreamableHttpService<McpServer, M>>,
+);
+
+impl<M: rmcp::transport::streamable_http_server::SessionManager> Clone for Shared<M> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<M: rmcp::transport::streamable_http_server::SessionManager>
+    tower::Service<axum::http::Request<axum::body::Body>> for Shared<M>
+{
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: axum::http::Request<axum::body::Body>) -> Self::Future {
+        let service = self.0.clone();
+        Box::pin(async move { Ok(service.handle(request).await.map(axum::body::Body::new)) })
     }
 }
 

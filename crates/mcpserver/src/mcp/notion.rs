@@ -10,6 +10,7 @@ use axum::http::Method;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use std::fmt::Write as _;
 
 /// Most blocks read for one page.
 const MAX_BLOCKS: usize = 500;
@@ -116,37 +117,146 @@ pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<ToolOutput, To
     if let Some(c) = &args.cursor {
         body["start_cursor"] = json!(c);
     }
-    let answer = ctx
-        .json(notion("/search").with_method(Method::POST, body).account(args.workspace.as_deref()))
+    let (answer, _) = ctx
+        .send_as::<SearchAnswer>(
+            notion("/search").with_method(Method::POST, body).account(args.workspace.as_deref()),
+        )
         .await?;
-    let results: Vec<Value> = answer["results"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|r| json!({"id": r["id"], "object": r["object"], "title": title_of(r), "url": r["url"]}))
-        .collect();
-    let mut markdown = if results.is_empty() {
-        "Nothing found.".to_string()
-    } else {
-        results
-            .iter()
-            .map(|r| {
-                format!(
-                    "- [{}]({}) · {} `{}`",
-                    or_untitled(text(r, "/title")),
-                    text(r, "/url"),
-                    text(r, "/object"),
-                    text(r, "/id")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let next = answer["next_cursor"].as_str().map(str::to_string);
-    if let Some(c) = &next {
-        markdown.push_str(&format!("\n\nMore results: cursor `{c}`"));
+    let mut markdown = String::new();
+    let mut results = Vec::with_capacity(answer.results.len());
+    for found in answer.results {
+        let title = found.title();
+        let (id, object, url) = (found.id.unwrap_or_default(), found.object, found.url);
+        if !markdown.is_empty() {
+            markdown.push('\n');
+        }
+        let _ = write!(
+            markdown,
+            "- [{}]({}) · {} `{id}`",
+            or_untitled(&title),
+            url.as_deref().unwrap_or(""),
+            object.as_deref().unwrap_or("")
+        );
+        results.push(json!({"id": id, "object": object, "title": title, "url": url}));
     }
-    Ok(ToolOutput { structured: json!({"results": results, "next_cursor": next}), markdown })
+    if markdown.is_empty() {
+        markdown.push_str("Nothing found.");
+    }
+    if let Some(c) = &answer.next_cursor {
+        let _ = write!(markdown, "\n\nMore results: cursor `{c}`");
+    }
+    Ok(ToolOutput { structured: json!({"results": results, "next_cursor": answer.next_cursor}), markdown })
+}
+
+/// A `POST /v1/search` answer, read straight into the parts `notion_search` shows.
+#[derive(Deserialize)]
+struct SearchAnswer {
+    #[serde(default)]
+    results: Vec<Found>,
+    #[serde(default)]
+    next_cursor: Option<String>,
+}
+
+/// A page or data source in a search answer.
+#[derive(Deserialize)]
+struct Found {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    object: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    /// Data sources (and databases) carry their title here.
+    #[serde(default)]
+    title: Option<Vec<RichText>>,
+    /// Pages carry it in the property of type `title`.
+    #[serde(default, deserialize_with = "title_in_properties")]
+    properties: Option<String>,
+}
+
+impl Found {
+    /// The same title [`title_of`] reads from the whole object.
+    fn title(&self) -> String {
+        match (&self.title, &self.properties) {
+            (Some(title), _) => title.iter().map(RichText::plain).collect(),
+            (None, Some(title)) => title.clone(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// One rich-text item, the parts its plain text comes from.
+#[derive(Deserialize)]
+struct RichText {
+    #[serde(default)]
+    plain_text: Option<String>,
+    #[serde(default)]
+    text: Option<TextContent>,
+    #[serde(default)]
+    equation: Option<Equation>,
+}
+
+#[derive(Deserialize)]
+struct TextContent {
+    #[serde(default)]
+    content: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Equation {
+    #[serde(default)]
+    expression: Option<String>,
+}
+
+impl RichText {
+    fn plain(&self) -> &str {
+        self.plain_text
+            .as_deref()
+            .or_else(|| self.text.as_ref().and_then(|t| t.content.as_deref()))
+            .or_else(|| self.equation.as_ref().and_then(|e| e.expression.as_deref()))
+            .unwrap_or("")
+    }
+}
+
+/// A property as far as finding the title goes: its type, and the rich text of a page's title
+/// (a data source's `title` property is its schema, `{}`: hence `Value`).
+#[derive(Deserialize)]
+struct TitleOnly {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    title: Value,
+}
+
+/// Reads a page's `properties` object down to the plain text of its `title` property (the
+/// other properties' values are skipped, not built).
+fn title_in_properties<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of properties")
+        }
+
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some((_, property)) = map.next_entry::<serde::de::IgnoredAny, TitleOnly>()? {
+                if found.is_none() && property.kind.as_deref() == Some("title") {
+                    found =
+                        Some(plain_text(property.title.as_array().map(Vec::as_slice).unwrap_or_default()));
+                }
+            }
+            Ok(found)
+        }
+    }
+    deserializer.deserialize_any(Visitor)
 }
 
 fn or_untitled(title: &str) -> &str {
@@ -571,7 +681,32 @@ pub async fn get_comments(ctx: ToolContext, args: CommentsArgs) -> Result<ToolOu
 
 #[cfg(test)]
 mod tests {
-    use super::notion_id;
+    use super::{Found, notion_id, title_of};
+    use serde_json::json;
+
+    #[test]
+    fn a_search_result_read_typed_has_the_title_read_from_the_whole_object() {
+        let objects = [
+            json!({"object": "page", "id": "p1", "properties": {
+                "Status": {"id": "a", "type": "status", "status": {"name": "Done"}},
+                "Name": {"id": "title", "type": "title", "title": [
+                    {"type": "text", "plain_text": "Road", "text": {"content": "Road"}},
+                    {"type": "text", "text": {"content": "map"}},
+                    {"type": "equation", "equation": {"expression": " x²"}}]},
+                "Tags": {"id": "b", "type": "multi_select", "multi_select": [{"name": "q3"}]}}}),
+            json!({"object": "data_source", "id": "d1", "title": [{"plain_text": "Tasks"}],
+                   "properties": {"Name": {"id": "title", "name": "Name", "type": "title", "title": {}}}}),
+            json!({"object": "page", "id": "p2", "properties": {"Name": {"type": "title", "title": []}}}),
+            json!({"object": "page", "id": "p3", "properties": {}}),
+            json!({"object": "page", "id": "p4"}),
+        ];
+        let want = ["Roadmap x²", "Tasks", "", "", ""];
+        for (object, want) in objects.iter().zip(want) {
+            let found: Found = serde_json::from_value(object.clone()).unwrap();
+            assert_eq!(found.title(), title_of(object), "{object}");
+            assert_eq!(found.title(), want);
+        }
+    }
 
     #[test]
     fn ids_and_urls_give_the_dashed_uuid() {

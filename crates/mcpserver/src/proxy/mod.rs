@@ -284,16 +284,15 @@ pub fn normalized_error(provider: Provider, status: u16, body: &Value) -> ApiErr
 
 /// A path with its ids replaced, for audit and metrics: `/rest/api/3/issue/{id}`.
 pub fn template(path: &str) -> String {
-    path.split('/')
-        .map(|segment| {
-            if segment.len() >= 20 || segment.bytes().any(|b| b.is_ascii_digit()) && !is_version(segment) {
-                "{id}"
-            } else {
-                segment
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut out = String::with_capacity(path.len());
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let id = segment.len() >= 20 || segment.bytes().any(|b| b.is_ascii_digit()) && !is_version(segment);
+        out.push_str(if id { "{id}" } else { segment });
+    }
+    out
 }
 
 fn is_version(segment: &str) -> bool {

@@ -86,9 +86,11 @@ fn take(message: Message, events: &mut Vec<AuditEvent>, flushes: &mut Vec<onesho
 /// One statement for any number of rows: the events go in as one JSON array of
 /// `[at, user_id, provider, action, outcome, detail]` rows that the database unpacks, so the
 /// statement is prepared once per connection and binds one value, whatever the batch size.
+/// SQLite: `jsonb_each` parses the array once and hands each row over in its binary form, so
+/// the six `->>` read it without parsing the row's text again (`json_each` would, six times).
 const INSERT_SQLITE: &str = "INSERT INTO audit_events (at, user_id, provider, action, outcome, detail) \
      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 \
-     FROM json_each($1) ORDER BY key";
+     FROM jsonb_each($1) ORDER BY key";
 const INSERT_POSTGRES: &str = "INSERT INTO audit_events (at, user_id, provider, action, outcome, detail) \
      SELECT (e ->> 0)::BIGINT, e ->> 1, e ->> 2, e ->> 3, e ->> 4, e ->> 5 \
      FROM json_array_elements($1::JSON) WITH ORDINALITY AS rows(e, n) ORDER BY n";
