@@ -4,11 +4,12 @@
 use crate::app::AppState;
 use crate::http::ApiError;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, OnceLock};
 use std::time::Instant;
 use subtle::ConstantTimeEq;
 
@@ -31,19 +32,53 @@ pub fn handle() -> &'static PrometheusHandle {
 
 /// Counts and times every routed request by route template, method and status.
 pub async fn track_http(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
-    let method = request.method().as_str().to_string();
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("mcpserver_http_requests_total", "route" => route.clone(), "method" => method.clone(), "status" => status).increment(1);
-    metrics::histogram!("mcpserver_http_request_duration_seconds", "route" => route, "method" => method)
-        .record(started.elapsed().as_secs_f64());
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let (count, duration) = http_series(route, method, response.status().as_u16());
+    count.increment(1);
+    duration.record(started.elapsed().as_secs_f64());
     response
+}
+
+/// The series of one route's requests: (method, status, request counter, duration histogram).
+type RouteSeries = Vec<(&'static str, u16, metrics::Counter, metrics::Histogram)>;
+
+/// Handles of the per-request series, kept: asking the recorder for a series on each request
+/// builds its key from owned label strings and hashes them. Bounded by routes × methods ×
+/// statuses (route templates, not paths; unknown methods count as `other`).
+static HTTP_SERIES: LazyLock<Mutex<HashMap<Box<str>, RouteSeries>>> = LazyLock::new(Default::default);
+
+fn http_series(route: &str, method: &'static str, status: u16) -> (metrics::Counter, metrics::Histogram) {
+    let mut series = HTTP_SERIES.lock().unwrap_or_else(|e| e.into_inner());
+    if !series.contains_key(route) {
+        series.insert(route.into(), Vec::new());
+    }
+    let known = series.get_mut(route).expect("inserted above");
+    if let Some((_, _, count, duration)) = known.iter().find(|(m, s, _, _)| *m == method && *s == status) {
+        return (count.clone(), duration.clone());
+    }
+    let count = metrics::counter!("mcpserver_http_requests_total", "route" => route.to_string(), "method" => method, "status" => status.to_string());
+    let duration =
+        metrics::histogram!("mcpserver_http_request_duration_seconds", "route" => route.to_string(), "method" => method);
+    known.push((method, status, count.clone(), duration.clone()));
+    (count, duration)
+}
+
+/// A method as a label: the standard ones by name, anything else as `other`.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 /// A provider API call (endpoint = path template).
