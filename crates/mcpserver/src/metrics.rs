@@ -61,8 +61,7 @@ fn http_series(route: &str, method: &'static str, status: u16) -> (metrics::Coun
         return (count.clone(), duration.clone());
     }
     let count = metrics::counter!("mcpserver_http_requests_total", "route" => route.to_string(), "method" => method, "status" => status.to_string());
-    let duration =
-        metrics::histogram!("mcpserver_http_request_duration_seconds", "route" => route.to_string(), "method" => method);
+    let duration = metrics::histogram!("mcpserver_http_request_duration_seconds", "route" => route.to_string(), "method" => method);
     known.push((method, status, count.clone(), duration.clone()));
     (count, duration)
 }
