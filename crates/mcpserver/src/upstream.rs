@@ -256,7 +256,8 @@ pub async fn send(
     let mut access = state.tokens.access(user_id, request.provider, request.account.as_deref()).await?;
     let mut response = send_once(state, request, &access).await?;
     if response.status() == reqwest::StatusCode::UNAUTHORIZED {
-        access = state.tokens.force_refresh(&access).await?;
+        // Boxed: a refresh's state is large and rare (see `TokenService::access`).
+        access = Box::pin(state.tokens.force_refresh(&access)).await?;
         response = send_once(state, request, &access).await?;
     }
     let status = response.status().as_u16();

@@ -164,7 +164,7 @@ impl ToolContext {
     ) -> Result<Connection, ToolError> {
         match self.state.tokens.access(&self.user_id, provider, account).await {
             Ok(access) => Ok(Connection::clone(&access.connection)),
-            Err(e) => Err(ToolError(crate::tokens::api_error(&self.state, &self.user_id, e).await)),
+            Err(e) => Err(ToolError(Box::pin(crate::tokens::api_error(&self.state, &self.user_id, e)).await)),
         }
     }
 }

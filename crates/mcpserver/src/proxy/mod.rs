@@ -107,7 +107,8 @@ fn check_path(provider: Provider, path: &str) -> Result<String, ApiError> {
 /// Maps a transport failure to the envelope.
 pub async fn upstream_error(state: &AppState, user_id: &str, error: UpstreamError) -> ApiError {
     match error {
-        UpstreamError::Token(e) => crate::tokens::api_error(state, user_id, e).await,
+        // Boxed: building the answer may read the store; rare, and large inline.
+        UpstreamError::Token(e) => Box::pin(crate::tokens::api_error(state, user_id, e)).await,
         UpstreamError::Invalid(message) => ApiError::invalid(message),
         UpstreamError::Unavailable { provider, reason } => {
             ApiError::new(ErrorCode::ProviderUnavailable, reason).with_provider(provider.as_str())

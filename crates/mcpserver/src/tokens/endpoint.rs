@@ -106,7 +106,7 @@ async fn token(
         .ok_or_else(|| ApiError::not_found(format!("unknown provider `{provider}`")))?;
     let access = match state.tokens.access(caller.user_id(), provider, query.workspace_id.as_deref()).await {
         Ok(a) => a,
-        Err(e) => return Err(api_error(&state, caller.user_id(), e).await),
+        Err(e) => return Err(Box::pin(api_error(&state, caller.user_id(), e)).await),
     };
     let c = &access.connection;
     let mut body = json!({
