@@ -166,9 +166,9 @@ struct Found {
     object: Option<String>,
     #[serde(default)]
     url: Option<String>,
-    /// Data sources (and databases) carry their title here.
+    /// Data sources (and databases) carry their title here (a short rich-text array).
     #[serde(default)]
-    title: Option<Vec<RichText>>,
+    title: Option<Vec<Value>>,
     /// Pages carry it in the property of type `title`.
     #[serde(default, deserialize_with = "title_in_properties")]
     properties: Option<String>,
@@ -178,43 +178,10 @@ impl Found {
     /// The same title [`title_of`] reads from the whole object.
     fn title(&self) -> String {
         match (&self.title, &self.properties) {
-            (Some(title), _) => title.iter().map(RichText::plain).collect(),
+            (Some(title), _) => plain_text(title),
             (None, Some(title)) => title.clone(),
             (None, None) => String::new(),
         }
-    }
-}
-
-/// One rich-text item, the parts its plain text comes from.
-#[derive(Deserialize)]
-struct RichText {
-    #[serde(default)]
-    plain_text: Option<String>,
-    #[serde(default)]
-    text: Option<TextContent>,
-    #[serde(default)]
-    equation: Option<Equation>,
-}
-
-#[derive(Deserialize)]
-struct TextContent {
-    #[serde(default)]
-    content: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Equation {
-    #[serde(default)]
-    expression: Option<String>,
-}
-
-impl RichText {
-    fn plain(&self) -> &str {
-        self.plain_text
-            .as_deref()
-            .or_else(|| self.text.as_ref().and_then(|t| t.content.as_deref()))
-            .or_else(|| self.equation.as_ref().and_then(|e| e.expression.as_deref()))
-            .unwrap_or("")
     }
 }
 
