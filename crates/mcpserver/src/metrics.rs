@@ -135,3 +135,28 @@ pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> Respon
         .set(open.saturating_sub(idle as u32) as f64);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render()).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_series_keep_counting_and_odd_methods_are_other() {
+        let handle = handle();
+        let brew = Method::from_bytes(b"BREW").unwrap();
+        assert_eq!(method_label(&brew), "other");
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        for _ in 0..3 {
+            let (count, duration) = http_series("/test/kept-series", method_label(&brew), 418);
+            count.increment(1);
+            duration.record(0.001);
+        }
+        let text = handle.render();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("mcpserver_http_requests_total") && l.contains("/test/kept-series"))
+            .unwrap_or_else(|| panic!("series missing from:\n{text}"));
+        assert!(line.contains(r#"method="other""#) && line.contains(r#"status="418""#), "{line}");
+        assert!(line.ends_with(" 3"), "three requests counted on the kept handle: {line}");
+    }
+}
