@@ -290,6 +290,21 @@ async fn an_oversized_or_non_json_body_is_refused() {
         .await
         .unwrap();
     assert_eq!(transparent.status(), StatusCode::BAD_REQUEST);
+    // Well-formed JSON but for a byte that is not UTF-8 inside a string: not JSON either.
+    let not_utf8 = world
+        .http
+        .post(world.server.url("/api/jira/rest/api/3/issue"))
+        .bearer_auth(world.jwt("alice", &[]))
+        .header("content-type", "application/json")
+        .body(b"{\"fields\": {\"summary\": \"caf\xe9\"}}".to_vec())
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = envelope(not_utf8).await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str().unwrap()),
+        (StatusCode::BAD_REQUEST, "invalid_request")
+    );
     assert_eq!(total_requests(&world), before);
 }
 

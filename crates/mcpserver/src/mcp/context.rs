@@ -90,11 +90,8 @@ impl ToolContext {
     /// connection failures their own codes. Returns the JSON body (Null for 204).
     pub async fn send(&self, call: Call<'_>) -> Result<(Value, std::sync::Arc<Connection>), ToolError> {
         let (bytes, connection) = self.send_raw(call).await?;
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        };
+        let body =
+            if bytes.is_empty() { Value::Null } else { upstream::from_json(&bytes).unwrap_or(Value::Null) };
         Ok((body, connection))
     }
 
@@ -107,7 +104,7 @@ impl ToolContext {
     ) -> Result<(T, std::sync::Arc<Connection>), ToolError> {
         let provider = call.provider;
         let (bytes, connection) = self.send_raw(call).await?;
-        match serde_json::from_slice(&bytes) {
+        match upstream::from_json(&bytes) {
             Ok(parsed) => Ok((parsed, connection)),
             Err(_) => Err(ToolError(
                 ApiError::new(
@@ -145,7 +142,7 @@ impl ToolContext {
             )
         })?;
         if status >= 400 {
-            let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            let body: Value = upstream::from_json(&bytes).unwrap_or(Value::Null);
             return Err(ToolError(crate::proxy::normalized_error(call.provider, status, &body)));
         }
         Ok((bytes, answer.connection))

@@ -190,7 +190,7 @@ async fn envelope_proxy(
     let bytes = read_limited(answer.response, state.config.proxy_max_response_bytes, provider).await?;
     record(&state, caller.user_id(), &call, status, started).await;
     if options.normalize.as_deref() == Some("1") && status >= 400 {
-        let body: Value = serde_json::from_slice(&bytes)
+        let body: Value = upstream::from_json(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         return Err(normalized_error(provider, status, &body));
     }
@@ -201,7 +201,7 @@ async fn envelope_proxy(
 /// `{"status", "headers", "body"}` with a JSON body spliced in as it came (checked, never
 /// parsed into a tree and printed again); any other body becomes a JSON string.
 fn envelope_response(status: u16, headers: &Map<String, Value>, body: &[u8]) -> Response {
-    let is_json = !body.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok();
+    let is_json = !body.is_empty() && upstream::from_json::<serde::de::IgnoredAny>(body).is_ok();
     let mut out = Vec::with_capacity(body.len() + 256);
     out.extend_from_slice(format!("{{\"status\":{status},\"headers\":").as_bytes());
     out.extend_from_slice(&serde_json::to_vec(headers).unwrap_or_else(|_| b"{}".to_vec()));
@@ -364,7 +364,7 @@ async fn transparent(
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
-        if !is_json || serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+        if !is_json || upstream::from_json::<serde::de::IgnoredAny>(&body).is_err() {
             return Err(ApiError::invalid("the body must be JSON with Content-Type: application/json"));
         }
     }
@@ -405,4 +405,25 @@ async fn transparent(
         Ok(chunk)
     });
     builder.body(Body::from_stream(stream)).map_err(ApiError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn envelope_of(body: &[u8]) -> Value {
+        let response = envelope_response(200, &Map::new(), body);
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        serde_json::from_slice(&bytes).expect("the envelope is JSON")
+    }
+
+    #[tokio::test]
+    async fn a_json_body_is_spliced_in_and_anything_else_becomes_a_string() {
+        assert_eq!(envelope_of(br#"{"a": [1, "b"]}"#).await["body"], serde_json::json!({"a": [1, "b"]}));
+        assert_eq!(envelope_of(b"plain text").await["body"], "plain text");
+        assert_eq!(envelope_of(b"").await["body"], "");
+        // JSON in shape, but a string holds a byte that is not UTF-8: spliced in, it would make
+        // the whole envelope unreadable; as text it is the body with U+FFFD in that place.
+        assert_eq!(envelope_of(b"{\"name\": \"caf\xe9\"}").await["body"], "{\"name\": \"caf\u{FFFD}\"}");
+    }
 }
