@@ -164,6 +164,10 @@ struct Bench<'a> {
     http: reqwest::Client,
     jwt: String,
     budget: Budget,
+    /// `mcpserver-proxy-floor` next to this binary, if it was built.
+    floor_bin: Option<PathBuf>,
+    /// Where the child processes' logs go.
+    logs: PathBuf,
 }
 
 fn progress(line: impl std::fmt::Display) {
@@ -219,6 +223,22 @@ fn server_binary(args: &Args) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// The proxy floor built next to this binary (`cargo build --release -p mcpserver-bench`
+/// builds both); without it the proxy part runs without its floor column.
+fn floor_binary() -> Option<PathBuf> {
+    let dir = std::env::current_exe().ok()?.parent()?.to_path_buf();
+    let path = dir.join(format!("mcpserver-proxy-floor{}", std::env::consts::EXE_SUFFIX));
+    if path.is_file() {
+        Some(path)
+    } else {
+        progress(format_args!(
+            "no {} (build -p mcpserver-bench): the proxy part runs without its floor",
+            path.display()
+        ));
+        None
+    }
+}
+
 fn client() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -250,14 +270,16 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
         Duration::from_secs(6 * 3600),
     )
     .map_err(|e| anyhow::anyhow!("minting the hub JWT: {e}"))?;
+    let logs = tempfile::Builder::new().prefix("mcpserver-bench-logs-").tempdir()?.keep();
     let bench = Bench {
         args,
         sim: sim.clone(),
         http: client()?,
         jwt,
         budget: Budget { requests: args.requests, time: Duration::from_secs_f64(args.seconds) },
+        floor_bin: floor_binary(),
+        logs: logs.clone(),
     };
-    let logs = tempfile::Builder::new().prefix("mcpserver-bench-logs-").tempdir()?.keep();
     let mut report = Report::default();
     let mut backends = vec![Backend::Sqlite];
     if !args.skip_postgres {
@@ -630,20 +652,33 @@ impl Bench<'_> {
         let token = self.token_json(server, "jira").await?;
         let access = token["access_token"].as_str().context("no access_token")?;
         let cloud = token["cloud_id"].as_str().context("no cloud_id")?;
-        let direct = Arc::new(Call::get(
-            format!("{}/ex/jira/{cloud}/rest/api/3/myself", self.sim.base_url()),
-            access,
-        )?);
-        let proxied = Arc::new(Call::proxy(
-            server.url("/api/jira/proxy"),
-            &self.jwt,
-            &json!({"method": "GET", "path": "/rest/api/3/myself", "site": cloud}),
-        )?);
-        // Both answer the same person before anything is measured.
+        let target = format!("{}/ex/jira/{cloud}/rest/api/3/myself", self.sim.base_url());
+        let direct = Arc::new(Call::get(target.clone(), access)?);
+        let request = json!({"method": "GET", "path": "/rest/api/3/myself", "site": cloud});
+        let proxied = Arc::new(Call::proxy(server.url("/api/jira/proxy"), &self.jwt, &request)?);
+        // (c) The floor: the same request body and headers to a bare forwarder of the same GET.
+        let floor = match &self.floor_bin {
+            Some(bin) => {
+                let log = self.logs.join(format!("proxy-floor-{}.log", backend.name().to_lowercase()));
+                Some(ServerProcess::start_floor(bin, &target, access, log, &self.http).await?)
+            }
+            None => None,
+        };
+        let floored = match &floor {
+            Some(f) => Some(Arc::new(Call::post(f.url("/forward"), &self.jwt, &request)?)),
+            None => None,
+        };
+        // All answer the same person before anything is measured.
         let a: Value = serde_json::from_slice(&direct.send(&self.http).await.map_err(anyhow::Error::msg)?)?;
         let b: Value = serde_json::from_slice(&proxied.send(&self.http).await.map_err(anyhow::Error::msg)?)?;
         if a["accountId"] != b["body"]["accountId"] || a["accountId"].is_null() {
             bail!("direct and proxied /myself differ: {a} vs {b}");
+        }
+        if let Some(call) = &floored {
+            let c: Value = serde_json::from_slice(&call.send(&self.http).await.map_err(anyhow::Error::msg)?)?;
+            if a["accountId"] != c["accountId"] {
+                bail!("direct and floor /myself differ: {a} vs {c}");
+            }
         }
         let rounds = self.args.rounds.max(1);
         let share = Budget {
@@ -655,8 +690,12 @@ impl Bench<'_> {
             for &c in &self.args.concurrency {
                 load::run(&self.http, &direct, c, self.warmup_budget()).await;
                 load::run(&self.http, &proxied, c, self.warmup_budget()).await;
-                let (mut sa, mut sb) = (load::Sample::default(), load::Sample::default());
-                let (mut cpu_a, mut cpu_b) = (Duration::ZERO, Duration::ZERO);
+                if let Some(call) = &floored {
+                    load::run(&self.http, call, c, self.warmup_budget()).await;
+                }
+                let (mut sa, mut sb, mut sc) =
+                    (load::Sample::default(), load::Sample::default(), load::Sample::default());
+                let (mut cpu_a, mut cpu_b, mut cpu_c) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
                 for _ in 0..rounds {
                     let (s, cpu) = self.measured(server, &direct, c, share).await?;
                     sa.merge(s);
@@ -664,11 +703,22 @@ impl Bench<'_> {
                     let (s, cpu) = self.measured(server, &proxied, c, share).await?;
                     sb.merge(s);
                     cpu_b += cpu;
+                    if let (Some(f), Some(call)) = (&floor, &floored) {
+                        let (s, cpu) = self.measured(f, call, c, share).await?;
+                        sc.merge(s);
+                        cpu_c += cpu;
+                    }
                 }
                 let (direct_stats, proxy_stats) = (Stats::of(sa), Stats::of(sb));
                 let label = format!("{} proxy latency={latency_ms}ms c={c}", backend.name());
                 self.check(&format!("{label} (a) direct"), &direct_stats)?;
                 self.check(&format!("{label} (b) proxied"), &proxy_stats)?;
+                let floor_stats = floor.as_ref().map(|_| Stats::of(sc));
+                if let Some(stats) = &floor_stats {
+                    self.check(&format!("{label} (c) floor"), stats)?;
+                }
+                let floor_cpu_us =
+                    floor_stats.as_ref().and_then(|s| report::per_request(Some(cpu_c), s.requests));
                 let row = ProxyRow {
                     backend,
                     upstream_latency_ms: latency_ms,
@@ -677,19 +727,25 @@ impl Bench<'_> {
                     idle_cpu_us: report::per_request(Some(cpu_a), direct_stats.requests),
                     direct: direct_stats,
                     proxy: proxy_stats,
+                    floor: floor_stats,
+                    floor_cpu_us,
                 };
                 progress(format_args!(
-                    "{label}: (a) {:.0} req/s p50 {:.2} ms | (b) {:.0} req/s p50 {:.2} ms | server CPU {:.0} µs/req",
+                    "{label}: (a) {:.0} req/s p50 {:.2} ms | (b) {:.0} req/s p50 {:.2} ms | server CPU {:.0} µs/req | floor CPU {:.0} µs/req",
                     row.direct.rate,
                     row.direct.latency.p50,
                     row.proxy.rate,
                     row.proxy.latency.p50,
-                    row.cpu_us.unwrap_or(f64::NAN)
+                    row.cpu_us.unwrap_or(f64::NAN),
+                    row.floor_cpu_us.unwrap_or(f64::NAN)
                 ));
                 report.proxy.push(row);
             }
         }
         self.sim.set_latency(Duration::ZERO);
+        if let Some(f) = floor {
+            f.stop().await;
+        }
         Ok(())
     }
 }

@@ -134,7 +134,7 @@ impl ServerProcess {
     pub async fn start(setup: ServerSetup<'_>, http: &reqwest::Client) -> anyhow::Result<Self> {
         let port = free_port()?;
         let base_url = format!("http://127.0.0.1:{port}");
-        let log = std::fs::File::create(&setup.log)
+        let file = std::fs::File::create(&setup.log)
             .with_context(|| format!("creating the server log {}", setup.log.display()))?;
         let child = tokio::process::Command::new(setup.binary)
             .arg("serve")
@@ -167,23 +167,59 @@ impl ServerProcess {
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::from(log))
+            .stderr(Stdio::from(file))
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting {}", setup.binary.display()))?;
-        let pid = child.id().context("the server exited at once")?;
-        let mut server = ServerProcess { child, pid, base_url, log: setup.log };
+        Self::ready(child, base_url, setup.log, http).await
+    }
+
+    /// Spawns the proxy floor (`mcpserver-proxy-floor`, next to the benchmark's binary): a
+    /// bare forwarder of `POST /forward` to `target` with `token`, whose CPU per request is the
+    /// least any proxy costs on this machine.
+    pub async fn start_floor(
+        binary: &Path,
+        target: &str,
+        token: &str,
+        log: PathBuf,
+        http: &reqwest::Client,
+    ) -> anyhow::Result<Self> {
+        let port = free_port()?;
+        let file = std::fs::File::create(&log)
+            .with_context(|| format!("creating the proxy floor's log {}", log.display()))?;
+        let child = tokio::process::Command::new(binary)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--target", target])
+            .env("MCPSERVER_FLOOR_TOKEN", token)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(file))
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        Self::ready(child, format!("http://127.0.0.1:{port}"), log, http).await
+    }
+
+    /// Waits until the child answers `GET /healthz`.
+    async fn ready(
+        child: tokio::process::Child,
+        base_url: String,
+        log: PathBuf,
+        http: &reqwest::Client,
+    ) -> anyhow::Result<Self> {
+        let pid = child.id().context("the process exited at once")?;
+        let mut server = ServerProcess { child, pid, base_url, log };
         let started = Instant::now();
         loop {
             if let Some(status) = server.child.try_wait()? {
-                bail!("the server exited with {status} before answering; see {}", server.log_tail());
+                bail!("the process exited with {status} before answering; see {}", server.log_tail());
             }
             let health = http.get(format!("{}/healthz", server.base_url)).send().await;
             if health.is_ok_and(|r| r.status().is_success()) {
                 return Ok(server);
             }
             if started.elapsed() > Duration::from_secs(30) {
-                bail!("the server did not answer /healthz within 30 s; see {}", server.log_tail());
+                bail!("no answer to /healthz within 30 s; see {}", server.log_tail());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
