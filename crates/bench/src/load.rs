@@ -89,6 +89,34 @@ impl Call {
         Ok(call)
     }
 
+    /// The same request sent to `url` instead (the proxy floor); any 2xx is a success.
+    pub fn retarget(&self, url: String) -> Self {
+        Call {
+            method: self.method.clone(),
+            url,
+            headers: self.headers.clone(),
+            body: self.body.clone(),
+            check: Check::Status,
+        }
+    }
+
+    /// The request as an entry of the proxy floor's plan (`src/bin/proxy_floor.rs`).
+    pub fn plan(&self) -> Value {
+        let headers: serde_json::Map<String, Value> = self
+            .headers
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((name.as_str().to_string(), Value::String(value.to_str().ok()?.into())))
+            })
+            .collect();
+        serde_json::json!({
+            "method": self.method.as_str(),
+            "url": self.url,
+            "headers": headers,
+            "body": self.body.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
+        })
+    }
+
     /// Adds (or replaces) a header.
     pub fn with_header(mut self, name: &'static str, value: &str) -> anyhow::Result<Self> {
         self.headers.insert(HeaderName::from_static(name), HeaderValue::from_str(value)?);

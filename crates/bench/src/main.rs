@@ -28,6 +28,8 @@ use report::{ExpiryRow, ProxyRow, Report, RunInfo, Stats, TokenRow};
 use serde_json::{Value, json};
 use server::{Backend, Database, ServerProcess, ServerSetup};
 use std::collections::HashSet;
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -453,6 +455,31 @@ impl Bench<'_> {
         Ok(serde_json::from_slice(&body)?)
     }
 
+    /// Starts the proxy floor with `plan` (name → the upstream requests of `POST
+    /// /forward/{name}`), or `None` when it was not built.
+    async fn start_floor(
+        &self,
+        backend: Backend,
+        part: &str,
+        plan: &[(&str, Vec<Value>)],
+    ) -> anyhow::Result<Option<ServerProcess>> {
+        let Some(bin) = &self.floor_bin else { return Ok(None) };
+        let name = format!("floor-{part}-{}", backend.name().to_lowercase());
+        let plan_file = self.logs.join(format!("{name}-plan.json"));
+        let plan: serde_json::Map<String, Value> =
+            plan.iter().map(|(name, requests)| (name.to_string(), Value::from(requests.clone()))).collect();
+        // The plan holds access tokens: readable by this user only.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&plan_file)
+            .and_then(|mut f| f.write_all(&serde_json::to_vec(&plan)?))
+            .with_context(|| format!("writing {}", plan_file.display()))?;
+        let log = self.logs.join(format!("{name}.log"));
+        Ok(Some(ServerProcess::start_floor(bin, &plan_file, log, &self.http).await?))
+    }
+
     fn warmup_budget(&self) -> Budget {
         Budget { requests: self.args.warmup, time: Duration::from_secs(10) }
     }
@@ -652,22 +679,15 @@ impl Bench<'_> {
         let token = self.token_json(server, "jira").await?;
         let access = token["access_token"].as_str().context("no access_token")?;
         let cloud = token["cloud_id"].as_str().context("no cloud_id")?;
-        let target = format!("{}/ex/jira/{cloud}/rest/api/3/myself", self.sim.base_url());
-        let direct = Arc::new(Call::get(target.clone(), access)?);
+        let direct = Arc::new(Call::get(
+            format!("{}/ex/jira/{cloud}/rest/api/3/myself", self.sim.base_url()),
+            access,
+        )?);
         let request = json!({"method": "GET", "path": "/rest/api/3/myself", "site": cloud});
         let proxied = Arc::new(Call::proxy(server.url("/api/jira/proxy"), &self.jwt, &request)?);
-        // (c) The floor: the same request body and headers to a bare forwarder of the same GET.
-        let floor = match &self.floor_bin {
-            Some(bin) => {
-                let log = self.logs.join(format!("proxy-floor-{}.log", backend.name().to_lowercase()));
-                Some(ServerProcess::start_floor(bin, &target, access, log, &self.http).await?)
-            }
-            None => None,
-        };
-        let floored = match &floor {
-            Some(f) => Some(Arc::new(Call::post(f.url("/forward"), &self.jwt, &request)?)),
-            None => None,
-        };
+        // (c) The floor: the same request (body and headers) to a bare forwarder of the same GET.
+        let floor = self.start_floor(backend, "proxy", &[("myself", vec![direct.plan()])]).await?;
+        let floored = floor.as_ref().map(|f| Arc::new(proxied.retarget(f.url("/forward/myself"))));
         // All answer the same person before anything is measured.
         let a: Value = serde_json::from_slice(&direct.send(&self.http).await.map_err(anyhow::Error::msg)?)?;
         let b: Value = serde_json::from_slice(&proxied.send(&self.http).await.map_err(anyhow::Error::msg)?)?;

@@ -163,17 +163,40 @@ impl Bench<'_> {
         for tool in &tools {
             self.mcp_precheck(tool, report, backend).await?;
         }
+        // The floor makes each tool's upstream requests for the same MCP request.
+        let plan: Vec<(&str, Vec<Value>)> = tools
+            .iter()
+            .map(|t| (t.name, t.upstream.iter().map(|(_, call)| call.plan()).collect()))
+            .collect();
+        let floor = self.start_floor(backend, "mcp", &plan).await?;
+        let floored: Vec<Option<Arc<Call>>> = tools
+            .iter()
+            .map(|t| {
+                floor.as_ref().map(|f| Arc::new(t.call.retarget(f.url(&format!("/forward/{}", t.name)))))
+            })
+            .collect();
+        for (tool, call) in tools.iter().zip(&floored) {
+            if let Some(call) = call {
+                call.send(&self.http)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("floor for {} failed: {e}", tool.name))?;
+            }
+        }
         let rounds = self.args.rounds.max(1);
         let share = Budget {
             requests: self.budget.requests.div_ceil(u64::from(rounds)),
             time: self.budget.time / rounds,
         };
-        for tool in &tools {
+        for (tool, floored) in tools.iter().zip(&floored) {
             for &c in &self.args.mcp_concurrency {
                 load::run(&self.http, &tool.call, c, self.warmup_budget()).await;
                 for (_, call) in &tool.upstream {
                     load::run(&self.http, call, c, self.warmup_budget()).await;
                 }
+                if let Some(call) = floored {
+                    load::run(&self.http, call, c, self.warmup_budget()).await;
+                }
+                let (mut floor_sample, mut floor_cpu) = (load::Sample::default(), Duration::ZERO);
                 let mut direct: Vec<load::Sample> = vec![load::Sample::default(); tool.upstream.len()];
                 let mut sample = load::Sample::default();
                 let mut cpu = Duration::ZERO;
@@ -196,6 +219,11 @@ impl Bench<'_> {
                     }
                     sample.merge(s);
                     cpu += used;
+                    if let (Some(f), Some(call)) = (&floor, floored) {
+                        let (s, used) = self.measured(f, call, c, share).await?;
+                        floor_sample.merge(s);
+                        floor_cpu += used;
+                    }
                 }
                 let stats = Stats::of(sample);
                 let label = format!("{} MCP {} c={c}", backend.name(), tool.name);
@@ -209,6 +237,14 @@ impl Bench<'_> {
                 for (route, s) in &direct {
                     self.check(&format!("{label} direct {route}"), s)?;
                 }
+                let floor_cpu_us = match &floor {
+                    Some(_) => {
+                        let floor_stats = Stats::of(floor_sample);
+                        self.check(&format!("{label} floor"), &floor_stats)?;
+                        report::per_request(Some(floor_cpu), floor_stats.requests)
+                    }
+                    None => None,
+                };
                 let calls = stats.requests.max(1) as f64;
                 let total: u64 = routes_seen.values().sum();
                 let row = McpRow {
@@ -226,21 +262,26 @@ impl Bench<'_> {
                     sampled_rss_kb: sampled_kb,
                     hwm_kb,
                     stats,
+                    floor_cpu_us,
                 };
                 progress(format_args!(
-                    "{label}: {:.0} calls/s p50 {:.2} ms (upstream's own {:.2} ms) p99 {:.2} ms | {:.2} upstream req/call | server CPU {:.0} µs/call | RSS peak {} kB",
+                    "{label}: {:.0} calls/s p50 {:.2} ms (upstream's own {:.2} ms) p99 {:.2} ms | {:.2} upstream req/call | server CPU {:.0} µs/call | floor CPU {:.0} µs/call | RSS peak {} kB",
                     row.stats.rate,
                     row.stats.latency.p50,
                     row.direct_p50_sum(),
                     row.stats.latency.p99,
                     row.upstream_per_call,
                     row.cpu_us.unwrap_or(f64::NAN),
+                    row.floor_cpu_us.unwrap_or(f64::NAN),
                     row.peak_rss_kb.unwrap_or(row.sampled_rss_kb)
                 ));
                 report.mcp.push(row);
             }
         }
         crate::note_rss(report, backend, server, "after the MCP part");
+        if let Some(f) = floor {
+            f.stop().await;
+        }
         Ok(())
     }
 }

@@ -174,13 +174,12 @@ impl ServerProcess {
         Self::ready(child, base_url, setup.log, http).await
     }
 
-    /// Spawns the proxy floor (`mcpserver-proxy-floor`, next to the benchmark's binary): a
-    /// bare forwarder of `POST /forward` to `target` with `token`, whose CPU per request is the
-    /// least any proxy costs on this machine.
+    /// Spawns the proxy floor (`mcpserver-proxy-floor`, next to the benchmark's binary), a
+    /// bare forwarder whose CPU per request is the least the same HTTP exchanges cost on this
+    /// machine. `plan` is its plan file (see the binary).
     pub async fn start_floor(
         binary: &Path,
-        target: &str,
-        token: &str,
+        plan: &Path,
         log: PathBuf,
         http: &reqwest::Client,
     ) -> anyhow::Result<Self> {
@@ -189,8 +188,8 @@ impl ServerProcess {
             .with_context(|| format!("creating the proxy floor's log {}", log.display()))?;
         let child = tokio::process::Command::new(binary)
             .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(["--target", target])
-            .env("MCPSERVER_FLOOR_TOKEN", token)
+            .arg("--plan")
+            .arg(plan)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::from(file))
