@@ -266,45 +266,31 @@ async fn an_oversized_or_non_json_body_is_refused() {
     let big = json!({"method": "POST", "path": "/rest/api/3/issue", "body": {"x": "y".repeat(4096)}});
     let response = proxy(&world, "jira", big).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let raw = world
-        .http
-        .post(world.server.url("/api/jira/proxy"))
-        .bearer_auth(world.jwt("alice", &[]))
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    let (status, error) = envelope(raw).await;
-    assert_eq!(
-        (status, error["error"]["code"].as_str().unwrap()),
-        (StatusCode::BAD_REQUEST, "invalid_request")
-    );
-    let transparent = world
-        .http
-        .post(world.server.url("/api/jira/rest/api/3/issue"))
-        .bearer_auth(world.jwt("alice", &[]))
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(transparent.status(), StatusCode::BAD_REQUEST);
-    // Well-formed JSON but for a byte that is not UTF-8 inside a string: not JSON either.
-    let not_utf8 = world
-        .http
-        .post(world.server.url("/api/jira/rest/api/3/issue"))
-        .bearer_auth(world.jwt("alice", &[]))
-        .header("content-type", "application/json")
-        .body(b"{\"fields\": {\"summary\": \"caf\xe9\"}}".to_vec())
-        .send()
-        .await
-        .unwrap();
-    let (status, error) = envelope(not_utf8).await;
-    assert_eq!(
-        (status, error["error"]["code"].as_str().unwrap()),
-        (StatusCode::BAD_REQUEST, "invalid_request")
-    );
+    // Not JSON, to the proxy and to the transparent variant; then well-formed JSON but for a
+    // byte that is not UTF-8 inside a string, which is not JSON either.
+    let cases: [(&str, &[u8]); 3] = [
+        ("/api/jira/proxy", b"{not json"),
+        ("/api/jira/rest/api/3/issue", b"{not json"),
+        ("/api/jira/rest/api/3/issue", b"{\"fields\": {\"summary\": \"caf\xe9\"}}"),
+    ];
+    for (path, body) in cases {
+        let raw = world
+            .http
+            .post(world.server.url(path))
+            .bearer_auth(world.jwt("alice", &[]))
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let (status, error) = envelope(raw).await;
+        assert_eq!(
+            (status, error["error"]["code"].as_str().unwrap()),
+            (StatusCode::BAD_REQUEST, "invalid_request"),
+            "{path} {}",
+            String::from_utf8_lossy(body)
+        );
+    }
     assert_eq!(total_requests(&world), before);
 }
 
