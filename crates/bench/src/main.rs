@@ -226,7 +226,7 @@ fn server_binary(args: &Args) -> anyhow::Result<PathBuf> {
 }
 
 /// The proxy floor built next to this binary (`cargo build --release -p mcpserver-bench`
-/// builds both); without it the proxy part runs without its floor column.
+/// builds both); without it the proxy and MCP parts run without their floor columns.
 fn floor_binary() -> Option<PathBuf> {
     let dir = std::env::current_exe().ok()?.parent()?.to_path_buf();
     let path = dir.join(format!("mcpserver-proxy-floor{}", std::env::consts::EXE_SUFFIX));
@@ -234,7 +234,7 @@ fn floor_binary() -> Option<PathBuf> {
         Some(path)
     } else {
         progress(format_args!(
-            "no {} (build -p mcpserver-bench): the proxy part runs without its floor",
+            "no {} (build -p mcpserver-bench): the proxy and MCP parts run without the floor",
             path.display()
         ));
         None
