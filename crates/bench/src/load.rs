@@ -76,7 +76,8 @@ impl Call {
     }
 
     /// An MCP `tools/call` of `tool` with `arguments` over Streamable HTTP: one JSON-RPC POST,
-    /// no session (the server is stateless), `Authorization: Bearer {token}` (the hub JWT).
+    /// no session (the server is stateless), `Authorization: Bearer {token}` (the hub JWT),
+    /// protocol 2025-11-25.
     pub fn mcp_tool(url: String, token: &str, tool: &str, arguments: &Value) -> anyhow::Result<Self> {
         let request = serde_json::json!({
             "jsonrpc": "2.0",
@@ -86,6 +87,8 @@ impl Call {
         });
         let mut call = Call::new(Method::POST, url, Check::McpTool).authorized(token)?.json_body(&request)?;
         call.headers.insert(ACCEPT, HeaderValue::from_static("application/json, text/event-stream"));
+        // What a client on the current initialize-based protocol sends after initializing.
+        call.headers.insert("mcp-protocol-version", HeaderValue::from_static("2025-11-25"));
         Ok(call)
     }
 

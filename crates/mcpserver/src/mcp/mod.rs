@@ -2,6 +2,7 @@
 //! (`mcpserver mcp-stdio --user U`).
 
 pub mod context;
+mod direct;
 mod fixtures;
 pub mod jira;
 mod meta;
@@ -47,11 +48,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let for_service = state.clone();
     // Built once: a stateless deployment makes one server per request.
     let prototype = McpServer::new(for_service, tools, None);
-    let factory = move || Ok(prototype.for_new_session());
+    let for_factory = prototype.clone();
+    let factory = move || Ok(for_factory.for_new_session());
     if config.mcp_stateless {
+        let direct = (config.mcp_direct_calls && !config.conformance_fixtures).then(|| {
+            Arc::new(direct::Direct::new(prototype.clone(), &config.mcp_allowed_hosts, config.max_body_bytes))
+        });
         let service =
             StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), http_config);
-        Router::new().route_service("/mcp", Shared(Arc::new(service)))
+        Router::new().route_service("/mcp", Stateless { rmcp: Shared(Arc::new(service)), direct })
     } else {
         let service =
             StreamableHttpService::new(factory, Arc::new(LocalSessionManager::default()), http_config);
@@ -86,6 +91,39 @@ impl<M: rmcp::transport::streamable_http_server::SessionManager>
     fn call(&mut self, request: axum::http::Request<axum::body::Body>) -> Self::Future {
         let service = self.0.clone();
         Box::pin(async move { Ok(service.handle(request).await.map(axum::body::Body::new)) })
+    }
+}
+
+/// `/mcp` in stateless mode: a plain `tools/call` is answered directly (see [`direct`]),
+/// everything else by rmcp.
+#[derive(Clone)]
+struct Stateless {
+    rmcp: Shared<NeverSessionManager>,
+    /// `None` when `MCPSERVER_MCP_DIRECT_CALLS` is off or the conformance fixtures are on.
+    direct: Option<Arc<direct::Direct>>,
+}
+
+impl tower::Service<axum::http::Request<axum::body::Body>> for Stateless {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: axum::http::Request<axum::body::Body>) -> Self::Future {
+        let (rmcp, direct) = (self.rmcp.0.clone(), self.direct.clone());
+        Box::pin(async move {
+            let request = match direct {
+                Some(direct) => match direct.serve(request).await {
+                    Ok(response) => return Ok(response),
+                    Err(request) => request,
+                },
+                None => request,
+            };
+            Ok(rmcp.handle(request).await.map(axum::body::Body::new))
+        })
     }
 }
 

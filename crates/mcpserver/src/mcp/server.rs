@@ -5,13 +5,13 @@
 
 use super::context::{ToolContext, ToolError};
 use super::fixtures::Fixtures;
-use super::registry::ToolSet;
+use super::registry::{ToolDef, ToolSet};
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::http::ErrorCode as ApiCode;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorCode, Implementation,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -144,8 +144,35 @@ impl ServerHandler for McpServer {
             return Err(ErrorData::invalid_params(format!("unknown tool `{}`", request.name), None));
         };
         let user_id = self.caller(&context)?;
+        let result = self.run_tool(tool, user_id, request.arguments, wants_url_elicitation(&context)).await?;
+        Ok(result.into())
+    }
+}
+
+impl McpServer {
+    /// This deployment's tool `name`, if it offers one (fixtures aside).
+    pub(super) fn tool(&self, name: &str) -> Option<&ToolDef> {
+        self.tools.get(name)
+    }
+
+    /// Whether the conformance fixtures are on (they answer some calls themselves).
+    pub(super) fn has_fixtures(&self) -> bool {
+        self.fixtures.is_some()
+    }
+
+    /// Runs `tool` for `user_id`: audits and counts the call, and turns a failure into a tool
+    /// result with `isError`, or, for a client that declared URL-mode elicitation and a failure
+    /// only the user can mend, into the URL elicitation error. Both transports (rmcp's and the
+    /// direct stateless `tools/call` of [`super::direct`]) come here.
+    pub(super) async fn run_tool(
+        &self,
+        tool: &ToolDef,
+        user_id: String,
+        arguments: Option<JsonObject>,
+        url_elicitation: bool,
+    ) -> Result<CallToolResult, ErrorData> {
         let ctx = ToolContext { state: self.state.clone(), user_id: user_id.clone() };
-        let args = request.arguments.map(Value::Object).unwrap_or(Value::Null);
+        let args = arguments.map(Value::Object).unwrap_or(Value::Null);
         let started = Instant::now();
         let outcome = tool.run(ctx, args).await;
         let code = match &outcome {
@@ -158,17 +185,15 @@ impl ServerHandler for McpServer {
         let detail = json!({"tool": tool.name, "latency_ms": started.elapsed().as_millis() as u64});
         crate::metrics::tool_call(tool.name, &code);
         crate::audit::record(&self.state.store, &user_id, None, "tool_call", &code, detail).await;
-        let result = match outcome {
+        match outcome {
             Ok(output) => {
                 let mut result = CallToolResult::success(vec![ContentBlock::text(output.markdown)]);
                 result.structured_content = Some(output.structured);
-                result
+                Ok(result)
             }
             Err(ToolError(error)) => {
                 let needs_user = matches!(error.code, ApiCode::NotConnected | ApiCode::ReauthRequired);
-                if let (true, true, Some(url)) =
-                    (needs_user, wants_url_elicitation(&context), &error.connect_url)
-                {
+                if let (true, true, Some(url)) = (needs_user, url_elicitation, &error.connect_url) {
                     let data = json!({"elicitations": [{
                         "mode": "url",
                         "elicitationId": uuid::Uuid::new_v4().to_string(),
@@ -181,9 +206,8 @@ impl ServerHandler for McpServer {
                         Some(data),
                     ));
                 }
-                failure(&error)
+                Ok(failure(&error))
             }
-        };
-        Ok(result.into())
+        }
     }
 }

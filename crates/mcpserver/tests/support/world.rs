@@ -12,6 +12,8 @@ pub struct World {
     pub server: TestServer,
     pub db: TestDb,
     pub http: reqwest::Client,
+    /// The server's flags (beyond those of [`config`]), for [`World::another_server`].
+    flags: Vec<String>,
 }
 
 /// A change to the simulator's configuration before it starts.
@@ -83,7 +85,15 @@ impl World {
             .timeout(Duration::from_secs(20))
             .build()
             .unwrap();
-        Self { sim, server, db, http }
+        Self { sim, server, db, http, flags }
+    }
+
+    /// A second instance beside the first: the same flags plus `extra`, the same database and
+    /// simulator, its own port.
+    pub async fn another_server(&self, extra: &[&str]) -> TestServer {
+        let mut flags: Vec<&str> = self.flags.iter().map(String::as_str).collect();
+        flags.extend(extra);
+        TestServer::start(config(&self.db.url, &flags)).await
     }
 
     /// A hub JWT for `user` with `scopes`.
