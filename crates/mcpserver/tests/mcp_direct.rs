@@ -200,17 +200,10 @@ fn without_states(text: &str) -> String {
 
 /// `mcpserver_mcp_direct_calls_total` as the server's `/metrics` shows it (0 before the first).
 async fn direct_calls(world: &World) -> u64 {
-    let text = world
-        .http
-        .get(world.server.url("/metrics"))
-        .bearer_auth(METRICS_TOKEN)
-        .send()
+    world
+        .metrics(METRICS_TOKEN)
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
+        .lines()
         .find_map(|line| line.strip_prefix("mcpserver_mcp_direct_calls_total "))
         .map_or(0, |count| count.trim().parse().unwrap())
 }

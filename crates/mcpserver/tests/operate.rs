@@ -51,16 +51,7 @@ async fn metrics_show_requests_provider_calls_refreshes_tools_and_token_reads_wi
 
     let unauthenticated = world.http.get(world.server.url("/metrics")).send().await.unwrap();
     assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
-    let text = world
-        .http
-        .get(world.server.url("/metrics"))
-        .bearer_auth("metrics-secret-123")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = world.metrics("metrics-secret-123").await;
     for name in [
         "mcpserver_http_requests_total",
         "mcpserver_http_request_duration_seconds",

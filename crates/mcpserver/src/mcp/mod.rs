@@ -15,6 +15,7 @@ pub use server::McpServer;
 use crate::app::AppState;
 use axum::Router;
 use registry::ToolSet;
+use rmcp::transport::streamable_http_server::SessionManager;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
@@ -56,54 +57,32 @@ pub fn router(state: &AppState) -> Router<AppState> {
         });
         let service =
             StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), http_config);
-        Router::new().route_service("/mcp", Stateless { rmcp: Shared(Arc::new(service)), direct })
+        Router::new().route_service("/mcp", McpRoute { rmcp: Arc::new(service), direct })
     } else {
         let service =
             StreamableHttpService::new(factory, Arc::new(LocalSessionManager::default()), http_config);
-        Router::new().route_service("/mcp", Shared(Arc::new(service)))
+        Router::new().route_service("/mcp", McpRoute { rmcp: Arc::new(service), direct: None })
     }
 }
 
-/// rmcp's HTTP service behind an `Arc`. axum clones a route's service (through every layer
-/// above it) for each request, and rmcp's service holds its whole configuration, host and
-/// origin lists included, by value: sharing it makes those clones one reference count each.
-struct Shared<M: rmcp::transport::streamable_http_server::SessionManager>(
-    Arc<StreamableHttpService<McpServer, M>>,
-);
-
-impl<M: rmcp::transport::streamable_http_server::SessionManager> Clone for Shared<M> {
-    fn clone(&self) -> Self {
-        Self(self.0.clone())
-    }
-}
-
-impl<M: rmcp::transport::streamable_http_server::SessionManager>
-    tower::Service<axum::http::Request<axum::body::Body>> for Shared<M>
-{
-    type Response = axum::response::Response;
-    type Error = std::convert::Infallible;
-    type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: axum::http::Request<axum::body::Body>) -> Self::Future {
-        let service = self.0.clone();
-        Box::pin(async move { Ok(service.handle(request).await.map(axum::body::Body::new)) })
-    }
-}
-
-/// `/mcp` in stateless mode: a plain `tools/call` is answered directly (see [`direct`]),
-/// everything else by rmcp.
-#[derive(Clone)]
-struct Stateless {
-    rmcp: Shared<NeverSessionManager>,
-    /// `None` when `MCPSERVER_MCP_DIRECT_CALLS` is off or the conformance fixtures are on.
+/// The `/mcp` route: a plain stateless `tools/call` is answered directly (see [`direct`]),
+/// everything else by rmcp. rmcp's service sits behind an `Arc`: axum clones a route's service
+/// (through every layer above it) for each request, and rmcp's holds its whole configuration,
+/// host and origin lists included, by value.
+struct McpRoute<M: SessionManager> {
+    rmcp: Arc<StreamableHttpService<McpServer, M>>,
+    /// Only in stateless mode, and not when `MCPSERVER_MCP_DIRECT_CALLS` is off or the
+    /// conformance fixtures are on.
     direct: Option<Arc<direct::Direct>>,
 }
 
-impl tower::Service<axum::http::Request<axum::body::Body>> for Stateless {
+impl<M: SessionManager> Clone for McpRoute<M> {
+    fn clone(&self) -> Self {
+        Self { rmcp: self.rmcp.clone(), direct: self.direct.clone() }
+    }
+}
+
+impl<M: SessionManager> tower::Service<axum::http::Request<axum::body::Body>> for McpRoute<M> {
     type Response = axum::response::Response;
     type Error = std::convert::Infallible;
     type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
@@ -113,7 +92,7 @@ impl tower::Service<axum::http::Request<axum::body::Body>> for Stateless {
     }
 
     fn call(&mut self, request: axum::http::Request<axum::body::Body>) -> Self::Future {
-        let (rmcp, direct) = (self.rmcp.0.clone(), self.direct.clone());
+        let (rmcp, direct) = (self.rmcp.clone(), self.direct.clone());
         Box::pin(async move {
             let request = match direct {
                 Some(direct) => match direct.serve(request).await {

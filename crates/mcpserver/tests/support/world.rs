@@ -112,6 +112,13 @@ impl World {
         self.http.get(self.server.url(path)).bearer_auth(self.jwt(user, &[])).send().await.unwrap()
     }
 
+    /// The Prometheus text of `GET /metrics` with the metrics bearer `token`.
+    pub async fn metrics(&self, token: &str) -> String {
+        let response = self.http.get(self.server.url("/metrics")).bearer_auth(token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "GET /metrics");
+        response.text().await.unwrap()
+    }
+
     /// The JSON of a successful GET.
     pub async fn get_json(&self, user: &str, path: &str) -> serde_json::Value {
         let response = self.get(user, path).await;
