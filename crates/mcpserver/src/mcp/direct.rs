@@ -94,7 +94,7 @@ impl Direct {
 
     /// Answers `request` if it is a plain `tools/call`; otherwise gives it back as it came.
     pub(super) async fn serve(&self, request: Request<Body>) -> Result<Response<Body>, Request<Body>> {
-        if self.server.has_fixtures() || !self.plain_headers(request.method(), request.headers()) {
+        if !self.plain_headers(request.method(), request.headers()) {
             return Err(request);
         }
         let (parts, body) = request.into_parts();

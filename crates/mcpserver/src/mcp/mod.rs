@@ -52,6 +52,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let for_factory = prototype.clone();
     let factory = move || Ok(for_factory.for_new_session());
     if config.mcp_stateless {
+        // The fixtures answer some calls themselves (in `McpServer::call_tool`): rmcp only.
         let direct = (config.mcp_direct_calls && !config.conformance_fixtures).then(|| {
             Arc::new(direct::Direct::new(prototype.clone(), &config.mcp_allowed_hosts, config.max_body_bytes))
         });

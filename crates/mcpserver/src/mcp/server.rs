@@ -155,11 +155,6 @@ impl McpServer {
         self.tools.get(name)
     }
 
-    /// Whether the conformance fixtures are on (they answer some calls themselves).
-    pub(super) fn has_fixtures(&self) -> bool {
-        self.fixtures.is_some()
-    }
-
     /// Runs `tool` for `user_id`: audits and counts the call, and turns a failure into a tool
     /// result with `isError`, or, for a client that declared URL-mode elicitation and a failure
     /// only the user can mend, into the URL elicitation error. Both transports (rmcp's and the
