@@ -6,7 +6,7 @@
 //! (docs/benchmarks.md). The plain case, a `tools/call` of one of our tools from a client on a
 //! protocol before 2026-07-28, is answered here instead, on the request's own task, by the
 //! same [`McpServer::run_tool`] rmcp's path ends in, with the response rmcp would give (the
-//! same message type, serialized the same way; `tests/mcp.rs` compares the two byte for byte).
+//! same message type, serialized the same way; `tests/mcp_direct.rs` compares the two byte for byte).
 //!
 //! "Plain" is decided conservatively, so that every check rmcp makes on such a request is
 //! known to pass: anything else (another method, an `Origin` header, a `_meta` beyond a progress
@@ -15,6 +15,7 @@
 //! to rmcp untouched, body included, and gets rmcp's answer, error or not.
 
 use super::McpServer;
+use super::registry::ToolDef;
 use crate::auth::Identity;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, Response, StatusCode, header};
@@ -108,17 +109,7 @@ impl Direct {
                 ));
             }
         };
-        let Ok(call) = serde_json::from_slice::<PlainCall>(&bytes) else {
-            return Err(Request::from_parts(parts, Body::from(bytes)));
-        };
-        if call.jsonrpc != "2.0" || call.method != "tools/call" {
-            return Err(Request::from_parts(parts, Body::from(bytes)));
-        }
-        let Some(tool) = self.server.tool(&call.params.name) else {
-            return Err(Request::from_parts(parts, Body::from(bytes)));
-        };
-        let Some(user_id) = parts.extensions.get::<Identity>().map(|identity| identity.user_id.clone())
-        else {
+        let Some((call, tool, user_id)) = self.plain_call(&parts, &bytes) else {
             return Err(Request::from_parts(parts, Body::from(bytes)));
         };
         crate::metrics::mcp_direct_call();
@@ -146,6 +137,22 @@ impl Direct {
         })
     }
 
+    /// The call, the tool and the caller, when the body is a plain `tools/call` of one of our
+    /// tools by an authenticated caller.
+    fn plain_call<'b>(
+        &self,
+        parts: &axum::http::request::Parts,
+        bytes: &'b [u8],
+    ) -> Option<(PlainCall<'b>, &ToolDef, String)> {
+        let call = serde_json::from_slice::<PlainCall>(bytes).ok()?;
+        if call.jsonrpc != "2.0" || call.method != "tools/call" {
+            return None;
+        }
+        let tool = self.server.tool(&call.params.name)?;
+        let user_id = parts.extensions.get::<Identity>()?.user_id.clone();
+        Some((call, tool, user_id))
+    }
+
     /// Whether every header rmcp checks on a POST certainly passes, and the body's size is known.
     fn plain_headers(&self, method: &Method, headers: &HeaderMap) -> bool {
         *method == Method::POST
@@ -155,11 +162,8 @@ impl Direct {
             && single(headers, header::CONTENT_TYPE.as_str()).is_some_and(|value| {
                 value.split_once(';').map_or(value, |(essence, _)| essence).trim().eq_ignore_ascii_case(JSON)
             })
-            && match headers.get_all(PROTOCOL_VERSION).iter().count() {
-                0 => true,
-                1 => single(headers, PROTOCOL_VERSION).is_some_and(before_per_request_negotiation),
-                _ => false,
-            }
+            && (!headers.contains_key(PROTOCOL_VERSION)
+                || single(headers, PROTOCOL_VERSION).is_some_and(before_per_request_negotiation))
             && single(headers, header::CONTENT_LENGTH.as_str())
                 .and_then(|length| length.parse::<usize>().ok())
                 .is_some_and(|length| length <= self.max_body)
@@ -175,11 +179,11 @@ impl Direct {
         if self.any_host {
             return true;
         }
-        let name = normalize_host(authority.host());
+        let name = authority.host().trim_matches('[').trim_matches(']');
         let port = authority.port_u16();
-        self.allowed_hosts
-            .iter()
-            .any(|(allowed, allowed_port)| *allowed == name && allowed_port.is_none_or(|p| port == Some(p)))
+        self.allowed_hosts.iter().any(|(allowed, allowed_port)| {
+            allowed.eq_ignore_ascii_case(name) && allowed_port.is_none_or(|p| port == Some(p))
+        })
     }
 }
 
