@@ -145,12 +145,6 @@ pub struct Settings {
     #[arg(long, env = "MCPSERVER_MCP_STATELESS", default_value = "true", global = true)]
     pub mcp_stateless: String,
 
-    /// In stateless mode, answer a plain `tools/call` (protocol before 2026-07-28, no
-    /// per-request `_meta`) without rmcp's per-request service (`true`/`false`); `false` sends
-    /// every request through rmcp, for comparison or should a client ever differ.
-    #[arg(long, env = "MCPSERVER_MCP_DIRECT_CALLS", default_value = "true", global = true)]
-    pub mcp_direct_calls: String,
-
     /// Host header values accepted on /mcp, comma-separated (default: the public URL's host
     /// plus loopback names). DNS-rebinding protection.
     #[arg(long, env = "MCPSERVER_MCP_ALLOWED_HOSTS", global = true)]
@@ -300,7 +294,6 @@ pub struct Config {
     pub tools: Vec<String>,
     pub read_only: bool,
     pub mcp_stateless: bool,
-    pub mcp_direct_calls: bool,
     pub mcp_allowed_hosts: Vec<String>,
     pub mcp_allowed_origins: Vec<String>,
     pub metrics_token: Option<SecretString>,
@@ -415,7 +408,6 @@ impl Settings {
         let tools = self.tool_selection(&mut p);
         let read_only = p.boolean("MCPSERVER_READ_ONLY", &self.read_only);
         let mcp_stateless = p.boolean("MCPSERVER_MCP_STATELESS", &self.mcp_stateless);
-        let mcp_direct_calls = p.boolean("MCPSERVER_MCP_DIRECT_CALLS", &self.mcp_direct_calls);
         let mcp_allowed_hosts = self.mcp_hosts(public_url.as_ref());
         let mcp_allowed_origins = match (&self.mcp_allowed_origins, &cors_origins) {
             (Some(list), _) => split_list(list),
@@ -488,7 +480,6 @@ impl Settings {
             tools: tools.expect(all_valid),
             read_only: read_only.expect(all_valid),
             mcp_stateless: mcp_stateless.expect(all_valid),
-            mcp_direct_calls: mcp_direct_calls.expect(all_valid),
             mcp_allowed_hosts,
             mcp_allowed_origins,
             metrics_token,

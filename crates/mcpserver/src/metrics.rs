@@ -102,11 +102,6 @@ pub fn tool_call(tool: &str, outcome: &str) {
     metrics::counter!("mcpserver_mcp_tool_calls_total", "tool" => tool.to_string(), "outcome" => outcome.to_string()).increment(1);
 }
 
-/// A `tools/call` answered on the direct stateless path instead of through rmcp.
-pub fn mcp_direct_call() {
-    metrics::counter!("mcpserver_mcp_direct_calls_total").increment(1);
-}
-
 /// A wait imposed by a rate limiter (`direction`: inbound or outbound).
 pub fn rate_limit_wait(direction: &str, provider: &str, seconds: f64) {
     metrics::counter!("mcpserver_rate_limit_waits_total", "direction" => direction.to_string(), "provider" => provider.to_string()).increment(1);

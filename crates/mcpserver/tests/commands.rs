@@ -31,7 +31,14 @@ async fn post(world: &World, user: &str, path: &str, body: Value) -> (StatusCode
         .await
         .unwrap();
     let status = response.status();
-    (status, response.json().await.unwrap())
+    let answer: Value = response.json().await.unwrap();
+    if status == StatusCode::OK {
+        // The run's structured content is `run_command`'s / `run_workflow`'s result, and each
+        // step's result its tool's: all checked against the declared output schemas.
+        let tool = if path == "/api/commands" { "run_command" } else { "run_workflow" };
+        support::mcp::check_structured(tool, &answer["structuredContent"], false);
+    }
+    (status, answer)
 }
 
 /// Runs command text as alice; the answer of a run whose steps all succeeded.
@@ -459,6 +466,13 @@ async fn workflow_mistakes_are_refused_before_any_step_runs_naming_the_step() {
     let (_, unknown) = workflow(&world, json!({"steps": [{"tool": "jira_serch", "args": {}}]})).await;
     assert_eq!(unknown["error"]["details"]["did_you_mean"][0], "jira_search");
     assert_eq!(unknown["error"]["details"]["step"], 0);
+    // A huge name (issue 17 item 12): no suggestion worked out over it, none echoed back whole.
+    let huge = "jira_".repeat(100_000);
+    let (status, answer) = workflow(&world, json!({"steps": [{"tool": huge, "args": {}}]})).await;
+    assert_eq!(status, 400);
+    assert_eq!(answer["error"]["details"]["did_you_mean"], json!([]));
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(message.len() < 120, "the message echoes {} bytes", message.len());
 }
 
 #[tokio::test]

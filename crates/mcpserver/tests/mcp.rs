@@ -108,10 +108,11 @@ async fn every_jira_tool_changes_or_reads_the_simulator_as_asked() {
         assert_eq!(plain["status"], stored["fields"]["status"]["name"]);
         assert_eq!(plain["type"], stored["fields"]["issuetype"]["name"]);
         assert!(plain["url"].as_str().unwrap().ends_with(&format!("/browse/{key}")));
-        assert_eq!(extra["labels"], stored["fields"]["labels"]);
-        let mut without_labels = extra.clone();
-        without_labels.as_object_mut().unwrap().remove("labels");
-        assert_eq!(plain, &without_labels);
+        assert_eq!(extra["fields"]["labels"], stored["fields"]["labels"]);
+        let mut without_fields = extra.clone();
+        without_fields.as_object_mut().unwrap().remove("fields");
+        assert_eq!(plain, &without_fields);
+        assert!(plain.get("fields").is_none(), "no `fields` when none were asked for");
     }
     assert_eq!(found["is_last"], false);
 
@@ -142,7 +143,7 @@ async fn every_jira_tool_changes_or_reads_the_simulator_as_asked() {
     assert_eq!(got["reporter"], issue["fields"]["reporter"]["displayName"]);
     assert_eq!(got["assignee"], issue["fields"]["assignee"]["displayName"]);
     assert_eq!(got["created"], issue["fields"]["created"]);
-    assert!(got["parent"].is_null());
+    assert!(got.get("parent").is_none(), "no parent: left out, not null");
     assert_eq!(got["comments"], json!([]));
     let sub = ok(
         &client,
@@ -206,6 +207,78 @@ async fn every_jira_tool_changes_or_reads_the_simulator_as_asked() {
     assert!(projects["projects"].as_array().unwrap().iter().any(|p| p["key"] == "PLAT"));
     let sites = ok(&client, "jira_list_sites", json!({})).await;
     assert_eq!(sites["sites"][0]["default"], true);
+}
+
+/// What the official SDKs rejected (issue 16): a last page, an empty result and an unassign
+/// leave the field out instead of sending `null` where the schema says `string`. Each result
+/// also goes through `support::mcp::check_result` (the tool's outputSchema, validated).
+#[tokio::test]
+async fn last_pages_empty_results_and_unassigned_issues_match_their_output_schemas() {
+    let world = world().await;
+    let client = client(&world, "alice").await;
+    let no_nulls = |name: &str, value: &Value| {
+        for (field, v) in value.as_object().unwrap() {
+            assert!(!v.is_null(), "{name}: `{field}` is null: {value}");
+        }
+    };
+
+    let last =
+        ok(&client, "jira_search", json!({"jql": "project = PLAT ORDER BY created DESC", "limit": 100}))
+            .await;
+    no_nulls("jira_search", &last);
+    assert_eq!(last["is_last"], true);
+    assert!(last.get("next_page_token").is_none(), "{last}");
+    let empty = ok(&client, "jira_search", json!({"jql": "summary ~ \"no such words anywhere\""})).await;
+    assert_eq!(empty["issues"], json!([]));
+    assert!(empty.get("next_page_token").is_none());
+
+    let all = ok(&client, "notion_search", json!({"query": "", "limit": 100})).await;
+    no_nulls("notion_search", &all);
+    assert!(all.get("next_cursor").is_none(), "{all}");
+    let nothing = ok(&client, "notion_search", json!({"query": "no such title anywhere"})).await;
+    assert_eq!(nothing["results"], json!([]));
+    assert!(nothing.get("next_cursor").is_none());
+
+    let tasks = ok(&client, "notion_search", json!({"query": "Tasks", "filter": "data_source"})).await;
+    let tasks = tasks["results"][0]["id"].as_str().unwrap().to_string();
+    let rows = ok(&client, "notion_query_data_source", json!({"data_source": tasks, "limit": 100})).await;
+    no_nulls("notion_query_data_source", &rows);
+    assert!(rows.get("next_cursor").is_none(), "{rows}");
+    for row in rows["rows"].as_array().unwrap() {
+        no_nulls("a row", row);
+    }
+
+    let unassigned =
+        ok(&client, "jira_assign_issue", json!({"issue_key": "PLAT-1", "assignee": "none"})).await;
+    assert_eq!(unassigned, json!({"key": "PLAT-1"}));
+    assert!(world.sim.jira_issue("PLAT-1").unwrap()["fields"]["assignee"].is_null());
+}
+
+/// Counts outside the bounds the schema declares are refused, naming the argument.
+#[tokio::test]
+async fn limits_outside_their_declared_bounds_are_refused() {
+    let world = world().await;
+    let client = client(&world, "alice").await;
+    world.sim.reset_counters();
+    for (tool, args, named) in [
+        ("jira_search", json!({"jql": "project = PLAT", "limit": 0}), "limit"),
+        ("jira_search", json!({"jql": "project = PLAT", "limit": 101}), "limit"),
+        ("jira_get_issue", json!({"issue_key": "PLAT-1", "comments": 21}), "comments"),
+        ("notion_search", json!({"query": "", "limit": 0}), "limit"),
+        (
+            "notion_get_page",
+            json!({"page": "00000000000000000000000000000001", "max_blocks": 0}),
+            "max_blocks",
+        ),
+    ] {
+        let result = call(&client, tool, args).await;
+        assert_eq!(result.is_error, Some(true), "{tool}");
+        let error = &result.structured_content.as_ref().unwrap()["error"];
+        assert_eq!(error["code"], "invalid_request", "{tool}");
+        assert!(error["message"].as_str().unwrap().contains(named), "{tool}: {error}");
+    }
+    let sent: u64 = world.sim.counters().routes.values().sum();
+    assert_eq!(sent, 0, "refused before anything reached the provider");
 }
 
 #[tokio::test]

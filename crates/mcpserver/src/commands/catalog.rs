@@ -355,8 +355,17 @@ pub fn closest(typed: &[String]) -> Vec<String> {
     names
 }
 
-/// Levenshtein distance over characters.
+/// Lengths further apart than this are not compared letter by letter.
+const FAR: usize = 16;
+
+/// Levenshtein distance over characters; for words whose lengths differ by more than [`FAR`],
+/// that difference (a lower bound, and already too far for any suggestion), so a huge word
+/// costs one pass over it instead of one per letter of the other.
 pub fn distance(a: &str, b: &str) -> usize {
+    let (a_len, b_len) = (a.chars().count(), b.chars().count());
+    if a_len.abs_diff(b_len) > FAR {
+        return a_len.abs_diff(b_len);
+    }
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -814,6 +823,15 @@ fn status(a: &Args) -> Result<Call, BuildError> {
 mod tests {
     use super::*;
     use crate::commands::parse::parse;
+
+    #[test]
+    fn distance_is_exact_for_close_lengths_and_a_bound_for_far_ones() {
+        assert_eq!(distance("jira serch", "jira search"), 1);
+        assert_eq!(distance("kitten", "sitting"), 3);
+        // Far apart in length: the difference, without comparing letter by letter.
+        assert_eq!(distance(&"x".repeat(500_000), "jira_search"), 500_000 - 11);
+        assert_eq!(distance("a", &"b".repeat(40)), 39);
+    }
 
     fn build(input: &str, piped: &Piped) -> Result<Call, BuildError> {
         let step = parse(input, &Catalog).unwrap().remove(0);

@@ -26,7 +26,7 @@ pub use workflow::WorkflowArgs;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::http::{ApiError, AppJson};
-use crate::mcp::context::{ToolContext, ToolError, ToolOutput};
+use crate::mcp::context::{Reply, ToolContext, ToolError};
 use crate::mcp::registry::ToolSet;
 use axum::Json;
 use axum::extract::State;
@@ -64,12 +64,15 @@ pub async fn run_workflow(ctx: &ToolContext, workflow: &WorkflowArgs) -> Result<
 }
 
 /// The `run_command` tool.
-pub async fn run_command_tool(ctx: ToolContext, args: CommandArgs) -> Result<ToolOutput, ToolError> {
+pub async fn run_command_tool(ctx: ToolContext, args: CommandArgs) -> Result<Reply<report::Run>, ToolError> {
     run_command(&ctx, &args.text).await?.into_tool_result()
 }
 
 /// The `run_workflow` tool.
-pub async fn run_workflow_tool(ctx: ToolContext, args: WorkflowArgs) -> Result<ToolOutput, ToolError> {
+pub async fn run_workflow_tool(
+    ctx: ToolContext,
+    args: WorkflowArgs,
+) -> Result<Reply<report::Run>, ToolError> {
     run_workflow(&ctx, &args).await?.into_tool_result()
 }
 
@@ -83,7 +86,7 @@ async fn commands(
     caller: Caller,
     AppJson(args): AppJson<CommandArgs>,
 ) -> Result<Json<Answer>, ApiError> {
-    let ctx = ToolContext { state, user_id: caller.user_id().to_string() };
+    let ctx = ToolContext::new(state, caller.user_id());
     Ok(Json(run_command(&ctx, &args.text).await?.answer()))
 }
 
@@ -97,6 +100,6 @@ async fn workflows(
     caller: Caller,
     AppJson(workflow): AppJson<WorkflowArgs>,
 ) -> Result<Json<Answer>, ApiError> {
-    let ctx = ToolContext { state, user_id: caller.user_id().to_string() };
+    let ctx = ToolContext::new(state, caller.user_id());
     Ok(Json(run_workflow(&ctx, &workflow).await?.answer()))
 }

@@ -2,12 +2,13 @@
 //! as structured content, in the MCP result shape (`content`, `structuredContent`, `isError`).
 
 use crate::http::ApiError;
-use crate::mcp::context::{ToolError, ToolOutput};
+use crate::mcp::context::{Reply, ToolError, ToolOutput};
+use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// What became of one step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Ok,
@@ -19,7 +20,7 @@ pub enum Status {
 }
 
 /// One step of a run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct StepReport {
     /// 0-based, as in `${steps[N]}`.
     pub index: usize,
@@ -31,9 +32,11 @@ pub struct StepReport {
     pub status: Status,
     /// The arguments the tool was (or, in a dry run, would be) called with.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Map<String, Value>>")]
     pub args: Option<Value>,
     /// The tool's structured result.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Map<String, Value>>")]
     pub result: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ApiError>,
@@ -42,6 +45,7 @@ pub struct StepReport {
     pub note: Option<String>,
     /// The result as Markdown (in the run's Markdown, not in the structured content).
     #[serde(skip)]
+    #[schemars(skip)]
     pub markdown: String,
 }
 
@@ -126,6 +130,16 @@ fn failure(e: &ApiError) -> String {
     out
 }
 
+/// The structured result of `run_command` and `run_workflow`.
+#[derive(Serialize, JsonSchema)]
+pub struct Run {
+    /// No step failed.
+    pub ok: bool,
+    /// Checked, not run.
+    pub dry_run: bool,
+    pub steps: Vec<StepReport>,
+}
+
 /// A whole run.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
@@ -162,7 +176,11 @@ impl Report {
 
     /// `{"ok", "dry_run", "steps"}`
     pub fn structured(&self) -> Value {
-        json!({"ok": self.ok(), "dry_run": self.dry_run, "steps": self.steps})
+        json!(self.run())
+    }
+
+    fn run(&self) -> Run {
+        Run { ok: self.ok(), dry_run: self.dry_run, steps: self.steps.clone() }
     }
 
     /// The HTTP answer.
@@ -176,10 +194,10 @@ impl Report {
 
     /// The MCP tool result: the report, or, when a step failed, that step's error (code,
     /// connect URL…) with the whole report in `details.steps`.
-    pub fn into_tool_result(self) -> Result<ToolOutput, ToolError> {
+    pub fn into_tool_result(self) -> Result<Reply<Run>, ToolError> {
         let failed = self.steps.iter().find(|s| s.status == Status::Error);
         let Some(step) = failed else {
-            return Ok(ToolOutput { structured: self.structured(), markdown: self.markdown() });
+            return Ok(Reply::new(self.run(), self.markdown()));
         };
         let cause =
             step.error.clone().unwrap_or_else(|| ApiError::internal("a failed step without an error"));

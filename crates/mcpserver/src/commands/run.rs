@@ -16,7 +16,6 @@ use crate::mcp::context::{ToolContext, ToolError, ToolOutput};
 use crate::mcp::registry::{ToolDef, ToolSet};
 use crate::store::Provider;
 use serde_json::{Value, json};
-use std::time::Instant;
 
 /// A checked step: what was typed and its command.
 pub struct Planned {
@@ -115,6 +114,7 @@ pub async fn run(ctx: &ToolContext, text: &str) -> Result<Report, ApiError> {
     let planned = check(text, &tools)?;
     let mut report = Report::default();
     let mut input: Option<Piped> = None;
+    let total = planned.len();
     for (index, planned) in planned.iter().enumerate() {
         let mut entry = StepReport::new(index, Some(planned.step.source.clone()), planned.command.tool());
         if !report.ok() {
@@ -129,6 +129,7 @@ pub async fn run(ctx: &ToolContext, text: &str) -> Result<Report, ApiError> {
             Err(error) => entry.failed(error),
         };
         report.steps.push(entry);
+        ctx.progress.report(index + 1, Some(total), format!("step {} of {total} done", index + 1)).await;
     }
     Ok(report)
 }
@@ -205,23 +206,13 @@ pub fn offered_tool<'t>(tools: &'t ToolSet, name: &str) -> Result<&'t ToolDef, A
     })
 }
 
-/// Runs one registry tool for the caller, audited like an MCP tool call (`via` says how).
+/// Runs one registry tool for a step (`via`: `command` or `workflow`); the step's run reports
+/// the progress, not the tool.
 pub async fn run_tool(
     ctx: &ToolContext,
     tool: &ToolDef,
     args: Value,
     via: &str,
 ) -> Result<ToolOutput, ApiError> {
-    let started = Instant::now();
-    let outcome = tool.run(ctx.clone(), args).await;
-    let code = match &outcome {
-        Ok(_) => "ok".to_string(),
-        Err(ToolError(e)) => {
-            serde_json::to_value(e.code).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-        }
-    };
-    let detail = json!({"tool": tool.name, "latency_ms": started.elapsed().as_millis() as u64, "via": via});
-    crate::metrics::tool_call(tool.name, &code);
-    crate::audit::record(&ctx.state.store, &ctx.user_id, None, "tool_call", &code, detail).await;
-    outcome.map_err(|ToolError(e)| e)
+    tool.call(ctx.quiet(), args, via).await.map_err(|ToolError(e)| e)
 }

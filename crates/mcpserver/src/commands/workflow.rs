@@ -60,6 +60,8 @@ pub async fn run(ctx: &ToolContext, workflow: &WorkflowArgs) -> Result<Report, A
             results.push(result.clone());
         }
         report.steps.push(entry);
+        let total = workflow.steps.len();
+        ctx.progress.report(index + 1, Some(total), format!("step {} of {total} done", index + 1)).await;
     }
     Ok(report)
 }
@@ -160,7 +162,9 @@ fn step_tool<'t>(tools: &'t ToolSet, index: usize, name: &str) -> Result<&'t Too
         .collect();
     close.sort();
     let suggestions: Vec<&str> = close.iter().take(3).map(|(_, n)| *n).collect();
-    Err(ApiError::invalid(format!("steps[{index}]: unknown tool `{name}`"))
+    let shown: String = name.chars().take(64).collect();
+    let more = if shown.len() < name.len() { "…" } else { "" };
+    Err(ApiError::invalid(format!("steps[{index}]: unknown tool `{shown}{more}`"))
         .with_details(json!({"step": index, "did_you_mean": suggestions})))
 }
 

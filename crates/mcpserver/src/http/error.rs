@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// The error codes other programs rely on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     Unauthenticated,
@@ -23,6 +23,22 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The code as the envelope spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::InvalidRequest => "invalid_request",
+            Self::NotFound => "not_found",
+            Self::NotConnected => "not_connected",
+            Self::ReauthRequired => "reauth_required",
+            Self::RateLimited => "rate_limited",
+            Self::ProviderError => "provider_error",
+            Self::ProviderUnavailable => "provider_unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
     /// The HTTP status that goes with the code.
     pub fn status(self) -> StatusCode {
         match self {
@@ -40,7 +56,7 @@ impl ErrorCode {
 }
 
 /// An error as the API answers it (inside `{"error": …}`).
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, schemars::JsonSchema)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
@@ -51,6 +67,7 @@ pub struct ApiError {
     pub status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub details: Option<Box<serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u32>,

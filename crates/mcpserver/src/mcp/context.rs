@@ -8,18 +8,98 @@ use crate::upstream::{self, UpstreamRequest};
 use axum::http::{HeaderMap, Method};
 use bytes::Bytes;
 use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The caller of one tool call.
 #[derive(Clone)]
 pub struct ToolContext {
     pub state: AppState,
     pub user_id: String,
+    /// Where a call that makes several provider requests says how far it got.
+    pub progress: Progress,
 }
 
-/// A tool's answer: structured content and its Markdown rendering for the model.
-pub struct ToolOutput {
-    pub structured: Value,
+impl ToolContext {
+    /// A call for `user_id` that reports no progress.
+    pub fn new(state: AppState, user_id: impl Into<String>) -> Self {
+        Self { state, user_id: user_id.into(), progress: Progress::default() }
+    }
+
+    /// The same caller, for a tool run inside another (a step of a chain or workflow): the
+    /// outer run reports the progress, per step.
+    pub fn quiet(&self) -> Self {
+        Self { progress: Progress::default(), ..self.clone() }
+    }
+}
+
+/// Progress of a long call, sent to the MCP client as `notifications/progress` when it gave a
+/// `progressToken`; nowhere otherwise.
+#[derive(Clone, Default)]
+pub struct Progress {
+    to: Option<(rmcp::Peer<rmcp::RoleServer>, rmcp::model::ProgressToken)>,
+    /// The last `done` sent: progress only ever grows.
+    sent: Arc<AtomicUsize>,
+}
+
+impl Progress {
+    pub fn to_client(peer: rmcp::Peer<rmcp::RoleServer>, token: rmcp::model::ProgressToken) -> Self {
+        Self { to: Some((peer, token)), sent: Arc::default() }
+    }
+
+    /// Reports `done` (of `total`, when known); a report that would not grow the progress is
+    /// left out. A client that went away is no reason to fail the call.
+    pub async fn report(&self, done: usize, total: Option<usize>, message: impl Into<String>) {
+        let Some((peer, token)) = &self.to else { return };
+        if done == 0 || self.sent.fetch_max(done, Ordering::Relaxed) >= done {
+            return;
+        }
+        let mut param =
+            rmcp::model::ProgressNotificationParam::new(token.clone(), done as f64).with_message(message);
+        if let Some(total) = total {
+            param = param.with_total(total as f64);
+        }
+        if let Err(e) = peer.notify_progress(param).await {
+            tracing::debug!(error = %e, "progress notification not sent");
+        }
+    }
+}
+
+/// A tool's answer: its structured content (a value of the tool's result type, whose schema
+/// is the tool's `outputSchema`) and its Markdown rendering for the model.
+pub struct Reply<T> {
+    pub structured: T,
     pub markdown: String,
+}
+
+/// A tool's answer with the structured content as JSON, as every caller of a tool sees it.
+pub type ToolOutput = Reply<Value>;
+
+impl<T: serde::Serialize> Reply<T> {
+    pub fn new(structured: T, markdown: impl Into<String>) -> Self {
+        Self { structured, markdown: markdown.into() }
+    }
+
+    /// The answer with its structured content as JSON.
+    pub fn erase(self) -> ToolOutput {
+        let structured = serde_json::to_value(&self.structured).unwrap_or(Value::Null);
+        Reply { structured, markdown: self.markdown }
+    }
+}
+
+/// A count argument: `default` when absent; outside `min..=max` an `invalid_request` naming
+/// the argument (the bounds its schema declares).
+pub fn bounded(
+    value: Option<u32>,
+    default: u32,
+    (min, max): (u32, u32),
+    name: &str,
+) -> Result<u32, ToolError> {
+    match value {
+        None => Ok(default),
+        Some(v) if (min..=max).contains(&v) => Ok(v),
+        Some(v) => Err(ToolError::invalid(format!("{name} must be between {min} and {max}, not {v}"))),
+    }
 }
 
 /// A failed tool call: the DESIGN §7 error object, shown to the model as text too.

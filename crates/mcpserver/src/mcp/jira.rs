@@ -1,12 +1,62 @@
 //! Jira tools: JQL search, issues, comments, transitions, assignment, projects, users, sites.
+//! Each tool's result is a typed value; its schema is the tool's `outputSchema`.
 
-use super::context::{Call, ToolContext, ToolError, ToolOutput, text};
+use super::context::{Call, Reply, ToolContext, ToolError, bounded};
+use super::registry::{Group, OVERWRITE, ToolDef, WRITE, WRITE_IDEMPOTENT};
 use crate::markdown::adf::{adf_to_markdown, markdown_to_adf};
 use crate::store::{Connection, Provider};
 use axum::http::Method;
 use schemars::JsonSchema;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+/// The Jira tools.
+pub fn tools() -> Vec<ToolDef> {
+    let tool = |name, title| ToolDef::build(Group::Jira, name, title);
+    vec![
+        tool("jira_search", "Search Jira issues")
+            .about("Search Jira issues with JQL. Returns key, summary, status, assignee, priority, URL; page with next_page_token.")
+            .run(search),
+        tool("jira_get_issue", "Get a Jira issue")
+            .about("One Jira issue with its description and recent comments as Markdown.")
+            .run(get_issue),
+        tool("jira_create_issue", "Create a Jira issue")
+            .about("Create a Jira issue. The description is Markdown; assignee is an account id or `me`.")
+            .hints(WRITE)
+            .run(create_issue),
+        tool("jira_update_issue", "Update a Jira issue")
+            .about("Change a Jira issue's summary, Markdown description, priority or labels.")
+            .hints(OVERWRITE)
+            .run(update_issue),
+        tool("jira_add_comment", "Comment on a Jira issue")
+            .about("Add a Markdown comment to a Jira issue.")
+            .hints(WRITE)
+            .run(add_comment),
+        tool("jira_get_comments", "Read Jira comments")
+            .about("The most recent comments of a Jira issue, as Markdown.")
+            .run(get_comments),
+        tool("jira_get_transitions", "List Jira transitions")
+            .about("The workflow transitions available for a Jira issue now.")
+            .run(get_transitions),
+        tool("jira_transition_issue", "Move a Jira issue")
+            .about("Move a Jira issue through its workflow by transition name or id, or target status; optional Markdown comment.")
+            .hints(WRITE_IDEMPOTENT)
+            .run(transition_issue),
+        tool("jira_assign_issue", "Assign a Jira issue")
+            .about("Assign a Jira issue to an account id, `me`, or `none`.")
+            .hints(WRITE_IDEMPOTENT)
+            .run(assign_issue),
+        tool("jira_list_projects", "List Jira projects")
+            .about("Jira projects visible to the user, optionally filtered.")
+            .run(list_projects),
+        tool("jira_search_users", "Find Jira users")
+            .about("Find Jira users by name or email; returns account ids.")
+            .run(search_users),
+        tool("jira_list_sites", "List Jira sites")
+            .about("The Jira sites of the user's connection and which is the default.")
+            .run(list_sites),
+    ]
+}
 
 /// The fields `jira_search` asks Jira for: exactly those its summaries show (each field more
 /// is more for Jira to gather and for us to parse; `fields` adds the caller's own).
@@ -59,7 +109,7 @@ struct SummaryFields {
     updated: Option<String>,
     /// ADF.
     description: Option<Value>,
-    labels: Option<Value>,
+    labels: Option<Vec<String>>,
     reporter: Option<Person>,
     created: Option<String>,
     parent: Option<KeyOnly>,
@@ -75,7 +125,7 @@ struct KeyOnly {
 #[derive(Deserialize)]
 struct CommentDoc {
     #[serde(default)]
-    id: Value,
+    id: String,
     #[serde(default)]
     author: Option<Person>,
     #[serde(default)]
@@ -97,53 +147,72 @@ struct Named {
     name: Option<String>,
 }
 
+fn name_of(named: &Option<Named>) -> Option<String> {
+    named.as_ref().and_then(|n| n.name.clone())
+}
+
 #[derive(Deserialize)]
 struct Person {
     #[serde(default, rename = "displayName")]
     display_name: Option<String>,
 }
 
-/// A page of `POST /search/jql` whose issues hold only the summary fields.
-#[derive(Deserialize)]
-struct SummaryPage {
-    #[serde(default)]
-    issues: Vec<IssueSummary>,
-    #[serde(default, rename = "nextPageToken")]
-    next_page_token: Option<String>,
-    #[serde(default, rename = "isLast")]
-    is_last: Option<bool>,
+fn person(who: &Option<Person>) -> Option<String> {
+    who.as_ref().and_then(|p| p.display_name.clone())
+}
+
+/// An issue as the tools list it.
+#[derive(Serialize, JsonSchema)]
+pub struct Issue {
+    /// Issue key, e.g. `ENG-12`.
+    pub key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Issue type name.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
+    /// Display name; absent when unassigned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
+    /// The issue in the browser.
+    pub url: String,
+    /// The extra fields asked for (`fields`), by field id, as Jira returns them.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub fields: Map<String, Value>,
 }
 
 impl IssueSummary {
-    /// The summary object the tools return.
-    fn to_json(&self, base: &str) -> Value {
+    /// The summary the tools return.
+    fn brief(&self, base: &str) -> Issue {
         let f = &self.fields;
-        let name = |n: &Option<Named>| n.as_ref().and_then(|n| n.name.clone());
-        json!({
-            "key": self.key,
-            "summary": f.summary,
-            "status": name(&f.status),
-            "type": name(&f.issuetype),
-            "priority": name(&f.priority),
-            "assignee": f.assignee.as_ref().and_then(|a| a.display_name.clone()),
-            "updated": f.updated,
-            "url": format!("{base}/browse/{}", self.key),
-        })
+        Issue {
+            key: self.key.clone(),
+            summary: f.summary.clone(),
+            status: name_of(&f.status),
+            kind: name_of(&f.issuetype),
+            priority: name_of(&f.priority),
+            assignee: person(&f.assignee),
+            updated: f.updated.clone(),
+            url: format!("{base}/browse/{}", self.key),
+            fields: Map::new(),
+        }
     }
 }
 
-/// A compact issue summary of a whole issue (the search path with extra fields): the same
-/// object as [`IssueSummary::to_json`], read from the tree.
-fn summarize(issue: &Value, base: &str) -> Value {
-    match IssueSummary::deserialize(issue) {
-        Ok(summary) => summary.to_json(base),
-        Err(_) => json!({"key": issue["key"]}),
-    }
-}
-
-fn issue_line(i: &Value) -> String {
-    let assignee = i["assignee"].as_str().unwrap_or("unassigned");
-    format!("- **{}** {} — {} · {}", text(i, "/key"), text(i, "/summary"), text(i, "/status"), assignee)
+fn issue_line(i: &Issue) -> String {
+    format!(
+        "- **{}** {} — {} · {}",
+        i.key,
+        i.summary.as_deref().unwrap_or_default(),
+        i.status.as_deref().unwrap_or_default(),
+        i.assignee.as_deref().unwrap_or("unassigned")
+    )
 }
 
 /// Arguments of `jira_search`.
@@ -152,10 +221,11 @@ fn issue_line(i: &Value) -> String {
 pub struct SearchArgs {
     /// JQL, e.g. `project = ENG AND status = "In Progress" ORDER BY created DESC`.
     pub jql: String,
-    /// Extra fields to return besides the summary ones.
+    /// Extra fields to return besides the summary ones (in each issue's `fields`).
     #[serde(default)]
     pub fields: Vec<String>,
     /// Issues per page (1-100, default 20).
+    #[schemars(range(min = 1, max = 100))]
     pub limit: Option<u32>,
     /// `next_page_token` of the previous page.
     pub next_page_token: Option<String>,
@@ -163,11 +233,21 @@ pub struct SearchArgs {
     pub site: Option<String>,
 }
 
-pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<ToolOutput, ToolError> {
+/// Result of `jira_search`.
+#[derive(Serialize, JsonSchema)]
+pub struct SearchResult {
+    pub issues: Vec<Issue>,
+    /// Pass as `next_page_token` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_page_token: Option<String>,
+    pub is_last: bool,
+}
+
+pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<Reply<SearchResult>, ToolError> {
     if args.jql.trim().is_empty() {
         return Err(ToolError::invalid("jql must not be empty"));
     }
-    let limit = args.limit.unwrap_or(20).clamp(1, 100);
+    let limit = bounded(args.limit, 20, (1, 100), "limit")?;
     let mut fields: Vec<String> = SEARCH_FIELDS.split(',').map(str::to_string).collect();
     fields.extend(args.fields.iter().cloned());
     let mut body = json!({"jql": args.jql, "maxResults": limit, "fields": fields});
@@ -175,29 +255,20 @@ pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<ToolOutput, To
         body["nextPageToken"] = json!(token);
     }
     let call = jira("/search/jql").with_method(Method::POST, body).site(args.site.as_deref());
-    let (issues, next, is_last) = if args.fields.is_empty() {
-        // The usual case: only the summary fields, read without building the whole answer.
-        let (page, connection) = ctx.send_as::<SummaryPage>(call).await?;
-        let base = site_url(&connection, args.site.as_deref());
-        let issues: Vec<Value> = page.issues.iter().map(|i| i.to_json(&base)).collect();
-        (issues, page.next_page_token, page.is_last)
-    } else {
-        let (answer, connection) = ctx.send(call).await?;
-        let base = site_url(&connection, args.site.as_deref());
-        let issues: Vec<Value> = answer["issues"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|i| {
-                let mut s = summarize(i, &base);
-                for extra in &args.fields {
-                    s[extra.as_str()] = i["fields"][extra.as_str()].clone();
-                }
-                s
-            })
+    let (page, connection) = ctx.send_as::<Page>(call).await?;
+    let base = site_url(&connection, args.site.as_deref());
+    let mut issues = Vec::with_capacity(page.issues.len());
+    for raw in &page.issues {
+        let summary = IssueSummary::deserialize(raw).map_err(|_| unexpected_answer())?;
+        let mut issue = summary.brief(&base);
+        issue.fields = args
+            .fields
+            .iter()
+            .filter_map(|f| raw["fields"].get(f).filter(|v| !v.is_null()).map(|v| (f.clone(), v.clone())))
             .collect();
-        (issues, answer["nextPageToken"].as_str().map(str::to_string), answer["isLast"].as_bool())
-    };
+        issues.push(issue);
+    }
+    let next = page.next_page_token;
     let mut markdown = if issues.is_empty() {
         "No issues match.".to_string()
     } else {
@@ -206,10 +277,29 @@ pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<ToolOutput, To
     if let Some(token) = &next {
         markdown.push_str(&format!("\n\nMore results: next_page_token `{token}`"));
     }
-    Ok(ToolOutput {
-        structured: json!({"issues": issues, "next_page_token": next, "is_last": is_last.unwrap_or(next.is_none())}),
-        markdown,
-    })
+    let is_last = page.is_last.unwrap_or(next.is_none());
+    Ok(Reply::new(SearchResult { issues, next_page_token: next, is_last }, markdown))
+}
+
+/// A page of `POST /search/jql`.
+#[derive(Deserialize)]
+struct Page {
+    #[serde(default)]
+    issues: Vec<Value>,
+    #[serde(default, rename = "nextPageToken")]
+    next_page_token: Option<String>,
+    #[serde(default, rename = "isLast")]
+    is_last: Option<bool>,
+}
+
+fn unexpected_answer() -> ToolError {
+    ToolError(
+        crate::http::ApiError::new(
+            crate::http::ErrorCode::ProviderError,
+            "jira answered with an unexpected body",
+        )
+        .with_provider("jira"),
+    )
 }
 
 /// Arguments of `jira_get_issue`.
@@ -219,55 +309,94 @@ pub struct IssueArgs {
     /// Issue key, e.g. `ENG-12`.
     pub issue_key: String,
     /// How many recent comments to include (0-20, default 5).
+    #[schemars(range(max = 20))]
     pub comments: Option<u32>,
     /// Jira site (cloud id or URL).
     pub site: Option<String>,
 }
 
-pub async fn get_issue(ctx: ToolContext, args: IssueArgs) -> Result<ToolOutput, ToolError> {
+/// Result of `jira_get_issue`.
+#[derive(Serialize, JsonSchema)]
+pub struct IssueDetails {
+    #[serde(flatten)]
+    pub issue: Issue,
+    /// Markdown; empty when the issue has none.
+    pub description: String,
+    pub labels: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reporter: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Key of the parent issue (sub-tasks, issues in an epic).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// The most recent comments, oldest first.
+    pub comments: Vec<Comment>,
+}
+
+/// A comment.
+#[derive(Serialize, JsonSchema)]
+pub struct Comment {
+    pub id: String,
+    /// Display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Markdown.
+    pub body: String,
+}
+
+impl Comment {
+    fn markdown(&self) -> String {
+        format!(
+            "**{}** ({}):\n{}",
+            self.author.as_deref().unwrap_or_default(),
+            self.created.as_deref().unwrap_or_default(),
+            self.body
+        )
+    }
+}
+
+pub async fn get_issue(ctx: ToolContext, args: IssueArgs) -> Result<Reply<IssueDetails>, ToolError> {
     let key = issue_key(&args.issue_key)?;
     let site = args.site.as_deref();
+    let wanted = bounded(args.comments, 5, (0, 20), "comments")? as usize;
     let call = jira(format!("/issue/{key}")).query("fields", ISSUE_FIELDS).site(site);
-    let wanted = args.comments.unwrap_or(5).min(20) as usize;
     // The issue and its comments are independent requests: send them together.
     let comments =
         async { if wanted > 0 { recent_comments(&ctx, &key, site, wanted).await } else { Ok(Vec::new()) } };
     let (issue, comments) = futures::join!(ctx.send_as::<IssueSummary>(call), comments);
     let (issue, connection) = issue?;
-    let comments = comments?;
-    let mut out = issue.to_json(&site_url(&connection, site));
     let f = &issue.fields;
-    let description =
-        f.description.as_ref().filter(|d| !d.is_null()).map(adf_to_markdown).unwrap_or_default();
-    out["description"] = json!(description);
-    out["labels"] = f.labels.clone().unwrap_or(Value::Null);
-    out["reporter"] = json!(f.reporter.as_ref().and_then(|r| r.display_name.as_deref()));
-    out["created"] = json!(f.created);
-    out["parent"] = json!(f.parent.as_ref().and_then(|p| p.key.as_deref()));
-    out["comments"] = json!(comments);
+    let details = IssueDetails {
+        issue: issue.brief(&site_url(&connection, site)),
+        description: f.description.as_ref().filter(|d| !d.is_null()).map(adf_to_markdown).unwrap_or_default(),
+        labels: f.labels.clone().unwrap_or_default(),
+        reporter: person(&f.reporter),
+        created: f.created.clone(),
+        parent: f.parent.as_ref().and_then(|p| p.key.clone()),
+        comments: comments?,
+    };
+    let i = &details.issue;
     let mut md = format!(
         "# {} {}\n\n**Status:** {} · **Type:** {} · **Priority:** {} · **Assignee:** {}\n\n{}",
         key,
-        text(&out, "/summary"),
-        text(&out, "/status"),
-        text(&out, "/type"),
-        text(&out, "/priority"),
-        out["assignee"].as_str().unwrap_or("unassigned"),
-        if description.is_empty() { "_No description._".to_string() } else { description.clone() },
+        i.summary.as_deref().unwrap_or_default(),
+        i.status.as_deref().unwrap_or_default(),
+        i.kind.as_deref().unwrap_or_default(),
+        i.priority.as_deref().unwrap_or_default(),
+        i.assignee.as_deref().unwrap_or("unassigned"),
+        if details.description.is_empty() { "_No description._" } else { &details.description },
     );
-    if !comments.is_empty() {
+    if !details.comments.is_empty() {
         md.push_str("\n\n## Recent comments\n");
-        for c in &comments {
-            md.push_str(&format!(
-                "\n**{}** ({}):\n{}\n",
-                text(c, "/author"),
-                text(c, "/created"),
-                text(c, "/body")
-            ));
+        for c in &details.comments {
+            md.push_str(&format!("\n{}\n", c.markdown()));
         }
     }
-    md.push_str(&format!("\n\n{}", text(&out, "/url")));
-    Ok(ToolOutput { structured: out, markdown: md })
+    md.push_str(&format!("\n\n{}", i.url));
+    Ok(Reply::new(details, md))
 }
 
 /// The `wanted` most recent comments, oldest first: one request, newest first
@@ -277,7 +406,7 @@ async fn recent_comments(
     key: &str,
     site: Option<&str>,
     wanted: usize,
-) -> Result<Vec<Value>, ToolError> {
+) -> Result<Vec<Comment>, ToolError> {
     let call = jira(format!("/issue/{key}/comment"))
         .query("orderBy", "-created")
         .query("maxResults", wanted)
@@ -286,13 +415,13 @@ async fn recent_comments(
     Ok(page.comments.iter().rev().map(comment).collect())
 }
 
-fn comment(c: &CommentDoc) -> Value {
-    json!({
-        "id": c.id,
-        "author": c.author.as_ref().and_then(|a| a.display_name.as_deref()),
-        "created": c.created,
-        "body": adf_to_markdown(&c.body),
-    })
+fn comment(c: &CommentDoc) -> Comment {
+    Comment {
+        id: c.id.clone(),
+        author: person(&c.author),
+        created: c.created.clone(),
+        body: adf_to_markdown(&c.body),
+    }
 }
 
 /// Arguments of `jira_create_issue`.
@@ -317,15 +446,25 @@ pub struct CreateArgs {
     pub site: Option<String>,
 }
 
-async fn account_id(ctx: &ToolContext, who: &str) -> Result<Value, ToolError> {
+/// Result of `jira_create_issue`.
+#[derive(Serialize, JsonSchema)]
+pub struct Created {
+    pub key: String,
+    pub id: String,
+    pub url: String,
+    pub summary: String,
+}
+
+/// The account id for `who` (`me`, an account id), or `None` for nobody.
+async fn account_id(ctx: &ToolContext, who: &str) -> Result<Option<String>, ToolError> {
     match who.trim() {
-        "me" => Ok(json!(ctx.connection(Provider::Jira, None).await?.profile.account_id)),
-        "" | "none" | "unassigned" => Ok(Value::Null),
-        id => Ok(json!(id)),
+        "me" => Ok(Some(ctx.connection(Provider::Jira, None).await?.profile.account_id)),
+        "" | "none" | "unassigned" => Ok(None),
+        id => Ok(Some(id.to_string())),
     }
 }
 
-pub async fn create_issue(ctx: ToolContext, args: CreateArgs) -> Result<ToolOutput, ToolError> {
+pub async fn create_issue(ctx: ToolContext, args: CreateArgs) -> Result<Reply<Created>, ToolError> {
     if args.summary.trim().is_empty() {
         return Err(ToolError::invalid("summary must not be empty"));
     }
@@ -350,14 +489,21 @@ pub async fn create_issue(ctx: ToolContext, args: CreateArgs) -> Result<ToolOutp
         fields["parent"] = json!({"key": issue_key(parent)?});
     }
     let site = args.site.as_deref();
-    let (created, connection) =
-        ctx.send(jira("/issue").with_method(Method::POST, json!({"fields": fields})).site(site)).await?;
-    let key = created["key"].as_str().unwrap_or_default().to_string();
-    let url = format!("{}/browse/{key}", site_url(&connection, site));
-    Ok(ToolOutput {
-        markdown: format!("Created **{key}**: {}\n{url}", args.summary),
-        structured: json!({"key": key, "id": created["id"], "url": url, "summary": args.summary}),
-    })
+    let call = jira("/issue").with_method(Method::POST, json!({"fields": fields})).site(site);
+    let (created, connection) = ctx.send_as::<CreatedDoc>(call).await?;
+    let url = format!("{}/browse/{}", site_url(&connection, site), created.key);
+    Ok(Reply::new(
+        Created { url: url.clone(), key: created.key.clone(), id: created.id, summary: args.summary.clone() },
+        format!("Created **{}**: {}\n{url}", created.key, args.summary),
+    ))
+}
+
+/// Jira's answer to `POST /issue`.
+#[derive(Deserialize)]
+struct CreatedDoc {
+    key: String,
+    #[serde(default)]
+    id: String,
 }
 
 /// Arguments of `jira_update_issue`.
@@ -378,26 +524,34 @@ pub struct UpdateArgs {
     pub site: Option<String>,
 }
 
-pub async fn update_issue(ctx: ToolContext, args: UpdateArgs) -> Result<ToolOutput, ToolError> {
+/// Result of `jira_update_issue`.
+#[derive(Serialize, JsonSchema)]
+pub struct Updated {
+    pub key: String,
+    /// What changed: `summary`, `description`, `priority`, `labels`.
+    pub updated: Vec<String>,
+}
+
+pub async fn update_issue(ctx: ToolContext, args: UpdateArgs) -> Result<Reply<Updated>, ToolError> {
     let key = issue_key(&args.issue_key)?;
     let mut fields = serde_json::Map::new();
     let mut changed = Vec::new();
     if let Some(s) = &args.summary {
         fields.insert("summary".into(), json!(s));
-        changed.push("summary");
+        changed.push("summary".to_string());
     }
     if let Some(d) = &args.description {
         fields.insert("description".into(), markdown_to_adf(d));
-        changed.push("description");
+        changed.push("description".to_string());
     }
     if let Some(p) = &args.priority {
         fields.insert("priority".into(), json!({"name": p}));
-        changed.push("priority");
+        changed.push("priority".to_string());
     }
     let mut label_ops: Vec<Value> = args.add_labels.iter().map(|l| json!({"add": l})).collect();
     label_ops.extend(args.remove_labels.iter().map(|l| json!({"remove": l})));
     if !label_ops.is_empty() {
-        changed.push("labels");
+        changed.push("labels".to_string());
     }
     if changed.is_empty() {
         return Err(ToolError::invalid(
@@ -409,10 +563,8 @@ pub async fn update_issue(ctx: ToolContext, args: UpdateArgs) -> Result<ToolOutp
         body["update"] = json!({"labels": label_ops});
     }
     ctx.send(jira(format!("/issue/{key}")).with_method(Method::PUT, body).site(args.site.as_deref())).await?;
-    Ok(ToolOutput {
-        markdown: format!("Updated **{key}**: {}", changed.join(", ")),
-        structured: json!({"key": key, "updated": changed}),
-    })
+    let markdown = format!("Updated **{key}**: {}", changed.join(", "));
+    Ok(Reply::new(Updated { key, updated: changed }, markdown))
 }
 
 /// Arguments of `jira_add_comment`.
@@ -425,7 +577,14 @@ pub struct CommentArgs {
     pub site: Option<String>,
 }
 
-pub async fn add_comment(ctx: ToolContext, args: CommentArgs) -> Result<ToolOutput, ToolError> {
+/// Result of `jira_add_comment`.
+#[derive(Serialize, JsonSchema)]
+pub struct Commented {
+    pub key: String,
+    pub comment: Comment,
+}
+
+pub async fn add_comment(ctx: ToolContext, args: CommentArgs) -> Result<Reply<Commented>, ToolError> {
     let key = issue_key(&args.issue_key)?;
     if args.body.trim().is_empty() {
         return Err(ToolError::invalid("body must not be empty"));
@@ -433,10 +592,8 @@ pub async fn add_comment(ctx: ToolContext, args: CommentArgs) -> Result<ToolOutp
     let call = jira(format!("/issue/{key}/comment"))
         .with_method(Method::POST, json!({"body": markdown_to_adf(&args.body)}));
     let (created, _) = ctx.send_as::<CommentDoc>(call.site(args.site.as_deref())).await?;
-    Ok(ToolOutput {
-        markdown: format!("Commented on **{key}**."),
-        structured: json!({"key": key, "comment": comment(&created)}),
-    })
+    let markdown = format!("Commented on **{key}**.");
+    Ok(Reply::new(Commented { key, comment: comment(&created) }, markdown))
 }
 
 /// Arguments of `jira_get_comments`.
@@ -445,25 +602,29 @@ pub async fn add_comment(ctx: ToolContext, args: CommentArgs) -> Result<ToolOutp
 pub struct CommentsArgs {
     pub issue_key: String,
     /// Most recent comments to return (1-50, default 20).
+    #[schemars(range(min = 1, max = 50))]
     pub limit: Option<u32>,
     pub site: Option<String>,
 }
 
-pub async fn get_comments(ctx: ToolContext, args: CommentsArgs) -> Result<ToolOutput, ToolError> {
+/// Result of `jira_get_comments`.
+#[derive(Serialize, JsonSchema)]
+pub struct Comments {
+    pub key: String,
+    /// Oldest first.
+    pub comments: Vec<Comment>,
+}
+
+pub async fn get_comments(ctx: ToolContext, args: CommentsArgs) -> Result<Reply<Comments>, ToolError> {
     let key = issue_key(&args.issue_key)?;
-    let comments =
-        recent_comments(&ctx, &key, args.site.as_deref(), args.limit.unwrap_or(20).clamp(1, 50) as usize)
-            .await?;
+    let wanted = bounded(args.limit, 20, (1, 50), "limit")? as usize;
+    let comments = recent_comments(&ctx, &key, args.site.as_deref(), wanted).await?;
     let markdown = if comments.is_empty() {
         format!("{key} has no comments.")
     } else {
-        comments
-            .iter()
-            .map(|c| format!("**{}** ({}):\n{}", text(c, "/author"), text(c, "/created"), text(c, "/body")))
-            .collect::<Vec<_>>()
-            .join("\n\n")
+        comments.iter().map(Comment::markdown).collect::<Vec<_>>().join("\n\n")
     };
-    Ok(ToolOutput { structured: json!({"key": key, "comments": comments}), markdown })
+    Ok(Reply::new(Comments { key, comments }, markdown))
 }
 
 /// Arguments of `jira_get_transitions`.
@@ -474,24 +635,59 @@ pub struct KeyArgs {
     pub site: Option<String>,
 }
 
-async fn transitions(ctx: &ToolContext, key: &str, site: Option<&str>) -> Result<Vec<Value>, ToolError> {
-    let answer = ctx.json(jira(format!("/issue/{key}/transitions")).site(site)).await?;
-    Ok(answer["transitions"].as_array().cloned().unwrap_or_default())
+/// A workflow transition as Jira lists it.
+#[derive(Deserialize)]
+struct TransitionDoc {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    to: Option<Named>,
 }
 
-pub async fn get_transitions(ctx: ToolContext, args: KeyArgs) -> Result<ToolOutput, ToolError> {
+#[derive(Deserialize)]
+struct TransitionPage {
+    #[serde(default)]
+    transitions: Vec<TransitionDoc>,
+}
+
+/// A transition available now.
+#[derive(Serialize, JsonSchema)]
+pub struct Transition {
+    pub id: String,
+    pub name: String,
+    /// The status it leads to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// Result of `jira_get_transitions`.
+#[derive(Serialize, JsonSchema)]
+pub struct Transitions {
+    pub key: String,
+    pub transitions: Vec<Transition>,
+}
+
+async fn transitions(ctx: &ToolContext, key: &str, site: Option<&str>) -> Result<Vec<Transition>, ToolError> {
+    let (page, _) =
+        ctx.send_as::<TransitionPage>(jira(format!("/issue/{key}/transitions")).site(site)).await?;
+    Ok(page
+        .transitions
+        .into_iter()
+        .map(|t| Transition { to: name_of(&t.to), id: t.id, name: t.name })
+        .collect())
+}
+
+pub async fn get_transitions(ctx: ToolContext, args: KeyArgs) -> Result<Reply<Transitions>, ToolError> {
     let key = issue_key(&args.issue_key)?;
-    let list: Vec<Value> = transitions(&ctx, &key, args.site.as_deref())
-        .await?
-        .iter()
-        .map(|t| json!({"id": t["id"], "name": t["name"], "to": t.pointer("/to/name")}))
-        .collect();
+    let list = transitions(&ctx, &key, args.site.as_deref()).await?;
     let markdown = list
         .iter()
-        .map(|t| format!("- `{}` {} → {}", text(t, "/id"), text(t, "/name"), text(t, "/to")))
+        .map(|t| format!("- `{}` {} → {}", t.id, t.name, t.to.as_deref().unwrap_or_default()))
         .collect::<Vec<_>>()
         .join("\n");
-    Ok(ToolOutput { structured: json!({"key": key, "transitions": list}), markdown })
+    Ok(Reply::new(Transitions { key, transitions: list }, markdown))
 }
 
 /// Arguments of `jira_transition_issue`.
@@ -506,33 +702,41 @@ pub struct TransitionArgs {
     pub site: Option<String>,
 }
 
-pub async fn transition_issue(ctx: ToolContext, args: TransitionArgs) -> Result<ToolOutput, ToolError> {
+/// Result of `jira_transition_issue`.
+#[derive(Serialize, JsonSchema)]
+pub struct Moved {
+    pub key: String,
+    /// The transition taken.
+    pub transition: String,
+    /// The issue's status now.
+    pub status: String,
+}
+
+pub async fn transition_issue(ctx: ToolContext, args: TransitionArgs) -> Result<Reply<Moved>, ToolError> {
     let key = issue_key(&args.issue_key)?;
     let site = args.site.as_deref();
     let available = transitions(&ctx, &key, site).await?;
     let wanted = args.transition.trim();
-    let matches = |t: &&Value| {
-        text(t, "/id") == wanted
-            || text(t, "/name").eq_ignore_ascii_case(wanted)
-            || text(t, "/to/name").eq_ignore_ascii_case(wanted)
+    let matches = |t: &&Transition| {
+        t.id == wanted
+            || t.name.eq_ignore_ascii_case(wanted)
+            || t.to.as_deref().is_some_and(|to| to.eq_ignore_ascii_case(wanted))
     };
     let Some(chosen) = available.iter().find(matches) else {
-        let names: Vec<&str> = available.iter().map(|t| text(t, "/name")).collect();
+        let names: Vec<&str> = available.iter().map(|t| t.name.as_str()).collect();
         return Err(ToolError::invalid(format!(
             "no transition `{wanted}` from the current status; available: {}",
             names.join(", ")
         )));
     };
-    let mut body = json!({"transition": {"id": chosen["id"]}});
+    let mut body = json!({"transition": {"id": chosen.id}});
     if let Some(c) = &args.comment {
         body["update"] = json!({"comment": [{"add": {"body": markdown_to_adf(c)}}]});
     }
     ctx.send(jira(format!("/issue/{key}/transitions")).with_method(Method::POST, body).site(site)).await?;
-    let to = text(chosen, "/to/name").to_string();
-    Ok(ToolOutput {
-        markdown: format!("Moved **{key}** to {to}."),
-        structured: json!({"key": key, "transition": chosen["name"], "status": to}),
-    })
+    let to = chosen.to.clone().unwrap_or_default();
+    let markdown = format!("Moved **{key}** to {to}.");
+    Ok(Reply::new(Moved { key, transition: chosen.name.clone(), status: to }, markdown))
 }
 
 /// Arguments of `jira_assign_issue`.
@@ -545,16 +749,22 @@ pub struct AssignArgs {
     pub site: Option<String>,
 }
 
-pub async fn assign_issue(ctx: ToolContext, args: AssignArgs) -> Result<ToolOutput, ToolError> {
+/// Result of `jira_assign_issue`.
+#[derive(Serialize, JsonSchema)]
+pub struct Assigned {
+    pub key: String,
+    /// The assignee's account id; absent when the issue was unassigned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+}
+
+pub async fn assign_issue(ctx: ToolContext, args: AssignArgs) -> Result<Reply<Assigned>, ToolError> {
     let key = issue_key(&args.issue_key)?;
     let account = account_id(&ctx, &args.assignee).await?;
     let call = jira(format!("/issue/{key}/assignee")).with_method(Method::PUT, json!({"accountId": account}));
     ctx.send(call.site(args.site.as_deref())).await?;
-    let who = account.as_str().map_or("nobody".to_string(), str::to_string);
-    Ok(ToolOutput {
-        markdown: format!("Assigned **{key}** to {who}."),
-        structured: json!({"key": key, "assignee": account}),
-    })
+    let markdown = format!("Assigned **{key}** to {}.", account.as_deref().unwrap_or("nobody"));
+    Ok(Reply::new(Assigned { key, assignee: account }, markdown))
 }
 
 /// Arguments of `jira_list_projects`.
@@ -564,28 +774,42 @@ pub struct ProjectsArgs {
     /// Filter by name or key.
     pub query: Option<String>,
     /// 1-100, default 50.
+    #[schemars(range(min = 1, max = 100))]
     pub limit: Option<u32>,
     pub site: Option<String>,
 }
 
-pub async fn list_projects(ctx: ToolContext, args: ProjectsArgs) -> Result<ToolOutput, ToolError> {
-    let mut call = jira("/project/search").query("maxResults", args.limit.unwrap_or(50).clamp(1, 100));
+#[derive(Deserialize)]
+struct ProjectPage {
+    #[serde(default)]
+    values: Vec<Project>,
+}
+
+/// A project.
+#[derive(Serialize, Deserialize, JsonSchema)]
+pub struct Project {
+    pub key: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub id: String,
+}
+
+/// Result of `jira_list_projects`.
+#[derive(Serialize, JsonSchema)]
+pub struct Projects {
+    pub projects: Vec<Project>,
+}
+
+pub async fn list_projects(ctx: ToolContext, args: ProjectsArgs) -> Result<Reply<Projects>, ToolError> {
+    let mut call = jira("/project/search").query("maxResults", bounded(args.limit, 50, (1, 100), "limit")?);
     if let Some(q) = &args.query {
         call = call.query("query", q);
     }
-    let answer = ctx.json(call.site(args.site.as_deref())).await?;
-    let projects: Vec<Value> = answer["values"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| json!({"key": p["key"], "name": p["name"], "id": p["id"]}))
-        .collect();
-    let markdown = projects
-        .iter()
-        .map(|p| format!("- **{}** {}", text(p, "/key"), text(p, "/name")))
-        .collect::<Vec<_>>()
-        .join("\n");
-    Ok(ToolOutput { structured: json!({"projects": projects}), markdown })
+    let (page, _) = ctx.send_as::<ProjectPage>(call.site(args.site.as_deref())).await?;
+    let markdown =
+        page.values.iter().map(|p| format!("- **{}** {}", p.key, p.name)).collect::<Vec<_>>().join("\n");
+    Ok(Reply::new(Projects { projects: page.values }, markdown))
 }
 
 /// Arguments of `jira_search_users`.
@@ -595,52 +819,93 @@ pub struct UsersArgs {
     /// Name or email fragment.
     pub query: String,
     /// 1-50, default 10.
+    #[schemars(range(min = 1, max = 50))]
     pub limit: Option<u32>,
     pub site: Option<String>,
 }
 
-pub async fn search_users(ctx: ToolContext, args: UsersArgs) -> Result<ToolOutput, ToolError> {
-    let call = jira("/user/search")
-        .query("query", &args.query)
-        .query("maxResults", args.limit.unwrap_or(10).clamp(1, 50));
-    let answer = ctx.json(call.site(args.site.as_deref())).await?;
-    let users: Vec<Value> = answer
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|u| json!({"account_id": u["accountId"], "name": u["displayName"], "email": u["emailAddress"]}))
-        .collect();
-    let markdown = users
-        .iter()
-        .map(|u| format!("- {} (`{}`)", text(u, "/name"), text(u, "/account_id")))
-        .collect::<Vec<_>>()
-        .join("\n");
-    Ok(ToolOutput { structured: json!({"users": users}), markdown })
+/// A user as `GET /user/search` lists them.
+#[derive(Deserialize)]
+struct UserDoc {
+    #[serde(default, rename = "accountId")]
+    account_id: String,
+    #[serde(default, rename = "displayName")]
+    display_name: String,
+    #[serde(default, rename = "emailAddress")]
+    email: Option<String>,
 }
 
-/// Arguments of `jira_list_sites` (none).
+/// A Jira user.
+#[derive(Serialize, JsonSchema)]
+pub struct User {
+    pub account_id: String,
+    pub name: String,
+    /// Only when the user's privacy settings show it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// Result of `jira_search_users`.
+#[derive(Serialize, JsonSchema)]
+pub struct Users {
+    pub users: Vec<User>,
+}
+
+pub async fn search_users(ctx: ToolContext, args: UsersArgs) -> Result<Reply<Users>, ToolError> {
+    let call = jira("/user/search")
+        .query("query", &args.query)
+        .query("maxResults", bounded(args.limit, 10, (1, 50), "limit")?);
+    let (found, _) = ctx.send_as::<Vec<UserDoc>>(call.site(args.site.as_deref())).await?;
+    let users: Vec<User> = found
+        .into_iter()
+        .map(|u| User { account_id: u.account_id, name: u.display_name, email: u.email })
+        .collect();
+    let markdown =
+        users.iter().map(|u| format!("- {} (`{}`)", u.name, u.account_id)).collect::<Vec<_>>().join("\n");
+    Ok(Reply::new(Users { users }, markdown))
+}
+
+/// No arguments.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoArgs {}
 
-pub async fn list_sites(ctx: ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {
+/// A Jira site of the connection.
+#[derive(Serialize, JsonSchema)]
+pub struct SiteOut {
+    pub cloud_id: String,
+    pub name: String,
+    pub url: String,
+    /// The site tools use when none is given.
+    pub default: bool,
+}
+
+/// Result of `jira_list_sites`.
+#[derive(Serialize, JsonSchema)]
+pub struct Sites {
+    pub sites: Vec<SiteOut>,
+}
+
+pub async fn list_sites(ctx: ToolContext, _: NoArgs) -> Result<Reply<Sites>, ToolError> {
     let connection = ctx.connection(Provider::Jira, None).await?;
     let default = connection.profile.default_site.clone();
-    let sites: Vec<Value> = connection.profile.sites.iter()
-        .map(|s| json!({"cloud_id": s.id, "name": s.name, "url": s.url, "default": Some(&s.id) == default.as_ref()}))
+    let sites: Vec<SiteOut> = connection
+        .profile
+        .sites
+        .iter()
+        .map(|s| SiteOut {
+            cloud_id: s.id.clone(),
+            name: s.name.clone(),
+            url: s.url.clone(),
+            default: Some(&s.id) == default.as_ref(),
+        })
         .collect();
     let markdown = sites
         .iter()
         .map(|s| {
-            format!(
-                "- {} {} (`{}`){}",
-                text(s, "/name"),
-                text(s, "/url"),
-                text(s, "/cloud_id"),
-                if s["default"] == true { " — default" } else { "" }
-            )
+            format!("- {} {} (`{}`){}", s.name, s.url, s.cloud_id, if s.default { " — default" } else { "" })
         })
         .collect::<Vec<_>>()
         .join("\n");
-    Ok(ToolOutput { structured: json!({"sites": sites}), markdown })
+    Ok(Reply::new(Sites { sites }, markdown))
 }

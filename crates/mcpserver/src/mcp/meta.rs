@@ -1,11 +1,74 @@
-//! Tools about the user's connections themselves.
+//! Tools about the user's connections themselves, and the tools that run other tools (chat
+//! commands and workflows, in `crate::commands`).
 
-use super::context::{ToolContext, ToolError, ToolOutput};
-use super::jira::NoArgs;
+use super::context::{Reply, ToolContext, ToolError};
+use super::registry::{Group, RUNS_TOOLS, ToolDef, WRITE};
 use crate::store::{ConnectionStatus, Provider};
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-pub async fn connections_status(ctx: ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {
+/// The tools of no provider.
+pub fn tools() -> Vec<ToolDef> {
+    let tool = |name, title| ToolDef::build(Group::Meta, name, title);
+    vec![
+        tool("connections_status", "Connection status")
+            .about("Which providers this user has connected, their state, and a connect URL for each that is missing or needs re-authorization.")
+            .run(connections_status),
+        tool("run_command", "Run a chat command")
+            .about("Run chat commands as people type them, e.g. `/jira get PLAT-12 | /notion create <page>`; `/help` lists them. Result per step.")
+            .hints(WRITE)
+            .run(crate::commands::run_command_tool),
+        tool("run_workflow", "Run a workflow")
+            .about("Run tool calls in order; args may reference earlier results (`${steps[0].key}`, `${prev.url}`). Stops at the first failure; dry_run only checks.")
+            .hints(RUNS_TOOLS)
+            .run(crate::commands::run_workflow_tool),
+    ]
+}
+
+/// Arguments of `connections_status` (none).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusArgs {}
+
+/// How a provider stands for the user.
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    Connected,
+    NotConnected,
+    ReauthRequired,
+}
+
+/// One connected account.
+#[derive(Serialize, JsonSchema)]
+pub struct Account {
+    pub account_id: String,
+    /// Workspace or person name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub status: ConnectionStatus,
+    /// The account tools use when none is given.
+    pub default: bool,
+}
+
+/// One provider.
+#[derive(Serialize, JsonSchema)]
+pub struct ProviderStatus {
+    pub provider: Provider,
+    pub status: Standing,
+    pub accounts: Vec<Account>,
+    /// Where the user connects (or reconnects); only when not connected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect_url: Option<String>,
+}
+
+/// Result of `connections_status`.
+#[derive(Serialize, JsonSchema)]
+pub struct Connections {
+    pub connections: Vec<ProviderStatus>,
+}
+
+pub async fn connections_status(ctx: ToolContext, _: StatusArgs) -> Result<Reply<Connections>, ToolError> {
     let state = &ctx.state;
     let connections = state.store.list_connections(&ctx.user_id).await.map_err(|e| ToolError(e.into()))?;
     let mut out = Vec::new();
@@ -18,31 +81,27 @@ pub async fn connections_status(ctx: ToolContext, _: NoArgs) -> Result<ToolOutpu
         let usable = mine.iter().any(|c| c.status == ConnectionStatus::Active);
         let connect_url =
             if usable { None } else { crate::oauth::connect_url(state, &ctx.user_id, provider).await };
-        let accounts: Vec<Value> = mine
+        let accounts: Vec<Account> = mine
             .iter()
-            .map(|c| {
-                json!({
-                    "account_id": c.profile.account_id,
-                    "name": c.profile.workspace_name.clone().or_else(|| c.profile.display_name.clone()),
-                    "status": c.status,
-                    "default": c.is_default,
-                })
+            .map(|c| Account {
+                account_id: c.profile.account_id.clone(),
+                name: c.profile.workspace_name.clone().or_else(|| c.profile.display_name.clone()),
+                status: c.status,
+                default: c.is_default,
             })
             .collect();
-        let status = if usable {
-            "connected"
+        let (status, word) = if usable {
+            (Standing::Connected, "connected")
         } else if mine.is_empty() {
-            "not_connected"
+            (Standing::NotConnected, "not_connected")
         } else {
-            "reauth_required"
+            (Standing::ReauthRequired, "reauth_required")
         };
         lines.push(match &connect_url {
-            Some(url) => format!("- **{provider}**: {status} — connect: {url}"),
-            None => format!("- **{provider}**: {status} ({} account(s))", accounts.len()),
+            Some(url) => format!("- **{provider}**: {word} — connect: {url}"),
+            None => format!("- **{provider}**: {word} ({} account(s))", accounts.len()),
         });
-        out.push(
-            json!({"provider": provider, "status": status, "accounts": accounts, "connect_url": connect_url}),
-        );
+        out.push(ProviderStatus { provider, status, accounts, connect_url });
     }
-    Ok(ToolOutput { structured: json!({"connections": out}), markdown: lines.join("\n") })
+    Ok(Reply::new(Connections { connections: out }, lines.join("\n")))
 }

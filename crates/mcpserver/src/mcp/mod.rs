@@ -2,7 +2,6 @@
 //! (`mcpserver mcp-stdio --user U`).
 
 pub mod context;
-mod direct;
 mod fixtures;
 pub mod jira;
 mod meta;
@@ -15,7 +14,6 @@ pub use server::McpServer;
 use crate::app::AppState;
 use axum::Router;
 use registry::ToolSet;
-use rmcp::transport::streamable_http_server::SessionManager;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
@@ -46,65 +44,65 @@ pub fn router(state: &AppState) -> Router<AppState> {
              tools. Testing only; never in production."
         );
     }
-    let for_service = state.clone();
     // Built once: a stateless deployment makes one server per request.
-    let prototype = McpServer::new(for_service, tools, None);
-    let for_factory = prototype.clone();
-    let factory = move || Ok(for_factory.for_new_session());
+    let prototype = McpServer::new(state.clone(), tools, None);
+    let in_flight = prototype.in_flight();
+    let factory = move || Ok(prototype.for_new_session());
     if config.mcp_stateless {
-        // The fixtures answer some calls themselves (in `McpServer::call_tool`): rmcp only.
-        let direct = (config.mcp_direct_calls && !config.conformance_fixtures).then(|| {
-            Arc::new(direct::Direct::new(prototype.clone(), &config.mcp_allowed_hosts, config.max_body_bytes))
-        });
         let service =
             StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), http_config);
-        Router::new().route_service("/mcp", McpRoute { rmcp: Arc::new(service), direct })
+        Router::new()
+            .route_service("/mcp", service)
+            .route_layer(axum::middleware::from_fn_with_state(in_flight, cancel_stateless))
     } else {
         let service =
             StreamableHttpService::new(factory, Arc::new(LocalSessionManager::default()), http_config);
-        Router::new().route_service("/mcp", McpRoute { rmcp: Arc::new(service), direct: None })
+        Router::new().route_service("/mcp", service)
     }
 }
 
-/// The `/mcp` route: a plain stateless `tools/call` is answered directly (see [`direct`]),
-/// everything else by rmcp. rmcp's service sits behind an `Arc`: axum clones a route's service
-/// (through every layer above it) for each request, and rmcp's holds its whole configuration,
-/// host and origin lists included, by value.
-struct McpRoute<M: SessionManager> {
-    rmcp: Arc<StreamableHttpService<McpServer, M>>,
-    /// Only in stateless mode, and not when `MCPSERVER_MCP_DIRECT_CALLS` is off or the
-    /// conformance fixtures are on.
-    direct: Option<Arc<direct::Direct>>,
-}
+/// The largest body looked at for a `notifications/cancelled` (one is a few dozen bytes).
+const CANCEL_BODY_MAX: usize = 4096;
 
-impl<M: SessionManager> Clone for McpRoute<M> {
-    fn clone(&self) -> Self {
-        Self { rmcp: self.rmcp.clone(), direct: self.direct.clone() }
+/// Stateless mode: a `notifications/cancelled` arrives in a POST of its own, which rmcp
+/// accepts without looking at it; cancel the caller's call it names if it runs on this
+/// instance, then let rmcp answer as usual. Bodies without a small `Content-Length` pass
+/// untouched.
+async fn cancel_stateless(
+    axum::extract::State(in_flight): axum::extract::State<Arc<server::InFlight>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let small = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|length| length <= CANCEL_BODY_MAX);
+    let user = request.extensions().get::<crate::auth::Identity>().map(|i| i.user_id.clone());
+    let (Some(user), true) = (user, request.method() == axum::http::Method::POST && small) else {
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, CANCEL_BODY_MAX).await else {
+        return next.run(axum::extract::Request::from_parts(parts, axum::body::Body::empty())).await;
+    };
+    #[derive(serde::Deserialize)]
+    struct Cancelled {
+        method: String,
+        params: CancelledParams,
     }
-}
-
-impl<M: SessionManager> tower::Service<axum::http::Request<axum::body::Body>> for McpRoute<M> {
-    type Response = axum::response::Response;
-    type Error = std::convert::Infallible;
-    type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
-        std::task::Poll::Ready(Ok(()))
+    #[derive(serde::Deserialize)]
+    struct CancelledParams {
+        #[serde(rename = "requestId")]
+        request_id: serde_json::Value,
     }
-
-    fn call(&mut self, request: axum::http::Request<axum::body::Body>) -> Self::Future {
-        let (rmcp, direct) = (self.rmcp.clone(), self.direct.clone());
-        Box::pin(async move {
-            let request = match direct {
-                Some(direct) => match direct.serve(request).await {
-                    Ok(response) => return Ok(response),
-                    Err(request) => request,
-                },
-                None => request,
-            };
-            Ok(rmcp.handle(request).await.map(axum::body::Body::new))
-        })
+    if let Ok(note) = serde_json::from_slice::<Cancelled>(&bytes)
+        && note.method == "notifications/cancelled"
+    {
+        let found = in_flight.cancel(&user, &note.params.request_id);
+        tracing::debug!(found, "notifications/cancelled");
     }
+    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await
 }
 
 /// Serves MCP over stdin/stdout for `user` until the client closes.

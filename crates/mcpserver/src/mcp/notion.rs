@@ -1,16 +1,56 @@
 //! Notion tools: search, pages (read as Markdown, create, update, append), data sources
 //! (query, schema) and comments. Ids are accepted as ids or Notion URLs.
 
-use super::context::{Call, ToolContext, ToolError, ToolOutput, text};
+use super::context::{Call, Reply, ToolContext, ToolError, bounded};
+use super::registry::{Group, OVERWRITE, ToolDef, WRITE};
 use crate::markdown::notion::{
     append_batches, blocks_to_markdown, markdown_to_blocks, markdown_to_rich_text, plain_text,
 };
 use crate::store::Provider;
 use axum::http::Method;
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+/// The Notion tools.
+pub fn tools() -> Vec<ToolDef> {
+    let tool = |name, title| ToolDef::build(Group::Notion, name, title);
+    vec![
+        tool("notion_search", "Search Notion")
+            .about("Search Notion pages and databases shared with the integration by title.")
+            .run(search),
+        tool("notion_get_page", "Read a Notion page")
+            .about("A Notion page's properties and content as Markdown (bounded).")
+            .run(get_page),
+        tool("notion_create_page", "Create a Notion page")
+            .about("Create a Notion page under a page or a database (data source) with a title and Markdown content.")
+            .hints(WRITE)
+            .run(create_page),
+        tool("notion_update_page", "Update a Notion page")
+            .about("Change a Notion page's title or properties, or move it to trash / restore it.")
+            .hints(OVERWRITE)
+            .run(update_page),
+        tool("notion_append_content", "Append to a Notion page")
+            .about("Append Markdown content to the end of a Notion page.")
+            .hints(WRITE)
+            .run(append_content),
+        tool("notion_query_data_source", "Query a Notion database")
+            .about("Rows of a Notion database (data source) with optional filter and sorts.")
+            .run(query_data_source),
+        tool("notion_get_data_source", "Notion database schema")
+            .about("The properties (columns) of a Notion database and their options.")
+            .run(get_data_source),
+        tool("notion_add_comment", "Comment on a Notion page")
+            .about("Add a comment to a Notion page.")
+            .hints(WRITE)
+            .run(add_comment),
+        tool("notion_get_comments", "Read Notion comments")
+            .about("The comments on a Notion page or block.")
+            .run(get_comments),
+    ]
+}
 
 /// Most blocks read for one page.
 const MAX_BLOCKS: usize = 500;
@@ -76,14 +116,34 @@ fn simple_value(p: &Value) -> Value {
     }
 }
 
-fn page_summary(page: &Value) -> Value {
+/// A page (or a data source row) as the tools show it.
+#[derive(Serialize, JsonSchema)]
+pub struct PageSummary {
+    pub id: String,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Property values as plain JSON (text, names, numbers, dates), by property name; empty
+    /// ones and kinds without a plain form are left out.
+    pub properties: Map<String, Value>,
+    pub in_trash: bool,
+}
+
+fn page_summary(page: &Value) -> PageSummary {
     let properties: Map<String, Value> = page["properties"]
         .as_object()
         .into_iter()
         .flatten()
         .map(|(name, p)| (name.clone(), simple_value(p)))
+        .filter(|(_, v)| !v.is_null())
         .collect();
-    json!({"id": page["id"], "title": title_of(page), "url": page["url"], "properties": properties, "in_trash": page["in_trash"]})
+    PageSummary {
+        id: page["id"].as_str().unwrap_or_default().to_string(),
+        title: title_of(page),
+        url: page["url"].as_str().map(str::to_string),
+        properties,
+        in_trash: page["in_trash"].as_bool().unwrap_or(false),
+    }
 }
 
 /// Arguments of `notion_search`.
@@ -96,6 +156,7 @@ pub struct SearchArgs {
     /// `page` or `data_source` (databases); both when absent.
     pub filter: Option<String>,
     /// 1-100, default 20.
+    #[schemars(range(min = 1, max = 100))]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -103,8 +164,30 @@ pub struct SearchArgs {
     pub workspace: Option<String>,
 }
 
-pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<ToolOutput, ToolError> {
-    let mut body = json!({"query": args.query, "page_size": args.limit.unwrap_or(20).clamp(1, 100)});
+/// A page or database found.
+#[derive(Serialize, JsonSchema)]
+pub struct FoundOut {
+    pub id: String,
+    /// `page` or `data_source`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Result of `notion_search`.
+#[derive(Serialize, JsonSchema)]
+pub struct SearchResult {
+    pub results: Vec<FoundOut>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<Reply<SearchResult>, ToolError> {
+    let limit = bounded(args.limit, 20, (1, 100), "limit")?;
+    let mut body = json!({"query": args.query, "page_size": limit});
     match args.filter.as_deref() {
         None => {}
         Some(kind @ ("page" | "data_source")) => {
@@ -137,7 +220,7 @@ pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<ToolOutput, To
             url.as_deref().unwrap_or(""),
             object.as_deref().unwrap_or("")
         );
-        results.push(json!({"id": id, "object": object, "title": title, "url": url}));
+        results.push(FoundOut { id, object, title, url });
     }
     if markdown.is_empty() {
         markdown.push_str("Nothing found.");
@@ -145,7 +228,7 @@ pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<ToolOutput, To
     if let Some(c) = &answer.next_cursor {
         let _ = write!(markdown, "\n\nMore results: cursor `{c}`");
     }
-    Ok(ToolOutput { structured: json!({"results": results, "next_cursor": answer.next_cursor}), markdown })
+    Ok(Reply::new(SearchResult { results, next_cursor: answer.next_cursor }, markdown))
 }
 
 /// A `POST /v1/search` answer, read straight into the parts `notion_search` shows.
@@ -236,28 +319,37 @@ fn or_untitled(title: &str) -> &str {
 pub struct PageArgs {
     /// Page id or URL.
     pub page: String,
-    /// Most blocks of content to read (default 200, at most 500).
+    /// Most blocks of content to read (1-500, default 200).
+    #[schemars(range(min = 1, max = 500))]
     pub max_blocks: Option<u32>,
     pub workspace: Option<String>,
 }
 
-pub async fn get_page(ctx: ToolContext, args: PageArgs) -> Result<ToolOutput, ToolError> {
+/// Result of `notion_get_page`.
+#[derive(Serialize, JsonSchema)]
+pub struct PageContent {
+    #[serde(flatten)]
+    pub page: PageSummary,
+    /// The page's blocks as Markdown.
+    pub content: String,
+    /// More blocks than `max_blocks`: the content stops there.
+    pub truncated: bool,
+}
+
+pub async fn get_page(ctx: ToolContext, args: PageArgs) -> Result<Reply<PageContent>, ToolError> {
     let id = notion_id(&args.page)?;
     let workspace = args.workspace.as_deref();
+    let budget = bounded(args.max_blocks, 200, (1, MAX_BLOCKS as u32), "max_blocks")? as usize;
     let page = ctx.json(notion(format!("/pages/{id}")).account(workspace)).await?;
-    let budget = args.max_blocks.unwrap_or(200).clamp(1, MAX_BLOCKS as u32) as usize;
     let mut read = 0usize;
     let blocks = children(&ctx, &id, workspace, 0, budget, &mut read).await?;
     let content = blocks_to_markdown(&blocks);
-    let mut out = page_summary(&page);
-    out["content"] = json!(content);
-    out["truncated"] = json!(read >= budget);
-    let title = or_untitled(text(&out, "/title")).to_string();
-    let mut markdown = format!("# {title}\n\n{content}");
+    let page = page_summary(&page);
+    let mut markdown = format!("# {}\n\n{content}", or_untitled(&page.title));
     if read >= budget {
         markdown.push_str("\n\n_(content truncated)_");
     }
-    Ok(ToolOutput { structured: out, markdown })
+    Ok(Reply::new(PageContent { page, content, truncated: read >= budget }, markdown))
 }
 
 /// Reads a block's children (two levels deep), within a block budget.
@@ -290,6 +382,7 @@ async fn children(
             }
             out.push(block);
         }
+        ctx.progress.report(*read, Some(budget), format!("read {} blocks", *read)).await;
         cursor = page["next_cursor"].as_str().map(str::to_string);
         if page["has_more"] != true || cursor.is_none() {
             return Ok(out);
@@ -341,7 +434,16 @@ fn title_property(schema: &Value) -> String {
         .unwrap_or_else(|| "title".to_string())
 }
 
-pub async fn create_page(ctx: ToolContext, args: CreateArgs) -> Result<ToolOutput, ToolError> {
+/// Result of `notion_create_page`.
+#[derive(Serialize, JsonSchema)]
+pub struct CreatedPage {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub title: String,
+}
+
+pub async fn create_page(ctx: ToolContext, args: CreateArgs) -> Result<Reply<CreatedPage>, ToolError> {
     let parent = notion_id(&args.parent)?;
     let workspace = args.workspace.as_deref();
     let title_rt = markdown_to_rich_text(&args.title);
@@ -373,10 +475,9 @@ pub async fn create_page(ctx: ToolContext, args: CreateArgs) -> Result<ToolOutpu
         )
         .await?;
     }
-    Ok(ToolOutput {
-        markdown: format!("Created page [{}]({})", args.title, text(&page, "/url")),
-        structured: json!({"id": id, "url": page["url"], "title": args.title}),
-    })
+    let url = page["url"].as_str().map(str::to_string);
+    let markdown = format!("Created page [{}]({})", args.title, url.as_deref().unwrap_or_default());
+    Ok(Reply::new(CreatedPage { id, url, title: args.title.clone() }, markdown))
 }
 
 /// Arguments of `notion_update_page`.
@@ -393,7 +494,7 @@ pub struct UpdateArgs {
     pub workspace: Option<String>,
 }
 
-pub async fn update_page(ctx: ToolContext, args: UpdateArgs) -> Result<ToolOutput, ToolError> {
+pub async fn update_page(ctx: ToolContext, args: UpdateArgs) -> Result<Reply<PageSummary>, ToolError> {
     let id = notion_id(&args.page)?;
     let workspace = args.workspace.as_deref();
     let mut properties = args.properties.clone().unwrap_or_default();
@@ -419,10 +520,9 @@ pub async fn update_page(ctx: ToolContext, args: UpdateArgs) -> Result<ToolOutpu
         Some(false) => "Restored",
         None => "Updated",
     };
-    Ok(ToolOutput {
-        markdown: format!("{verb}: [{}]({})", or_untitled(text(&summary, "/title")), text(&summary, "/url")),
-        structured: summary,
-    })
+    let markdown =
+        format!("{verb}: [{}]({})", or_untitled(&summary.title), summary.url.as_deref().unwrap_or_default());
+    Ok(Reply::new(summary, markdown))
 }
 
 /// Arguments of `notion_append_content`.
@@ -436,7 +536,15 @@ pub struct AppendArgs {
     pub workspace: Option<String>,
 }
 
-pub async fn append_content(ctx: ToolContext, args: AppendArgs) -> Result<ToolOutput, ToolError> {
+/// Result of `notion_append_content`.
+#[derive(Serialize, JsonSchema)]
+pub struct Appended {
+    /// The page (or block) appended to.
+    pub page: String,
+    pub blocks_added: u32,
+}
+
+pub async fn append_content(ctx: ToolContext, args: AppendArgs) -> Result<Reply<Appended>, ToolError> {
     let id = notion_id(&args.page)?;
     let blocks = markdown_to_blocks(&args.content);
     if blocks.is_empty() {
@@ -451,12 +559,9 @@ pub async fn append_content(ctx: ToolContext, args: AppendArgs) -> Result<ToolOu
                     .account(args.workspace.as_deref()),
             )
             .await?;
-        added += answer["results"].as_array().map_or(0, Vec::len);
+        added += answer["results"].as_array().map_or(0, Vec::len) as u32;
     }
-    Ok(ToolOutput {
-        markdown: format!("Appended {added} block(s)."),
-        structured: json!({"page": id, "blocks_added": added}),
-    })
+    Ok(Reply::new(Appended { page: id, blocks_added: added }, format!("Appended {added} block(s).")))
 }
 
 /// Arguments of `notion_query_data_source`.
@@ -465,11 +570,12 @@ pub async fn append_content(ctx: ToolContext, args: AppendArgs) -> Result<ToolOu
 pub struct QueryArgs {
     /// Data source or database: id or URL.
     pub data_source: String,
-    /// A Notion filter object.
-    pub filter: Option<Value>,
+    /// A Notion filter object, as the API takes it.
+    pub filter: Option<Map<String, Value>>,
     /// Notion sorts, e.g. `[{"property": "Due", "direction": "ascending"}]`.
-    pub sorts: Option<Vec<Value>>,
+    pub sorts: Option<Vec<Map<String, Value>>>,
     /// 1-100, default 20.
+    #[schemars(range(min = 1, max = 100))]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
     pub workspace: Option<String>,
@@ -491,12 +597,24 @@ async fn resolve_data_source(
     }
 }
 
-pub async fn query_data_source(ctx: ToolContext, args: QueryArgs) -> Result<ToolOutput, ToolError> {
+/// Result of `notion_query_data_source`.
+#[derive(Serialize, JsonSchema)]
+pub struct Rows {
+    /// The data source queried.
+    pub data_source: String,
+    pub rows: Vec<PageSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+pub async fn query_data_source(ctx: ToolContext, args: QueryArgs) -> Result<Reply<Rows>, ToolError> {
     let workspace = args.workspace.as_deref();
+    let limit = bounded(args.limit, 20, (1, 100), "limit")?;
     let ds = resolve_data_source(&ctx, &notion_id(&args.data_source)?, workspace).await?;
-    let mut body = json!({"page_size": args.limit.unwrap_or(20).clamp(1, 100)});
+    let mut body = json!({"page_size": limit});
     if let Some(f) = &args.filter {
-        body["filter"] = f.clone();
+        body["filter"] = json!(f);
     }
     if let Some(s) = &args.sorts {
         body["sorts"] = json!(s);
@@ -507,24 +625,25 @@ pub async fn query_data_source(ctx: ToolContext, args: QueryArgs) -> Result<Tool
     let answer = ctx
         .json(notion(format!("/data_sources/{ds}/query")).with_method(Method::POST, body).account(workspace))
         .await?;
-    let rows: Vec<Value> = answer["results"].as_array().into_iter().flatten().map(page_summary).collect();
+    let rows: Vec<PageSummary> =
+        answer["results"].as_array().into_iter().flatten().map(page_summary).collect();
     let next = answer["next_cursor"].as_str().map(str::to_string);
     let mut markdown = if rows.is_empty() {
         "No rows match.".to_string()
     } else {
         rows.iter()
             .map(|r| {
-                let props: Vec<String> = r["properties"]
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter(|(_, v)| !v.is_null() && *v != "")
-                    .filter(|(_, v)| v.as_str() != Some(text(r, "/title")))
+                let props: Vec<String> = r
+                    .properties
+                    .iter()
+                    .filter(|(_, v)| *v != "")
+                    .filter(|(_, v)| v.as_str() != Some(r.title.as_str()))
                     .map(|(k, v)| {
                         format!("{k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_string))
                     })
                     .collect();
-                format!("- [{}]({}) — {}", or_untitled(text(r, "/title")), text(r, "/url"), props.join(" · "))
+                let url = r.url.as_deref().unwrap_or_default();
+                format!("- [{}]({url}) — {}", or_untitled(&r.title), props.join(" · "))
             })
             .collect::<Vec<_>>()
             .join("\n")
@@ -532,7 +651,7 @@ pub async fn query_data_source(ctx: ToolContext, args: QueryArgs) -> Result<Tool
     if let Some(c) = &next {
         markdown.push_str(&format!("\n\nMore rows: cursor `{c}`"));
     }
-    Ok(ToolOutput { structured: json!({"data_source": ds, "rows": rows, "next_cursor": next}), markdown })
+    Ok(Reply::new(Rows { data_source: ds, rows, next_cursor: next }, markdown))
 }
 
 /// Arguments of `notion_get_data_source`.
@@ -544,46 +663,52 @@ pub struct DataSourceArgs {
     pub workspace: Option<String>,
 }
 
-pub async fn get_data_source(ctx: ToolContext, args: DataSourceArgs) -> Result<ToolOutput, ToolError> {
+/// A property (column) of a data source.
+#[derive(Serialize, JsonSchema)]
+pub struct Column {
+    /// The property type, e.g. `select`, `date`, `title`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The option names of a select, multi-select or status property.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+}
+
+/// Result of `notion_get_data_source`.
+#[derive(Serialize, JsonSchema)]
+pub struct DataSourceSchema {
+    pub id: String,
+    pub title: String,
+    /// The properties by name, in Notion's order.
+    #[schemars(with = "BTreeMap<String, Column>")]
+    pub properties: Map<String, Value>,
+}
+
+pub async fn get_data_source(
+    ctx: ToolContext,
+    args: DataSourceArgs,
+) -> Result<Reply<DataSourceSchema>, ToolError> {
     let workspace = args.workspace.as_deref();
     let ds_id = resolve_data_source(&ctx, &notion_id(&args.data_source)?, workspace).await?;
     let ds = ctx.json(notion(format!("/data_sources/{ds_id}")).account(workspace)).await?;
-    let properties: Map<String, Value> = ds["properties"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(name, p)| {
-            let kind = p["type"].as_str().unwrap_or_default();
-            let options: Vec<Value> =
-                p[kind]["options"].as_array().into_iter().flatten().map(|o| o["name"].clone()).collect();
-            let mut v = json!({"type": kind});
-            if !options.is_empty() {
-                v["options"] = json!(options);
-            }
-            (name.clone(), v)
-        })
-        .collect();
-    let markdown = format!(
-        "# {}\n\n{}",
-        or_untitled(&title_of(&ds)),
-        properties
-            .iter()
-            .map(|(n, p)| {
-                let options = p["options"]
-                    .as_array()
-                    .map(|o| {
-                        format!(" ({})", o.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
-                    })
-                    .unwrap_or_default();
-                format!("- **{n}**: {}{options}", text(p, "/type"))
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    Ok(ToolOutput {
-        structured: json!({"id": ds["id"], "title": title_of(&ds), "properties": properties}),
-        markdown,
-    })
+    let mut lines = Vec::new();
+    let mut properties = Map::new();
+    for (name, p) in ds["properties"].as_object().into_iter().flatten() {
+        let kind = p["type"].as_str().unwrap_or_default().to_string();
+        let options: Vec<String> = p[kind.as_str()]["options"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o["name"].as_str().map(str::to_string))
+            .collect();
+        let listed = if options.is_empty() { String::new() } else { format!(" ({})", options.join(", ")) };
+        lines.push(format!("- **{name}**: {kind}{listed}"));
+        properties.insert(name.clone(), json!(Column { kind, options }));
+    }
+    let title = title_of(&ds);
+    let markdown = format!("# {}\n\n{}", or_untitled(&title), lines.join("\n"));
+    let id = ds["id"].as_str().unwrap_or(&ds_id).to_string();
+    Ok(Reply::new(DataSourceSchema { id, title, properties }, markdown))
 }
 
 /// Arguments of `notion_add_comment`.
@@ -597,7 +722,16 @@ pub struct CommentArgs {
     pub workspace: Option<String>,
 }
 
-pub async fn add_comment(ctx: ToolContext, args: CommentArgs) -> Result<ToolOutput, ToolError> {
+/// Result of `notion_add_comment`.
+#[derive(Serialize, JsonSchema)]
+pub struct CommentAdded {
+    pub id: String,
+    pub page: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discussion_id: Option<String>,
+}
+
+pub async fn add_comment(ctx: ToolContext, args: CommentArgs) -> Result<Reply<CommentAdded>, ToolError> {
     let id = notion_id(&args.page)?;
     if args.text.trim().is_empty() {
         return Err(ToolError::invalid("text must not be empty"));
@@ -606,10 +740,12 @@ pub async fn add_comment(ctx: ToolContext, args: CommentArgs) -> Result<ToolOutp
     let created = ctx
         .json(notion("/comments").with_method(Method::POST, body).account(args.workspace.as_deref()))
         .await?;
-    Ok(ToolOutput {
-        markdown: "Comment added.".into(),
-        structured: json!({"id": created["id"], "page": id, "discussion_id": created["discussion_id"]}),
-    })
+    let added = CommentAdded {
+        id: created["id"].as_str().unwrap_or_default().to_string(),
+        page: id,
+        discussion_id: created["discussion_id"].as_str().map(str::to_string),
+    };
+    Ok(Reply::new(added, "Comment added."))
 }
 
 /// Arguments of `notion_get_comments`.
@@ -619,31 +755,62 @@ pub struct CommentsArgs {
     /// Page (or block) id or URL.
     pub page: String,
     /// 1-100, default 50.
+    #[schemars(range(min = 1, max = 100))]
     pub limit: Option<u32>,
     pub workspace: Option<String>,
 }
 
-pub async fn get_comments(ctx: ToolContext, args: CommentsArgs) -> Result<ToolOutput, ToolError> {
+/// A comment on a page or block.
+#[derive(Serialize, JsonSchema)]
+pub struct CommentOut {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// The author's user id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// Inline Markdown.
+    pub text: String,
+}
+
+/// Result of `notion_get_comments`.
+#[derive(Serialize, JsonSchema)]
+pub struct CommentsOut {
+    pub page: String,
+    pub comments: Vec<CommentOut>,
+}
+
+pub async fn get_comments(ctx: ToolContext, args: CommentsArgs) -> Result<Reply<CommentsOut>, ToolError> {
     let id = notion_id(&args.page)?;
-    let call =
-        notion("/comments").query("block_id", &id).query("page_size", args.limit.unwrap_or(50).clamp(1, 100));
+    let limit = bounded(args.limit, 50, (1, 100), "limit")?;
+    let call = notion("/comments").query("block_id", &id).query("page_size", limit);
     let answer = ctx.json(call.account(args.workspace.as_deref())).await?;
-    let comments: Vec<Value> = answer["results"].as_array().into_iter().flatten().map(|c| json!({
-        "id": c["id"],
-        "created": c["created_time"],
-        "author": c.pointer("/created_by/id"),
-        "text": crate::markdown::notion::rich_text_to_markdown(c["rich_text"].as_array().map(Vec::as_slice).unwrap_or_default()),
-    })).collect();
+    let text_of = |c: &Value| {
+        crate::markdown::notion::rich_text_to_markdown(
+            c["rich_text"].as_array().map(Vec::as_slice).unwrap_or_default(),
+        )
+    };
+    let comments: Vec<CommentOut> = answer["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| CommentOut {
+            id: c["id"].as_str().unwrap_or_default().to_string(),
+            created: c["created_time"].as_str().map(str::to_string),
+            author: c.pointer("/created_by/id").and_then(Value::as_str).map(str::to_string),
+            text: text_of(c),
+        })
+        .collect();
     let markdown = if comments.is_empty() {
         "No comments.".into()
     } else {
         comments
             .iter()
-            .map(|c| format!("- ({}) {}", text(c, "/created"), text(c, "/text")))
+            .map(|c| format!("- ({}) {}", c.created.as_deref().unwrap_or_default(), c.text))
             .collect::<Vec<_>>()
             .join("\n")
     };
-    Ok(ToolOutput { structured: json!({"page": id, "comments": comments}), markdown })
+    Ok(Reply::new(CommentsOut { page: id, comments }, markdown))
 }
 
 #[cfg(test)]

@@ -1,11 +1,19 @@
-//! The tool registry: every tool's name, description, schemas, hints and implementation, in
-//! one table. The MCP server lists and calls from it; chat commands and workflows
-//! (`crate::commands`) run the same entries, so each action has exactly one implementation.
+//! The tool registry: what a tool is (name, description, schemas, hints, implementation) and
+//! the set a deployment offers. Each provider's module defines its own tools next to their
+//! code (`jira::tools()`, `notion::tools()`, `meta::tools()`); the MCP
+//! server lists and calls from the set, and chat commands and workflows run the same entries,
+//! so each action has exactly one implementation.
+//!
+//! A tool's input and output schemas are derived from its argument and result types, so a
+//! result cannot drift from its `outputSchema`; both are brought into a portable subset of
+//! JSON Schema (see [`portability_problems`]) that strict clients accept.
 
-use super::context::{ToolContext, ToolError, ToolOutput};
+use super::context::{Reply, ToolContext, ToolError, ToolOutput};
 use super::{jira, meta, notion};
 use futures::future::BoxFuture;
 use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -22,6 +30,24 @@ pub enum Group {
     Meta,
 }
 
+/// What a call does to the world (the MCP tool annotations).
+#[derive(Clone, Copy, Debug)]
+pub struct Hints {
+    /// Changes something at the provider (hidden by `MCPSERVER_READ_ONLY`).
+    pub writes: bool,
+    /// May destroy or overwrite data.
+    pub destructive: bool,
+    /// Repeating the call has no further effect.
+    pub idempotent: bool,
+}
+
+pub const READ: Hints = Hints { writes: false, destructive: false, idempotent: true };
+pub const WRITE: Hints = Hints { writes: true, destructive: false, idempotent: false };
+pub const WRITE_IDEMPOTENT: Hints = Hints { writes: true, destructive: false, idempotent: true };
+pub const OVERWRITE: Hints = Hints { writes: true, destructive: true, idempotent: true };
+/// Runs other tools, any of which may write or overwrite.
+pub const RUNS_TOOLS: Hints = Hints { writes: true, destructive: true, idempotent: false };
+
 /// One tool.
 #[derive(Clone)]
 pub struct ToolDef {
@@ -29,22 +55,53 @@ pub struct ToolDef {
     pub title: &'static str,
     pub description: &'static str,
     pub group: Group,
-    /// Changes something at the provider (hidden by `MCPSERVER_READ_ONLY`).
-    pub writes: bool,
-    /// May destroy or overwrite data.
-    pub destructive: bool,
-    /// Repeating the call has no further effect.
-    pub idempotent: bool,
+    pub hints: Hints,
     pub input_schema: Map<String, Value>,
     pub output_schema: Map<String, Value>,
     handler: Handler,
     checker: Checker,
 }
 
+/// A tool being defined: `ToolDef::build(group, name, title).about(..).hints(..).run(f)`.
+pub struct Builder {
+    group: Group,
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    hints: Hints,
+}
+
 impl ToolDef {
+    /// Starts the definition of a tool (read-only until [`Builder::hints`] says otherwise).
+    pub fn build(group: Group, name: &'static str, title: &'static str) -> Builder {
+        Builder { group, name, title, description: "", hints: READ }
+    }
+
+    /// Changes something at the provider.
+    pub fn writes(&self) -> bool {
+        self.hints.writes
+    }
+
     /// Runs the tool with raw JSON arguments (validated against the argument type).
     pub async fn run(&self, ctx: ToolContext, args: Value) -> Result<ToolOutput, ToolError> {
         (self.handler)(ctx, args).await
+    }
+
+    /// Runs the tool for the caller the way every road does (MCP, chat commands, workflows):
+    /// timed, counted and audited; `via` says which road (`mcp`, `command`, `workflow`).
+    pub async fn call(&self, ctx: ToolContext, args: Value, via: &str) -> Result<ToolOutput, ToolError> {
+        let (state, user_id) = (ctx.state.clone(), ctx.user_id.clone());
+        let started = std::time::Instant::now();
+        let outcome = self.run(ctx, args).await;
+        let code = match &outcome {
+            Ok(_) => "ok",
+            Err(ToolError(e)) => e.code.as_str(),
+        };
+        let detail =
+            json!({"tool": self.name, "latency_ms": started.elapsed().as_millis() as u64, "via": via});
+        crate::metrics::tool_call(self.name, code);
+        crate::audit::record(&state.store, &user_id, None, "tool_call", code, detail).await;
+        outcome
     }
 
     /// Checks raw JSON arguments against the argument type, without running the tool.
@@ -62,69 +119,57 @@ impl ToolDef {
             "outputSchema": self.output_schema,
             "annotations": {
                 "title": self.title,
-                "readOnlyHint": !self.writes,
-                "destructiveHint": self.destructive,
-                "idempotentHint": self.idempotent || !self.writes,
-                "openWorldHint": self.group != Group::Meta || self.writes,
+                "readOnlyHint": !self.hints.writes,
+                "destructiveHint": self.hints.destructive,
+                "idempotentHint": self.hints.idempotent || !self.hints.writes,
+                "openWorldHint": self.group != Group::Meta || self.hints.writes,
             },
         })
     }
 }
 
-/// Compact JSON Schema of an argument type (no `$schema`, no `title`).
-fn input_schema<A: JsonSchema>() -> Map<String, Value> {
-    let mut schema =
-        serde_json::to_value(schemars::schema_for!(A)).unwrap_or_else(|_| json!({"type": "object"}));
-    let object = schema.as_object_mut().expect("a schema is an object");
-    object.remove("$schema");
-    object.remove("title");
-    object.entry("type").or_insert(json!("object"));
-    object.clone()
-}
+impl Builder {
+    /// What the tool does, for the model.
+    pub fn about(mut self, description: &'static str) -> Self {
+        self.description = description;
+        self
+    }
 
-/// An output schema: an object with these properties (loosely typed, kept small).
-fn output(properties: &[(&str, &str)]) -> Map<String, Value> {
-    let props: Map<String, Value> =
-        properties.iter().map(|(name, kind)| (name.to_string(), json!({"type": kind}))).collect();
-    let mut schema = Map::new();
-    schema.insert("type".into(), json!("object"));
-    schema.insert("properties".into(), Value::Object(props));
-    schema
-}
+    pub fn hints(mut self, hints: Hints) -> Self {
+        self.hints = hints;
+        self
+    }
 
-#[allow(clippy::too_many_arguments)]
-fn tool<A, F, Fut>(
-    name: &'static str,
-    title: &'static str,
-    description: &'static str,
-    group: Group,
-    (writes, destructive, idempotent): (bool, bool, bool),
-    output_schema: Map<String, Value>,
-    f: F,
-) -> ToolDef
-where
-    A: DeserializeOwned + JsonSchema + Send + 'static,
-    F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<ToolOutput, ToolError>> + Send + 'static,
-{
-    let f = Arc::new(f);
-    let handler: Handler = Arc::new(move |ctx, args| match parse_args::<A>(name, args) {
-        Ok(parsed) => Box::pin(f(ctx, parsed)),
-        Err(e) => Box::pin(std::future::ready(Err(e))),
-    });
-    let checker: Checker = Arc::new(move |args| parse_args::<A>(name, args.clone()).map(drop));
-    ToolDef {
-        name,
-        title,
-        description,
-        group,
-        writes,
-        destructive,
-        idempotent,
-        input_schema: input_schema::<A>(),
-        output_schema,
-        handler,
-        checker,
+    /// The implementation: its argument type `A` gives the input schema, its result type `O`
+    /// the output schema.
+    pub fn run<A, O, F, Fut>(self, f: F) -> ToolDef
+    where
+        A: DeserializeOwned + JsonSchema + Send + 'static,
+        O: Serialize + JsonSchema + 'static,
+        F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Reply<O>, ToolError>> + Send + 'static,
+    {
+        let name = self.name;
+        let f = Arc::new(f);
+        let handler: Handler = Arc::new(move |ctx, args| match parse_args::<A>(name, args) {
+            Ok(parsed) => {
+                let running = f(ctx, parsed);
+                Box::pin(async move { running.await.map(Reply::erase) })
+            }
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        });
+        let checker: Checker = Arc::new(move |args| parse_args::<A>(name, args.clone()).map(drop));
+        ToolDef {
+            name,
+            title: self.title,
+            description: self.description,
+            group: self.group,
+            hints: self.hints,
+            input_schema: input_schema::<A>(),
+            output_schema: output_schema::<O>(),
+            handler,
+            checker,
+        }
     }
 }
 
@@ -135,251 +180,197 @@ fn parse_args<A: DeserializeOwned>(name: &str, args: Value) -> Result<A, ToolErr
         .map_err(|e| ToolError::invalid(format!("invalid arguments for {name}: {e}")))
 }
 
-const READ: (bool, bool, bool) = (false, false, true);
-const WRITE: (bool, bool, bool) = (true, false, false);
-const WRITE_IDEMPOTENT: (bool, bool, bool) = (true, false, true);
-const OVERWRITE: (bool, bool, bool) = (true, true, true);
-/// Runs other tools, any of which may write or overwrite.
-const RUNS_TOOLS: (bool, bool, bool) = (true, true, false);
+/// The schema of `T` with every subschema inlined, in the portable subset, without `$schema`
+/// and `title`.
+fn schema_of<T: JsonSchema>(settings: SchemaSettings) -> Map<String, Value> {
+    let settings = settings.with(|s| {
+        s.inline_subschemas = true;
+        s.meta_schema = None;
+    });
+    let mut schema = settings.into_generator().into_root_schema_for::<T>().to_value();
+    make_portable(&mut schema);
+    let mut object = match schema {
+        Value::Object(object) => object,
+        _ => Map::new(),
+    };
+    // The type's own doc ("Arguments of …", "Result of …") says nothing the tool's does not.
+    object.remove("title");
+    object.remove("description");
+    object.remove("$defs");
+    object.entry("type").or_insert(json!("object"));
+    object
+}
+
+/// The input schema of an argument type (how it is read).
+pub fn input_schema<A: JsonSchema>() -> Map<String, Value> {
+    schema_of::<A>(SchemaSettings::draft2020_12().for_deserialize())
+}
+
+/// The output schema of a result type (how it is written), plus the `error` object that an
+/// `isError` result carries instead (DESIGN §7). No top-level property is required: a failed
+/// call's structured content is `{"error": …}` alone, and clients validate that too.
+pub fn output_schema<O: JsonSchema>() -> Map<String, Value> {
+    let mut schema = schema_of::<O>(SchemaSettings::draft2020_12().for_serialize());
+    schema.remove("required");
+    let error = json!({
+        "type": "object",
+        "description": "Only in a failed call's result (isError), instead of the fields above: the error envelope's object (docs/http-api.md).",
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+    });
+    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+        properties.insert("error".into(), error);
+    }
+    schema
+}
+
+/// JSON Schema formats every validator knows; schemars' own (`uint32`, `int64`…) are dropped.
+const STANDARD_FORMATS: &[&str] = &["date-time", "date", "time", "email", "uri", "uuid"];
+
+/// Rewrites what schemars generates into the portable subset: an optional value is its
+/// value's schema (not a `null` union), `additionalProperties: true` (the default) is left
+/// out, and only standard formats remain.
+fn make_portable(schema: &mut Value) {
+    let Value::Object(object) = schema else { return };
+    if let Some(Value::Array(kinds)) = object.get("type") {
+        let kinds: Vec<Value> = kinds.iter().filter(|k| *k != "null").cloned().collect();
+        let single = if kinds.len() == 1 { kinds[0].clone() } else { Value::Array(kinds) };
+        object.insert("type".into(), single);
+    }
+    for union in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(branches)) = object.get(union) {
+            let rest: Vec<&Value> =
+                branches.iter().filter(|b| b.get("type") != Some(&json!("null"))).collect();
+            if rest.len() == 1 && rest.len() < branches.len() {
+                let Value::Object(only) = rest[0].clone() else { continue };
+                object.remove(union);
+                for (key, value) in only {
+                    object.entry(key).or_insert(value);
+                }
+            }
+        }
+    }
+    // An enum whose variants are documented is a `oneOf` of constants: one `enum` instead,
+    // the variants' descriptions kept in the description.
+    if let Some(Value::Array(branches)) = object.get("oneOf")
+        && let Some((kind, values, notes)) = constants(branches)
+    {
+        object.remove("oneOf");
+        object.insert("type".into(), kind);
+        object.insert("enum".into(), Value::Array(values));
+        if !notes.is_empty() {
+            let before = object.get("description").and_then(Value::as_str).unwrap_or_default();
+            let joined = notes.join("; ");
+            let text = if before.is_empty() { joined } else { format!("{before} ({joined})") };
+            object.insert("description".into(), json!(text));
+        }
+    }
+    if let Some(Value::Array(values)) = object.get_mut("enum") {
+        values.retain(|v| !v.is_null());
+    }
+    if object.get("additionalProperties") == Some(&Value::Bool(true)) {
+        object.remove("additionalProperties");
+    }
+    if object.get("format").and_then(Value::as_str).is_some_and(|f| !STANDARD_FORMATS.contains(&f)) {
+        object.remove("format");
+    }
+    for (key, value) in object.iter_mut() {
+        match key.as_str() {
+            "properties" | "$defs" => {
+                if let Value::Object(children) = value {
+                    children.values_mut().for_each(make_portable);
+                }
+            }
+            "items" | "additionalProperties" => make_portable(value),
+            "anyOf" | "oneOf" | "allOf" => {
+                if let Value::Array(children) = value {
+                    children.iter_mut().for_each(make_portable);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The type, values and value descriptions of a union whose every branch is one constant
+/// (`const`, or an `enum` of one or more values) of the same type.
+fn constants(branches: &[Value]) -> Option<(Value, Vec<Value>, Vec<String>)> {
+    let mut kind = None;
+    let (mut values, mut notes) = (Vec::new(), Vec::new());
+    for branch in branches {
+        let these = match (branch.get("const"), branch.get("enum")) {
+            (Some(one), None) => vec![one.clone()],
+            (None, Some(Value::Array(many))) => many.clone(),
+            _ => return None,
+        };
+        let this_kind = branch.get("type")?.clone();
+        if kind.get_or_insert_with(|| this_kind.clone()) != &this_kind {
+            return None;
+        }
+        if let Some(note) = branch.get("description").and_then(Value::as_str) {
+            let names: Vec<String> =
+                these.iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect();
+            notes.push(format!("{}: {note}", names.join(", ")));
+        }
+        values.extend(these);
+    }
+    Some((kind?, values, notes))
+}
+
+/// Where `schema` leaves the portable subset that restricted clients (strict function
+/// calling, the MCP Inspector's strict mode) accept: every schema an object with one `type`
+/// string, no boolean schemas, no unions or references, every array with an `items` schema.
+pub fn portability_problems(schema: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    check_portable(schema, "", &mut problems);
+    problems
+}
+
+fn check_portable(schema: &Value, at: &str, problems: &mut Vec<String>) {
+    let here = if at.is_empty() { "/" } else { at };
+    let Value::Object(object) = schema else {
+        problems.push(format!("{here}: a boolean or non-object schema"));
+        return;
+    };
+    match object.get("type") {
+        Some(Value::String(kind)) => {
+            if kind == "array" && !object.get("items").is_some_and(Value::is_object) {
+                problems.push(format!("{here}: an array without an `items` schema"));
+            }
+        }
+        Some(_) => problems.push(format!("{here}: `type` is not a single type name")),
+        None => problems.push(format!("{here}: no `type`")),
+    }
+    for keyword in ["anyOf", "oneOf", "allOf", "not", "$ref", "$defs", "if", "prefixItems"] {
+        if object.contains_key(keyword) {
+            problems.push(format!("{here}: uses `{keyword}`"));
+        }
+    }
+    if let Some(Value::Array(values)) = object.get("enum")
+        && values.iter().any(Value::is_null)
+    {
+        problems.push(format!("{here}: `null` in an enum"));
+    }
+    if let Some(Value::Object(properties)) = object.get("properties") {
+        for (name, property) in properties {
+            check_portable(property, &format!("{at}/properties/{name}"), problems);
+        }
+    }
+    if let Some(items) = object.get("items") {
+        check_portable(items, &format!("{at}/items"), problems);
+    }
+    match object.get("additionalProperties") {
+        Some(Value::Bool(false)) | None => {}
+        Some(Value::Bool(true)) => problems.push(format!("{here}: `additionalProperties: true`")),
+        Some(extra) => check_portable(extra, &format!("{at}/additionalProperties"), problems),
+    }
+}
 
 /// Every tool this server has.
 pub fn all_tools() -> Vec<ToolDef> {
-    use Group::*;
-    let issues = output(&[("issues", "array"), ("next_page_token", "string"), ("is_last", "boolean")]);
-    let key = |more: &[(&str, &str)]| {
-        let mut p = vec![("key", "string")];
-        p.extend_from_slice(more);
-        output(&p)
-    };
-    vec![
-        tool(
-            "jira_search",
-            "Search Jira issues",
-            "Search Jira issues with JQL. Returns key, summary, status, assignee, priority, URL; page with next_page_token.",
-            Jira,
-            READ,
-            issues,
-            jira::search,
-        ),
-        tool(
-            "jira_get_issue",
-            "Get a Jira issue",
-            "One Jira issue with its description and recent comments as Markdown.",
-            Jira,
-            READ,
-            key(&[
-                ("summary", "string"),
-                ("description", "string"),
-                ("comments", "array"),
-                ("url", "string"),
-            ]),
-            jira::get_issue,
-        ),
-        tool(
-            "jira_create_issue",
-            "Create a Jira issue",
-            "Create a Jira issue. The description is Markdown; assignee is an account id or `me`.",
-            Jira,
-            WRITE,
-            key(&[("id", "string"), ("url", "string")]),
-            jira::create_issue,
-        ),
-        tool(
-            "jira_update_issue",
-            "Update a Jira issue",
-            "Change a Jira issue's summary, Markdown description, priority or labels.",
-            Jira,
-            OVERWRITE,
-            key(&[("updated", "array")]),
-            jira::update_issue,
-        ),
-        tool(
-            "jira_add_comment",
-            "Comment on a Jira issue",
-            "Add a Markdown comment to a Jira issue.",
-            Jira,
-            WRITE,
-            key(&[("comment", "object")]),
-            jira::add_comment,
-        ),
-        tool(
-            "jira_get_comments",
-            "Read Jira comments",
-            "The most recent comments of a Jira issue, as Markdown.",
-            Jira,
-            READ,
-            key(&[("comments", "array")]),
-            jira::get_comments,
-        ),
-        tool(
-            "jira_get_transitions",
-            "List Jira transitions",
-            "The workflow transitions available for a Jira issue now.",
-            Jira,
-            READ,
-            key(&[("transitions", "array")]),
-            jira::get_transitions,
-        ),
-        tool(
-            "jira_transition_issue",
-            "Move a Jira issue",
-            "Move a Jira issue through its workflow by transition name or id, or target status; optional Markdown comment.",
-            Jira,
-            WRITE_IDEMPOTENT,
-            key(&[("status", "string")]),
-            jira::transition_issue,
-        ),
-        tool(
-            "jira_assign_issue",
-            "Assign a Jira issue",
-            "Assign a Jira issue to an account id, `me`, or `none`.",
-            Jira,
-            WRITE_IDEMPOTENT,
-            key(&[("assignee", "string")]),
-            jira::assign_issue,
-        ),
-        tool(
-            "jira_list_projects",
-            "List Jira projects",
-            "Jira projects visible to the user, optionally filtered.",
-            Jira,
-            READ,
-            output(&[("projects", "array")]),
-            jira::list_projects,
-        ),
-        tool(
-            "jira_search_users",
-            "Find Jira users",
-            "Find Jira users by name or email; returns account ids.",
-            Jira,
-            READ,
-            output(&[("users", "array")]),
-            jira::search_users,
-        ),
-        tool(
-            "jira_list_sites",
-            "List Jira sites",
-            "The Jira sites of the user's connection and which is the default.",
-            Jira,
-            READ,
-            output(&[("sites", "array")]),
-            jira::list_sites,
-        ),
-        tool(
-            "notion_search",
-            "Search Notion",
-            "Search Notion pages and databases shared with the integration by title.",
-            Notion,
-            READ,
-            output(&[("results", "array"), ("next_cursor", "string")]),
-            notion::search,
-        ),
-        tool(
-            "notion_get_page",
-            "Read a Notion page",
-            "A Notion page's properties and content as Markdown (bounded).",
-            Notion,
-            READ,
-            output(&[
-                ("id", "string"),
-                ("title", "string"),
-                ("content", "string"),
-                ("properties", "object"),
-                ("url", "string"),
-            ]),
-            notion::get_page,
-        ),
-        tool(
-            "notion_create_page",
-            "Create a Notion page",
-            "Create a Notion page under a page or a database (data source) with a title and Markdown content.",
-            Notion,
-            WRITE,
-            output(&[("id", "string"), ("url", "string"), ("title", "string")]),
-            notion::create_page,
-        ),
-        tool(
-            "notion_update_page",
-            "Update a Notion page",
-            "Change a Notion page's title or properties, or move it to trash / restore it.",
-            Notion,
-            OVERWRITE,
-            output(&[("id", "string"), ("title", "string"), ("properties", "object")]),
-            notion::update_page,
-        ),
-        tool(
-            "notion_append_content",
-            "Append to a Notion page",
-            "Append Markdown content to the end of a Notion page.",
-            Notion,
-            WRITE,
-            output(&[("page", "string"), ("blocks_added", "integer")]),
-            notion::append_content,
-        ),
-        tool(
-            "notion_query_data_source",
-            "Query a Notion database",
-            "Rows of a Notion database (data source) with optional filter and sorts.",
-            Notion,
-            READ,
-            output(&[("rows", "array"), ("next_cursor", "string")]),
-            notion::query_data_source,
-        ),
-        tool(
-            "notion_get_data_source",
-            "Notion database schema",
-            "The properties (columns) of a Notion database and their options.",
-            Notion,
-            READ,
-            output(&[("id", "string"), ("title", "string"), ("properties", "object")]),
-            notion::get_data_source,
-        ),
-        tool(
-            "notion_add_comment",
-            "Comment on a Notion page",
-            "Add a comment to a Notion page.",
-            Notion,
-            WRITE,
-            output(&[("id", "string"), ("page", "string")]),
-            notion::add_comment,
-        ),
-        tool(
-            "notion_get_comments",
-            "Read Notion comments",
-            "The comments on a Notion page or block.",
-            Notion,
-            READ,
-            output(&[("comments", "array")]),
-            notion::get_comments,
-        ),
-        tool(
-            "connections_status",
-            "Connection status",
-            "Which providers this user has connected, their state, and a connect URL for each that is missing or needs re-authorization.",
-            Meta,
-            READ,
-            output(&[("connections", "array")]),
-            meta::connections_status,
-        ),
-        tool(
-            "run_command",
-            "Run a chat command",
-            "Run chat commands as people type them, e.g. `/jira get PLAT-12 | /notion create <page>`; `/help` lists them. Result per step.",
-            Meta,
-            WRITE,
-            output(&[("ok", "boolean"), ("steps", "array")]),
-            crate::commands::run_command_tool,
-        ),
-        tool(
-            "run_workflow",
-            "Run a workflow",
-            "Run tool calls in order; args may reference earlier results (`${steps[0].key}`, `${prev.url}`). Stops at the first failure; dry_run only checks.",
-            Meta,
-            RUNS_TOOLS,
-            output(&[("ok", "boolean"), ("dry_run", "boolean"), ("steps", "array")]),
-            crate::commands::run_workflow_tool,
-        ),
-    ]
+    let mut tools = jira::tools();
+    tools.extend(notion::tools());
+    tools.extend(meta::tools());
+    tools
 }
 
 /// The tools this deployment offers (`MCPSERVER_TOOLS`, `MCPSERVER_READ_ONLY`).
@@ -393,7 +384,7 @@ impl ToolSet {
     pub fn new(selection: &[String], read_only: bool) -> Self {
         let tools = all_tools()
             .into_iter()
-            .filter(|t| !(read_only && t.writes))
+            .filter(|t| !(read_only && t.writes()))
             .filter(|t| {
                 selection.is_empty()
                     || t.group == Group::Meta
@@ -423,4 +414,77 @@ pub fn known_selectors() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = all_tools().iter().map(|t| t.name).collect();
     names.extend(["jira", "notion"]);
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_declared_schema_is_in_the_portable_subset() {
+        let mut problems = Vec::new();
+        for tool in all_tools() {
+            for (which, schema) in [("input", &tool.input_schema), ("output", &tool.output_schema)] {
+                for problem in portability_problems(&Value::Object(schema.clone())) {
+                    problems.push(format!("{} {which}: {problem}", tool.name));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "schemas outside the portable subset:\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn the_portability_check_finds_what_strict_clients_refuse() {
+        let bad = json!({"type": "object", "properties": {
+            "a": {"type": ["string", "null"]},
+            "b": true,
+            "c": {"type": "array"},
+            "d": {"type": "array", "items": true},
+            "e": {"description": "no type"},
+            "f": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+            "g": {"type": "object", "additionalProperties": true},
+        }});
+        let problems = portability_problems(&bad);
+        for property in ["a", "b", "c", "d", "e", "f", "g"] {
+            assert!(
+                problems.iter().any(|p| p.starts_with(&format!("/properties/{property}"))),
+                "{property} not reported: {problems:?}"
+            );
+        }
+        assert!(
+            portability_problems(&json!({"type": "object", "properties": {
+                "a": {"type": "string"}, "b": {"type": "array", "items": {"type": "integer"}}
+            }}))
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_optional_field_is_its_value_schema_and_not_required() {
+        #[derive(Serialize, JsonSchema)]
+        struct Out {
+            always: String,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            sometimes: Option<String>,
+            list: Vec<Map<String, Value>>,
+            limit: u32,
+        }
+        let schema = output_schema::<Out>();
+        assert_eq!(schema["properties"]["sometimes"], json!({"type": "string"}));
+        assert_eq!(schema["properties"]["list"], json!({"type": "array", "items": {"type": "object"}}));
+        assert_eq!(schema["properties"]["limit"], json!({"type": "integer", "minimum": 0}));
+        assert!(!schema.contains_key("required"), "{schema:?}");
+        assert_eq!(schema["properties"]["error"]["properties"]["code"]["type"], "string");
+        assert!(!schema.contains_key("description"));
+        assert!(portability_problems(&Value::Object(schema)).is_empty());
+    }
+
+    #[test]
+    fn tool_names_are_unique() {
+        let tools = all_tools();
+        let mut names: Vec<&str> = tools.iter().map(|t| t.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), tools.len());
+    }
 }

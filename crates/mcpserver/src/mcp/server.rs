@@ -3,21 +3,22 @@
 //! except that a client which declared URL-mode elicitation is asked, the way the MCP spec
 //! describes for third-party authorization, to send its user to the connect URL.
 
-use super::context::{ToolContext, ToolError};
+use super::context::{Progress, ToolContext, ToolError, ToolOutput};
 use super::fixtures::Fixtures;
-use super::registry::{ToolDef, ToolSet};
+use super::registry::ToolSet;
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::http::ErrorCode as ApiCode;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorCode, Implementation,
-    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    ListToolsResult, PaginatedRequestParams, RequestId, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 /// JSON-RPC error code of `URLElicitationRequiredError` (MCP 2025-11-25).
 const URL_ELICITATION_REQUIRED: i32 = -32042;
@@ -32,6 +33,8 @@ pub struct McpServer {
     listing: Arc<Vec<Tool>>,
     /// The conformance suite's fixture tools, only with MCPSERVER_CONFORMANCE_FIXTURES.
     fixtures: Option<Arc<Fixtures>>,
+    /// The calls running on this instance, for `notifications/cancelled`.
+    in_flight: Arc<InFlight>,
 }
 
 impl McpServer {
@@ -43,7 +46,13 @@ impl McpServer {
             listing.extend(super::fixtures::tools());
             Arc::new(Fixtures::default())
         });
-        Self { state, tools, fixed_user, listing: Arc::new(listing), fixtures }
+        let in_flight = Arc::default();
+        Self { state, tools, fixed_user, listing: Arc::new(listing), fixtures, in_flight }
+    }
+
+    /// The calls this server (and every server made from it) is running.
+    pub fn in_flight(&self) -> Arc<InFlight> {
+        self.in_flight.clone()
     }
 
     /// A server for one more session or stateless request: the tool listing is shared, the
@@ -141,68 +150,125 @@ impl ServerHandler for McpServer {
             }
         }
         let Some(tool) = self.tools.get(&request.name) else {
-            return Err(ErrorData::invalid_params(format!("unknown tool `{}`", request.name), None));
+            return Err(ErrorData::invalid_params(unknown_tool(&request.name), None));
         };
         let user_id = self.caller(&context)?;
-        let result = self.run_tool(tool, user_id, request.arguments, wants_url_elicitation(&context)).await?;
-        Ok(result.into())
+        let progress = match context.meta.get_progress_token() {
+            Some(token) => Progress::to_client(context.peer.clone(), token),
+            None => Progress::default(),
+        };
+        let (cancelled, _running) = self.in_flight.start(&user_id, &context.id, &context.ct);
+        let ctx = ToolContext { state: self.state.clone(), user_id, progress };
+        let args = request.arguments.map(Value::Object).unwrap_or(Value::Null);
+        // A cancelled call stops where it is: its provider requests are dropped with it.
+        let outcome = tokio::select! {
+            biased;
+            () = cancelled.cancelled() => {
+                crate::metrics::tool_call(tool.name, "cancelled");
+                return Err(ErrorData::new(ErrorCode::INTERNAL_ERROR, "the call was cancelled", None));
+            }
+            outcome = tool.call(ctx, args, "mcp") => outcome,
+        };
+        Ok(result(outcome, wants_url_elicitation(&context))?.into())
     }
 }
 
-impl McpServer {
-    /// This deployment's tool `name`, if it offers one (fixtures aside).
-    pub(super) fn tool(&self, name: &str) -> Option<&ToolDef> {
-        self.tools.get(name)
+/// `unknown tool`, naming at most the first 64 characters of what was asked for.
+fn unknown_tool(name: &str) -> String {
+    let shown: String = name.chars().take(64).collect();
+    let more = if shown.len() < name.len() { "…" } else { "" };
+    format!("unknown tool `{shown}{more}`")
+}
+
+/// A tool's outcome as the MCP result: a failure is a result with `isError`, or, for a
+/// client that declared URL-mode elicitation and a failure only the user can mend, the URL
+/// elicitation error.
+fn result(
+    outcome: Result<ToolOutput, ToolError>,
+    url_elicitation: bool,
+) -> Result<CallToolResult, ErrorData> {
+    match outcome {
+        Ok(output) => {
+            let mut result = CallToolResult::success(vec![ContentBlock::text(output.markdown)]);
+            result.structured_content = Some(output.structured);
+            Ok(result)
+        }
+        Err(ToolError(error)) => {
+            let needs_user = matches!(error.code, ApiCode::NotConnected | ApiCode::ReauthRequired);
+            if let (true, true, Some(url)) = (needs_user, url_elicitation, &error.connect_url) {
+                let data = json!({"elicitations": [{
+                    "mode": "url",
+                    "elicitationId": uuid::Uuid::new_v4().to_string(),
+                    "url": url,
+                    "message": error.message,
+                }]});
+                return Err(ErrorData::new(
+                    ErrorCode(URL_ELICITATION_REQUIRED),
+                    error.message.clone(),
+                    Some(data),
+                ));
+            }
+            Ok(failure(&error))
+        }
+    }
+}
+
+/// The tool calls running on this instance, by caller and JSON-RPC request id. In a session,
+/// rmcp routes `notifications/cancelled` to its call itself; a stateless deployment gets the
+/// notification in a request of its own, which `/mcp` hands to [`InFlight::cancel`] (see
+/// `super::cancel_stateless`). A call running on another instance is not reached.
+#[derive(Default)]
+pub struct InFlight {
+    calls: std::sync::Mutex<HashMap<(String, String), (u64, CancellationToken)>>,
+    next: std::sync::atomic::AtomicU64,
+}
+
+/// A call registered in [`InFlight`]; unregistered when dropped.
+pub struct Running {
+    in_flight: Arc<InFlight>,
+    key: (String, String),
+    number: u64,
+}
+
+impl InFlight {
+    /// Registers a call; the token is cancelled by `parent` (rmcp's, in a session) or by
+    /// [`InFlight::cancel`].
+    fn start(
+        self: &Arc<Self>,
+        user_id: &str,
+        id: &RequestId,
+        parent: &CancellationToken,
+    ) -> (CancellationToken, Running) {
+        let key = (user_id.to_string(), serde_json::to_string(id).unwrap_or_default());
+        let token = parent.child_token();
+        let number = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.calls().insert(key.clone(), (number, token.clone()));
+        (token, Running { in_flight: self.clone(), key, number })
     }
 
-    /// Runs `tool` for `user_id`: audits and counts the call, and turns a failure into a tool
-    /// result with `isError`, or, for a client that declared URL-mode elicitation and a failure
-    /// only the user can mend, into the URL elicitation error. Both transports (rmcp's and the
-    /// direct stateless `tools/call` of [`super::direct`]) come here.
-    pub(super) async fn run_tool(
-        &self,
-        tool: &ToolDef,
-        user_id: String,
-        arguments: Option<JsonObject>,
-        url_elicitation: bool,
-    ) -> Result<CallToolResult, ErrorData> {
-        let ctx = ToolContext { state: self.state.clone(), user_id: user_id.clone() };
-        let args = arguments.map(Value::Object).unwrap_or(Value::Null);
-        let started = Instant::now();
-        let outcome = tool.run(ctx, args).await;
-        let code = match &outcome {
-            Ok(_) => "ok".to_string(),
-            Err(ToolError(e)) => serde_json::to_value(e.code)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-        };
-        let detail = json!({"tool": tool.name, "latency_ms": started.elapsed().as_millis() as u64});
-        crate::metrics::tool_call(tool.name, &code);
-        crate::audit::record(&self.state.store, &user_id, None, "tool_call", &code, detail).await;
-        match outcome {
-            Ok(output) => {
-                let mut result = CallToolResult::success(vec![ContentBlock::text(output.markdown)]);
-                result.structured_content = Some(output.structured);
-                Ok(result)
+    /// Cancels `user_id`'s call with this request id, if it runs here.
+    pub fn cancel(&self, user_id: &str, request_id: &Value) -> bool {
+        let key = (user_id.to_string(), request_id.to_string());
+        match self.calls().get(&key) {
+            Some((_, token)) => {
+                token.cancel();
+                true
             }
-            Err(ToolError(error)) => {
-                let needs_user = matches!(error.code, ApiCode::NotConnected | ApiCode::ReauthRequired);
-                if let (true, true, Some(url)) = (needs_user, url_elicitation, &error.connect_url) {
-                    let data = json!({"elicitations": [{
-                        "mode": "url",
-                        "elicitationId": uuid::Uuid::new_v4().to_string(),
-                        "url": url,
-                        "message": error.message,
-                    }]});
-                    return Err(ErrorData::new(
-                        ErrorCode(URL_ELICITATION_REQUIRED),
-                        error.message.clone(),
-                        Some(data),
-                    ));
-                }
-                Ok(failure(&error))
-            }
+            None => false,
+        }
+    }
+
+    fn calls(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), (u64, CancellationToken)>> {
+        self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let mut calls = self.in_flight.calls();
+        // A later call of the same caller may have reused the id: remove only our own.
+        if calls.get(&self.key).is_some_and(|(number, _)| *number == self.number) {
+            calls.remove(&self.key);
         }
     }
 }
