@@ -5,6 +5,15 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// The longest wait any limit or provider answer can impose (a `Retry-After` or reset
+/// further out is read as this): keeps `Instant + wait` from overflowing.
+pub const MAX_WAIT: Duration = Duration::from_secs(3600);
+
+/// `wait`, at most [`MAX_WAIT`].
+pub fn capped(wait: Duration) -> Duration {
+    wait.min(MAX_WAIT)
+}
+
 /// Buckets of `burst` tokens refilled at `per_second`.
 pub struct KeyedBuckets {
     per_second: f64,
@@ -47,7 +56,8 @@ impl KeyedBuckets {
             *tokens = refilled - 1.0;
             return Ok(());
         }
-        let wait = Duration::from_secs_f64((1.0 - refilled) / self.per_second);
+        let wait =
+            capped(Duration::try_from_secs_f64((1.0 - refilled) / self.per_second).unwrap_or(MAX_WAIT));
         if book {
             *tokens = refilled - 1.0;
         } else {
@@ -64,8 +74,9 @@ pub struct Backoffs {
 }
 
 impl Backoffs {
-    /// Blocks `key` for `wait`.
+    /// Blocks `key` for `wait` (at most [`MAX_WAIT`]).
     pub fn block(&self, key: &str, wait: Duration) {
+        let wait = capped(wait);
         let mut until = self.until.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         until.retain(|_, t| *t > now);
@@ -113,5 +124,17 @@ mod tests {
         assert_eq!(backoffs.remaining("jira:site:GET /search"), Duration::ZERO);
         backoffs.block("x", Duration::ZERO);
         assert_eq!(backoffs.remaining("x"), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_huge_retry_after_is_capped_instead_of_overflowing() {
+        let backoffs = Backoffs::default();
+        // `Retry-After: 18446744073709551615` parses to this many seconds.
+        backoffs.block("k", Duration::from_secs(u64::MAX));
+        let left = backoffs.remaining("k");
+        assert!(left > MAX_WAIT - Duration::from_secs(5) && left <= MAX_WAIT, "{left:?}");
+        backoffs.block("k", Duration::MAX);
+        assert!(backoffs.remaining("k") <= MAX_WAIT);
+        assert_eq!(capped(Duration::from_secs(7)), Duration::from_secs(7));
     }
 }

@@ -175,7 +175,7 @@ async fn pace(state: &AppState, request: &UpstreamRequest, target: &Target) -> R
 fn learn(state: &AppState, request: &UpstreamRequest, target: &Target, response: &reqwest::Response) {
     let headers = response.headers();
     let status = response.status().as_u16();
-    let retry = crate::providers::retry_after(headers);
+    let retry = crate::providers::retry_after(headers).map(crate::ratelimit::capped);
     if request.provider == Provider::Jira && status < 400 {
         // A spent budget announced before any 429: hold the site back until its reset.
         if let Some(wait) = jira_budget_spent(headers) {
@@ -273,7 +273,7 @@ pub async fn send(
     }
     let status = response.status().as_u16();
     if status == 429 || status == 503 {
-        let wait = crate::providers::retry_after(response.headers());
+        let wait = crate::providers::retry_after(response.headers()).map(crate::ratelimit::capped);
         let max_wait = state.config.retry_max_wait;
         match wait {
             Some(w) if w <= max_wait && idempotent(&request.method) => {
