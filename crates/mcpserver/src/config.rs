@@ -215,6 +215,15 @@ pub struct Settings {
     /// unless MCPSERVER_LISTEN and MCPSERVER_PUBLIC_URL are loopback.
     #[arg(long, env = "MCPSERVER_CONFORMANCE_FIXTURES", default_value = "false", global = true)]
     pub conformance_fixtures: String,
+
+    /// A provider 401 about the token forces a refresh only when the token is at least this
+    /// old, in seconds (a token just issued is not fixed by another one).
+    #[arg(long, env = "MCPSERVER_REFRESH_ON_401_MIN_AGE_SECS", default_value = "5", global = true)]
+    pub refresh_on_401_min_age_secs: String,
+
+    /// At most one refresh forced by a provider 401 per connection within this many seconds.
+    #[arg(long, env = "MCPSERVER_REFRESH_ON_401_INTERVAL_SECS", default_value = "30", global = true)]
+    pub refresh_on_401_interval_secs: String,
 }
 
 /// An OAuth client registered with one provider.
@@ -317,6 +326,10 @@ pub struct Config {
     pub dev_fixed_user: Option<String>,
     /// Testing only: the conformance suite's fixture tools are offered (loopback only).
     pub conformance_fixtures: bool,
+    /// A 401 forces a refresh only for a token at least this old ...
+    pub refresh_on_401_min_age: Duration,
+    /// ... and at most once per connection within this time.
+    pub refresh_on_401_interval: Duration,
 }
 
 /// Every problem found in the settings, one line each, naming the setting and the fix.
@@ -459,6 +472,10 @@ impl Settings {
             let why = "its test tools are for the conformance suite, never for users";
             loopback_only(&mut p, "MCPSERVER_CONFORMANCE_FIXTURES", why, listen.ok(), public_url.as_ref());
         }
+        let refresh_401_age: Option<u64> =
+            p.number("MCPSERVER_REFRESH_ON_401_MIN_AGE_SECS", &self.refresh_on_401_min_age_secs);
+        let refresh_401_interval: Option<u64> =
+            p.number("MCPSERVER_REFRESH_ON_401_INTERVAL_SECS", &self.refresh_on_401_interval_secs);
         if !p.0.is_empty() {
             return Err(ConfigErrors(p.0));
         }
@@ -503,6 +520,8 @@ impl Settings {
             log_format: log_format.expect(all_valid),
             dev_fixed_user: dev_fixed_user.map(str::to_string),
             conformance_fixtures: conformance_fixtures.expect(all_valid),
+            refresh_on_401_min_age: Duration::from_secs(refresh_401_age.expect(all_valid)),
+            refresh_on_401_interval: Duration::from_secs(refresh_401_interval.expect(all_valid)),
         })
     }
 

@@ -267,9 +267,13 @@ pub async fn send(
     let mut access = state.tokens.access(user_id, request.provider, request.account.as_deref()).await?;
     let mut response = send_once(state, request, &access).await?;
     if response.status() == reqwest::StatusCode::UNAUTHORIZED {
-        // Boxed: a refresh's state is large and rare (see `TokenService::access`).
-        access = Box::pin(state.tokens.force_refresh(&access)).await?;
-        response = send_once(state, request, &access).await?;
+        let (answer, about_token) = read_unauthorized(request.provider, response).await;
+        response = answer;
+        if about_token && state.tokens.may_force_refresh(&access.connection) {
+            // Boxed: a refresh's state is large and rare (see `TokenService::access`).
+            access = Box::pin(state.tokens.force_refresh(&access)).await?;
+            response = send_once(state, request, &access).await?;
+        }
     }
     let status = response.status().as_u16();
     if status == 429 || status == 503 {
@@ -286,6 +290,43 @@ pub async fn send(
         }
     }
     Ok(UpstreamResponse { response, connection: access.connection })
+}
+
+/// Longest 401 body read to classify it; a longer one is passed on unread and counts as
+/// being about the token.
+const MAX_401_BODY: u64 = 64 * 1024;
+
+/// Reads a provider's 401 to tell whether a new token could help, and gives back an
+/// equivalent response (the body was read, so it is rebuilt from the bytes).
+async fn read_unauthorized(provider: Provider, response: reqwest::Response) -> (reqwest::Response, bool) {
+    if response.content_length().is_none_or(|n| n > MAX_401_BODY) {
+        return (response, true);
+    }
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.unwrap_or_default();
+    let about_token = unauthorized_is_about_token(provider, &body);
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    (reqwest::Response::from(rebuilt), about_token)
+}
+
+/// Whether a provider's 401 body says the access token is missing, expired or revoked (so a
+/// refresh may fix it), rather than something no refresh fixes. Atlassian's gateway answers
+/// `{"code":401,"message":"Unauthorized; scope does not match"}` for a call the grant's
+/// scopes do not cover; Notion's 401 is always `unauthorized` (a bad or revoked token).
+pub(crate) fn unauthorized_is_about_token(provider: Provider, body: &[u8]) -> bool {
+    let message = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    match provider {
+        Provider::Jira => !message.contains("scope does not match"),
+        Provider::Notion => true,
+    }
 }
 
 /// Caller headers that pass through to the provider.
@@ -339,6 +380,18 @@ mod tests {
             at.hour(),
             at.minute()
         )
+    }
+
+    #[test]
+    fn only_a_401_about_the_token_calls_for_a_refresh() {
+        let expired = br#"{"code":401,"message":"Unauthorized"}"#;
+        let scope = br#"{"code":401,"message":"Unauthorized; scope does not match"}"#;
+        let notion =
+            br#"{"object":"error","status":401,"code":"unauthorized","message":"API token is invalid."}"#;
+        assert!(unauthorized_is_about_token(Provider::Jira, expired));
+        assert!(!unauthorized_is_about_token(Provider::Jira, scope));
+        assert!(unauthorized_is_about_token(Provider::Jira, b"not json"));
+        assert!(unauthorized_is_about_token(Provider::Notion, notion));
     }
 
     #[test]
