@@ -153,18 +153,25 @@ async fn pace(state: &AppState, request: &UpstreamRequest, target: &Target) -> R
     let outbound = &state.outbound;
     let blocked =
         outbound.backoffs.remaining(&target.scope_key).max(outbound.backoffs.remaining(&target.endpoint_key));
-    let bucket = match request.provider {
-        Provider::Notion => outbound.notion.reserve(&target.scope_key),
+    let provider = request.provider;
+    let refuse = |wait: Duration| {
+        crate::metrics::rate_limited("outbound", provider.as_str());
+        Err(UpstreamError::RateLimited { provider, retry_after: Some(wait) })
+    };
+    if blocked > outbound.max_wait {
+        return refuse(blocked);
+    }
+    // A slot is booked only for a call that then goes ahead (within the longest wait).
+    let bucket = match provider {
+        Provider::Notion => match outbound.notion.reserve(&target.scope_key, outbound.max_wait) {
+            Ok(wait) => wait,
+            Err(wait) => return refuse(wait),
+        },
         Provider::Jira => Duration::ZERO,
     };
     let wait = blocked.max(bucket);
     if wait.is_zero() {
         return Ok(());
-    }
-    let provider = request.provider;
-    if wait > outbound.max_wait {
-        crate::metrics::rate_limited("outbound", provider.as_str());
-        return Err(UpstreamError::RateLimited { provider, retry_after: Some(wait) });
     }
     crate::metrics::rate_limit_wait("outbound", provider.as_str(), wait.as_secs_f64());
     tokio::time::sleep(wait).await;
