@@ -104,8 +104,6 @@ impl Outbound {
 
 /// Where a call goes (besides its URL): the keys its rate limits live under.
 struct Target {
-    /// The path with ids replaced (`proxy::template`), for the metrics.
-    template: String,
     /// The whole site (Jira) or connection (Notion).
     scope_key: String,
     /// One endpoint (method and path template) within it.
@@ -126,12 +124,12 @@ fn target(
                 .map_err(|e| UpstreamError::Invalid(e.message))?;
             let url = under(&config.atlassian_api_url, &["/ex/jira/", &site.id, &request.path]);
             let scope_key = format!("jira:{}", site.id);
-            (url, Target { template, endpoint_key: format!("{scope_key}:{endpoint}"), scope_key })
+            (url, Target { endpoint_key: format!("{scope_key}:{endpoint}"), scope_key })
         }
         Provider::Notion => {
             let url = under(&config.notion_api_url, &[&request.path]);
             let scope_key = format!("notion:{}", connection.id);
-            (url, Target { template, endpoint_key: format!("{scope_key}:{endpoint}"), scope_key })
+            (url, Target { endpoint_key: format!("{scope_key}:{endpoint}"), scope_key })
         }
     })
 }
@@ -257,7 +255,7 @@ async fn send_once(
     crate::metrics::provider_call(
         request.provider.as_str(),
         request.method.as_str(),
-        &target.template,
+        &request.path,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
