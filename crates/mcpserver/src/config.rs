@@ -209,6 +209,20 @@ pub struct Settings {
     /// unless MCPSERVER_LISTEN and MCPSERVER_PUBLIC_URL are loopback.
     #[arg(long, env = "MCPSERVER_CONFORMANCE_FIXTURES", default_value = "false", global = true)]
     pub conformance_fixtures: String,
+
+    /// A provider 401 about the token forces a refresh only when the token is at least this
+    /// old, in seconds (a token just issued is not fixed by another one).
+    #[arg(long, env = "MCPSERVER_REFRESH_ON_401_MIN_AGE_SECS", default_value = "5", global = true)]
+    pub refresh_on_401_min_age_secs: String,
+
+    /// At most one refresh forced by a provider 401 per connection within this many seconds.
+    #[arg(long, env = "MCPSERVER_REFRESH_ON_401_INTERVAL_SECS", default_value = "30", global = true)]
+    pub refresh_on_401_interval_secs: String,
+
+    /// Key that signs hub events (`X-Mcpserver-Signature`), at least 32 bytes, not the hub
+    /// secret; required with MCPSERVER_HUB_WEBHOOK_URL.
+    #[arg(long, env = "MCPSERVER_HUB_WEBHOOK_SECRET", hide_env_values = true, global = true)]
+    pub hub_webhook_secret: Option<String>,
 }
 
 /// An OAuth client registered with one provider.
@@ -310,6 +324,12 @@ pub struct Config {
     pub dev_fixed_user: Option<String>,
     /// Testing only: the conformance suite's fixture tools are offered (loopback only).
     pub conformance_fixtures: bool,
+    /// A 401 forces a refresh only for a token at least this old ...
+    pub refresh_on_401_min_age: Duration,
+    /// ... and at most once per connection within this time.
+    pub refresh_on_401_interval: Duration,
+    /// Signs hub events; set whenever `hub_webhook_url` is.
+    pub hub_webhook_secret: Option<SecretBox<[u8]>>,
 }
 
 /// Every problem found in the settings, one line each, naming the setting and the fix.
@@ -451,6 +471,11 @@ impl Settings {
             let why = "its test tools are for the conformance suite, never for users";
             loopback_only(&mut p, "MCPSERVER_CONFORMANCE_FIXTURES", why, listen.ok(), public_url.as_ref());
         }
+        let refresh_401_age: Option<u64> =
+            p.number("MCPSERVER_REFRESH_ON_401_MIN_AGE_SECS", &self.refresh_on_401_min_age_secs);
+        let refresh_401_interval: Option<u64> =
+            p.number("MCPSERVER_REFRESH_ON_401_INTERVAL_SECS", &self.refresh_on_401_interval_secs);
+        let hub_webhook_secret = self.hub_webhook_secret(&mut p);
         if !p.0.is_empty() {
             return Err(ConfigErrors(p.0));
         }
@@ -494,6 +519,9 @@ impl Settings {
             log_format: log_format.expect(all_valid),
             dev_fixed_user: dev_fixed_user.map(str::to_string),
             conformance_fixtures: conformance_fixtures.expect(all_valid),
+            refresh_on_401_min_age: Duration::from_secs(refresh_401_age.expect(all_valid)),
+            refresh_on_401_interval: Duration::from_secs(refresh_401_interval.expect(all_valid)),
+            hub_webhook_secret,
         })
     }
 
@@ -614,6 +642,27 @@ impl Settings {
             }
             Some(s) => Some(SecretBox::from(s.as_bytes().to_vec().into_boxed_slice())),
         }
+    }
+
+    /// The key of hub event signatures: required with a webhook URL, 32 bytes or more, and
+    /// not the hub secret (a receiver holding it could otherwise mint hub JWTs).
+    fn hub_webhook_secret(&self, p: &mut Problems) -> Option<SecretBox<[u8]>> {
+        const NAME: &str = "MCPSERVER_HUB_WEBHOOK_SECRET";
+        let secret = self.hub_webhook_secret.as_deref().filter(|s| !s.is_empty());
+        match (secret, self.hub_webhook_url.is_some()) {
+            (None, true) => p.add(format!(
+                "{NAME}: not set; MCPSERVER_HUB_WEBHOOK_URL needs it to sign events: a random string of at least 32 bytes (e.g. `openssl rand -base64 48`) shared with the receiver"
+            )),
+            (None, false) => {}
+            (Some(s), _) if s.len() < 32 => {
+                p.add(format!("{NAME}: is {} bytes long; use at least 32 bytes", s.len()))
+            }
+            (Some(s), _) if Some(s) == self.hub_secret.as_deref() => {
+                p.add(format!("{NAME}: must differ from MCPSERVER_HUB_SECRET; use a key of its own"))
+            }
+            (Some(s), _) => return Some(SecretBox::from(s.as_bytes().to_vec().into_boxed_slice())),
+        }
+        None
     }
 
     fn jira(&self, p: &mut Problems, base: &Url) -> Option<Option<JiraConfig>> {
@@ -928,6 +977,24 @@ mod tests {
         assert!(
             settings(&["--listen", "0.0.0.0:8080", "--conformance-fixtures", "false"]).validate().is_ok()
         );
+    }
+
+    #[test]
+    fn a_webhook_url_needs_its_own_signing_secret() {
+        let url = ["--hub-webhook-url", "https://hub.example.com/events"];
+        let missing = problems(&url);
+        assert!(
+            missing.iter().any(|l| l.starts_with("MCPSERVER_HUB_WEBHOOK_SECRET: not set")),
+            "{missing:?}"
+        );
+        let short = problems(&[url[0], url[1], "--hub-webhook-secret", "short"]);
+        assert!(short.iter().any(|l| l.contains("5 bytes long")), "{short:?}");
+        let reused = problems(&[url[0], url[1], "--hub-webhook-secret", SECRET]);
+        assert!(reused.iter().any(|l| l.contains("must differ from MCPSERVER_HUB_SECRET")), "{reused:?}");
+        let own = "another-secret-of-at-least-32-bytes!";
+        let config = settings(&[url[0], url[1], "--hub-webhook-secret", own]).validate().unwrap();
+        assert!(!format!("{config:?}").contains(own));
+        assert_eq!(config.hub_webhook_secret.unwrap().expose_secret(), own.as_bytes());
     }
 
     #[test]

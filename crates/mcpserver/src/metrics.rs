@@ -80,11 +80,137 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// A provider API call (endpoint = path template).
-pub fn provider_call(provider: &str, method: &str, endpoint: &str, status: u16, seconds: f64) {
-    metrics::counter!("mcpserver_provider_calls_total", "provider" => provider.to_string(), "method" => method.to_string(), "endpoint" => endpoint.to_string(), "status" => status.to_string()).increment(1);
+/// A provider API call; `path` is the provider path as sent, labelled by [`endpoint_label`].
+pub fn provider_call(provider: &str, method: &str, path: &str, status: u16, seconds: f64) {
+    let endpoint = endpoint_label(path);
+    metrics::counter!("mcpserver_provider_calls_total", "provider" => provider.to_string(), "method" => method.to_string(), "endpoint" => endpoint, "status" => status.to_string()).increment(1);
     metrics::histogram!("mcpserver_provider_call_duration_seconds", "provider" => provider.to_string())
         .record(seconds);
+}
+
+/// Provider endpoints labelled by name in `mcpserver_provider_calls_total`; `{id}` stands for
+/// any one segment (an id, a key, a name). Jira's are under `/rest/api/3` (also read for
+/// `/rest/api/2`) or `/rest/agile/1.0`, Notion's under `/v1`. Any other path is `other`, so
+/// the number of series stays bounded whatever paths callers send.
+const JIRA_API_ENDPOINTS: &[&str] = &[
+    "/myself",
+    "/serverInfo",
+    "/mypermissions",
+    "/permissions",
+    "/issue",
+    "/issue/bulk",
+    "/issue/createmeta",
+    "/issue/picker",
+    "/issue/{id}",
+    "/issue/{id}/assignee",
+    "/issue/{id}/attachments",
+    "/issue/{id}/changelog",
+    "/issue/{id}/comment",
+    "/issue/{id}/comment/{id}",
+    "/issue/{id}/editmeta",
+    "/issue/{id}/remotelink",
+    "/issue/{id}/transitions",
+    "/issue/{id}/watchers",
+    "/issue/{id}/worklog",
+    "/issueLink",
+    "/issueLinkType",
+    "/issuetype",
+    "/issuetype/{id}",
+    "/search",
+    "/search/jql",
+    "/search/approximate-count",
+    "/jql/parse",
+    "/jql/autocompletedata",
+    "/project",
+    "/project/search",
+    "/project/{id}",
+    "/project/{id}/components",
+    "/project/{id}/statuses",
+    "/project/{id}/versions",
+    "/user",
+    "/user/search",
+    "/user/assignable/search",
+    "/users/search",
+    "/field",
+    "/filter/search",
+    "/filter/{id}",
+    "/priority",
+    "/resolution",
+    "/status",
+    "/label",
+    "/comment/list",
+    "/component/{id}",
+    "/version/{id}",
+    "/attachment/{id}",
+    "/dashboard",
+];
+const JIRA_AGILE_ENDPOINTS: &[&str] = &[
+    "/board",
+    "/board/{id}",
+    "/board/{id}/backlog",
+    "/board/{id}/issue",
+    "/board/{id}/sprint",
+    "/sprint/{id}",
+    "/sprint/{id}/issue",
+    "/epic/{id}",
+    "/epic/{id}/issue",
+    "/issue/{id}",
+];
+const NOTION_ENDPOINTS: &[&str] = &[
+    "/users",
+    "/users/me",
+    "/users/{id}",
+    "/search",
+    "/pages",
+    "/pages/{id}",
+    "/pages/{id}/properties/{id}",
+    "/blocks/{id}",
+    "/blocks/{id}/children",
+    "/databases",
+    "/databases/{id}",
+    "/databases/{id}/query",
+    "/data_sources",
+    "/data_sources/{id}",
+    "/data_sources/{id}/query",
+    "/comments",
+    "/comments/{id}",
+    "/file_uploads",
+    "/file_uploads/{id}",
+    "/file_uploads/{id}/send",
+    "/file_uploads/{id}/complete",
+];
+
+/// The endpoint label of a provider path: its route template from the allow-list above
+/// (`/rest/api/3/issue/{id}`), or `other`.
+pub fn endpoint_label(path: &str) -> String {
+    const PREFIXES: [(&str, &[&str]); 4] = [
+        ("/rest/api/3", JIRA_API_ENDPOINTS),
+        ("/rest/api/2", JIRA_API_ENDPOINTS),
+        ("/rest/agile/1.0", JIRA_AGILE_ENDPOINTS),
+        ("/v1", NOTION_ENDPOINTS),
+    ];
+    for (prefix, endpoints) in PREFIXES {
+        let Some(rest) = path.strip_prefix(prefix).filter(|r| r.starts_with('/')) else {
+            continue;
+        };
+        let segments: Vec<&str> = rest[1..].split('/').collect();
+        // The template that matches with the most literal segments (`/issue/bulk` before
+        // `/issue/{id}`).
+        let best = endpoints
+            .iter()
+            .filter_map(|template| {
+                let parts: Vec<&str> = template[1..].split('/').collect();
+                let fits = parts.len() == segments.len()
+                    && parts.iter().zip(&segments).all(|(t, s)| *t == "{id}" && !s.is_empty() || t == s);
+                fits.then(|| (parts.iter().filter(|t| **t != "{id}").count(), *template))
+            })
+            .max_by_key(|(literal, _)| *literal);
+        return match best {
+            Some((_, template)) => format!("{prefix}{template}"),
+            None => "other".to_string(),
+        };
+    }
+    "other".to_string()
 }
 
 /// A refresh attempt and how it ended.
@@ -139,6 +265,29 @@ pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> Respon
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoints_are_labelled_by_allowed_template_or_other() {
+        assert_eq!(endpoint_label("/rest/api/3/issue/PLAT-1"), "/rest/api/3/issue/{id}");
+        assert_eq!(endpoint_label("/rest/api/3/issue/bulk"), "/rest/api/3/issue/bulk");
+        assert_eq!(endpoint_label("/rest/api/2/issue/PLAT-1/comment"), "/rest/api/2/issue/{id}/comment");
+        assert_eq!(endpoint_label("/rest/api/3/project/PLAT"), "/rest/api/3/project/{id}");
+        assert_eq!(endpoint_label("/rest/agile/1.0/board/7/sprint"), "/rest/agile/1.0/board/{id}/sprint");
+        assert_eq!(endpoint_label("/v1/blocks/abc/children"), "/v1/blocks/{id}/children");
+        assert_eq!(endpoint_label("/v1/users/me"), "/v1/users/me");
+        // Letters-only segments that are keys or names do not become endpoint names.
+        for path in [
+            "/rest/api/3/PLAT",
+            "/rest/api/3/project/PLAT/anything",
+            "/rest/api/3/someunknownthing",
+            "/rest/api/3/issue/",
+            "/v1/whatever/else",
+            "/v1",
+            "/rest/api/30/issue",
+        ] {
+            assert_eq!(endpoint_label(path), "other", "{path}");
+        }
+    }
 
     #[test]
     fn kept_series_keep_counting_and_odd_methods_are_other() {

@@ -104,8 +104,6 @@ impl Outbound {
 
 /// Where a call goes (besides its URL): the keys its rate limits live under.
 struct Target {
-    /// The path with ids replaced (`proxy::template`), for the metrics.
-    template: String,
     /// The whole site (Jira) or connection (Notion).
     scope_key: String,
     /// One endpoint (method and path template) within it.
@@ -126,12 +124,12 @@ fn target(
                 .map_err(|e| UpstreamError::Invalid(e.message))?;
             let url = under(&config.atlassian_api_url, &["/ex/jira/", &site.id, &request.path]);
             let scope_key = format!("jira:{}", site.id);
-            (url, Target { template, endpoint_key: format!("{scope_key}:{endpoint}"), scope_key })
+            (url, Target { endpoint_key: format!("{scope_key}:{endpoint}"), scope_key })
         }
         Provider::Notion => {
             let url = under(&config.notion_api_url, &[&request.path]);
             let scope_key = format!("notion:{}", connection.id);
-            (url, Target { template, endpoint_key: format!("{scope_key}:{endpoint}"), scope_key })
+            (url, Target { endpoint_key: format!("{scope_key}:{endpoint}"), scope_key })
         }
     })
 }
@@ -153,18 +151,25 @@ async fn pace(state: &AppState, request: &UpstreamRequest, target: &Target) -> R
     let outbound = &state.outbound;
     let blocked =
         outbound.backoffs.remaining(&target.scope_key).max(outbound.backoffs.remaining(&target.endpoint_key));
-    let bucket = match request.provider {
-        Provider::Notion => outbound.notion.reserve(&target.scope_key),
+    let provider = request.provider;
+    let refuse = |wait: Duration| {
+        crate::metrics::rate_limited("outbound", provider.as_str());
+        Err(UpstreamError::RateLimited { provider, retry_after: Some(wait) })
+    };
+    if blocked > outbound.max_wait {
+        return refuse(blocked);
+    }
+    // A slot is booked only for a call that then goes ahead (within the longest wait).
+    let bucket = match provider {
+        Provider::Notion => match outbound.notion.reserve(&target.scope_key, outbound.max_wait) {
+            Ok(wait) => wait,
+            Err(wait) => return refuse(wait),
+        },
         Provider::Jira => Duration::ZERO,
     };
     let wait = blocked.max(bucket);
     if wait.is_zero() {
         return Ok(());
-    }
-    let provider = request.provider;
-    if wait > outbound.max_wait {
-        crate::metrics::rate_limited("outbound", provider.as_str());
-        return Err(UpstreamError::RateLimited { provider, retry_after: Some(wait) });
     }
     crate::metrics::rate_limit_wait("outbound", provider.as_str(), wait.as_secs_f64());
     tokio::time::sleep(wait).await;
@@ -175,7 +180,7 @@ async fn pace(state: &AppState, request: &UpstreamRequest, target: &Target) -> R
 fn learn(state: &AppState, request: &UpstreamRequest, target: &Target, response: &reqwest::Response) {
     let headers = response.headers();
     let status = response.status().as_u16();
-    let retry = crate::providers::retry_after(headers);
+    let retry = crate::providers::retry_after(headers).map(crate::ratelimit::capped);
     if request.provider == Provider::Jira && status < 400 {
         // A spent budget announced before any 429: hold the site back until its reset.
         if let Some(wait) = jira_budget_spent(headers) {
@@ -250,7 +255,7 @@ async fn send_once(
     crate::metrics::provider_call(
         request.provider.as_str(),
         request.method.as_str(),
-        &target.template,
+        &request.path,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
@@ -267,13 +272,17 @@ pub async fn send(
     let mut access = state.tokens.access(user_id, request.provider, request.account.as_deref()).await?;
     let mut response = send_once(state, request, &access).await?;
     if response.status() == reqwest::StatusCode::UNAUTHORIZED {
-        // Boxed: a refresh's state is large and rare (see `TokenService::access`).
-        access = Box::pin(state.tokens.force_refresh(&access)).await?;
-        response = send_once(state, request, &access).await?;
+        let (answer, about_token) = read_unauthorized(request.provider, response).await;
+        response = answer;
+        if about_token && state.tokens.may_force_refresh(&access.connection) {
+            // Boxed: a refresh's state is large and rare (see `TokenService::access`).
+            access = Box::pin(state.tokens.force_refresh(&access)).await?;
+            response = send_once(state, request, &access).await?;
+        }
     }
     let status = response.status().as_u16();
     if status == 429 || status == 503 {
-        let wait = crate::providers::retry_after(response.headers());
+        let wait = crate::providers::retry_after(response.headers()).map(crate::ratelimit::capped);
         let max_wait = state.config.retry_max_wait;
         match wait {
             Some(w) if w <= max_wait && idempotent(&request.method) => {
@@ -286,6 +295,43 @@ pub async fn send(
         }
     }
     Ok(UpstreamResponse { response, connection: access.connection })
+}
+
+/// Longest 401 body read to classify it; a longer one is passed on unread and counts as
+/// being about the token.
+const MAX_401_BODY: u64 = 64 * 1024;
+
+/// Reads a provider's 401 to tell whether a new token could help, and gives back an
+/// equivalent response (the body was read, so it is rebuilt from the bytes).
+async fn read_unauthorized(provider: Provider, response: reqwest::Response) -> (reqwest::Response, bool) {
+    if response.content_length().is_none_or(|n| n > MAX_401_BODY) {
+        return (response, true);
+    }
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.unwrap_or_default();
+    let about_token = unauthorized_is_about_token(provider, &body);
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    (reqwest::Response::from(rebuilt), about_token)
+}
+
+/// Whether a provider's 401 body says the access token is missing, expired or revoked (so a
+/// refresh may fix it), rather than something no refresh fixes. Atlassian's gateway answers
+/// `{"code":401,"message":"Unauthorized; scope does not match"}` for a call the grant's
+/// scopes do not cover; Notion's 401 is always `unauthorized` (a bad or revoked token).
+pub(crate) fn unauthorized_is_about_token(provider: Provider, body: &[u8]) -> bool {
+    let message = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    match provider {
+        Provider::Jira => !message.contains("scope does not match"),
+        Provider::Notion => true,
+    }
 }
 
 /// Caller headers that pass through to the provider.
@@ -339,6 +385,18 @@ mod tests {
             at.hour(),
             at.minute()
         )
+    }
+
+    #[test]
+    fn only_a_401_about_the_token_calls_for_a_refresh() {
+        let expired = br#"{"code":401,"message":"Unauthorized"}"#;
+        let scope = br#"{"code":401,"message":"Unauthorized; scope does not match"}"#;
+        let notion =
+            br#"{"object":"error","status":401,"code":"unauthorized","message":"API token is invalid."}"#;
+        assert!(unauthorized_is_about_token(Provider::Jira, expired));
+        assert!(!unauthorized_is_about_token(Provider::Jira, scope));
+        assert!(unauthorized_is_about_token(Provider::Jira, b"not json"));
+        assert!(unauthorized_is_about_token(Provider::Notion, notion));
     }
 
     #[test]

@@ -337,6 +337,9 @@ async fn wrong_client_credentials_are_a_configuration_error_and_the_grant_is_kep
         && e.detail.to_string().contains("client credentials")));
 }
 
+/// The key hub events are signed with in these tests.
+const WEBHOOK_SECRET: &str = "test-webhook-secret-0123456789abcdef";
+
 /// What a receiver got: (signature header, body) per request.
 type Deliveries = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
 
@@ -382,7 +385,12 @@ async fn a_dead_grant_answers_reauth_required_and_the_hub_hears_of_it_even_after
     let url = format!("http://{address}/events");
     let world = connected_world(Options {
         sim: Some(Box::new(short_lived)),
-        flags: vec!["--hub-webhook-url".into(), url.clone()],
+        flags: vec![
+            "--hub-webhook-url".into(),
+            url.clone(),
+            "--hub-webhook-secret".into(),
+            WEBHOOK_SECRET.into(),
+        ],
         ..Default::default()
     })
     .await;
@@ -420,8 +428,22 @@ async fn a_dead_grant_answers_reauth_required_and_the_hub_hears_of_it_even_after
         types.contains(&"connected".to_string()) && types.contains(&"reauth_required".to_string()),
         "{types:?}"
     );
+    // Signed with the webhook's own key, over the send time and the body.
+    let sent = now_epoch();
     for (signature, body) in &got {
-        assert_eq!(signature, &mcpserver::tokens::events::sign(support::TEST_HUB_SECRET.as_bytes(), body));
+        assert!(signature.starts_with("t="), "{signature}");
+        assert!(
+            mcpserver::tokens::events::verify(WEBHOOK_SECRET.as_bytes(), signature, body, sent),
+            "{signature}"
+        );
+        let with_hub_secret =
+            mcpserver::tokens::events::verify(support::TEST_HUB_SECRET.as_bytes(), signature, body, sent);
+        assert!(!with_hub_secret, "the hub secret does not sign events");
+        let later = sent + mcpserver::tokens::events::SIGNATURE_TOLERANCE_SECS + 60;
+        assert!(
+            !mcpserver::tokens::events::verify(WEBHOOK_SECRET.as_bytes(), signature, body, later),
+            "a replay later is refused"
+        );
     }
     receiver.task.abort();
 }

@@ -217,6 +217,7 @@ fn table(rows: &[Vec<Vec<Inline>>]) -> Value {
             let cell_type = if r == 0 { "tableHeader" } else { "tableCell" };
             let cells: Vec<Value> = (0..cols)
                 .map(|c| {
+                    super::step!(1);
                     let inl = row.get(c).map(|cell| inlines_to_adf(cell)).unwrap_or_default();
                     json!({"type": cell_type, "attrs": {}, "content": [paragraph(inl)]})
                 })

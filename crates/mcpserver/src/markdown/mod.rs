@@ -29,6 +29,9 @@
 //!   images become links to the image URL;
 //! * characters that would otherwise be read as Markdown syntax are backslash-escaped.
 //!
+//! Every converter is linear in its input (`linear.rs` holds the tests that count the work),
+//! and [`offload`] has async versions that move large documents to tokio's blocking pool.
+//!
 //! Not kept: raw HTML (shown as escaped text), reference-style link definitions (links are
 //! written inline), footnotes, math, heading attributes. Known edge case: emphasis delimiters
 //! pressed directly against punctuation and another delimiter of the same character
@@ -36,6 +39,36 @@
 
 pub mod adf;
 pub mod notion;
+pub mod offload;
+
+#[cfg(test)]
+mod linear;
+
+/// Work counter for the linearity tests: each converter loop adds the elements it visits.
+/// Compiled to nothing outside `cfg(test)`.
+#[cfg(test)]
+pub(crate) mod steps {
+    use std::cell::Cell;
+
+    thread_local!(static STEPS: Cell<u64> = const { Cell::new(0) });
+
+    pub(crate) fn add(n: usize) {
+        STEPS.with(|s| s.set(s.get() + n as u64));
+    }
+
+    /// Returns the count so far on this thread and resets it.
+    pub(crate) fn take() -> u64 {
+        STEPS.with(|s| s.replace(0))
+    }
+}
+
+macro_rules! step {
+    ($n:expr) => {{
+        #[cfg(test)]
+        $crate::markdown::steps::add($n);
+    }};
+}
+pub(crate) use step;
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
@@ -198,6 +231,9 @@ enum Frame {
 struct Builder {
     root: Vec<Block>,
     stack: Vec<Frame>,
+    /// Indices in `stack` of the open quotes, lists and items (at most [`MAX_DEPTH`] of
+    /// them), so that finding the nearest one never walks a deep stack of skipped tags.
+    containers: Vec<usize>,
     strong: u32,
     emphasis: u32,
     strike: u32,
@@ -264,10 +300,22 @@ impl Builder {
     }
 
     fn container_depth(&self) -> usize {
-        self.stack
-            .iter()
-            .filter(|f| matches!(f, Frame::Quote(_) | Frame::List { .. } | Frame::Item(_)))
-            .count()
+        self.containers.len()
+    }
+
+    fn push_frame(&mut self, frame: Frame) {
+        if matches!(frame, Frame::Quote(_) | Frame::List { .. } | Frame::Item(_)) {
+            self.containers.push(self.stack.len());
+        }
+        self.stack.push(frame);
+    }
+
+    fn pop_frame(&mut self) -> Option<Frame> {
+        let frame = self.stack.pop()?;
+        if self.containers.last() == Some(&self.stack.len()) {
+            self.containers.pop();
+        }
+        Some(frame)
     }
 
     fn start(&mut self, tag: Tag<'_>) {
@@ -306,7 +354,7 @@ impl Builder {
             Tag::TableCell => Frame::Cell(Vec::new()),
             _ => Frame::Skip,
         };
-        self.stack.push(frame);
+        self.push_frame(frame);
     }
 
     fn end(&mut self, end: TagEnd) {
@@ -323,7 +371,7 @@ impl Builder {
             return;
         }
         self.close_implicit();
-        let Some(frame) = self.stack.pop() else {
+        let Some(frame) = self.pop_frame() else {
             return;
         };
         self.close_frame(frame);
@@ -374,7 +422,7 @@ impl Builder {
     /// Closes the implicit paragraph of a tight list item, if one is open.
     fn close_implicit(&mut self) {
         if matches!(self.stack.last(), Some(Frame::Implicit(_)))
-            && let Some(frame) = self.stack.pop()
+            && let Some(frame) = self.pop_frame()
         {
             self.close_frame(frame);
         }
@@ -382,8 +430,9 @@ impl Builder {
 
     /// Adds a finished block to the nearest block container (quote, list item or root).
     fn add_block(&mut self, block: Block) {
-        for frame in self.stack.iter_mut().rev() {
-            match frame {
+        for &index in self.containers.iter().rev() {
+            step!(1);
+            match &mut self.stack[index] {
                 Frame::Quote(blocks) | Frame::Item(Item { blocks, .. }) => {
                     blocks.push(block);
                     return;
@@ -411,13 +460,14 @@ impl Builder {
                     text.push_str(&t);
                 }
             }
-            _ => self.stack.push(Frame::Implicit(vec![inline])),
+            _ => self.push_frame(Frame::Implicit(vec![inline])),
         }
     }
 
     fn set_checked(&mut self, checked: bool) {
-        for frame in self.stack.iter_mut().rev() {
-            if let Frame::Item(item) = frame {
+        for &index in self.containers.iter().rev() {
+            step!(1);
+            if let Frame::Item(item) = &mut self.stack[index] {
                 item.checked = Some(checked);
                 return;
             }
@@ -427,7 +477,7 @@ impl Builder {
     fn finish(mut self) -> Vec<Block> {
         // pulldown-cmark balances its events; this only matters for defensive completeness.
         self.close_implicit();
-        while let Some(frame) = self.stack.pop() {
+        while let Some(frame) = self.pop_frame() {
             self.close_frame(frame);
         }
         self.root
@@ -619,11 +669,19 @@ fn render_table(rows: &[Vec<Vec<Inline>>]) -> String {
         return String::new();
     }
     let ctx = InlineCtx { single_line: true, in_cell: true };
-    let line = |cells: Vec<String>| format!("| {} |", cells.join(" | "));
+    let line = |cells: Vec<String>| {
+        step!(cells.len());
+        format!("| {} |", cells.join(" | "))
+    };
     let mut lines = Vec::with_capacity(rows.len() + 1);
     for (r, row) in rows.iter().enumerate() {
-        let cells =
-            (0..cols).map(|c| row.get(c).map(|cell| render_inlines(cell, ctx)).unwrap_or_default()).collect();
+        // The header row fixes the column count, so only it is padded; a shorter body row
+        // reads back with empty cells (GFM). Padding every row would make a table with one
+        // long row quadratic in size.
+        let width = if r == 0 { cols } else { row.len() };
+        let cells = (0..width)
+            .map(|c| row.get(c).map(|cell| render_inlines(cell, ctx)).unwrap_or_default())
+            .collect();
         lines.push(line(cells));
         if r == 0 {
             lines.push(line(vec!["---".to_string(); cols]));
@@ -732,17 +790,20 @@ fn prepare_inlines(inl: &[Inline], single_line: bool) -> Vec<Inline> {
 }
 
 fn trim_line(line: &mut Vec<Inline>) {
-    while let Some(Inline::Text(t, m)) = line.first_mut() {
-        if m.code {
-            break;
-        }
-        let trimmed = t.trim_start_matches([' ', '\t']);
-        if trimmed.is_empty() {
-            line.remove(0);
-        } else {
-            *t = trimmed.to_string();
-            break;
-        }
+    // Leading runs that are only spaces go in one drain (removing them one by one from the
+    // front would shift the line once per run).
+    let blank_prefix = line
+        .iter()
+        .take_while(
+            |i| matches!(i, Inline::Text(t, m) if !m.code && t.trim_start_matches([' ', '\t']).is_empty()),
+        )
+        .count();
+    step!(blank_prefix);
+    line.drain(..blank_prefix);
+    if let Some(Inline::Text(t, m)) = line.first_mut()
+        && !m.code
+    {
+        *t = t.trim_start_matches([' ', '\t']).to_string();
     }
     while let Some(Inline::Text(t, m)) = line.last_mut() {
         if m.code {
@@ -762,29 +823,68 @@ fn is_blank_text(inline: &Inline) -> bool {
     matches!(inline, Inline::Text(t, m) if !m.code && t.trim().is_empty())
 }
 
-/// Delimiters wanted by the next non-blank text run after index `i`.
-fn next_delims(inl: &[Inline], i: usize) -> Vec<Delim> {
-    inl.iter()
-        .skip(i + 1)
-        .find_map(|x| match x {
-            Inline::Text(_, m) if !is_blank_text(x) => Some(delims_of(m)),
-            _ => None,
-        })
-        .unwrap_or_default()
+/// Index of a delimiter kind in [`Runs`].
+fn delim_slot(d: &Delim) -> usize {
+    match d {
+        Delim::Link(_) => 0,
+        Delim::Bold => 1,
+        Delim::Italic => 2,
+        Delim::Strike => 3,
+    }
 }
 
-/// How many text runs from index `i` on carry delimiter `d` without interruption.
-fn run_length(inl: &[Inline], i: usize, d: &Delim) -> usize {
-    let mut n = 0;
-    for x in &inl[i..] {
-        match x {
-            Inline::Break => {}
-            Inline::Text(..) if is_blank_text(x) => {}
-            Inline::Text(_, m) if delims_of(m).contains(d) => n += 1,
-            Inline::Text(..) => break,
+/// Per-position lookahead of [`render_inlines`], computed in one backward pass so that
+/// rendering stays linear however many breaks or blank runs separate the text.
+struct Runs {
+    /// Index of the next non-blank text run after each position.
+    next_text: Vec<Option<usize>>,
+    /// For each non-blank text run and delimiter kind: how many text runs from it on carry
+    /// that delimiter (same link) without interruption, breaks and blank runs skipped.
+    length: Vec<[usize; 4]>,
+}
+
+impl Runs {
+    fn new(inl: &[Inline]) -> Self {
+        let mut next_text = vec![None; inl.len()];
+        let mut length = vec![[0; 4]; inl.len()];
+        let mut next: Option<usize> = None;
+        for i in (0..inl.len()).rev() {
+            step!(1);
+            next_text[i] = next;
+            let Inline::Text(_, marks) = &inl[i] else {
+                continue;
+            };
+            if is_blank_text(&inl[i]) {
+                continue;
+            }
+            let following = next.and_then(|j| match &inl[j] {
+                Inline::Text(_, m) => Some((delims_of(m), length[j])),
+                Inline::Break => None,
+            });
+            for d in delims_of(marks) {
+                let slot = delim_slot(&d);
+                length[i][slot] = 1 + match &following {
+                    Some((delims, lengths)) if delims.contains(&d) => lengths[slot],
+                    _ => 0,
+                };
+            }
+            next = Some(i);
+        }
+        Self { next_text, length }
+    }
+
+    /// Delimiters wanted by the next non-blank text run after index `i`.
+    fn next_delims(&self, inl: &[Inline], i: usize) -> Vec<Delim> {
+        match self.next_text[i].map(|j| &inl[j]) {
+            Some(Inline::Text(_, m)) => delims_of(m),
+            _ => Vec::new(),
         }
     }
-    n
+
+    /// How many text runs from index `i` (a non-blank text run) on carry delimiter `d`.
+    fn run_length(&self, i: usize, d: &Delim) -> usize {
+        self.length[i][delim_slot(d)]
+    }
 }
 
 /// True when run `i` is a whole link whose text is its (absolute) URL.
@@ -797,7 +897,10 @@ fn is_autolink(inl: &[Inline], i: usize, in_cell: bool) -> bool {
     };
     // The nearest text runs on either side (across hard breaks) must not share the link.
     let shares_link = |x: &Inline| matches!(x, Inline::Text(_, m) if m.link == marks.link);
-    let is_text = |x: &&Inline| matches!(x, Inline::Text(..));
+    let is_text = |x: &&Inline| {
+        step!(1);
+        matches!(x, Inline::Text(..))
+    };
     let whole_link = !inl[i + 1..].iter().find(is_text).is_some_and(shares_link)
         && !inl[..i].iter().rev().find(is_text).is_some_and(shares_link);
     let unsafe_char = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '\\');
@@ -808,13 +911,15 @@ fn is_autolink(inl: &[Inline], i: usize, in_cell: bool) -> bool {
 /// Renders inline content as Markdown.
 pub(crate) fn render_inlines(inl: &[Inline], ctx: InlineCtx) -> String {
     let inl = prepare_inlines(inl, ctx.single_line);
+    let runs = Runs::new(&inl);
     let mut out = String::new();
     let mut stack: Vec<Delim> = Vec::new();
     let mut pending = String::new();
     let mut line_begin = 0;
     for (i, inline) in inl.iter().enumerate() {
+        step!(1);
         let Inline::Text(text, marks) = inline else {
-            close_until(&mut out, &mut stack, &next_delims(&inl, i), ctx.in_cell);
+            close_until(&mut out, &mut stack, &runs.next_delims(&inl, i), ctx.in_cell);
             pending.clear();
             out.push_str("\\\n");
             line_begin = out.len();
@@ -835,7 +940,7 @@ pub(crate) fn render_inlines(inl: &[Inline], ctx: InlineCtx) -> String {
         out.push_str(lead);
         pending.clear();
         let mut to_open: Vec<Delim> = want.into_iter().filter(|d| !stack.contains(d)).collect();
-        to_open.sort_by_key(|d| std::cmp::Reverse(run_length(&inl, i, d)));
+        to_open.sort_by_key(|d| std::cmp::Reverse(runs.run_length(i, d)));
         for d in to_open {
             if matches!(d, Delim::Link(_)) && out.ends_with('!') {
                 // `![` would start an image.

@@ -381,6 +381,7 @@ fn table_json(rows: &[Vec<Vec<Inline>>]) -> Vec<Value> {
 fn table_row_json(row: &[Vec<Inline>], width: usize) -> Value {
     let cells: Vec<Value> = (0..width)
         .map(|c| {
+            super::step!(1);
             let inl = row.get(c).cloned().unwrap_or_default();
             Value::Array(cap_items(rich_text_items(&inl)))
         })

@@ -13,8 +13,13 @@ pub enum PathError {
     Length,
     #[error("path must be relative to the API, like {0}")]
     NotRelative(&'static str),
-    #[error("path contains control characters, backslashes, `?` or `#`")]
+    #[error("path contains control characters, backslashes, `;`, `?` or `#`")]
     BadCharacter,
+    #[error(
+        "path contains a percent-escape of a character that needs none (or of `%`, `/`, `.`, `;`); \
+         only escapes of spaces, punctuation that must be escaped and non-ASCII text are accepted"
+    )]
+    Escape,
     #[error("path contains `..`, `.` or empty segments (also when percent-encoded)")]
     Traversal,
     #[error("path is outside the allowed API: it must start with {0}")]
@@ -31,10 +36,11 @@ pub fn jira(path: &str) -> Result<String, PathError> {
     }
 }
 
-/// A Notion path under `/v1/`, never `/v1/oauth/…`.
+/// A Notion path under `/v1/`, never `/v1/oauth/…` (however it is spelled).
 pub fn notion(path: &str) -> Result<String, PathError> {
     let path = common(path, "/v1/pages/ID")?;
-    let lower = path.to_ascii_lowercase();
+    // The deny rule reads the path as the provider will: decoded, case-insensitively.
+    let lower = percent_decode(&path).ok_or(PathError::BadCharacter)?.to_ascii_lowercase();
     if !lower.starts_with("/v1/") {
         return Err(PathError::Outside("/v1/".into()));
     }
@@ -51,11 +57,13 @@ fn common(path: &str, example: &'static str) -> Result<String, PathError> {
     if !path.starts_with('/') || path.starts_with("//") || path.contains("://") {
         return Err(PathError::NotRelative(example));
     }
-    if path.chars().any(|c| c.is_control() || matches!(c, '\\' | '?' | '#' | ' ')) {
+    // `;` starts matrix parameters, which servers read differently (`..;/` is a traversal
+    // for some and a plain segment for others): refused outright.
+    if path.chars().any(|c| c.is_control() || matches!(c, '\\' | '?' | '#' | ' ' | ';')) {
         return Err(PathError::BadCharacter);
     }
     let decoded = percent_decode(path).ok_or(PathError::BadCharacter)?;
-    if decoded.chars().any(|c| c.is_control() || matches!(c, '\\' | '?' | '#')) {
+    if decoded.chars().any(|c| c.is_control() || matches!(c, '\\' | '?' | '#' | ';')) {
         return Err(PathError::BadCharacter);
     }
     // Segments are checked both as written and decoded: `%2e%2e` and `%2f` cannot smuggle
@@ -72,7 +80,32 @@ fn common(path: &str, example: &'static str) -> Result<String, PathError> {
     if decoded != path && decoded.contains('/') && decoded.split('/').count() != path.split('/').count() {
         return Err(PathError::Traversal);
     }
+    check_escapes(path)?;
     Ok(path.to_string())
+}
+
+/// Whether a percent-escape of `byte` is accepted in a path: only for bytes that have no
+/// other spelling in a segment (space, delimiters and punctuation that must or may be
+/// escaped, non-ASCII UTF-8). Refused: escapes of letters, digits and `-._~` (a plain
+/// spelling exists, so an escape only serves to dodge a check, e.g. `/v1/%6Fauth`), of `%`
+/// (double encoding: `%252e`), of `/`, `\`, `;`, `?`, `#` and of control characters.
+fn escape_allowed(byte: u8) -> bool {
+    byte >= 0x80 || b" !\"$&'()*+,:<=>@[]^`{|}".contains(&byte)
+}
+
+fn check_escapes(path: &str) -> Result<(), PathError> {
+    let bytes = path.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if *b != b'%' {
+            continue;
+        }
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        let value = hex.and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(PathError::BadCharacter)?;
+        if !escape_allowed(value) {
+            return Err(PathError::Escape);
+        }
+    }
+    Ok(())
 }
 
 /// Decodes `%XX` escapes; `None` for a malformed escape or non-UTF-8 result.
@@ -105,7 +138,27 @@ mod tests {
         assert!(jira("/rest/api/3/search/jql").is_ok());
         assert!(notion("/v1/pages/59833787-2cf9-4fdf-8782-e53db20768a5").is_ok());
         assert!(notion("/v1/blocks/abc/children").is_ok());
-        assert!(jira("/rest/api/3/issue/ENG%2D1").is_ok(), "harmless escapes pass");
+        assert!(jira("/rest/api/3/project/My%20Project").is_ok(), "a space needs its escape");
+        assert!(jira("/rest/api/3/project/caf%C3%A9").is_ok(), "so does non-ASCII text");
+        assert!(jira("/rest/api/3/issue/ENG-1/properties/a%3Ab%40c").is_ok());
+    }
+
+    #[test]
+    fn matrix_parameters_and_needless_escapes_are_refused() {
+        for p in ["/rest/api/3/..;/..;/admin", "/rest/api/3/issue;x/ENG-1", "/rest/api/3/a%3Bb"] {
+            assert_eq!(jira(p).unwrap_err(), PathError::BadCharacter, "{p}");
+        }
+        for p in [
+            "/rest/api/3/issue/ENG%2D1",
+            "/rest/api/3/%252e%252e/%252e%252e/admin",
+            "/rest/api/3/issue/%41BC-1",
+            "/rest/api/3/issue/%7e",
+        ] {
+            assert_eq!(jira(p).unwrap_err(), PathError::Escape, "{p}");
+        }
+        for p in ["/v1/%6Fauth/token", "/v1/oauth;x/revoke", "/v1/%4fAUTH/revoke"] {
+            assert!(notion(p).is_err(), "{p}");
+        }
     }
 
     #[test]

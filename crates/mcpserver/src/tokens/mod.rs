@@ -75,6 +75,8 @@ struct Inner {
     /// Opened tokens by (user, provider, account), for `MCPSERVER_TOKEN_CACHE_SECS` at most
     /// and never past the refresh skew (DESIGN §8: per process, short-lived).
     cache: Mutex<HashMap<String, Cached>>,
+    /// When a provider 401 last forced a refresh, by connection id (this instance only).
+    forced: Mutex<HashMap<String, std::time::Instant>>,
 }
 
 struct Cached {
@@ -87,7 +89,15 @@ impl TokenService {
     /// A service over the store, using `http` toward the providers.
     pub fn new(store: Store, config: Arc<Config>, http: reqwest::Client) -> Self {
         let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
-        let inner = Inner { store, config, http, owner, locks: Mutex::default(), cache: Mutex::default() };
+        let inner = Inner {
+            store,
+            config,
+            http,
+            owner,
+            locks: Mutex::default(),
+            cache: Mutex::default(),
+            forced: Mutex::default(),
+        };
         Self { inner: Arc::new(inner) }
     }
 
@@ -161,6 +171,33 @@ impl TokenService {
     pub fn forget(&self, connection_id: &str) {
         let mut cache = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache.retain(|_, c| c.connection.id != connection_id);
+    }
+
+    /// Whether a provider 401 (about the token) to `connection`'s token may force a refresh:
+    /// not for a token younger than `MCPSERVER_REFRESH_ON_401_MIN_AGE_SECS` (a new token does
+    /// not fix it) and not twice within `MCPSERVER_REFRESH_ON_401_INTERVAL_SECS` for one
+    /// connection, so callers cannot drive rotations at their request rate. Records the
+    /// refresh when it says yes.
+    pub fn may_force_refresh(&self, connection: &Connection) -> bool {
+        let config = &self.inner.config;
+        let issued = connection.last_refreshed_at.unwrap_or(connection.created_at);
+        let age = now_epoch().saturating_sub(issued);
+        if age < config.refresh_on_401_min_age.as_secs() as i64 {
+            return false;
+        }
+        let now = std::time::Instant::now();
+        let interval = config.refresh_on_401_interval;
+        let mut forced = self.inner.forced.lock().unwrap_or_else(|p| p.into_inner());
+        if forced.len() > 10_000 {
+            forced.retain(|_, at| now.saturating_duration_since(*at) < interval);
+        }
+        match forced.get(&connection.id) {
+            Some(at) if now.saturating_duration_since(*at) < interval => false,
+            _ => {
+                forced.insert(connection.id.clone(), now);
+                true
+            }
+        }
     }
 
     /// After the provider answered 401 to `access`: refresh unless someone already did.

@@ -77,6 +77,11 @@ impl World {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        // Tests connect and provoke a 401 within a second, so a token's age does not hold back
+        // the refresh unless a test asks (tests/refresh_on_401.rs).
+        if !options.flags.iter().any(|f| f == "--refresh-on-401-min-age-secs") {
+            flags.extend(["--refresh-on-401-min-age-secs".to_string(), "0".to_string()]);
+        }
         flags.extend(options.flags);
         let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
         let server = TestServer::start_on(config(&db.url, &flag_refs), listener).await;
