@@ -14,6 +14,8 @@ pub enum ErrorCode {
     Forbidden,
     InvalidRequest,
     NotFound,
+    /// The path exists, the method does not (405, with `Allow`).
+    MethodNotAllowed,
     NotConnected,
     ReauthRequired,
     RateLimited,
@@ -30,6 +32,7 @@ impl ErrorCode {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::InvalidRequest => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotConnected | Self::ReauthRequired => StatusCode::CONFLICT,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::ProviderError => StatusCode::BAD_GATEWAY,

@@ -13,6 +13,7 @@ mod server;
 pub use server::McpServer;
 
 use crate::app::AppState;
+use crate::http::ApiError;
 use axum::Router;
 use registry::ToolSet;
 use rmcp::transport::streamable_http_server::SessionManager;
@@ -31,14 +32,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let config = &state.config;
     let mut http_config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(config.mcp_allowed_hosts.clone())
-        .with_allowed_origins(config.mcp_allowed_origins.clone())
+        .with_allowed_origins(allowed_origins(config))
         .with_cancellation_token(state.shutdown.child_token())
         .with_max_request_body_bytes(config.max_body_bytes)
         .with_legacy_session_mode(!config.mcp_stateless)
         .with_json_response(config.mcp_stateless);
-    if config.mcp_allowed_origins.is_empty() {
-        http_config = http_config.enforce_origin_validation();
-    }
+    // Never empty (the public URL's origin is in it), but validation must stay on even if it were.
+    http_config = http_config.enforce_origin_validation();
     let tools = tool_set(state);
     if config.conformance_fixtures {
         tracing::warn!(
@@ -65,6 +65,38 @@ pub fn router(state: &AppState) -> Router<AppState> {
         Router::new().route_service("/mcp", McpRoute { rmcp: Arc::new(service), direct: None })
     }
 }
+
+/// The `Origin` values `/mcp` accepts: `MCPSERVER_MCP_ALLOWED_ORIGINS` (default: the CORS
+/// origins) plus, always, the server's own origin (that of `MCPSERVER_PUBLIC_URL`): a page
+/// the server itself serves is never a DNS-rebinding risk.
+pub fn allowed_origins(config: &crate::config::Config) -> Vec<String> {
+    let own = config.public_url.origin().ascii_serialization();
+    let mut origins = config.mcp_allowed_origins.clone();
+    if !origins.contains(&own) {
+        origins.push(own);
+    }
+    origins
+}
+
+/// The MCP endpoint, documented as one operation (the route itself is rmcp's service).
+#[utoipa::path(post, path = "/mcp", tag = "mcp", security(("hub_jwt" = [])),
+    description = "MCP over Streamable HTTP: one JSON-RPC message per POST (initialize, tools/list, tools/call, …). \
+        The tools, their input and output schemas and the error mapping are described in docs/mcp-tools.md; \
+        `tools/list` on a running server is the machine-readable list. Send `Accept: application/json, text/event-stream` \
+        and `Content-Type: application/json`. With MCPSERVER_MCP_STATELESS=false, GET (SSE) and DELETE serve sessions too.",
+    request_body(content = Object, description = "A JSON-RPC 2.0 request or notification", content_type = "application/json"),
+    responses((status = 200, description = "The JSON-RPC response, as application/json or a text/event-stream", body = Object),
+        (status = 202, description = "A notification was accepted; no body"),
+        (status = 400, description = "Not a valid JSON-RPC message: a JSON-RPC error (or the envelope)"),
+        (status = 401, description = "No or bad hub JWT", body = ApiError),
+        (status = 403, description = "Host or Origin refused (MCPSERVER_MCP_ALLOWED_HOSTS, MCPSERVER_MCP_ALLOWED_ORIGINS)", body = ApiError),
+        (status = 405, description = "Method not allowed (see Allow)", body = ApiError),
+        (status = 406, description = "Accept does not name both application/json and text/event-stream", body = ApiError),
+        (status = 413, description = "Body over MCPSERVER_MAX_BODY_BYTES", body = ApiError),
+        (status = 415, description = "Content-Type is not application/json", body = ApiError),
+        (status = 429, description = "rate_limited, with retry_after", body = ApiError)))]
+#[allow(dead_code)] // documentation only
+pub(crate) async fn streamable_http() {}
 
 /// The `/mcp` route: a plain stateless `tools/call` is answered directly (see [`direct`]),
 /// everything else by rmcp. rmcp's service sits behind an `Arc`: axum clones a route's service

@@ -4,11 +4,11 @@ use super::TokenError;
 use crate::app::AppState;
 use crate::audit;
 use crate::auth::Caller;
-use crate::http::{ApiError, ErrorCode};
+use crate::http::{ApiError, AppPath, AppQuery, ErrorCode};
 use crate::oauth::rfc3339;
 use crate::store::Provider;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TokenQuery {
     /// Jira: a cloud id or site URL (default: the connection's default site).
     site: Option<String>,
@@ -98,8 +99,8 @@ async fn with_connect_url(
 async fn token(
     State(state): State<AppState>,
     caller: Caller,
-    Path(provider): Path<String>,
-    Query(query): Query<TokenQuery>,
+    AppPath(provider): AppPath<String>,
+    AppQuery(query): AppQuery<TokenQuery>,
 ) -> Result<Response, ApiError> {
     caller.require_scope("tokens:read")?;
     let provider = Provider::parse(&provider)
