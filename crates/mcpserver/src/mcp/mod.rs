@@ -70,10 +70,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// origins) plus, always, the server's own origin (that of `MCPSERVER_PUBLIC_URL`): a page
 /// the server itself serves is never a DNS-rebinding risk.
 pub fn allowed_origins(config: &crate::config::Config) -> Vec<String> {
-    let own = config.public_url.origin().ascii_serialization();
     let mut origins = config.mcp_allowed_origins.clone();
-    if !origins.contains(&own) {
-        origins.push(own);
+    let public = &config.public_url;
+    if let (Some(host), Some(port)) = (public.host_str(), public.port_or_known_default()) {
+        // With its port, even the scheme's default: rmcp lets a port-less entry match any port.
+        origins.push(format!("{}://{host}:{port}", public.scheme()));
     }
     origins
 }
