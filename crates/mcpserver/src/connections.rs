@@ -135,8 +135,8 @@ struct DisconnectQuery {
 /// `DELETE /api/connections/{provider}[?account=…]`: removes the stored secrets (and, for
 /// Notion, revokes the token there). Idempotent.
 #[utoipa::path(delete, path = "/api/connections/{provider}", tag = "connections", security(("hub_jwt" = [])),
-    params(("provider" = String, Path, description = "jira or notion"), DisconnectQuery),
-    responses((status = 200, description = "{provider, deleted}", body = Object), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
+    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion"), DisconnectQuery),
+    responses((status = 200, description = "{provider, deleted}", body = Object), (status = 404, description = "Unknown provider", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn disconnect(
     State(state): State<AppState>,
     caller: Caller,

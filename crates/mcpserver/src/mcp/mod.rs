@@ -79,7 +79,8 @@ pub fn allowed_origins(config: &crate::config::Config) -> Vec<String> {
     origins
 }
 
-/// The MCP endpoint, documented as one operation (the route itself is rmcp's service).
+/// `POST /mcp`: the MCP tools over Streamable HTTP (docs/mcp-tools.md).
+// Documented as one operation; the route itself is rmcp's service (see `router`).
 #[utoipa::path(post, path = "/mcp", tag = "mcp", security(("hub_jwt" = [])),
     description = "MCP over Streamable HTTP: one JSON-RPC message per POST (initialize, tools/list, tools/call, …). \
         The tools, their input and output schemas and the error mapping are described in docs/mcp-tools.md; \

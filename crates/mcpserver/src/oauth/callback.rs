@@ -62,9 +62,9 @@ fn reject(headers: &HeaderMap, error: ApiError) -> Response {
 
 /// The provider sends the browser here; the state authenticates it (no JWT).
 #[utoipa::path(get, path = "/api/auth/{provider}/callback", tag = "connect",
-    params(("provider" = String, Path, description = "jira or notion"), CallbackQuery),
+    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion"), CallbackQuery),
     responses((status = 200, description = "Result page (HTML) or {provider, status}"), (status = 303, description = "To return_to / MCPSERVER_FRONTEND_URL with ?provider&status"),
-        (status = 400, description = "Unknown, expired, used or foreign state", body = ApiError), (status = 502, description = "The exchange failed; nothing stored", body = ApiError)))]
+        (status = 400, description = "Unknown, expired, used or foreign state", body = ApiError), (status = 404, description = "Unknown or unconfigured provider", body = ApiError), (status = 502, description = "The exchange failed; nothing stored", body = ApiError)))]
 pub async fn callback(
     State(state): State<AppState>,
     AppPath(provider): AppPath<String>,
@@ -224,8 +224,8 @@ fn finish(
 /// `POST /api/auth/{provider}/confirm {"connect_id"}`: stores a parked grant, but only for
 /// the user who started the flow.
 #[utoipa::path(post, path = "/api/auth/{provider}/confirm", tag = "connect", security(("hub_jwt" = [])),
-    params(("provider" = String, Path, description = "jira or notion")), request_body = super::ConfirmBody,
-    responses((status = 200, description = "The stored connection", body = Object), (status = 400, description = "Unknown, used or expired connect_id", body = ApiError),
+    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion")), request_body = super::ConfirmBody,
+    responses((status = 200, description = "The stored connection", body = Object), (status = 400, description = "Unknown, used or expired connect_id", body = ApiError), (status = 404, description = "Unknown or unconfigured provider", body = ApiError),
         (status = 403, description = "Started by another user; discarded", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 pub async fn confirm(
     State(state): State<AppState>,

@@ -136,6 +136,9 @@ pub async fn upstream_error(state: &AppState, user_id: &str, error: UpstreamErro
     }
 }
 
+/// `POST /api/jira/proxy`: one Jira REST call with the caller's token, answered as
+/// `{status, headers, body}`; a Jira error is the `provider_error` envelope unless `raw=1`.
+/// `site` picks the site (default: the connection's default site).
 #[utoipa::path(post, path = "/api/jira/proxy", tag = "proxy", security(("hub_jwt" = [])), request_body = ProxyRequest,
     params(ProxyOptions, ("normalize" = Option<String>, Query, deprecated, description = "Ignored: provider errors are normalised by default (use raw=1 for the provider's own body)")),
     responses((status = 200, description = "{status, headers, body} of the provider's 2xx/3xx answer (any answer with raw=1)", body = Object),
@@ -153,6 +156,9 @@ async fn jira_proxy(
     envelope_proxy(state, caller, options, headers, body, Provider::Jira).await
 }
 
+/// `POST /api/notion/proxy`: one Notion REST call with the caller's token, answered as
+/// `{status, headers, body}`; a Notion error is the `provider_error` envelope unless `raw=1`.
+/// `workspace_id` picks the connection (default: the default workspace).
 #[utoipa::path(post, path = "/api/notion/proxy", tag = "proxy", security(("hub_jwt" = [])), request_body = ProxyRequest,
     params(ProxyOptions, ("normalize" = Option<String>, Query, deprecated, description = "Ignored: provider errors are normalised by default (use raw=1 for the provider's own body)")),
     responses((status = 200, description = "{status, headers, body} of the provider's 2xx/3xx answer (any answer with raw=1)", body = Object),
@@ -333,6 +339,7 @@ async fn record(state: &AppState, user_id: &str, call: &UpstreamRequest, status:
     audit::record(&state.store, user_id, Some(call.provider), "proxy", outcome, detail).await;
 }
 
+/// `ANY /api/jira/rest/{path}`: the transparent Jira proxy; the answer is Jira's, as it is.
 #[utoipa::path(method(get, post, put, patch, delete), path = "/api/jira/rest/{path}", tag = "proxy", security(("hub_jwt" = [])),
     params(("path" = String, Path, description = "after /rest/, e.g. api/3/issue/ENG-1"), ("x-jira-site" = Option<String>, Header, description = "cloud id or site URL")),
     responses((status = 200, description = "The provider's answer as it is: its status (2xx or not), selected headers and body, streamed"),
@@ -352,6 +359,7 @@ pub async fn jira_transparent(
         .await
 }
 
+/// `ANY /api/notion/v1/{path}`: the transparent Notion proxy; the answer is Notion's, as it is.
 #[utoipa::path(method(get, post, put, patch, delete), path = "/api/notion/v1/{path}", tag = "proxy", security(("hub_jwt" = [])),
     params(("path" = String, Path, description = "after /v1/, e.g. pages/ID"), ("x-notion-workspace" = Option<String>, Header, description = "workspace or bot id")),
     responses((status = 200, description = "The provider's answer as it is: its status (2xx or not), selected headers and body, streamed"),

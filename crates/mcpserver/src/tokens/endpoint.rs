@@ -92,9 +92,10 @@ async fn with_connect_url(
 
 /// A valid access token for the caller (scope `tokens:read`).
 #[utoipa::path(get, path = "/internal/tokens/{provider}", tag = "tokens", security(("hub_jwt" = ["tokens:read"])),
-    params(("provider" = String, Path, description = "jira or notion"), TokenQuery),
+    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion"), TokenQuery),
     responses((status = 200, description = "{access_token, token_type, expires_at, scope, cloud_id, site_url} or Notion's {…, workspace_id}", body = Object),
-        (status = 403, description = "No tokens:read scope", body = ApiError), (status = 409, description = "not_connected or reauth_required, with connect_url", body = ApiError),
+        (status = 400, description = "Unknown Jira site for this connection (details.sites)", body = ApiError),
+        (status = 403, description = "No tokens:read scope", body = ApiError), (status = 404, description = "Unknown provider", body = ApiError), (status = 409, description = "not_connected or reauth_required, with connect_url", body = ApiError),
         (status = 503, description = "Provider unavailable and the old token expired", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn token(
     State(state): State<AppState>,
