@@ -212,7 +212,7 @@ async fn check(case: &Case, response: reqwest::Response) -> Vec<String> {
                     if error.get("code").and_then(Value::as_str) != Some(case.code) {
                         wrong.push(format!("code {:?}, expected {}", error.get("code"), case.code));
                     }
-                    if !error.get("message").and_then(Value::as_str).is_some_and(|m| !m.is_empty()) {
+                    if error.get("message").and_then(Value::as_str).is_none_or(str::is_empty) {
                         wrong.push("no message".into());
                     }
                     if body.as_object().map(|o| o.len()) != Some(1) {

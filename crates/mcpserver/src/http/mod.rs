@@ -31,6 +31,7 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "mcpserver", description = "Jira and Notion credentials, proxy and MCP tools for a messenger's users. Every error is the envelope {\"error\": ApiError}."),
+    servers((url = "/", description = "The server this document is served by")),
     modifiers(&HubJwt),
     paths(crate::proxy::jira_transparent, crate::proxy::notion_transparent, crate::mcp::streamable_http),
     components(schemas(ApiError, ErrorCode))

@@ -61,7 +61,7 @@ fn reject(headers: &HeaderMap, error: ApiError) -> Response {
 }
 
 /// The provider sends the browser here; the state authenticates it (no JWT).
-#[utoipa::path(get, path = "/api/auth/{provider}/callback", tag = "connect",
+#[utoipa::path(get, path = "/api/auth/{provider}/callback", tag = "connect", security(()),
     params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion"), CallbackQuery),
     responses((status = 200, description = "Result page (HTML) or {provider, status}"), (status = 303, description = "To return_to / MCPSERVER_FRONTEND_URL with ?provider&status"),
         (status = 400, description = "Unknown, expired, used or foreign state", body = ApiError), (status = 404, description = "Unknown or unconfigured provider", body = ApiError), (status = 502, description = "The exchange failed; nothing stored", body = ApiError)))]
