@@ -87,38 +87,39 @@ pub fn openapi(state: &AppState) -> utoipa::openapi::OpenApi {
 /// One handler documented for several methods (the transparent proxy) gets one operationId
 /// per method: `jira_transparent_get`, `jira_transparent_post`, …
 fn unique_operation_ids(document: &mut utoipa::openapi::OpenApi) {
-    let mut seen = std::collections::HashMap::<String, usize>::new();
-    let each = |document: &mut utoipa::openapi::OpenApi,
-                f: &mut dyn FnMut(&str, &mut utoipa::openapi::path::Operation)| {
-        for item in document.paths.paths.values_mut() {
-            for (method, operation) in [
-                ("get", &mut item.get),
-                ("put", &mut item.put),
-                ("post", &mut item.post),
-                ("delete", &mut item.delete),
-                ("options", &mut item.options),
-                ("head", &mut item.head),
-                ("patch", &mut item.patch),
-                ("trace", &mut item.trace),
-            ] {
-                if let Some(operation) = operation.as_mut() {
-                    f(method, operation);
-                }
-            }
-        }
-    };
-    each(document, &mut |_, operation| {
+    let mut count = std::collections::HashMap::<String, usize>::new();
+    for (_, operation) in operations(document) {
         if let Some(id) = &operation.operation_id {
-            *seen.entry(id.clone()).or_default() += 1;
+            *count.entry(id.clone()).or_default() += 1;
         }
-    });
-    each(document, &mut |method, operation| {
+    }
+    for (method, operation) in operations(document) {
         if let Some(id) = operation.operation_id.as_mut()
-            && seen.get(id.as_str()).is_some_and(|n| *n > 1)
+            && count.get(id.as_str()).is_some_and(|n| *n > 1)
         {
             *id = format!("{id}_{method}");
         }
-    });
+    }
+}
+
+/// Every operation of the document with its method.
+fn operations(
+    document: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = (&'static str, &mut utoipa::openapi::path::Operation)> {
+    document.paths.paths.values_mut().flat_map(|item| {
+        [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("options", &mut item.options),
+            ("head", &mut item.head),
+            ("patch", &mut item.patch),
+            ("trace", &mut item.trace),
+        ]
+        .into_iter()
+        .filter_map(|(method, operation)| operation.as_mut().map(|operation| (method, operation)))
+    })
 }
 
 /// Marks a response that leaves as it is, error status or not: a provider's answer through
