@@ -28,10 +28,23 @@ struct Case {
     code: &'static str,
     /// The `Allow` header a 405 must carry (methods, in any order).
     allow: Option<&'static [&'static str]>,
+    /// Text the message must contain (what was wrong).
+    mentions: Option<&'static str>,
 }
 
 fn case(name: &'static str, method: Method, path: &'static str, status: u16, code: &'static str) -> Case {
-    Case { name, method, path, headers: &[], body: None, jwt: true, status, code, allow: None }
+    Case {
+        name,
+        method,
+        path,
+        headers: &[],
+        body: None,
+        jwt: true,
+        status,
+        code,
+        allow: None,
+        mentions: None,
+    }
 }
 
 impl Case {
@@ -54,14 +67,21 @@ impl Case {
         self.allow = Some(methods);
         self
     }
+
+    fn mentions(mut self, text: &'static str) -> Self {
+        self.mentions = Some(text);
+        self
+    }
 }
 
 fn cases() -> Vec<Case> {
     use Method as M;
     vec![
         // Query strings that do not deserialise.
-        case("audit limit not a number", M::GET, "/api/audit?limit=abc", 400, "invalid_request"),
-        case("audit before not a number", M::GET, "/api/audit?before=x", 400, "invalid_request"),
+        case("audit limit not a number", M::GET, "/api/audit?limit=abc", 400, "invalid_request")
+            .mentions("limit"),
+        case("audit before not a number", M::GET, "/api/audit?before=x", 400, "invalid_request")
+            .mentions("before"),
         case("audit limit out of range", M::GET, "/api/audit?limit=0", 400, "invalid_request"),
         case(
             "callback state twice",
@@ -70,17 +90,20 @@ fn cases() -> Vec<Case> {
             400,
             "invalid_request",
         )
-        .without_jwt(),
+        .without_jwt()
+        .mentions("state"),
         case("callback without state", M::GET, "/api/auth/jira/callback?code=x", 400, "invalid_request")
             .without_jwt(),
         case("return_to twice", M::GET, "/api/auth/jira/url?return_to=a&return_to=b", 400, "invalid_request"),
         case("account twice", M::DELETE, "/api/connections/jira?account=a&account=b", 400, "invalid_request"),
-        case("token site twice", M::GET, "/internal/tokens/jira?site=a&site=b", 400, "invalid_request"),
+        case("token site twice", M::GET, "/internal/tokens/jira?site=a&site=b", 400, "invalid_request")
+            .mentions("site"),
         case("proxy raw neither 1 nor 0", M::POST, "/api/jira/proxy?raw=yes", 400, "invalid_request")
             .headers(&[JSON])
             .body(r#"{"method":"GET","path":"/rest/api/3/myself"}"#),
         // Paths that do not deserialise (not UTF-8 once decoded) or name nothing.
-        case("provider not UTF-8", M::DELETE, "/api/connections/%FF", 400, "invalid_request"),
+        case("provider not UTF-8", M::DELETE, "/api/connections/%FF", 400, "invalid_request")
+            .mentions("provider"),
         case("token provider not UTF-8", M::GET, "/internal/tokens/%C3%28", 400, "invalid_request"),
         case("transparent path not UTF-8", M::GET, "/api/jira/rest/api/3/issue/%FF", 400, "invalid_request"),
         case("unknown provider", M::GET, "/internal/tokens/github", 404, "not_found"),
@@ -137,7 +160,10 @@ fn cases() -> Vec<Case> {
             .headers(&[MCP_ACCEPT, JSON])
             .body(INITIALIZE),
         // /mcp's transport refusals (rmcp's plain-text answers, enveloped).
-        case("mcp without Accept", M::POST, "/mcp", 406, "invalid_request").headers(&[JSON]).body(INITIALIZE),
+        case("mcp without Accept", M::POST, "/mcp", 406, "invalid_request")
+            .headers(&[JSON])
+            .body(INITIALIZE)
+            .mentions("text/event-stream"),
         case("mcp Accept without event-stream", M::POST, "/mcp", 406, "invalid_request")
             .headers(&[("accept", "application/json"), JSON])
             .body(INITIALIZE),
@@ -212,8 +238,14 @@ async fn check(case: &Case, response: reqwest::Response) -> Vec<String> {
                     if error.get("code").and_then(Value::as_str) != Some(case.code) {
                         wrong.push(format!("code {:?}, expected {}", error.get("code"), case.code));
                     }
-                    if error.get("message").and_then(Value::as_str).is_none_or(str::is_empty) {
+                    let message = error.get("message").and_then(Value::as_str).unwrap_or_default();
+                    if message.is_empty() {
                         wrong.push("no message".into());
+                    }
+                    if let Some(text) = case.mentions
+                        && !message.contains(text)
+                    {
+                        wrong.push(format!("message `{message}` does not mention `{text}`"));
                     }
                     if body.as_object().map(|o| o.len()) != Some(1) {
                         wrong.push("fields beside `error`".into());
