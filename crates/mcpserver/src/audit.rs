@@ -2,10 +2,10 @@
 
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::http::ApiError;
+use crate::http::{ApiError, AppQuery};
 use crate::store::{AuditEvent, Provider, Store, now_epoch};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
@@ -37,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Page {
     /// Events older than this id (the `next_before` of the previous page).
     before: Option<i64>,
@@ -45,12 +46,14 @@ struct Page {
 }
 
 /// `GET /api/audit[?before=ID&limit=N]`: the caller's own events, newest first.
-#[utoipa::path(get, path = "/api/audit", tag = "audit", security(("hub_jwt" = [])), params(Page),
-    responses((status = 200, description = "{events: [...], next_before}", body = Object), (status = 400, body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
+#[utoipa::path(get, path = "/api/audit", tag = "audit", operation_id = "list_audit_events", security(("hub_jwt" = [])), params(Page),
+    responses((status = 200, description = "{events: [...], next_before}", body = Object),
+        (status = 400, description = "before or limit is not an integer, or limit is outside 1-200", body = ApiError),
+        (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(page): Query<Page>,
+    AppQuery(page): AppQuery<Page>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let limit = page.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {

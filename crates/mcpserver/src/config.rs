@@ -150,8 +150,8 @@ pub struct Settings {
     #[arg(long, env = "MCPSERVER_MCP_ALLOWED_HOSTS", global = true)]
     pub mcp_allowed_hosts: Option<String>,
 
-    /// Origin values accepted on /mcp, comma-separated (default: the CORS origins; requests
-    /// from any other browser origin are refused).
+    /// Origin values accepted on /mcp besides the public URL's own origin (always accepted),
+    /// comma-separated (default: the CORS origins; any other browser origin is refused).
     #[arg(long, env = "MCPSERVER_MCP_ALLOWED_ORIGINS", global = true)]
     pub mcp_allowed_origins: Option<String>,
 

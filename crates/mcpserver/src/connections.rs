@@ -3,11 +3,11 @@
 use crate::app::AppState;
 use crate::audit;
 use crate::auth::Caller;
-use crate::http::{ApiError, AppJson};
+use crate::http::{ApiError, AppJson, AppPath, AppQuery};
 use crate::oauth::{enabled_provider, rfc3339};
 use crate::store::{Connection, Provider, now_epoch};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
@@ -56,7 +56,7 @@ pub fn summary(c: &Connection) -> Value {
 }
 
 /// `GET /api/connections`: the caller's connections (never tokens).
-#[utoipa::path(get, path = "/api/connections", tag = "connections", security(("hub_jwt" = [])),
+#[utoipa::path(get, path = "/api/connections", tag = "connections", operation_id = "list_connections", security(("hub_jwt" = [])),
     responses((status = 200, description = "{connections: [...]}", body = Object), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     let connections = state.store.list_connections(caller.user_id()).await?;
@@ -71,7 +71,7 @@ struct DefaultSite {
 
 /// `PUT /api/connections/jira/default-site {"cloud_id"}`
 #[utoipa::path(put, path = "/api/connections/jira/default-site", tag = "connections", security(("hub_jwt" = [])), request_body = DefaultSite,
-    responses((status = 200, description = "The updated connection", body = Object), (status = 400, body = ApiError), (status = 409, description = "Not connected", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
+    responses((status = 200, description = "The updated connection", body = Object), (status = 400, description = "cloud_id is not one of the connection's sites (details.sites)", body = ApiError), (status = 409, description = "Not connected", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn set_default_site(
     State(state): State<AppState>,
     caller: Caller,
@@ -103,7 +103,7 @@ struct DefaultWorkspace {
 
 /// `PUT /api/connections/notion/default-workspace {"workspace_id"}`
 #[utoipa::path(put, path = "/api/connections/notion/default-workspace", tag = "connections", security(("hub_jwt" = [])), request_body = DefaultWorkspace,
-    responses((status = 200, description = "The updated connection", body = Object), (status = 404, body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
+    responses((status = 200, description = "The updated connection", body = Object), (status = 404, description = "No Notion connection of the caller has that workspace id", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn set_default_workspace(
     State(state): State<AppState>,
     caller: Caller,
@@ -126,6 +126,7 @@ async fn set_default_workspace(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct DisconnectQuery {
     /// One account (Jira account id, Notion bot or workspace id); all when absent.
     account: Option<String>,
@@ -134,13 +135,13 @@ struct DisconnectQuery {
 /// `DELETE /api/connections/{provider}[?account=…]`: removes the stored secrets (and, for
 /// Notion, revokes the token there). Idempotent.
 #[utoipa::path(delete, path = "/api/connections/{provider}", tag = "connections", security(("hub_jwt" = [])),
-    params(("provider" = String, Path, description = "jira or notion"), DisconnectQuery),
-    responses((status = 200, description = "{provider, deleted}", body = Object), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
+    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion"), DisconnectQuery),
+    responses((status = 200, description = "{provider, deleted}", body = Object), (status = 404, description = "Unknown provider", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn disconnect(
     State(state): State<AppState>,
     caller: Caller,
-    Path(provider): Path<String>,
-    Query(query): Query<DisconnectQuery>,
+    AppPath(provider): AppPath<String>,
+    AppQuery(query): AppQuery<DisconnectQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let provider = Provider::parse(&provider)
         .ok_or_else(|| ApiError::not_found(format!("unknown provider `{provider}`")))?;

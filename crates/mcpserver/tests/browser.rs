@@ -1,5 +1,6 @@
-//! The OAuth dance in a real headless Chromium: the simulator shows its consent page, the
-//! browser clicks Accept (or Deny), and lands on our callback's result page.
+//! A real headless Chromium: the OAuth dance (the simulator shows its consent page, the
+//! browser clicks Accept or Deny, and lands on our callback's result page), and the `/docs`
+//! page rendering the endpoint list with every host but loopback unreachable.
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them); it fails, never
 //! skips, when they are missing.
 
@@ -49,17 +50,31 @@ async fn start_driver() -> Driver {
     panic!("chromedriver did not start listening on port {port}");
 }
 
-async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
+async fn browser(driver: &Driver, profile: &std::path::Path, extra_args: &[&str]) -> Client {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(std::path::Path::new(&chromium).exists(), "{chromium} is missing: install Debian's chromium");
+    let mut args: Vec<String> = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ]
+    .iter()
+    .chain(extra_args)
+    .map(|a| a.to_string())
+    .collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
         serde_json::json!({
             "binary": chromium,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--no-first-run", "--disable-quic", format!("--user-data-dir={}", profile.display())]
+            "args": args
         }),
     );
     tokio::time::timeout(
@@ -92,7 +107,7 @@ async fn a_person_connects_jira_and_notion_in_a_browser_and_can_deny() {
             .await;
     let driver = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
-    let client = browser(&driver, profile.path()).await;
+    let client = browser(&driver, profile.path(), &[]).await;
 
     let jira = click_through(&client, &world, "alice", "jira", "accept").await;
     assert_eq!(jira, "Jira is connected");
@@ -110,5 +125,93 @@ async fn a_person_connects_jira_and_notion_in_a_browser_and_can_deny() {
     assert_eq!(denied, "Jira was not connected");
     assert!(world.connections("carol").await.is_empty());
 
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_docs_page_renders_the_endpoint_list_with_no_network() {
+    let world = World::start().await;
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    // No host but loopback resolves: anything the page pulled from elsewhere would fail.
+    let offline = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--window-size=1280,1400"];
+    let client = browser(&driver, profile.path(), &offline).await;
+    client.goto(&world.server.url("/docs")).await.unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("body[data-rendered]"))
+        .await
+        .expect("the page renders /openapi.json");
+
+    let mut paths = Vec::new();
+    for element in client.find_all(Locator::Css("details.op .path")).await.unwrap() {
+        paths.push(element.text().await.unwrap());
+    }
+    for path in [
+        "/api/jira/proxy",
+        "/api/notion/proxy",
+        "/api/jira/rest/{path}",
+        "/internal/tokens/{provider}",
+        "/api/connections",
+        "/api/audit",
+        "/mcp",
+    ] {
+        assert!(paths.iter().any(|p| p == path), "{path} is listed: {paths:?}");
+    }
+    let text = client.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+    for visible in
+        ["/internal/tokens/jira", "/internal/tokens/notion", "hub JWT", "Every error is the envelope"]
+    {
+        assert!(text.contains(visible), "`{visible}` is visible on the page");
+    }
+    let rendered = client.find(Locator::Css("body")).await.unwrap().attr("data-rendered").await.unwrap();
+    let operations: usize = rendered.unwrap().parse().unwrap();
+    assert!(operations >= 25, "{operations} operations rendered");
+
+    // The details of one endpoint open on a click.
+    let proxy = client
+        .find(Locator::XPath("//details[@data-path='/api/jira/proxy' and @data-method='post']/summary"))
+        .await
+        .unwrap();
+    proxy.click().await.unwrap();
+    let details = client
+        .find(Locator::XPath("//details[@data-path='/api/jira/proxy' and @data-method='post']"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for part in ["raw", "normalize", "502", "ProxyRequest"] {
+        assert!(details.contains(part), "the proxy's details show `{part}`: {details}");
+    }
+
+    // Every resource the page loaded came from this server.
+    let loaded = client
+        .execute("return performance.getEntriesByType('resource').map((e) => e.name);", vec![])
+        .await
+        .unwrap();
+    let loaded: Vec<String> = serde_json::from_value(loaded).unwrap();
+    assert!(loaded.iter().any(|u| u.ends_with("/openapi.json")), "{loaded:?}");
+    assert!(loaded.iter().all(|u| u.starts_with(&world.server.base_url)), "{loaded:?}");
+
+    // Screenshots as test artefacts: the top of the page, and the opened proxy endpoint.
+    let artefacts = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    client.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
+    let page = client.screenshot().await.unwrap();
+    let proxy = client
+        .find(Locator::XPath("//details[@data-path='/api/jira/proxy' and @data-method='post']"))
+        .await
+        .unwrap();
+    client
+        .execute("arguments[0].scrollIntoView();", vec![serde_json::to_value(&proxy).unwrap()])
+        .await
+        .unwrap();
+    let opened = proxy.screenshot().await.unwrap();
+    for (name, png) in [("docs-page.png", &page), ("docs-jira-proxy.png", &opened)] {
+        assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
+        std::fs::write(artefacts.join(name), png).unwrap();
+        println!("screenshot of /docs: {}", artefacts.join(name).display());
+    }
     client.close().await.unwrap();
 }

@@ -1,5 +1,6 @@
 //! The API proxy against the simulator: answers, refresh on 401, rate limits, error
-//! normalisation, and bad input that never reaches the provider.
+//! normalisation (by default; `?raw=1` passes the provider's body), and bad input that never
+//! reaches the provider.
 
 mod support;
 
@@ -64,39 +65,76 @@ async fn a_jira_search_post_passes_its_body() {
     assert!(issues.iter().all(|i| i["key"].as_str().unwrap().starts_with("PLAT-")));
 }
 
-#[tokio::test]
-async fn provider_errors_pass_through_or_are_normalised_on_request() {
-    let world = connected(Options::default()).await;
-    let request = json!({"method": "GET", "path": "/rest/api/3/issue/PLAT-99999"});
-    let (status, answer) = envelope(proxy(&world, "jira", request.clone()).await).await;
-    assert_eq!(status, 200, "the provider's answer is delivered, not an error of ours");
-    assert_eq!(answer["status"], 404);
-    assert!(answer["body"]["errorMessages"][0].as_str().unwrap().contains("does not exist"));
-    let normalized = world
+async fn proxy_at(world: &World, provider: &str, query: &str, body: &Value) -> reqwest::Response {
+    world
         .http
-        .post(world.server.url("/api/jira/proxy?normalize=1"))
+        .post(world.server.url(&format!("/api/{provider}/proxy{query}")))
         .bearer_auth(world.jwt("alice", &[]))
-        .json(&request)
+        .json(body)
         .send()
         .await
-        .unwrap();
-    let (status, error) = envelope(normalized).await;
+        .unwrap()
+}
+
+#[tokio::test]
+async fn provider_errors_are_normalised_by_default() {
+    let world = connected(Options::default()).await;
+    let missing_issue = json!({"method": "GET", "path": "/rest/api/3/issue/PLAT-99999"});
+    // `normalize=1` (the old opt-in) changes nothing.
+    for query in ["", "?normalize=1", "?raw=0"] {
+        let response = proxy_at(&world, "jira", query, &missing_issue).await;
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let (status, error) = envelope(response).await;
+        assert_eq!(status, StatusCode::BAD_GATEWAY, "{query}");
+        assert_eq!(error["error"]["code"], "provider_error");
+        assert_eq!(error["error"]["status"], 404);
+        assert_eq!(error["error"]["provider"], "jira");
+        assert!(error["error"]["message"].as_str().unwrap().contains("does not exist"), "{error}");
+        assert!(error["error"]["details"]["errorMessages"][0].as_str().unwrap().contains("does not exist"));
+    }
+    // Jira's field errors (`errors`) are named in the message.
+    let bad_issue = json!({"method": "POST", "path": "/rest/api/3/issue", "body": {"fields": {"project": {"key": "PLAT"}}}});
+    let (status, error) = envelope(proxy_at(&world, "jira", "", &bad_issue).await).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert_eq!(error["error"]["status"], 400);
+    assert!(error["error"]["details"]["errors"]["summary"].is_string(), "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("summary: "), "{error}");
+    let notion_missing = json!({"method": "GET", "path": "/v1/pages/00000000-0000-0000-0000-000000000000"});
+    let (status, error) = envelope(proxy_at(&world, "notion", "", &notion_missing).await).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     assert_eq!(error["error"]["code"], "provider_error");
-    assert_eq!(error["error"]["status"], 404);
-    assert_eq!(error["error"]["provider"], "jira");
-    assert!(error["error"]["message"].as_str().unwrap().contains("does not exist"));
-    let notion = world
-        .http
-        .post(world.server.url("/api/notion/proxy?normalize=1"))
-        .bearer_auth(world.jwt("alice", &[]))
-        .json(&json!({"method": "GET", "path": "/v1/pages/00000000-0000-0000-0000-000000000000"}))
-        .send()
-        .await
-        .unwrap();
-    let (_, error) = envelope(notion).await;
+    assert_eq!(error["error"]["provider"], "notion");
     assert_eq!(error["error"]["status"], 404);
     assert_eq!(error["error"]["details"]["code"], "object_not_found");
+    assert!(!error["error"]["message"].as_str().unwrap().is_empty());
+    // Success is still the {status, headers, body} envelope.
+    let (status, answer) =
+        envelope(proxy_at(&world, "jira", "", &json!({"method": "GET", "path": "/rest/api/3/myself"})).await)
+            .await;
+    assert_eq!((status, answer["status"].clone()), (StatusCode::OK, json!(200)));
+}
+
+#[tokio::test]
+async fn raw_1_passes_the_providers_error_body_through() {
+    let world = connected(Options::default()).await;
+    let request = json!({"method": "GET", "path": "/rest/api/3/issue/PLAT-99999"});
+    for query in ["?raw=1", "?raw=true", "?raw"] {
+        let (status, answer) = envelope(proxy_at(&world, "jira", query, &request).await).await;
+        assert_eq!(status, 200, "{query}: the provider's answer is delivered, not an error of ours");
+        assert_eq!(answer["status"], 404);
+        assert!(answer["body"]["errorMessages"][0].as_str().unwrap().contains("does not exist"));
+    }
+    let notion = json!({"method": "GET", "path": "/v1/pages/00000000-0000-0000-0000-000000000000"});
+    let (status, answer) = envelope(proxy_at(&world, "notion", "?raw=1", &notion).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["status"], 404);
+    assert_eq!(answer["body"]["code"], "object_not_found");
+    // A value that is neither is refused before anything is sent.
+    world.sim.reset_counters();
+    let (status, error) = envelope(proxy_at(&world, "jira", "?raw=yes", &request).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["code"], "invalid_request");
+    assert_eq!(total_requests(&world), 0);
 }
 
 #[tokio::test]

@@ -53,9 +53,10 @@ async fn a_wrong_method_gets_the_envelope() {
     let db = TestDb::sqlite();
     let server = TestServer::start(config(&db.url, &[])).await;
     let response = client().post(server.url("/healthz")).send().await.unwrap();
-    assert_eq!(response.status(), 400);
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "GET,HEAD");
     let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "invalid_request");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
 }
 
 #[tokio::test]

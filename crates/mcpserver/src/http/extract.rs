@@ -1,8 +1,10 @@
-//! Extractors that answer bad input with the envelope instead of axum's plain text.
+//! Extractors that answer bad input with the envelope instead of axum's plain text: the
+//! body ([`AppJson`]), the query string ([`AppQuery`]) and the path ([`AppPath`]).
 
 use super::ApiError;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 
 /// `Json<T>` whose rejections are [`ApiError`]s naming what was wrong.
 pub struct AppJson<T>(pub T);
@@ -36,4 +38,55 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
         JsonRejection::BytesRejection(_) => ApiError::invalid("request body could not be read (too large?)"),
         other => ApiError::invalid(other.body_text()),
     }
+}
+
+/// `Query<T>` whose rejections are [`ApiError`]s naming the parameter that was wrong.
+pub struct AppQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for AppQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                Err(ApiError::invalid(format!("bad query string: {}", source_text(&e))))
+            }
+            Err(other) => Err(ApiError::invalid(other.body_text())),
+        }
+    }
+}
+
+/// `Path<T>` whose rejections are [`ApiError`]s.
+pub struct AppPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for AppPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                Err(ApiError::invalid(format!("bad path: {}", e.body_text())))
+            }
+            Err(other) => Err(ApiError::internal(other.body_text())),
+        }
+    }
+}
+
+/// The innermost cause of a rejection (axum's own text repeats a generic prefix).
+fn source_text(error: &dyn std::error::Error) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }

@@ -1,12 +1,13 @@
 //! The HTTP surface: the router, its layers, and the pieces every handler shares.
 //! Each job's module owns its routes; this one only merges them and adds the layers.
 
+mod docs;
 pub mod error;
 mod extract;
 mod health;
 
 pub use error::{ApiError, ErrorCode};
-pub use extract::AppJson;
+pub use extract::{AppJson, AppPath, AppQuery};
 
 use crate::app::AppState;
 use crate::config::CorsOrigins;
@@ -30,8 +31,9 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "mcpserver", description = "Jira and Notion credentials, proxy and MCP tools for a messenger's users. Every error is the envelope {\"error\": ApiError}."),
+    servers((url = "/", description = "The server this document is served by")),
     modifiers(&HubJwt),
-    paths(crate::proxy::jira_transparent, crate::proxy::notion_transparent),
+    paths(crate::proxy::jira_transparent, crate::proxy::notion_transparent, crate::mcp::streamable_http),
     components(schemas(ApiError, ErrorCode))
 )]
 struct ApiDoc;
@@ -78,8 +80,53 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
 pub fn openapi(state: &AppState) -> utoipa::openapi::OpenApi {
     let mut document = routes(state).into_openapi();
     document.info.version = env!("CARGO_PKG_VERSION").to_string();
+    unique_operation_ids(&mut document);
     document
 }
+
+/// One handler documented for several methods (the transparent proxy) gets one operationId
+/// per method: `jira_transparent_get`, `jira_transparent_post`, …
+fn unique_operation_ids(document: &mut utoipa::openapi::OpenApi) {
+    let mut count = std::collections::HashMap::<String, usize>::new();
+    for (_, operation) in operations(document) {
+        if let Some(id) = &operation.operation_id {
+            *count.entry(id.clone()).or_default() += 1;
+        }
+    }
+    for (method, operation) in operations(document) {
+        if let Some(id) = operation.operation_id.as_mut()
+            && count.get(id.as_str()).is_some_and(|n| *n > 1)
+        {
+            *id = format!("{id}_{method}");
+        }
+    }
+}
+
+/// Every operation of the document with its method.
+fn operations(
+    document: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = (&'static str, &mut utoipa::openapi::path::Operation)> {
+    document.paths.paths.values_mut().flat_map(|item| {
+        [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("options", &mut item.options),
+            ("head", &mut item.head),
+            ("patch", &mut item.patch),
+            ("trace", &mut item.trace),
+        ]
+        .into_iter()
+        .filter_map(|(method, operation)| operation.as_mut().map(|operation| (method, operation)))
+    })
+}
+
+/// Marks a response that leaves as it is, error status or not: a provider's answer through
+/// the transparent proxy, the OAuth callback's HTML pages. Every other error response that
+/// is not JSON gets the envelope ([`envelope_for_bare_errors`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Verbatim;
 
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
@@ -93,15 +140,16 @@ pub fn router(state: AppState) -> Router {
             "/openapi.json",
             axum::routing::get(move || async move { axum::Json(served.as_ref().clone()) }),
         )
-        .merge(<utoipa_scalar::Scalar<_> as utoipa_scalar::Servable<_>>::with_url(
-            "/docs",
-            document.as_ref().clone(),
-        ))
+        .route("/docs", axum::routing::get(docs::page))
         .route("/metrics", axum::routing::get(crate::metrics::render))
         .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
         .fallback(|| async { ApiError::not_found("no such endpoint") })
+        // axum adds the `Allow` header.
         .method_not_allowed_fallback(|| async {
-            ApiError::new(ErrorCode::InvalidRequest, "method not allowed on this endpoint")
+            ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                "method not allowed on this endpoint; see the Allow header",
+            )
         })
         .layer(DefaultBodyLimit::max(max_body))
         .layer(
@@ -160,26 +208,60 @@ fn span_for(request: &Request<Body>) -> tracing::Span {
     tracing::info_span!("request", method = %request.method(), route, request_id = id)
 }
 
-/// Layers outside our handlers (body limit, timeouts) answer with bare bodies; give them
-/// the envelope so clients see one error format.
+/// Whatever answers an error without the envelope (axum's own rejections, rmcp's transport
+/// refusals on `/mcp`, the body limit, a timeout) gets it here, keeping the status and
+/// headers such as `Allow`, so clients see one error format on every route. Responses
+/// marked [`Verbatim`] and JSON responses (ours, and rmcp's JSON-RPC errors) pass as they are.
 async fn envelope_for_bare_errors(response: Response) -> Response {
     let status = response.status();
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json || !(status.is_client_error() || status.is_server_error()) {
+    if is_json
+        || !(status.is_client_error() || status.is_server_error())
+        || response.extensions().get::<Verbatim>().is_some()
+    {
         return response;
     }
-    let error = match status {
+    let (parts, body) = response.into_parts();
+    // Bare error bodies are one line of text from axum, tower-http or rmcp.
+    let text = match axum::body::to_bytes(body, 2048).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let mut replaced = bare_error(status, text).into_response();
+    *replaced.status_mut() = status;
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            replaced.headers_mut().entry(name).or_insert_with(|| value.clone());
+        }
+    }
+    replaced
+}
+
+/// The envelope for a bare error of `status` whose body said `text`.
+fn bare_error(status: StatusCode, text: String) -> ApiError {
+    let said = |fallback: &str| if text.is_empty() { fallback.to_string() } else { text.clone() };
+    match status {
+        StatusCode::BAD_REQUEST => ApiError::invalid(said("bad request")),
+        StatusCode::UNAUTHORIZED => ApiError::unauthenticated(said("authentication required")),
+        StatusCode::FORBIDDEN => ApiError::forbidden(said("forbidden")),
+        StatusCode::NOT_FOUND => ApiError::not_found(said("not found")),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::new(ErrorCode::MethodNotAllowed, said("method not allowed; see the Allow header"))
+        }
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::invalid("request body too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::invalid(said("expected Content-Type: application/json"))
+        }
         StatusCode::REQUEST_TIMEOUT | StatusCode::GATEWAY_TIMEOUT => {
             ApiError::new(ErrorCode::ProviderUnavailable, "request timed out")
         }
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::invalid("expected Content-Type: application/json"),
-        _ => return response,
-    };
-    let mut replaced = error.into_response();
-    *replaced.status_mut() = status;
-    replaced
+        StatusCode::TOO_MANY_REQUESTS => ApiError::new(ErrorCode::RateLimited, said("too many requests")),
+        StatusCode::SERVICE_UNAVAILABLE => ApiError::new(ErrorCode::ProviderUnavailable, said("unavailable")),
+        s if s.is_client_error() => ApiError::invalid(said("request refused")),
+        // A server-side failure's text is logged, never sent.
+        _ => ApiError::internal(said("server error")),
+    }
 }

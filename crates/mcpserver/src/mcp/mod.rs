@@ -12,6 +12,7 @@ mod server;
 pub use server::McpServer;
 
 use crate::app::AppState;
+use crate::http::ApiError;
 use axum::Router;
 use registry::ToolSet;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -29,14 +30,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let config = &state.config;
     let mut http_config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(config.mcp_allowed_hosts.clone())
-        .with_allowed_origins(config.mcp_allowed_origins.clone())
+        .with_allowed_origins(allowed_origins(config))
         .with_cancellation_token(state.shutdown.child_token())
         .with_max_request_body_bytes(config.max_body_bytes)
         .with_legacy_session_mode(!config.mcp_stateless)
         .with_json_response(config.mcp_stateless);
-    if config.mcp_allowed_origins.is_empty() {
-        http_config = http_config.enforce_origin_validation();
-    }
+    // Never empty (the public URL's origin is in it), but validation must stay on even if it were.
+    http_config = http_config.enforce_origin_validation();
     let tools = tool_set(state);
     if config.conformance_fixtures {
         tracing::warn!(
@@ -60,6 +60,40 @@ pub fn router(state: &AppState) -> Router<AppState> {
         Router::new().route_service("/mcp", service)
     }
 }
+
+/// The `Origin` values `/mcp` accepts: `MCPSERVER_MCP_ALLOWED_ORIGINS` (default: the CORS
+/// origins) plus, always, the server's own origin (that of `MCPSERVER_PUBLIC_URL`): a page
+/// the server itself serves is never a DNS-rebinding risk.
+pub fn allowed_origins(config: &crate::config::Config) -> Vec<String> {
+    let mut origins = config.mcp_allowed_origins.clone();
+    let public = &config.public_url;
+    if let (Some(host), Some(port)) = (public.host_str(), public.port_or_known_default()) {
+        // With its port, even the scheme's default: rmcp lets a port-less entry match any port.
+        origins.push(format!("{}://{host}:{port}", public.scheme()));
+    }
+    origins
+}
+
+/// `POST /mcp`: the MCP tools over Streamable HTTP (docs/mcp-tools.md).
+// Documented as one operation; the route itself is rmcp's service (see `router`).
+#[utoipa::path(post, path = "/mcp", tag = "mcp", security(("hub_jwt" = [])),
+    description = "MCP over Streamable HTTP: one JSON-RPC message per POST (initialize, tools/list, tools/call, …). \
+        The tools, their input and output schemas and the error mapping are described in docs/mcp-tools.md; \
+        `tools/list` on a running server is the machine-readable list. Send `Accept: application/json, text/event-stream` \
+        and `Content-Type: application/json`. With MCPSERVER_MCP_STATELESS=false, GET (SSE) and DELETE serve sessions too.",
+    request_body(content = Object, description = "A JSON-RPC 2.0 request or notification", content_type = "application/json"),
+    responses((status = 200, description = "The JSON-RPC response, as application/json or a text/event-stream", body = Object),
+        (status = 202, description = "A notification was accepted; no body"),
+        (status = 400, description = "Not a valid JSON-RPC message: a JSON-RPC error (or the envelope)"),
+        (status = 401, description = "No or bad hub JWT", body = ApiError),
+        (status = 403, description = "Host or Origin refused (MCPSERVER_MCP_ALLOWED_HOSTS, MCPSERVER_MCP_ALLOWED_ORIGINS)", body = ApiError),
+        (status = 405, description = "Method not allowed (see Allow)", body = ApiError),
+        (status = 406, description = "Accept does not name both application/json and text/event-stream", body = ApiError),
+        (status = 413, description = "Body over MCPSERVER_MAX_BODY_BYTES", body = ApiError),
+        (status = 415, description = "Content-Type is not application/json", body = ApiError),
+        (status = 429, description = "rate_limited, with retry_after", body = ApiError)))]
+#[allow(dead_code)] // documentation only
+pub(crate) async fn streamable_http() {}
 
 /// The largest body looked at for a `notifications/cancelled` (one is a few dozen bytes).
 const CANCEL_BODY_MAX: usize = 4096;

@@ -5,17 +5,18 @@ use super::{ConfirmJson, enabled_provider, page, token_hash};
 use crate::app::AppState;
 use crate::audit;
 use crate::auth::Caller;
-use crate::http::{ApiError, ErrorCode};
+use crate::http::{ApiError, AppPath, AppQuery, ErrorCode};
 use crate::providers::ProviderError;
 use crate::store::{Connection, Provider, now_epoch};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
@@ -50,21 +51,24 @@ fn wants_html(headers: &HeaderMap) -> bool {
 fn reject(headers: &HeaderMap, error: ApiError) -> Response {
     if wants_html(headers) {
         let status = error.code.status();
-        (status, Html(page::render("Could not connect", &error.message, false))).into_response()
+        let mut page =
+            (status, Html(page::render("Could not connect", &error.message, false))).into_response();
+        page.extensions_mut().insert(crate::http::Verbatim);
+        page
     } else {
         error.into_response()
     }
 }
 
 /// The provider sends the browser here; the state authenticates it (no JWT).
-#[utoipa::path(get, path = "/api/auth/{provider}/callback", tag = "connect",
-    params(("provider" = String, Path, description = "jira or notion"), CallbackQuery),
+#[utoipa::path(get, path = "/api/auth/{provider}/callback", tag = "connect", security(()),
+    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion"), CallbackQuery),
     responses((status = 200, description = "Result page (HTML) or {provider, status}"), (status = 303, description = "To return_to / MCPSERVER_FRONTEND_URL with ?provider&status"),
-        (status = 400, description = "Unknown, expired, used or foreign state", body = ApiError), (status = 502, description = "The exchange failed; nothing stored", body = ApiError)))]
+        (status = 400, description = "Unknown, expired, used or foreign state", body = ApiError), (status = 404, description = "Unknown or unconfigured provider", body = ApiError), (status = 502, description = "The exchange failed; nothing stored", body = ApiError)))]
 pub async fn callback(
     State(state): State<AppState>,
-    Path(provider): Path<String>,
-    Query(query): Query<CallbackQuery>,
+    AppPath(provider): AppPath<String>,
+    AppQuery(query): AppQuery<CallbackQuery>,
     headers: HeaderMap,
 ) -> Response {
     let provider = match enabled_provider(&state, &provider) {
@@ -203,7 +207,9 @@ fn finish(
         ),
     };
     if wants_html(headers) {
-        return (status, Html(page::render(&title, &message, ok))).into_response();
+        let mut page = (status, Html(page::render(&title, &message, ok))).into_response();
+        page.extensions_mut().insert(crate::http::Verbatim);
+        return page;
     }
     match outcome {
         Outcome::Failed(reason) => {
@@ -218,13 +224,13 @@ fn finish(
 /// `POST /api/auth/{provider}/confirm {"connect_id"}`: stores a parked grant, but only for
 /// the user who started the flow.
 #[utoipa::path(post, path = "/api/auth/{provider}/confirm", tag = "connect", security(("hub_jwt" = [])),
-    params(("provider" = String, Path, description = "jira or notion")), request_body = super::ConfirmBody,
-    responses((status = 200, description = "The stored connection", body = Object), (status = 400, description = "Unknown, used or expired connect_id", body = ApiError),
+    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion")), request_body = super::ConfirmBody,
+    responses((status = 200, description = "The stored connection", body = Object), (status = 400, description = "Unknown, used or expired connect_id", body = ApiError), (status = 404, description = "Unknown or unconfigured provider", body = ApiError),
         (status = 403, description = "Started by another user; discarded", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 pub async fn confirm(
     State(state): State<AppState>,
     caller: Caller,
-    Path(provider): Path<String>,
+    AppPath(provider): AppPath<String>,
     crate::http::AppJson(body): ConfirmJson,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let provider = enabled_provider(&state, &provider)?;

@@ -7,10 +7,10 @@ mod page;
 
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::http::{ApiError, AppJson};
+use crate::http::{ApiError, AppJson, AppPath, AppQuery};
 use crate::store::{NewState, Provider, now_epoch};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
@@ -115,6 +115,7 @@ pub async fn connect_url(state: &AppState, user_id: &str, provider: Provider) ->
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UrlQuery {
     /// Where to send the browser afterwards; must be under MCPSERVER_FRONTEND_URL.
     return_to: Option<String>,
@@ -122,14 +123,14 @@ struct UrlQuery {
 
 /// `GET /api/auth/{provider}/url`: a consent URL with a single-use state.
 #[utoipa::path(get, path = "/api/auth/{provider}/url", tag = "connect", security(("hub_jwt" = [])),
-    params(("provider" = String, Path, description = "jira or notion"), UrlQuery),
-    responses((status = 200, body = AuthorizationUrl), (status = 400, description = "return_to refused", body = ApiError),
+    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion"), UrlQuery),
+    responses((status = 200, description = "The consent URL and its single-use state", body = AuthorizationUrl), (status = 400, description = "return_to refused", body = ApiError),
         (status = 404, description = "Provider not configured", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn authorization_url(
     State(state): State<AppState>,
     caller: Caller,
-    Path(provider): Path<String>,
-    Query(query): Query<UrlQuery>,
+    AppPath(provider): AppPath<String>,
+    AppQuery(query): AppQuery<UrlQuery>,
 ) -> Result<Json<AuthorizationUrl>, ApiError> {
     let provider = enabled_provider(&state, &provider)?;
     let return_to = match query.return_to {

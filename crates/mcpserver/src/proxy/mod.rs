@@ -7,11 +7,11 @@ pub mod path;
 use crate::app::AppState;
 use crate::audit;
 use crate::auth::Caller;
-use crate::http::{ApiError, AppJson, ErrorCode};
+use crate::http::{ApiError, AppJson, AppPath, AppQuery, ErrorCode};
 use crate::store::Provider;
 use crate::upstream::{self, UpstreamError, UpstreamRequest};
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -55,10 +55,25 @@ pub struct ProxyRequest {
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProxyOptions {
-    /// `1`: provider errors come back as the `provider_error` envelope.
+    /// `1` (or `true`): a provider's 4xx/5xx comes back as it came, inside `{status, headers,
+    /// body}` with HTTP 200, instead of the `provider_error` envelope.
     #[serde(default)]
-    normalize: Option<String>,
+    raw: Option<String>,
+    // `normalize=1` (the opt-in before errors were normalised by default) is still accepted,
+    // as any unknown query parameter is, and changes nothing.
+}
+
+impl ProxyOptions {
+    /// Whether the caller asked for the provider's own error bodies.
+    fn raw(&self) -> Result<bool, ApiError> {
+        match self.raw.as_deref() {
+            None | Some("0" | "false") => Ok(false),
+            Some("" | "1" | "true") => Ok(true),
+            Some(_) => Err(ApiError::invalid("raw must be 1 (or true) or 0 (or false)")),
+        }
+    }
 }
 
 fn parse_method(method: &str) -> Result<Method, ApiError> {
@@ -121,28 +136,40 @@ pub async fn upstream_error(state: &AppState, user_id: &str, error: UpstreamErro
     }
 }
 
-#[utoipa::path(post, path = "/api/jira/proxy", tag = "proxy", security(("hub_jwt" = [])), params(ProxyOptions), request_body = ProxyRequest,
-    responses((status = 200, description = "{status, headers, body} of the provider's answer, 2xx or not", body = Object),
-        (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 409, description = "not_connected or reauth_required", body = ApiError),
-        (status = 429, description = "rate_limited, with retry_after", body = ApiError), (status = 502, description = "provider_error (normalize=1)", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
+/// `POST /api/jira/proxy`: one Jira REST call with the caller's token, answered as
+/// `{status, headers, body}`; a Jira error is the `provider_error` envelope unless `raw=1`.
+/// `site` picks the site (default: the connection's default site).
+#[utoipa::path(post, path = "/api/jira/proxy", tag = "proxy", security(("hub_jwt" = [])), request_body = ProxyRequest,
+    params(ProxyOptions, ("normalize" = Option<String>, Query, deprecated, description = "Ignored: provider errors are normalised by default (use raw=1 for the provider's own body)")),
+    responses((status = 200, description = "{status, headers, body} of the provider's 2xx/3xx answer (any answer with raw=1)", body = Object),
+        (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
+        (status = 409, description = "not_connected or reauth_required", body = ApiError), (status = 429, description = "rate_limited, with retry_after", body = ApiError),
+        (status = 502, description = "provider_error: the provider answered 4xx/5xx (its status in status, its message and details mapped); not with raw=1", body = ApiError),
+        (status = 503, description = "provider_unavailable: timeout or network failure", body = ApiError)))]
 async fn jira_proxy(
     state: State<AppState>,
     caller: Caller,
-    options: Query<ProxyOptions>,
+    options: AppQuery<ProxyOptions>,
     headers: HeaderMap,
     body: AppJson<ProxyRequest>,
 ) -> Result<Response, ApiError> {
     envelope_proxy(state, caller, options, headers, body, Provider::Jira).await
 }
 
-#[utoipa::path(post, path = "/api/notion/proxy", tag = "proxy", security(("hub_jwt" = [])), params(ProxyOptions), request_body = ProxyRequest,
-    responses((status = 200, description = "{status, headers, body} of the provider's answer, 2xx or not", body = Object),
-        (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 409, description = "not_connected or reauth_required", body = ApiError),
-        (status = 429, description = "rate_limited, with retry_after", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
+/// `POST /api/notion/proxy`: one Notion REST call with the caller's token, answered as
+/// `{status, headers, body}`; a Notion error is the `provider_error` envelope unless `raw=1`.
+/// `workspace_id` picks the connection (default: the default workspace).
+#[utoipa::path(post, path = "/api/notion/proxy", tag = "proxy", security(("hub_jwt" = [])), request_body = ProxyRequest,
+    params(ProxyOptions, ("normalize" = Option<String>, Query, deprecated, description = "Ignored: provider errors are normalised by default (use raw=1 for the provider's own body)")),
+    responses((status = 200, description = "{status, headers, body} of the provider's 2xx/3xx answer (any answer with raw=1)", body = Object),
+        (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
+        (status = 409, description = "not_connected or reauth_required", body = ApiError), (status = 429, description = "rate_limited, with retry_after", body = ApiError),
+        (status = 502, description = "provider_error: the provider answered 4xx/5xx (its status in status, its message and details mapped); not with raw=1", body = ApiError),
+        (status = 503, description = "provider_unavailable: timeout or network failure", body = ApiError)))]
 async fn notion_proxy(
     state: State<AppState>,
     caller: Caller,
-    options: Query<ProxyOptions>,
+    options: AppQuery<ProxyOptions>,
     headers: HeaderMap,
     body: AppJson<ProxyRequest>,
 ) -> Result<Response, ApiError> {
@@ -152,12 +179,13 @@ async fn notion_proxy(
 async fn envelope_proxy(
     State(state): State<AppState>,
     caller: Caller,
-    Query(options): Query<ProxyOptions>,
+    AppQuery(options): AppQuery<ProxyOptions>,
     headers: HeaderMap,
     AppJson(request): AppJson<ProxyRequest>,
     provider: Provider,
 ) -> Result<Response, ApiError> {
     crate::oauth::enabled_provider(&state, provider.as_str())?;
+    let raw = options.raw()?;
     let method = parse_method(&request.method)?;
     let path = check_path(provider, &request.path)?;
     if provider == Provider::Notion && request.site.is_some() {
@@ -189,7 +217,7 @@ async fn envelope_proxy(
     let selected = upstream::selected_headers(answer.response.headers());
     let bytes = read_limited(answer.response, state.config.proxy_max_response_bytes, provider).await?;
     record(&state, caller.user_id(), &call, status, started).await;
-    if options.normalize.as_deref() == Some("1") && status >= 400 {
+    if !raw && status >= 400 {
         let body: Value = upstream::from_json(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         return Err(normalized_error(provider, status, &body));
@@ -311,13 +339,17 @@ async fn record(state: &AppState, user_id: &str, call: &UpstreamRequest, status:
     audit::record(&state.store, user_id, Some(call.provider), "proxy", outcome, detail).await;
 }
 
+/// `ANY /api/jira/rest/{path}`: the transparent Jira proxy; the answer is Jira's, as it is.
 #[utoipa::path(method(get, post, put, patch, delete), path = "/api/jira/rest/{path}", tag = "proxy", security(("hub_jwt" = [])),
     params(("path" = String, Path, description = "after /rest/, e.g. api/3/issue/ENG-1"), ("x-jira-site" = Option<String>, Header, description = "cloud id or site URL")),
-    responses((status = 200, description = "The provider's status, selected headers and body as they are")))]
+    responses((status = 200, description = "The provider's answer as it is: its status (2xx or not), selected headers and body, streamed"),
+        (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
+        (status = 409, description = "not_connected or reauth_required", body = ApiError), (status = 429, description = "rate_limited, with retry_after", body = ApiError),
+        (status = 503, description = "provider_unavailable: timeout or network failure", body = ApiError)))]
 pub async fn jira_transparent(
     state: State<AppState>,
     caller: Caller,
-    Path(rest): Path<String>,
+    AppPath(rest): AppPath<String>,
     method: Method,
     headers: HeaderMap,
     raw_query: axum::extract::RawQuery,
@@ -327,13 +359,17 @@ pub async fn jira_transparent(
         .await
 }
 
+/// `ANY /api/notion/v1/{path}`: the transparent Notion proxy; the answer is Notion's, as it is.
 #[utoipa::path(method(get, post, put, patch, delete), path = "/api/notion/v1/{path}", tag = "proxy", security(("hub_jwt" = [])),
     params(("path" = String, Path, description = "after /v1/, e.g. pages/ID"), ("x-notion-workspace" = Option<String>, Header, description = "workspace or bot id")),
-    responses((status = 200, description = "The provider's status, selected headers and body as they are")))]
+    responses((status = 200, description = "The provider's answer as it is: its status (2xx or not), selected headers and body, streamed"),
+        (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
+        (status = 409, description = "not_connected or reauth_required", body = ApiError), (status = 429, description = "rate_limited, with retry_after", body = ApiError),
+        (status = 503, description = "provider_unavailable: timeout or network failure", body = ApiError)))]
 pub async fn notion_transparent(
     state: State<AppState>,
     caller: Caller,
-    Path(rest): Path<String>,
+    AppPath(rest): AppPath<String>,
     method: Method,
     headers: HeaderMap,
     raw_query: axum::extract::RawQuery,
@@ -389,8 +425,10 @@ async fn transparent(
     if answer.response.content_length().is_some_and(|n| n as usize > state.config.proxy_max_response_bytes) {
         return Err(too_large(provider));
     }
-    let mut builder =
-        Response::builder().status(StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY));
+    // Verbatim: the provider's own error bodies are not turned into our envelope.
+    let mut builder = Response::builder()
+        .status(StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY))
+        .extension(crate::http::Verbatim);
     for (name, value) in upstream::selected_headers(answer.response.headers()) {
         builder = builder.header(name, value);
     }

@@ -4,11 +4,11 @@ use super::TokenError;
 use crate::app::AppState;
 use crate::audit;
 use crate::auth::Caller;
-use crate::http::{ApiError, ErrorCode};
+use crate::http::{ApiError, AppPath, AppQuery, ErrorCode};
 use crate::oauth::rfc3339;
 use crate::store::Provider;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TokenQuery {
     /// Jira: a cloud id or site URL (default: the connection's default site).
     site: Option<String>,
@@ -91,15 +92,16 @@ async fn with_connect_url(
 
 /// A valid access token for the caller (scope `tokens:read`).
 #[utoipa::path(get, path = "/internal/tokens/{provider}", tag = "tokens", security(("hub_jwt" = ["tokens:read"])),
-    params(("provider" = String, Path, description = "jira or notion"), TokenQuery),
+    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion"), TokenQuery),
     responses((status = 200, description = "{access_token, token_type, expires_at, scope, cloud_id, site_url} or Notion's {…, workspace_id}", body = Object),
-        (status = 403, description = "No tokens:read scope", body = ApiError), (status = 409, description = "not_connected or reauth_required, with connect_url", body = ApiError),
+        (status = 400, description = "Unknown Jira site for this connection (details.sites)", body = ApiError),
+        (status = 403, description = "No tokens:read scope", body = ApiError), (status = 404, description = "Unknown provider", body = ApiError), (status = 409, description = "not_connected or reauth_required, with connect_url", body = ApiError),
         (status = 503, description = "Provider unavailable and the old token expired", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn token(
     State(state): State<AppState>,
     caller: Caller,
-    Path(provider): Path<String>,
-    Query(query): Query<TokenQuery>,
+    AppPath(provider): AppPath<String>,
+    AppQuery(query): AppQuery<TokenQuery>,
 ) -> Result<Response, ApiError> {
     caller.require_scope("tokens:read")?;
     let provider = Provider::parse(&provider)
