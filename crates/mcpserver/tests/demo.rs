@@ -162,9 +162,9 @@ async fn the_demo_starts_from_nothing_and_its_instructions_work() {
     // 6. The two MCP client configurations, pasted as they are.
     let configs: Vec<Value> = printed
         .lines()
-        .filter_map(|l| {
-            l.trim().starts_with("{\"mcpServers\"").then(|| serde_json::from_str(l.trim()).unwrap())
-        })
+        .map(str::trim)
+        .filter(|l| l.starts_with("{\"mcpServers\""))
+        .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(configs.len(), 2, "an HTTP and a stdio configuration in:\n{printed}");
     let remote = &configs[0]["mcpServers"]["mcpserver-demo"];
