@@ -1,6 +1,10 @@
 // The official MCP TypeScript SDK as a client of mcpserver (run by scripts/interop).
+// Usage: ts-client.mjs sdk      the 1.x package @modelcontextprotocol/sdk (protocol 2025-11-25;
+//                              it does not speak 2026-07-28, which is reported as skipped)
+//        ts-client.mjs client   the 2.x package @modelcontextprotocol/client: the legacy
+//                              handshake (2025-11-25) and `versionNegotiation: {pin: "2026-07-28"}`
 // Environment: INTEROP_URL (the /mcp endpoint), INTEROP_TOKEN (a hub JWT), INTEROP_PLAN
-// (plan.json), INTEROP_NODE_MODULES (where @modelcontextprotocol/sdk is installed).
+// (plan.json), INTEROP_NODE_MODULES (where the packages are installed).
 // The SDK's Client checks every structuredContent against the tool's outputSchema from
 // tools/list (callTool throws "Structured content does not match the tool's output schema");
 // nothing here turns that off. One line per call; exit 1 on any failure.
@@ -9,11 +13,20 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 
 const { INTEROP_URL: url, INTEROP_TOKEN: token, INTEROP_PLAN: planFile, INTEROP_NODE_MODULES: modules } = process.env;
+const flavour = process.argv[2] ?? "sdk";
 const require = createRequire(path.join(modules, "noop.js"));
-const { Client } = require("@modelcontextprotocol/sdk/client/index.js");
-const { StreamableHTTPClientTransport } = require("@modelcontextprotocol/sdk/client/streamableHttp.js");
-const types = require("@modelcontextprotocol/sdk/types.js");
-const sdkVersion = JSON.parse(readFileSync(path.join(modules, "@modelcontextprotocol/sdk/package.json"), "utf8")).version;
+const packageName = flavour === "client" ? "@modelcontextprotocol/client" : "@modelcontextprotocol/sdk";
+const sdk =
+  flavour === "client"
+    ? require("@modelcontextprotocol/client")
+    : {
+        ...require("@modelcontextprotocol/sdk/client/index.js"),
+        ...require("@modelcontextprotocol/sdk/client/streamableHttp.js"),
+        ...require("@modelcontextprotocol/sdk/types.js"),
+      };
+const { Client, StreamableHTTPClientTransport } = sdk;
+const sdkVersion = JSON.parse(readFileSync(path.join(modules, packageName, "package.json"), "utf8")).version;
+const modern = (version) => version >= "2026-07-28";
 
 const plan = JSON.parse(readFileSync(planFile, "utf8"));
 const results = {};
@@ -45,11 +58,12 @@ const short = (text) => (text.length > 400 ? `${text.slice(0, 400)}…` : text);
 
 async function session(protocolVersion) {
   const label = `protocol ${protocolVersion}`;
-  if (!types.SUPPORTED_PROTOCOL_VERSIONS.includes(protocolVersion)) {
-    line("skip", label, `@modelcontextprotocol/sdk ${sdkVersion} does not speak it (supports ${types.SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`);
+  if (flavour === "sdk" && !sdk.SUPPORTED_PROTOCOL_VERSIONS.includes(protocolVersion)) {
+    line("skip", label, `${packageName} ${sdkVersion} does not speak it (supports ${sdk.SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`);
     return;
   }
-  const client = new Client({ name: "mcpserver-interop-ts", version: "1" });
+  const options = modern(protocolVersion) ? { versionNegotiation: { mode: { pin: protocolVersion } } } : {};
+  const client = new Client({ name: "mcpserver-interop-ts", version: "1" }, options);
   const transport = new StreamableHTTPClientTransport(new URL(url), {
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
   });
@@ -57,15 +71,15 @@ async function session(protocolVersion) {
     await client.connect(transport);
   } catch (e) {
     failures++;
-    line("FAIL", `${label} initialize`, e.message);
+    line("FAIL", `${label} connect`, e.message);
     return;
   }
-  const negotiated = transport.protocolVersion ?? "?";
+  const negotiated = client.getNegotiatedProtocolVersion?.() ?? transport.protocolVersion ?? "?";
   if (negotiated !== protocolVersion) {
     failures++;
-    line("FAIL", `${label} initialize`, `negotiated ${negotiated}`);
+    line("FAIL", `${label} connect`, `negotiated ${negotiated}`);
   } else {
-    line("ok", `${label} initialize`, `server ${client.getServerVersion()?.name} ${client.getServerVersion()?.version}`);
+    line("ok", `${label} connect`, `server ${client.getServerVersion()?.name} ${client.getServerVersion()?.version}`);
   }
   let listed = [];
   try {
@@ -111,7 +125,8 @@ async function session(protocolVersion) {
       if (/output schema/.test(e.message)) {
         // Only to keep the values later calls need: the same call once more, unchecked.
         try {
-          const raw = await client.request({ method: "tools/call", params: { name: call.tool, arguments: args } }, types.CallToolResultSchema);
+          const request = { method: "tools/call", params: { name: call.tool, arguments: args } };
+          const raw = flavour === "client" ? await client.request(request) : await client.request(request, sdk.CallToolResultSchema);
           if (raw.structuredContent) results[call.id] = raw.structuredContent;
         } catch {}
       }
@@ -120,7 +135,7 @@ async function session(protocolVersion) {
   await client.close();
 }
 
-console.log(`@modelcontextprotocol/sdk ${sdkVersion} on Node ${process.version}, ${plan.calls.length} calls per protocol`);
+console.log(`${packageName} ${sdkVersion} on Node ${process.version}, ${plan.calls.length} calls per protocol`);
 for (const version of ["2025-11-25", "2026-07-28"]) await session(version);
 console.log(failures ? `${failures} failure(s)` : "every call passed");
 process.exit(failures ? 1 : 0);
