@@ -1,27 +1,45 @@
-//! The command line: `mcpserver [serve|migrate|keygen|rotate-keys|mint-token|demo]`.
+//! The command line: `mcpserver [serve|migrate|keygen|rotate-keys|mint-token|demo|mcp-stdio]`.
+//!
+//! Each command takes only the settings it uses: `serve`, `demo` and `mcp-stdio` the whole
+//! [`Settings`] (grouped under help headings), `migrate` the database, `rotate-keys` the
+//! database and the keys, `mint-token` the hub secret, `keygen` none. With no command (or only
+//! options), `mcpserver` serves.
 
 use crate::config::{ConfigErrors, LogFormat, Settings};
 use crate::store::{PoolSettings, Store};
-use clap::{Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::ffi::OsString;
 use std::process::ExitCode;
+
+/// Longest lifetime `mint-token` gives a token, in seconds (24 h).
+pub const MAX_TOKEN_TTL_SECS: u64 = 24 * 3600;
 
 /// mcpserver: holds and uses Jira and Notion credentials on behalf of a messenger's users.
 #[derive(Parser)]
-#[command(name = "mcpserver", version, about)]
+#[command(
+    name = "mcpserver",
+    version,
+    about,
+    after_help = "With no command, mcpserver serves (as `mcpserver serve`, settings from the environment or the options after it). `mcpserver <command> --help` lists each command's options."
+)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Option<Command>,
-    #[command(flatten)]
-    pub settings: Settings,
+    pub command: Command,
 }
 
 /// What to do (default: serve).
 #[derive(Subcommand)]
 pub enum Command {
     /// Run the HTTP server (the default).
-    Serve,
+    Serve {
+        #[command(flatten)]
+        settings: Box<Settings>,
+    },
     /// Apply database migrations and exit.
-    Migrate,
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseSetting,
+    },
     /// Print a fresh `id:key` line for MCPSERVER_ENCRYPTION_KEYS.
     Keygen,
     /// Re-seal every stored secret under the first key of MCPSERVER_ENCRYPTION_KEYS.
@@ -29,8 +47,15 @@ pub enum Command {
         /// Rows per batch.
         #[arg(long, default_value_t = 200)]
         batch: i64,
+        #[command(flatten)]
+        database: DatabaseSetting,
+        #[command(flatten)]
+        keys: KeysSetting,
     },
     /// Start the provider simulator and the server together on loopback, ready to try.
+    ///
+    /// The demo chooses the public URL, the keys, the hub secret, the Jira and Notion clients and
+    /// the provider URLs itself; setting any of them is refused (use `serve` for that).
     Demo {
         /// Folder for the demo's SQLite database and generated keys.
         #[arg(long, default_value = ".demo")]
@@ -38,12 +63,19 @@ pub enum Command {
         /// Port of the provider simulator.
         #[arg(long, default_value_t = 8090)]
         sim_port: u16,
+        #[command(flatten)]
+        settings: Box<Settings>,
+        /// The overridden settings given anyway (filled from where each value came from).
+        #[arg(skip)]
+        given: Vec<&'static str>,
     },
     /// Serve the MCP tools over stdin/stdout for one user (logs go to stderr).
     McpStdio {
         /// The user whose connections the tools use.
         #[arg(long)]
         user: String,
+        #[command(flatten)]
+        settings: Box<Settings>,
     },
     /// Print a hub JWT signed with MCPSERVER_HUB_SECRET (for operators and tests).
     MintToken {
@@ -53,10 +85,96 @@ pub enum Command {
         /// Space-separated scopes, e.g. `tokens:read`.
         #[arg(long)]
         scope: Option<String>,
-        /// Lifetime in seconds.
-        #[arg(long, default_value_t = 900)]
+        /// Lifetime in seconds, from 1 to 86400 (24 h).
+        #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=MAX_TOKEN_TTL_SECS))]
         ttl: u64,
+        #[command(flatten)]
+        hub: HubSecretSetting,
     },
+}
+
+// The settings of the commands that need only one or two: each declared exactly as in
+// `Settings` (the same flag, variable, default and help; tests/cli.rs compares them).
+
+/// `MCPSERVER_DATABASE_URL` alone.
+#[derive(Args)]
+pub struct DatabaseSetting {
+    /// Database URL: `sqlite://path` (embedded, the default) or `postgres://…`.
+    #[arg(
+        long,
+        env = "MCPSERVER_DATABASE_URL",
+        hide_env_values = true,
+        default_value = "sqlite://mcpserver.db"
+    )]
+    #[arg(help_heading = crate::config::DATABASE)]
+    pub database_url: String,
+}
+
+/// `MCPSERVER_ENCRYPTION_KEYS` alone.
+#[derive(Args)]
+pub struct KeysSetting {
+    /// Encryption keys, `id:base64-32-bytes[,id:key…]`; the first seals, all open.
+    #[arg(long, env = "MCPSERVER_ENCRYPTION_KEYS", hide_env_values = true)]
+    #[arg(help_heading = crate::config::KEYS)]
+    pub encryption_keys: Option<String>,
+}
+
+/// `MCPSERVER_HUB_SECRET` alone.
+#[derive(Args)]
+pub struct HubSecretSetting {
+    /// Shared HS256 secret for the hub's JWTs (at least 32 bytes).
+    #[arg(long, env = "MCPSERVER_HUB_SECRET", hide_env_values = true)]
+    #[arg(help_heading = crate::config::KEYS)]
+    pub hub_secret: Option<String>,
+}
+
+/// The command line as clap sees it (for `--help` and the tests).
+pub fn command() -> clap::Command {
+    let mut demo_hidden = Cli::command();
+    demo_hidden = demo_hidden.mut_subcommand("demo", |demo| {
+        crate::demo::OVERRIDDEN.iter().fold(demo, |demo, (id, _)| demo.mut_arg(*id, |a| a.hide(true)))
+    });
+    demo_hidden
+}
+
+/// Parses the command line; with no command, or options but no command, it is `serve`.
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if args.is_empty() {
+        args.push("mcpserver".into());
+    }
+    let serves = match args.get(1).and_then(|a| a.to_str()) {
+        None => true,
+        Some(first) => first.starts_with('-') && !matches!(first, "-h" | "--help" | "-V" | "--version"),
+    };
+    if serves {
+        args.insert(1, "serve".into());
+    }
+    let matches = command().try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let (Command::Demo { given, .. }, Some(demo)) = (&mut cli.command, matches.subcommand_matches("demo"))
+    {
+        *given = crate::demo::OVERRIDDEN
+            .iter()
+            .filter(|(id, _)| {
+                matches!(
+                    demo.value_source(id),
+                    Some(clap::parser::ValueSource::CommandLine | clap::parser::ValueSource::EnvVariable)
+                )
+            })
+            .map(|(_, env)| *env)
+            .collect();
+    }
+    Ok(cli)
+}
+
+/// Parses the process's command line, exiting with clap's message on a usage error.
+pub fn parse() -> Cli {
+    parse_from(std::env::args_os()).unwrap_or_else(|e| e.exit())
 }
 
 /// Runs the parsed command line; configuration problems print one line each, no backtrace.
@@ -82,18 +200,19 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn execute(cli: Cli) -> anyhow::Result<()> {
-    let settings = cli.settings;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings),
-        Command::Migrate => migrate(settings),
+    match cli.command {
+        Command::Serve { settings } => serve(*settings),
+        Command::Migrate { database } => migrate(database),
         Command::Keygen => {
             println!("{}", crate::crypto::generate_key_line());
             Ok(())
         }
-        Command::RotateKeys { batch } => rotate_keys(settings, batch),
-        Command::Demo { dir, sim_port } => crate::demo::run(settings, dir, sim_port),
-        Command::McpStdio { user } => mcp_stdio(settings, user),
-        Command::MintToken { user, scope, ttl } => mint_token(settings, &user, scope.as_deref(), ttl),
+        Command::RotateKeys { batch, database, keys } => rotate_keys(database, keys, batch),
+        Command::Demo { dir, sim_port, settings, given } => {
+            crate::demo::run(*settings, &given, dir, sim_port)
+        }
+        Command::McpStdio { user, settings } => mcp_stdio(*settings, user),
+        Command::MintToken { user, scope, ttl, hub } => mint_token(hub, &user, scope.as_deref(), ttl),
     }
 }
 
@@ -116,14 +235,20 @@ fn open_store(url: &secrecy::SecretString) -> anyhow::Result<(Store, tokio::runt
     Ok((store, rt))
 }
 
-fn migrate(settings: Settings) -> anyhow::Result<()> {
+fn migrate(database: DatabaseSetting) -> anyhow::Result<()> {
+    let settings = Settings { database_url: database.database_url, ..Settings::default() };
     let (store, rt) = open_store(&settings.validate_database()?)?;
     let ran = rt.block_on(store.migrate())?;
     println!("applied {ran} migration(s); the schema is up to date");
     Ok(())
 }
 
-fn rotate_keys(settings: Settings, batch: i64) -> anyhow::Result<()> {
+fn rotate_keys(database: DatabaseSetting, keys: KeysSetting, batch: i64) -> anyhow::Result<()> {
+    let settings = Settings {
+        database_url: database.database_url,
+        encryption_keys: keys.encryption_keys,
+        ..Settings::default()
+    };
     let (url, keys) = settings.validate_store()?;
     let (store, rt) = open_store(&url)?;
     let report = rt.block_on(async {
@@ -146,7 +271,8 @@ fn rotate_keys(settings: Settings, batch: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn mint_token(settings: Settings, user: &str, scope: Option<&str>, ttl: u64) -> anyhow::Result<()> {
+fn mint_token(hub: HubSecretSetting, user: &str, scope: Option<&str>, ttl: u64) -> anyhow::Result<()> {
+    let settings = Settings { hub_secret: hub.hub_secret, ..Settings::default() };
     let secret = settings.validate_hub_secret()?;
     let scopes: Vec<&str> = scope.map(|s| s.split_whitespace().collect()).unwrap_or_default();
     let token = crate::auth::jwt::mint_hs256(

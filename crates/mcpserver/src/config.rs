@@ -10,39 +10,62 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use url::Url;
 
+/// The `--help` headings of the server's settings (`mcpserver serve --help`).
+pub const LISTENING: &str = "Listening";
+pub const DATABASE: &str = "Database";
+pub const KEYS: &str = "Keys and hub authentication";
+pub const PROVIDERS: &str = "Providers (Jira, Notion)";
+pub const MCP: &str = "MCP";
+pub const LIMITS: &str = "Limits";
+pub const DEVELOPMENT: &str = "Development and testing";
+
 /// The raw settings, as given on the command line or in the environment.
 #[derive(Args, Clone, Default)]
 pub struct Settings {
     /// Address the HTTP server listens on.
     #[arg(long, env = "MCPSERVER_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(help_heading = LISTENING)]
     pub listen: String,
 
     /// Public base URL of this server, used to build the OAuth redirect URIs.
     #[arg(long, env = "MCPSERVER_PUBLIC_URL", default_value = "http://127.0.0.1:8080", global = true)]
+    #[arg(help_heading = LISTENING)]
     pub public_url: String,
 
     /// Database URL: `sqlite://path` (embedded, the default) or `postgres://…`.
-    #[arg(long, env = "MCPSERVER_DATABASE_URL", default_value = "sqlite://mcpserver.db", global = true)]
+    #[arg(
+        long,
+        env = "MCPSERVER_DATABASE_URL",
+        hide_env_values = true,
+        default_value = "sqlite://mcpserver.db",
+        global = true
+    )]
+    #[arg(help_heading = DATABASE)]
     pub database_url: String,
 
     /// Encryption keys, `id:base64-32-bytes[,id:key…]`; the first seals, all open.
     #[arg(long, env = "MCPSERVER_ENCRYPTION_KEYS", hide_env_values = true, global = true)]
+    #[arg(help_heading = KEYS)]
     pub encryption_keys: Option<String>,
 
     /// Shared HS256 secret for the hub's JWTs (at least 32 bytes).
     #[arg(long, env = "MCPSERVER_HUB_SECRET", hide_env_values = true, global = true)]
+    #[arg(help_heading = KEYS)]
     pub hub_secret: Option<String>,
 
     /// Where the OAuth callback sends the browser when done (optional).
     #[arg(long, env = "MCPSERVER_FRONTEND_URL", global = true)]
+    #[arg(help_heading = LISTENING)]
     pub frontend_url: Option<String>,
 
     /// Atlassian OAuth client id; Jira is disabled without it.
     #[arg(long, env = "JIRA_CLIENT_ID", global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub jira_client_id: Option<String>,
 
     /// Atlassian OAuth client secret.
     #[arg(long, env = "JIRA_CLIENT_SECRET", hide_env_values = true, global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub jira_client_secret: Option<String>,
 
     /// Scopes requested from Atlassian (space-separated; must include offline_access).
@@ -52,162 +75,200 @@ pub struct Settings {
         default_value = "read:jira-work write:jira-work read:jira-user read:me offline_access",
         global = true
     )]
+    #[arg(help_heading = PROVIDERS)]
     pub jira_scopes: String,
 
     /// Jira OAuth callback URL (default `{PUBLIC_URL}/api/auth/jira/callback`).
     #[arg(long, env = "JIRA_REDIRECT_URI", global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub jira_redirect_uri: Option<String>,
 
     /// Notion OAuth client id; Notion is disabled without it.
     #[arg(long, env = "NOTION_CLIENT_ID", global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub notion_client_id: Option<String>,
 
     /// Notion OAuth client secret.
     #[arg(long, env = "NOTION_CLIENT_SECRET", hide_env_values = true, global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub notion_client_secret: Option<String>,
 
     /// Notion OAuth callback URL (default `{PUBLIC_URL}/api/auth/notion/callback`).
     #[arg(long, env = "NOTION_REDIRECT_URI", global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub notion_redirect_uri: Option<String>,
 
     /// Notion-Version header sent on every Notion call.
     #[arg(long, env = "NOTION_VERSION", default_value = "2025-09-03", global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub notion_version: String,
 
     /// Atlassian authorization server base URL.
     #[arg(long, env = "ATLASSIAN_AUTH_URL", default_value = "https://auth.atlassian.com", global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub atlassian_auth_url: String,
 
     /// Atlassian API gateway base URL.
     #[arg(long, env = "ATLASSIAN_API_URL", default_value = "https://api.atlassian.com", global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub atlassian_api_url: String,
 
     /// Notion API base URL.
     #[arg(long, env = "NOTION_API_URL", default_value = "https://api.notion.com", global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub notion_api_url: String,
 
     /// JWKS URL of the app's identity provider, to accept its RS256/ES256/EdDSA JWTs (optional).
-    #[arg(long, env = "MCPSERVER_JWKS_URL", global = true)]
+    #[arg(long, env = "MCPSERVER_JWKS_URL", hide_env_values = true, global = true)]
+    #[arg(help_heading = KEYS)]
     pub jwks_url: Option<String>,
 
     /// Required `iss` of JWKS-verified JWTs (optional).
     #[arg(long, env = "MCPSERVER_JWT_ISSUER", global = true)]
+    #[arg(help_heading = KEYS)]
     pub jwt_issuer: Option<String>,
 
     /// Required `aud` of JWKS-verified JWTs.
     #[arg(long, env = "MCPSERVER_JWT_AUDIENCE", default_value = "mcpserver", global = true)]
+    #[arg(help_heading = KEYS)]
     pub jwt_audience: String,
 
     /// Browser origins allowed by CORS, comma-separated (default: the origin of
     /// MCPSERVER_FRONTEND_URL); `*` allows any origin, never with credentials.
     #[arg(long, env = "MCPSERVER_CORS_ORIGINS", global = true)]
+    #[arg(help_heading = LISTENING)]
     pub cors_origins: Option<String>,
 
     /// Who finishes a connect flow: `direct` (the callback stores the grant) or `frontend`
     /// (the front end confirms it with the browser user's JWT).
     #[arg(long, env = "MCPSERVER_CONNECT_CONFIRM", default_value = "direct", global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub connect_confirm: String,
 
     /// Refresh access tokens this many seconds before they expire.
     #[arg(long, env = "MCPSERVER_REFRESH_SKEW_SECS", default_value = "300", global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub refresh_skew_secs: String,
 
     /// Refresh any grant not refreshed for this many days, so idle grants never expire.
     #[arg(long, env = "MCPSERVER_KEEPALIVE_DAYS", default_value = "30", global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub keepalive_days: String,
 
     /// How often the background worker runs (refreshes, event delivery, sweeping), in seconds.
     #[arg(long, env = "MCPSERVER_WORKER_INTERVAL_SECS", default_value = "30", global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub worker_interval_secs: String,
 
     /// Where connection events (connected, reauth_required, disconnected) are POSTed (optional).
-    #[arg(long, env = "MCPSERVER_HUB_WEBHOOK_URL", global = true)]
+    #[arg(long, env = "MCPSERVER_HUB_WEBHOOK_URL", hide_env_values = true, global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub hub_webhook_url: Option<String>,
 
     /// Longest `Retry-After` the proxy waits out before retrying an idempotent call once.
     #[arg(long, env = "MCPSERVER_RETRY_MAX_WAIT_SECS", default_value = "2", global = true)]
+    #[arg(help_heading = LIMITS)]
     pub retry_max_wait_secs: String,
 
     /// Largest provider answer the proxy passes back, in bytes.
     #[arg(long, env = "MCPSERVER_PROXY_MAX_RESPONSE_BYTES", default_value = "10485760", global = true)]
+    #[arg(help_heading = LIMITS)]
     pub proxy_max_response_bytes: String,
 
     /// MCP tools offered: comma-separated tool names and groups (`jira`, `notion`); all when empty.
     #[arg(long, env = "MCPSERVER_TOOLS", default_value = "", global = true)]
+    #[arg(help_heading = MCP)]
     pub tools: String,
 
     /// Hide every MCP tool that writes (`true`/`false`).
     #[arg(long, env = "MCPSERVER_READ_ONLY", default_value = "false", global = true)]
+    #[arg(help_heading = MCP)]
     pub read_only: String,
 
     /// Stateless MCP over HTTP (`true`, any instance takes any request) or legacy sessions
     /// (`false`, single instance).
     #[arg(long, env = "MCPSERVER_MCP_STATELESS", default_value = "true", global = true)]
+    #[arg(help_heading = MCP)]
     pub mcp_stateless: String,
 
     /// Host header values accepted on /mcp, comma-separated (default: the public URL's host
     /// plus loopback names). DNS-rebinding protection.
     #[arg(long, env = "MCPSERVER_MCP_ALLOWED_HOSTS", global = true)]
+    #[arg(help_heading = MCP)]
     pub mcp_allowed_hosts: Option<String>,
 
     /// Origin values accepted on /mcp besides the public URL's own origin (always accepted),
     /// comma-separated (default: the CORS origins; any other browser origin is refused).
     #[arg(long, env = "MCPSERVER_MCP_ALLOWED_ORIGINS", global = true)]
+    #[arg(help_heading = MCP)]
     pub mcp_allowed_origins: Option<String>,
 
     /// Bearer token that `GET /metrics` requires; metrics are off when unset.
     #[arg(long, env = "MCPSERVER_METRICS_TOKEN", hide_env_values = true, global = true)]
+    #[arg(help_heading = LISTENING)]
     pub metrics_token: Option<String>,
 
     /// Requests per minute one user may make to the API and MCP endpoint (0 = no limit).
     #[arg(long, env = "MCPSERVER_USER_RATE_PER_MINUTE", default_value = "600", global = true)]
+    #[arg(help_heading = LIMITS)]
     pub user_rate_per_minute: String,
 
     /// Burst above that rate one user may make at once.
     #[arg(long, env = "MCPSERVER_USER_RATE_BURST", default_value = "60", global = true)]
+    #[arg(help_heading = LIMITS)]
     pub user_rate_burst: String,
 
     /// Average Notion requests per second per connection (outbound smoothing).
     #[arg(long, env = "MCPSERVER_NOTION_RATE_PER_SEC", default_value = "3", global = true)]
+    #[arg(help_heading = LIMITS)]
     pub notion_rate_per_sec: String,
 
     /// Notion requests per connection that may go at once before the average applies.
     #[arg(long, env = "MCPSERVER_NOTION_BURST", default_value = "6", global = true)]
+    #[arg(help_heading = LIMITS)]
     pub notion_burst: String,
 
     /// Longest wait for an outbound rate limit before answering `rate_limited`, in seconds.
     #[arg(long, env = "MCPSERVER_OUTBOUND_MAX_WAIT_SECS", default_value = "10", global = true)]
+    #[arg(help_heading = LIMITS)]
     pub outbound_max_wait_secs: String,
 
     /// Audit events older than this many days are pruned.
     #[arg(long, env = "MCPSERVER_AUDIT_RETENTION_DAYS", default_value = "90", global = true)]
+    #[arg(help_heading = DATABASE)]
     pub audit_retention_days: String,
 
     /// How long an opened access token is reused in memory before the database is read
     /// again, in seconds (0 = always read). Other instances see a disconnect within this time.
     #[arg(long, env = "MCPSERVER_TOKEN_CACHE_SECS", default_value = "10", global = true)]
+    #[arg(help_heading = DATABASE)]
     pub token_cache_secs: String,
 
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MCPSERVER_MAX_BODY_BYTES", default_value = "1048576", global = true)]
+    #[arg(help_heading = LIMITS)]
     pub max_body_bytes: String,
 
     /// Timeout for one call to a provider, in seconds.
     #[arg(long, env = "MCPSERVER_PROVIDER_TIMEOUT_SECS", default_value = "30", global = true)]
+    #[arg(help_heading = LIMITS)]
     pub provider_timeout_secs: String,
 
     /// Log format: `text` or `json`.
     #[arg(long, env = "MCPSERVER_LOG_FORMAT", default_value = "text", global = true)]
+    #[arg(help_heading = LISTENING)]
     pub log_format: String,
 
     /// DEVELOPMENT ONLY: serve /mcp without a JWT, as this user. Refused unless
     /// MCPSERVER_LISTEN and MCPSERVER_PUBLIC_URL are loopback. For the MCP conformance suite.
     #[arg(long, env = "MCPSERVER_DEV_FIXED_USER", global = true)]
+    #[arg(help_heading = DEVELOPMENT)]
     pub dev_fixed_user: Option<String>,
 
     /// TESTING ONLY: add the MCP conformance suite's fixture tools (`true`/`false`). Refused
     /// unless MCPSERVER_LISTEN and MCPSERVER_PUBLIC_URL are loopback.
     #[arg(long, env = "MCPSERVER_CONFORMANCE_FIXTURES", default_value = "false", global = true)]
+    #[arg(help_heading = DEVELOPMENT)]
     pub conformance_fixtures: String,
 
     /// A provider 401 about the token forces a refresh only when the token is at least this

@@ -38,18 +38,59 @@ fn restrict(path: &Path) {
 #[cfg(not(unix))]
 fn restrict(_: &Path) {}
 
-/// Runs the demo until Ctrl-C.
-pub fn run(mut settings: Settings, dir: PathBuf, sim_port: u16) -> anyhow::Result<()> {
+/// The settings the demo chooses itself: (clap argument id, environment variable). Giving one
+/// is refused rather than silently ignored.
+pub const OVERRIDDEN: &[(&str, &str)] = &[
+    ("public_url", "MCPSERVER_PUBLIC_URL"),
+    ("encryption_keys", "MCPSERVER_ENCRYPTION_KEYS"),
+    ("hub_secret", "MCPSERVER_HUB_SECRET"),
+    ("jira_client_id", "JIRA_CLIENT_ID"),
+    ("jira_client_secret", "JIRA_CLIENT_SECRET"),
+    ("notion_client_id", "NOTION_CLIENT_ID"),
+    ("notion_client_secret", "NOTION_CLIENT_SECRET"),
+    ("atlassian_auth_url", "ATLASSIAN_AUTH_URL"),
+    ("atlassian_api_url", "ATLASSIAN_API_URL"),
+    ("notion_api_url", "NOTION_API_URL"),
+];
+
+/// One line per overridden setting that was given anyway (`given`: their variable names).
+fn refuse_overridden(given: &[&str]) -> Result<(), crate::config::ConfigErrors> {
+    if given.is_empty() {
+        return Ok(());
+    }
+    Err(crate::config::ConfigErrors(
+        given
+            .iter()
+            .map(|env| {
+                let flag = format!("--{}", env.to_lowercase().trim_start_matches("mcpserver_").replace('_', "-"));
+                format!(
+                    "{env} ({flag}): `mcpserver demo` sets this itself (its own keys, the simulator's clients and URLs); unset it, or run `mcpserver serve` to choose it"
+                )
+            })
+            .collect(),
+    ))
+}
+
+/// Runs the demo until Ctrl-C. `given`: the [`OVERRIDDEN`] settings that were set anyway
+/// (refused).
+pub fn run(mut settings: Settings, given: &[&str], dir: PathBuf, sim_port: u16) -> anyhow::Result<()> {
+    refuse_overridden(given)?;
     std::fs::create_dir_all(&dir)?;
     let secrets = load_or_create_secrets(&dir)?;
     let public = format!("http://{}", settings.listen);
     settings.public_url = public.clone();
-    settings.encryption_keys = Some(secrets.encryption_keys);
-    settings.hub_secret = Some(secrets.hub_secret);
+    settings.encryption_keys = Some(secrets.encryption_keys.clone());
+    settings.hub_secret = Some(secrets.hub_secret.clone());
     if settings.database_url == "sqlite://mcpserver.db" {
         settings.database_url = format!("sqlite://{}", dir.join("mcpserver.db").display());
     }
     let sim_base = format!("http://127.0.0.1:{sim_port}");
+    let stdio = stdio_config(&settings, &secrets, &public, &sim_base, &dir)?;
+    let second_user = format!(
+        "MCPSERVER_HUB_SECRET={} {} mint-token --user second-user --ttl 43200",
+        secrets.hub_secret,
+        executable()
+    );
     settings.jira_client_id = Some("sim-jira-client".into());
     settings.jira_client_secret = Some("sim-jira-secret".into());
     settings.notion_client_id = Some("sim-notion-client".into());
@@ -74,11 +115,53 @@ pub fn run(mut settings: Settings, dir: PathBuf, sim_port: u16) -> anyhow::Resul
         })?;
         let app = Application::build(config).await?;
         let state = app.state().clone();
-        print_instructions(&state, &public, &sim.base_url(), &dir).await?;
+        print_instructions(&state, &public, &sim.base_url(), &dir, &stdio, &second_user).await?;
         app.run_until(crate::app::shutdown_signal()).await?;
         sim.shutdown().await;
         Ok(())
     })
+}
+
+/// This program's path, for the printed command lines.
+fn executable() -> String {
+    std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "mcpserver".into())
+}
+
+/// The MCP client configuration (`mcpServers`, one line) that runs the tools over stdio as the
+/// demo user: this program's `mcp-stdio` with the demo's database, keys and simulator.
+fn stdio_config(
+    settings: &Settings,
+    secrets: &DemoSecrets,
+    public: &str,
+    sim: &str,
+    dir: &Path,
+) -> anyhow::Result<String> {
+    let database_url = match settings.database_url.strip_prefix("sqlite://") {
+        // Absolute, since an MCP client starts the command from its own folder.
+        Some(_) if settings.database_url == format!("sqlite://{}", dir.join("mcpserver.db").display()) => {
+            format!("sqlite://{}", std::path::absolute(dir)?.join("mcpserver.db").display())
+        }
+        Some(_) => settings.database_url.clone(),
+        None => "<the same MCPSERVER_DATABASE_URL>".into(),
+    };
+    let config = serde_json::json!({"mcpServers": {"mcpserver-demo": {
+        "command": executable(),
+        "args": ["mcp-stdio", "--user", DEMO_USER],
+        "env": {
+            "MCPSERVER_DATABASE_URL": database_url,
+            "MCPSERVER_ENCRYPTION_KEYS": secrets.encryption_keys,
+            "MCPSERVER_HUB_SECRET": secrets.hub_secret,
+            "MCPSERVER_PUBLIC_URL": public,
+            "JIRA_CLIENT_ID": "sim-jira-client",
+            "JIRA_CLIENT_SECRET": "sim-jira-secret",
+            "NOTION_CLIENT_ID": "sim-notion-client",
+            "NOTION_CLIENT_SECRET": "sim-notion-secret",
+            "ATLASSIAN_AUTH_URL": sim,
+            "ATLASSIAN_API_URL": sim,
+            "NOTION_API_URL": sim,
+        },
+    }}});
+    Ok(config.to_string())
 }
 
 async fn print_instructions(
@@ -86,6 +169,8 @@ async fn print_instructions(
     public: &str,
     sim: &str,
     dir: &Path,
+    stdio: &str,
+    second_user: &str,
 ) -> anyhow::Result<()> {
     let hub_token = crate::auth::jwt::mint_hs256(
         state.config.hub_secret_bytes(),
@@ -95,6 +180,11 @@ async fn print_instructions(
     )?;
     let jira = crate::oauth::start_flow(state, DEMO_USER, crate::store::Provider::Jira, None).await?;
     let notion = crate::oauth::start_flow(state, DEMO_USER, crate::store::Provider::Notion, None).await?;
+    let http = serde_json::json!({"mcpServers": {"mcpserver-demo": {
+        "type": "http",
+        "url": format!("{public}/mcp"),
+        "headers": {"Authorization": format!("Bearer {hub_token}")},
+    }}});
     println!(
         "\nmcpserver demo is running\n\
          \n  server:     {public}   (SQLite and keys in {dir})\
@@ -107,6 +197,9 @@ async fn print_instructions(
          \n3. Get a valid access token (refreshed when needed):\n\n  curl -s -H \"Authorization: Bearer $TOKEN\" {public}/internal/tokens/jira\n\
          \n4. Call Jira through the proxy:\n\n  curl -s -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' \\\n    -d '{{\"method\":\"GET\",\"path\":\"/rest/api/3/myself\"}}' {public}/api/jira/proxy\n\
          \n5. Call an MCP tool (or point any MCP client at {public}/mcp with the token):\n\n  curl -s -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' \\\n    -d '{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{{\"name\":\"jira_search\",\"arguments\":{{\"jql\":\"project = PLAT ORDER BY created DESC\",\"limit\":5}}}}}}' {public}/mcp\n\
+         \n6. Point an MCP client at it: Streamable HTTP with the token (the `mcpServers` of Claude, Cursor, VS Code …):\n\n  {http}\n\
+         \n   or the same tools over stdio, for user `{DEMO_USER}` (while the demo runs; the command, the demo's keys and the simulator):\n\n  {stdio}\n\
+         \n7. A hub token for a second user (who connects their own accounts with it), valid 12 h:\n\n  {second_user}\n\
          \nCtrl-C stops both.\n",
         dir = dir.display(),
         jira_url = jira.url,

@@ -1,5 +1,3 @@
-use clap::Parser;
-
 /// mimalloc instead of the C library's allocator: request handling allocates many short-lived
 /// buffers, and glibc's malloc/free were 20–30 % of the instructions per request
 /// (docs/benchmarks.md). Built without transparent huge pages (feature `no_thp`), which would
@@ -24,5 +22,5 @@ fn main() -> std::process::ExitCode {
         // SAFETY: sets a plain integer option; mimalloc reads it when it next purges.
         unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     }
-    mcpserver::cli::run(mcpserver::cli::Cli::parse())
+    mcpserver::cli::run(mcpserver::cli::parse())
 }

@@ -144,3 +144,177 @@ fn plain(access: &str) -> mcpserver::vault::PlainTokens {
         refresh_token: Some(secrecy::SecretString::from(format!("{access}-refresh"))),
     }
 }
+
+/// `mcpserver ARGS --help` (stdout and stderr together) with `env`.
+fn help(args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut argv = args.to_vec();
+    argv.push("--help");
+    let out = mcpserver(&argv, env);
+    assert!(out.status.success(), "{argv:?}: {}", text(&out.stderr));
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn each_command_shows_only_its_own_options_in_help() {
+    let server_flags = ["--listen", "--public-url", "--jira-client-id", "--mcp-stateless", "--notion-burst"];
+    for command in ["keygen", "mint-token", "migrate", "rotate-keys"] {
+        let shown = help(&[command], &[]);
+        for flag in server_flags {
+            assert!(!shown.contains(flag), "`{command} --help` shows the server's {flag}:\n{shown}");
+        }
+    }
+    let keygen = help(&["keygen"], &[]);
+    assert!(!keygen.contains("--database-url") && !keygen.contains("--hub-secret"), "{keygen}");
+    let mint = help(&["mint-token"], &[]);
+    assert!(mint.contains("--hub-secret") && !mint.contains("--database-url"), "{mint}");
+    let migrate = help(&["migrate"], &[]);
+    assert!(migrate.contains("--database-url") && !migrate.contains("--encryption-keys"), "{migrate}");
+    let rotate = help(&["rotate-keys"], &[]);
+    assert!(rotate.contains("--database-url") && rotate.contains("--encryption-keys"), "{rotate}");
+    assert!(!rotate.contains("--hub-secret"), "{rotate}");
+    let top = help(&[], &[]);
+    assert!(!top.contains("--listen") && top.contains("serve"), "{top}");
+}
+
+#[test]
+fn serve_help_groups_every_setting_under_a_heading() {
+    let shown = help(&["serve"], &[]);
+    let headings = [
+        "Listening:",
+        "Database:",
+        "Keys and hub authentication:",
+        "Providers (Jira, Notion):",
+        "MCP:",
+        "Limits:",
+        "Development and testing:",
+    ];
+    for heading in headings {
+        assert!(shown.contains(&format!("\n{heading}\n")), "no `{heading}` in:\n{shown}");
+    }
+    for flag in [
+        "--listen",
+        "--database-url",
+        "--hub-secret",
+        "--jira-client-id",
+        "--mcp-stateless",
+        "--notion-burst",
+        "--dev-fixed-user",
+    ] {
+        assert!(shown.contains(flag), "`serve --help` lacks {flag}");
+    }
+    // Under "Options:" only --help: every setting has its heading.
+    let options = shown.split("\nOptions:\n").nth(1).unwrap().split("\n\n").next().unwrap();
+    assert_eq!(options.trim().lines().count(), 1, "settings without a heading:\n{options}");
+}
+
+#[test]
+fn help_never_prints_a_secret_given_in_the_environment() {
+    let secrets = [
+        ("MCPSERVER_DATABASE_URL", "postgres://mcp:db-pass-4d1f@db.internal/mcpserver"),
+        ("MCPSERVER_HUB_WEBHOOK_URL", "https://hub.internal/events?token=webhook-tok-9a2b"),
+        ("MCPSERVER_METRICS_TOKEN", "metrics-tok-77c1"),
+        ("MCPSERVER_HUB_SECRET", "hub-secret-5e6f-0123456789-0123456789"),
+        ("MCPSERVER_ENCRYPTION_KEYS", "k1:ZW5jLWtleS1zZWNyZXQtMzJieXRlcy1sb25nLi4uLg=="),
+        ("MCPSERVER_JWKS_URL", "https://user:jwks-pass-31ab@idp.internal/jwks"),
+        ("JIRA_CLIENT_SECRET", "jira-secret-aa11"),
+        ("NOTION_CLIENT_SECRET", "notion-secret-bb22"),
+    ];
+    let markers = [
+        "db-pass-4d1f",
+        "webhook-tok-9a2b",
+        "metrics-tok-77c1",
+        "hub-secret-5e6f",
+        "ZW5jLWtleS1zZWNyZXQ",
+        "jwks-pass-31ab",
+        "jira-secret-aa11",
+        "notion-secret-bb22",
+    ];
+    for command in
+        [&[][..], &["serve"], &["demo"], &["mcp-stdio"], &["migrate"], &["rotate-keys"], &["mint-token"]]
+    {
+        let shown = help(command, &secrets);
+        for marker in markers {
+            assert!(!shown.contains(marker), "`{command:?} --help` prints the secret {marker}:\n{shown}");
+        }
+    }
+}
+
+#[test]
+fn no_command_still_serves_from_the_environment() {
+    // The same configuration check as `serve`: one line per problem.
+    let out = mcpserver(&[], &[("MCPSERVER_HUB_SECRET", "short")]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("configuration error: MCPSERVER_HUB_SECRET"), "{err}");
+    // Options without a command are the server's too.
+    let out = mcpserver(&["--listen", "nonsense"], &[]);
+    let err = text(&out.stderr);
+    assert!(err.contains("MCPSERVER_LISTEN: `nonsense`"), "{err}");
+}
+
+#[test]
+fn mint_token_refuses_a_ttl_of_zero_or_over_a_day() {
+    let env = [("MCPSERVER_HUB_SECRET", support::TEST_HUB_SECRET)];
+    for ttl in ["0", "86401", "31536000"] {
+        let out = mcpserver(&["mint-token", "--user", "alice", "--ttl", ttl], &env);
+        assert!(!out.status.success(), "--ttl {ttl} was accepted");
+        let err = text(&out.stderr);
+        assert!(err.contains("--ttl") && err.contains("86400"), "{err}");
+        assert!(out.stdout.is_empty(), "no token printed for --ttl {ttl}");
+    }
+    let day = mcpserver(&["mint-token", "--user", "alice", "--ttl", "86400"], &env);
+    assert!(day.status.success(), "{}", text(&day.stderr));
+    assert!(help(&["mint-token"], &[]).contains("86400 (24 h)"));
+}
+
+#[test]
+fn demo_refuses_each_setting_it_overrides_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("demo");
+    let folder = folder.to_str().unwrap();
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 5] = [
+        (&["--public-url", "http://127.0.0.1:9999"], &[], "MCPSERVER_PUBLIC_URL"),
+        (&[], &[("MCPSERVER_HUB_SECRET", support::TEST_HUB_SECRET)], "MCPSERVER_HUB_SECRET"),
+        (&[], &[("MCPSERVER_ENCRYPTION_KEYS", support::TEST_KEYS)], "MCPSERVER_ENCRYPTION_KEYS"),
+        (&["--jira-client-id", "mine"], &[], "JIRA_CLIENT_ID"),
+        (&[], &[("NOTION_API_URL", "https://api.notion.com")], "NOTION_API_URL"),
+    ];
+    for (flags, env, named) in cases {
+        let mut args = vec!["demo", "--dir", folder, "--listen", "127.0.0.1:1", "--sim-port", "1"];
+        args.extend_from_slice(flags);
+        let out = mcpserver(&args, env);
+        assert!(!out.status.success(), "demo accepted {named}");
+        let err = text(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(named) && err.contains("mcpserver serve"), "{err}");
+        assert!(!std::path::Path::new(folder).exists(), "refused before creating anything");
+    }
+}
+
+#[test]
+fn the_single_settings_of_small_commands_are_declared_as_in_serve() {
+    let cli = mcpserver::cli::command();
+    let serve = cli.find_subcommand("serve").unwrap();
+    for command in ["migrate", "rotate-keys", "mint-token"] {
+        let sub = cli.find_subcommand(command).unwrap();
+        for arg in sub.get_arguments().filter(|a| a.get_env().is_some()) {
+            let twin = serve.get_arguments().find(|s| s.get_id() == arg.get_id()).unwrap();
+            assert_eq!(arg.get_env(), twin.get_env(), "{command} {}", arg.get_id());
+            assert_eq!(arg.get_long(), twin.get_long(), "{command} {}", arg.get_id());
+            assert_eq!(arg.get_default_values(), twin.get_default_values(), "{command} {}", arg.get_id());
+            assert_eq!(
+                arg.get_help().map(ToString::to_string),
+                twin.get_help().map(ToString::to_string),
+                "{command} {}",
+                arg.get_id()
+            );
+            assert_eq!(
+                arg.is_hide_env_values_set(),
+                twin.is_hide_env_values_set(),
+                "{command} {}",
+                arg.get_id()
+            );
+        }
+    }
+}

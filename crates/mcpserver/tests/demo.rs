@@ -48,6 +48,38 @@ fn start(dir: &std::path::Path, port: u16, sim_port: u16) -> (KillOnDrop, String
     (KillOnDrop(child), printed)
 }
 
+/// Runs an MCP stdio configuration (`command`, `args`, `env`) and calls `tool` on it; the answer.
+fn stdio_call(config: &Value, tool: &str) -> Value {
+    use std::io::Write;
+    let mut command = Command::new(config["command"].as_str().unwrap());
+    command.args(config["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap())).env_clear();
+    for (name, value) in config["env"].as_object().unwrap() {
+        command.env(name, value.as_str().unwrap());
+    }
+    let mut child = KillOnDrop(
+        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap(),
+    );
+    let mut stdin = child.0.stdin.take().unwrap();
+    for message in [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "demo-test", "version": "1"}}}),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": tool, "arguments": {}}}),
+    ] {
+        writeln!(stdin, "{message}").unwrap();
+    }
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let answer: Value = serde_json::from_str(&line).unwrap_or_default();
+            if answer["id"] == 2 {
+                let _ = tx.send(answer);
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60)).expect("the stdio server answers the call within 60 s")
+}
+
 fn after<'a>(text: &'a str, marker: &str) -> &'a str {
     text.lines()
         .find_map(|l| l.trim().strip_prefix(marker))
@@ -126,6 +158,53 @@ async fn the_demo_starts_from_nothing_and_its_instructions_work() {
         .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "jira_search", "arguments": {"jql": "project = PLAT ORDER BY created DESC", "limit": 5}}}))
         .send().await.unwrap().json().await.unwrap();
     assert_eq!(mcp["result"]["structuredContent"]["issues"].as_array().unwrap().len(), 5, "{mcp}");
+
+    // 6. The two MCP client configurations, pasted as they are.
+    let configs: Vec<Value> = printed
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("{\"mcpServers\""))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(configs.len(), 2, "an HTTP and a stdio configuration in:\n{printed}");
+    let remote = &configs[0]["mcpServers"]["mcpserver-demo"];
+    assert_eq!(remote["url"], format!("{base}/mcp"));
+    let listed: Value = http
+        .post(remote["url"].as_str().unwrap())
+        .header("authorization", remote["headers"]["Authorization"].as_str().unwrap())
+        .header("accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        listed["result"]["tools"].as_array().unwrap().iter().any(|t| t["name"] == "jira_search"),
+        "{listed}"
+    );
+    let status = stdio_call(&configs[1]["mcpServers"]["mcpserver-demo"], "connections_status");
+    assert_eq!(status["result"]["structuredContent"]["connections"][0]["provider"], "jira", "{status}");
+
+    // 7. The second user's token works and sees no connection of the first.
+    let line = printed.lines().map(str::trim).find(|l| l.contains(" mint-token --user ")).unwrap();
+    let (assignment, command) = line.split_once(' ').unwrap();
+    let (variable, secret) = assignment.split_once('=').unwrap();
+    let argv: Vec<&str> = command.split_whitespace().collect();
+    let minted = Command::new(argv[0]).args(&argv[1..]).env_clear().env(variable, secret).output().unwrap();
+    assert!(minted.status.success(), "{}", String::from_utf8_lossy(&minted.stderr));
+    let second = String::from_utf8(minted.stdout).unwrap().trim().to_string();
+    let theirs: Value = http
+        .get(format!("{base}/api/connections"))
+        .bearer_auth(&second)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["connections"], json!([]), "{theirs}");
 
     // A restart keeps its keys and data.
     drop(child);
