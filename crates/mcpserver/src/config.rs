@@ -274,15 +274,18 @@ pub struct Settings {
     /// A provider 401 about the token forces a refresh only when the token is at least this
     /// old, in seconds (a token just issued is not fixed by another one).
     #[arg(long, env = "MCPSERVER_REFRESH_ON_401_MIN_AGE_SECS", default_value = "5", global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub refresh_on_401_min_age_secs: String,
 
     /// At most one refresh forced by a provider 401 per connection within this many seconds.
     #[arg(long, env = "MCPSERVER_REFRESH_ON_401_INTERVAL_SECS", default_value = "30", global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub refresh_on_401_interval_secs: String,
 
     /// Key that signs hub events (`X-Mcpserver-Signature`), at least 32 bytes, not the hub
     /// secret; required with MCPSERVER_HUB_WEBHOOK_URL.
     #[arg(long, env = "MCPSERVER_HUB_WEBHOOK_SECRET", hide_env_values = true, global = true)]
+    #[arg(help_heading = PROVIDERS)]
     pub hub_webhook_secret: Option<String>,
 }
 

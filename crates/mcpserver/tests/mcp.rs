@@ -405,6 +405,13 @@ async fn provider_errors_and_bad_arguments_are_tool_errors_not_protocol_errors()
     assert!(text(&bad).contains("jql"), "the missing field is named: {}", text(&bad));
     let unknown = call(&client, "jira_search", json!({"jql": "x", "bogus": 1})).await;
     assert!(text(&unknown).contains("bogus"));
+    // A value of the wrong type names its field too (found by the independent clients).
+    let mistyped = call(&client, "jira_get_issue", json!({"issue_key": 42})).await;
+    assert_eq!(mistyped.is_error, Some(true));
+    assert!(text(&mistyped).contains("`issue_key`"), "{}", text(&mistyped));
+    let nested =
+        call(&client, "notion_query_data_source", json!({"data_source": "x", "sorts": [{}, 7]})).await;
+    assert!(text(&nested).contains("`sorts[1]`"), "{}", text(&nested));
     let path = call(&client, "jira_get_issue", json!({"issue_key": "../../admin"})).await;
     assert_eq!(path.is_error, Some(true));
 }

@@ -21,10 +21,12 @@ fn total_requests(world: &World) -> u64 {
     world.sim.counters().routes.values().sum()
 }
 
+/// The envelope proxy with the provider's own answers (`?raw=1`): a provider's 404 is still a
+/// request that reached it.
 async fn envelope(world: &World, provider: &str, method: &str, path: &str) -> (u16, Value) {
     let response = world
         .http
-        .post(world.server.url(&format!("/api/{provider}/proxy")))
+        .post(world.server.url(&format!("/api/{provider}/proxy?raw=1")))
         .bearer_auth(world.jwt("alice", &[]))
         .json(&json!({"method": method, "path": path}))
         .send()

@@ -7,6 +7,7 @@ mod support;
 use serde_json::{Value, json};
 use support::world::{Options, World};
 
+/// The envelope proxy with the provider's own answers (`?raw=1`).
 async fn proxy(world: &World, provider: &str, method: &str, path: &str, body: Option<Value>) -> Value {
     let mut request = json!({"method": method, "path": path});
     if let Some(body) = body {
@@ -14,7 +15,7 @@ async fn proxy(world: &World, provider: &str, method: &str, path: &str, body: Op
     }
     let response = world
         .http
-        .post(world.server.url(&format!("/api/{provider}/proxy")))
+        .post(world.server.url(&format!("/api/{provider}/proxy?raw=1")))
         .bearer_auth(world.jwt("alice", &[]))
         .json(&request)
         .send()

@@ -176,8 +176,14 @@ impl Builder {
 /// Raw JSON arguments as the tool's argument type (null = no arguments).
 fn parse_args<A: DeserializeOwned>(name: &str, args: Value) -> Result<A, ToolError> {
     let args = if args.is_null() { json!({}) } else { args };
-    serde_json::from_value::<A>(args)
-        .map_err(|e| ToolError::invalid(format!("invalid arguments for {name}: {e}")))
+    serde_path_to_error::deserialize::<_, A>(args).map_err(|e| {
+        let at = e.path().to_string();
+        let inner = e.into_inner();
+        match at.as_str() {
+            "." | "" => ToolError::invalid(format!("invalid arguments for {name}: {inner}")),
+            field => ToolError::invalid(format!("invalid arguments for {name}: `{field}`: {inner}")),
+        }
+    })
 }
 
 /// The schema of `T` with every subschema inlined, in the portable subset, without `$schema`
