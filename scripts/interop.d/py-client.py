@@ -119,9 +119,20 @@ async def run(session, label):
                 if raw is not None:
                     results[call["id"]] = raw
             continue
-        if field(result, "is_error", "isError"):
+        is_error = field(result, "is_error", "isError")
+        text = " ".join(getattr(c, "text", "") for c in result.content)
+        if "expect_error" in call:
+            if not is_error:
+                failures += 1
+                line("FAIL", what, "expected isError, got a result")
+            elif isinstance(call["expect_error"], str) and call["expect_error"] not in text:
+                failures += 1
+                line("FAIL", what, f"isError does not mention `{call['expect_error']}`: {short(text)}")
+            else:
+                line("ok", what, short(text))
+            continue
+        if is_error:
             failures += 1
-            text = " ".join(getattr(c, "text", "") for c in result.content)
             line("FAIL", what, f"isError: {short(text)}")
             continue
         structured = field(result, "structured_content", "structuredContent")

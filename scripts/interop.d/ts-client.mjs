@@ -109,9 +109,20 @@ async function session(protocolVersion) {
     }
     try {
       const result = await client.callTool({ name: call.tool, arguments: args });
-      if (result.isError) {
+      const text = result.content?.map((c) => c.text ?? "").join(" ") ?? "";
+      if (call.expect_error !== undefined) {
+        if (!result.isError) {
+          failures++;
+          line("FAIL", what, "expected isError, got a result");
+        } else if (typeof call.expect_error === "string" && !text.includes(call.expect_error)) {
+          failures++;
+          line("FAIL", what, `isError does not mention \`${call.expect_error}\`: ${short(text)}`);
+        } else {
+          line("ok", what, short(text));
+        }
+      } else if (result.isError) {
         failures++;
-        line("FAIL", what, `isError: ${short(result.content?.map((c) => c.text).join(" ") ?? "")}`);
+        line("FAIL", what, `isError: ${short(text)}`);
       } else if (!result.structuredContent) {
         failures++;
         line("FAIL", what, "no structuredContent");
