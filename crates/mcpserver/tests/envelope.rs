@@ -379,6 +379,39 @@ async fn the_servers_own_origin_is_accepted_on_mcp_and_foreign_ones_refused() {
     assert_eq!(initialize_from(&listed, "https://other.example.com").await.0, 403);
 }
 
+/// Behind TLS on the default port the browser sends the origin without a port; it matches
+/// the public URL's, and the same host on another port does not.
+#[tokio::test]
+async fn an_https_public_url_on_the_default_port_is_its_own_origin() {
+    let db = support::db::TestDb::sqlite();
+    let server = support::server::TestServer::start(support::server::config(
+        &db.url,
+        &["--public-url", "https://mcp.example.com"],
+    ))
+    .await;
+    let jwt = mcpserver::auth::jwt::mint_hs256(
+        support::TEST_HUB_SECRET.as_bytes(),
+        "alice",
+        &[],
+        std::time::Duration::from_secs(600),
+    )
+    .unwrap();
+    let http = reqwest::Client::new();
+    let status = |origin: &'static str| {
+        http.post(server.url("/mcp"))
+            .bearer_auth(&jwt)
+            .header(MCP_ACCEPT.0, MCP_ACCEPT.1)
+            .header(JSON.0, JSON.1)
+            .header("origin", origin)
+            .body(INITIALIZE)
+            .send()
+    };
+    assert_eq!(status("https://mcp.example.com").await.unwrap().status(), 200);
+    assert_eq!(status("https://mcp.example.com:443").await.unwrap().status(), 200);
+    assert_eq!(status("https://mcp.example.com:8443").await.unwrap().status(), 403);
+    assert_eq!(status("http://mcp.example.com").await.unwrap().status(), 403);
+}
+
 /// A body over the limit sent without `Content-Length` (chunked) is cut off while it is read:
 /// still `413` and the envelope, on `/mcp` (read by rmcp) as on the API (read by axum).
 #[tokio::test]
