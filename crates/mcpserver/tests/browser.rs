@@ -7,6 +7,7 @@
 mod support;
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use support::world::{Options, World};
@@ -17,7 +18,11 @@ struct Driver {
 }
 
 impl Drop for Driver {
+    /// Ends chromedriver and the Chromium it started (its process group), also when a test
+    /// failed before closing its browser session.
     fn drop(&mut self) {
+        let group = format!("-{}", self.process.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
@@ -35,6 +40,8 @@ async fn start_driver() -> Driver {
     );
     let port = free_port();
     let process = Command::new(&binary)
+        // Its own process group, so that Drop can end Chromium with it.
+        .process_group(0)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())

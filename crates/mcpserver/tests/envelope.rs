@@ -378,3 +378,65 @@ async fn the_servers_own_origin_is_accepted_on_mcp_and_foreign_ones_refused() {
     assert_eq!(initialize_from(&listed, "https://app.example.com").await.0, 200, "the listed origin");
     assert_eq!(initialize_from(&listed, "https://other.example.com").await.0, 403);
 }
+
+/// Behind TLS on the default port the browser sends the origin without a port; it matches
+/// the public URL's, and the same host on another port does not.
+#[tokio::test]
+async fn an_https_public_url_on_the_default_port_is_its_own_origin() {
+    let db = support::db::TestDb::sqlite();
+    let server = support::server::TestServer::start(support::server::config(
+        &db.url,
+        &["--public-url", "https://mcp.example.com"],
+    ))
+    .await;
+    let jwt = mcpserver::auth::jwt::mint_hs256(
+        support::TEST_HUB_SECRET.as_bytes(),
+        "alice",
+        &[],
+        std::time::Duration::from_secs(600),
+    )
+    .unwrap();
+    let http = reqwest::Client::new();
+    let status = |origin: &'static str| {
+        http.post(server.url("/mcp"))
+            .bearer_auth(&jwt)
+            .header(MCP_ACCEPT.0, MCP_ACCEPT.1)
+            .header(JSON.0, JSON.1)
+            .header("origin", origin)
+            .body(INITIALIZE)
+            .send()
+    };
+    assert_eq!(status("https://mcp.example.com").await.unwrap().status(), 200);
+    assert_eq!(status("https://mcp.example.com:443").await.unwrap().status(), 200);
+    assert_eq!(status("https://mcp.example.com:8443").await.unwrap().status(), 403);
+    assert_eq!(status("http://mcp.example.com").await.unwrap().status(), 403);
+}
+
+/// A body over the limit sent without `Content-Length` (chunked) is cut off while it is read:
+/// still `413` and the envelope, on `/mcp` (read by rmcp) as on the API (read by axum).
+#[tokio::test]
+async fn a_chunked_body_over_the_limit_is_413_in_the_envelope() {
+    let world = World::start_with(Options {
+        flags: vec!["--max-body-bytes".into(), MAX_BODY.to_string()],
+        ..Default::default()
+    })
+    .await;
+    for (path, accept) in [("/mcp", MCP_ACCEPT.1), ("/api/commands", "application/json")] {
+        let chunks = (0..8).map(|_| Ok::<_, std::io::Error>(vec![b' '; MAX_BODY / 2]));
+        let response = world
+            .http
+            .post(world.server.url(path))
+            .bearer_auth(world.jwt("alice", &[]))
+            .header("accept", accept)
+            .header(JSON.0, JSON.1)
+            .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert_eq!((status, content_type.as_str()), (413, "application/json"), "{path}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_request", "{path}: {body}");
+    }
+}

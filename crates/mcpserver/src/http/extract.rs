@@ -4,7 +4,9 @@
 use super::ApiError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 
 /// `Json<T>` whose rejections are [`ApiError`]s naming what was wrong.
 pub struct AppJson<T>(pub T);
@@ -14,12 +16,19 @@ where
     axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
     S: Send + Sync,
 {
-    type Rejection = ApiError;
+    /// The envelope; its status is 413 for a body over the limit, 400 otherwise.
+    type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(json_rejection(&rejection)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                let mut response =
+                    ApiError::invalid("request body too large (MCPSERVER_MAX_BODY_BYTES)").into_response();
+                *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+                Err(response)
+            }
+            Err(rejection) => Err(json_rejection(&rejection).into_response()),
         }
     }
 }

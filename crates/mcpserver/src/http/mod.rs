@@ -230,6 +230,13 @@ async fn envelope_for_bare_errors(response: Response) -> Response {
         Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
         Err(_) => String::new(),
     };
+    // A body cut off by the body limit, seen by a reader (rmcp's) that reports it as a failure
+    // to read: the client sent too much.
+    let status = if status == StatusCode::INTERNAL_SERVER_ERROR && text.contains("length limit exceeded") {
+        StatusCode::PAYLOAD_TOO_LARGE
+    } else {
+        status
+    };
     let mut replaced = bare_error(status, text).into_response();
     *replaced.status_mut() = status;
     for (name, value) in &parts.headers {
@@ -251,7 +258,9 @@ fn bare_error(status: StatusCode, text: String) -> ApiError {
         StatusCode::METHOD_NOT_ALLOWED => {
             ApiError::new(ErrorCode::MethodNotAllowed, said("method not allowed; see the Allow header"))
         }
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::invalid("request body too large"),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::invalid("request body too large (MCPSERVER_MAX_BODY_BYTES)")
+        }
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
             ApiError::invalid(said("expected Content-Type: application/json"))
         }

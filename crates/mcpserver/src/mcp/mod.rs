@@ -77,6 +77,7 @@ pub fn allowed_origins(config: &crate::config::Config) -> Vec<String> {
 /// `POST /mcp`: the MCP tools over Streamable HTTP (docs/mcp-tools.md).
 // Documented as one operation; the route itself is rmcp's service (see `router`).
 #[utoipa::path(post, path = "/mcp", tag = "mcp", security(("hub_jwt" = [])),
+    summary = "The MCP tools over Streamable HTTP (docs/mcp-tools.md)",
     description = "MCP over Streamable HTTP: one JSON-RPC message per POST (initialize, tools/list, tools/call, …). \
         The tools, their input and output schemas and the error mapping are described in docs/mcp-tools.md; \
         `tools/list` on a running server is the machine-readable list. Send `Accept: application/json, text/event-stream` \
@@ -87,10 +88,11 @@ pub fn allowed_origins(config: &crate::config::Config) -> Vec<String> {
         (status = 400, description = "Not a valid JSON-RPC message: a JSON-RPC error (or the envelope)"),
         (status = 401, description = "No or bad hub JWT", body = ApiError),
         (status = 403, description = "Host or Origin refused (MCPSERVER_MCP_ALLOWED_HOSTS, MCPSERVER_MCP_ALLOWED_ORIGINS)", body = ApiError),
+        (status = 404, description = "Sessions mode: unknown or expired Mcp-Session-Id", body = ApiError),
         (status = 405, description = "Method not allowed (see Allow)", body = ApiError),
         (status = 406, description = "Accept does not name both application/json and text/event-stream", body = ApiError),
         (status = 413, description = "Body over MCPSERVER_MAX_BODY_BYTES", body = ApiError),
-        (status = 415, description = "Content-Type is not application/json", body = ApiError),
+        (status = 415, description = "Content-Type is not application/json, or the body is not a JSON-RPC message", body = ApiError),
         (status = 429, description = "rate_limited, with retry_after", body = ApiError)))]
 #[allow(dead_code)] // documentation only
 pub(crate) async fn streamable_http() {}
