@@ -116,6 +116,7 @@ impl Application {
         let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(crate::tokens::refresher::run(self.state.clone(), worker_stop));
         let cancel_streams = self.state.shutdown.clone();
+        let dev = crate::auth::dev::active(&self.state);
         let app = crate::http::router(self.state);
         let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
             let _ = tcp.set_nodelay(true);
@@ -124,7 +125,14 @@ impl Application {
             shutdown.await;
             cancel_streams.cancel();
         };
-        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+        // The development settings check each /mcp request's peer address, so only then is
+        // it recorded.
+        let served = if dev {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+        } else {
+            axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+        };
         let _ = stop_worker.send(true);
         let _ = worker.await;
         store.close().await;

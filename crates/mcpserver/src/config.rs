@@ -527,13 +527,22 @@ impl Settings {
         };
         let dev_fixed_user = self.dev_fixed_user.as_deref().map(str::trim).filter(|u| !u.is_empty());
         let conformance_fixtures = p.boolean("MCPSERVER_CONFORMANCE_FIXTURES", &self.conformance_fixtures);
+        let facing = self.public_facing();
         if let Some(user) = dev_fixed_user {
             let why = format!("it lets anyone who reaches /mcp act as `{user}` without a JWT");
-            loopback_only(&mut p, "MCPSERVER_DEV_FIXED_USER", &why, listen.ok(), public_url.as_ref());
+            loopback_only(
+                &mut p,
+                "MCPSERVER_DEV_FIXED_USER",
+                &why,
+                listen.ok(),
+                public_url.as_ref(),
+                &facing,
+            );
         }
         if conformance_fixtures == Some(true) {
             let why = "its test tools are for the conformance suite, never for users";
-            loopback_only(&mut p, "MCPSERVER_CONFORMANCE_FIXTURES", why, listen.ok(), public_url.as_ref());
+            let name = "MCPSERVER_CONFORMANCE_FIXTURES";
+            loopback_only(&mut p, name, why, listen.ok(), public_url.as_ref(), &facing);
         }
         let refresh_401_age: Option<u64> =
             p.number("MCPSERVER_REFRESH_ON_401_MIN_AGE_SECS", &self.refresh_on_401_min_age_secs);
@@ -809,7 +818,62 @@ fn oauth_client(
 
 /// A development or test setting refuses to run anywhere but on loopback: both the listen
 /// address and the public URL (a proxy in front of a loopback listener would expose it too).
-fn loopback_only(p: &mut Problems, name: &str, why: &str, listen: Option<SocketAddr>, public: Option<&Url>) {
+impl Settings {
+    /// The explicitly set settings, besides the listen address and the public URL, that say
+    /// where the server is reached from (a reverse proxy's host, a front end's origin), as
+    /// (setting, value) pairs. Defaults derive from the public URL, which is checked itself.
+    fn public_facing(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let single = [
+            ("MCPSERVER_FRONTEND_URL", &self.frontend_url),
+            ("JIRA_REDIRECT_URI", &self.jira_redirect_uri),
+            ("NOTION_REDIRECT_URI", &self.notion_redirect_uri),
+        ];
+        for (name, value) in single {
+            out.extend(value.iter().map(|v| (name, v.trim().to_string())));
+        }
+        let lists = [
+            ("MCPSERVER_MCP_ALLOWED_HOSTS", &self.mcp_allowed_hosts),
+            ("MCPSERVER_MCP_ALLOWED_ORIGINS", &self.mcp_allowed_origins),
+            ("MCPSERVER_CORS_ORIGINS", &self.cors_origins),
+        ];
+        for (name, value) in lists {
+            out.extend(value.iter().flat_map(|v| split_list(v)).map(|v| (name, v)));
+        }
+        out.retain(|(_, v)| !v.is_empty());
+        out
+    }
+}
+
+/// Whether a URL, an origin or a `host[:port]` names this machine only.
+pub(crate) fn is_loopback_name(value: &str) -> bool {
+    let host = match Url::parse(value) {
+        Ok(url) if url.host().is_some() => match url.host() {
+            Some(url::Host::Domain(d)) => return d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => return ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => return ip.is_loopback(),
+            None => return false,
+        },
+        _ => value,
+    };
+    // `host`, `host:port`, `[v6]`, `[v6]:port`.
+    let host = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None if host.matches(':').count() == 1 => host.split(':').next().unwrap_or_default(),
+        None => host,
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn loopback_only(
+    p: &mut Problems,
+    name: &str,
+    why: &str,
+    listen: Option<SocketAddr>,
+    public: Option<&Url>,
+    facing: &[(&str, String)],
+) {
     if let Some(addr) = listen.filter(|a| !a.ip().is_loopback()) {
         p.add(format!(
             "{name}: refused because MCPSERVER_LISTEN `{addr}` is not a loopback address and {why}; listen on 127.0.0.1 or [::1], or unset {name}"
@@ -824,6 +888,13 @@ fn loopback_only(p: &mut Problems, name: &str, why: &str, listen: Option<SocketA
     if let Some(url) = public.filter(|u| !loopback_url(u)) {
         p.add(format!(
             "{name}: refused because MCPSERVER_PUBLIC_URL `{url}` is not a loopback URL and {why}; use http://127.0.0.1:PORT, or unset {name}"
+        ));
+    }
+    // A loopback listen address behind a reverse proxy is still public: so is every name the
+    // server is reached by.
+    for (setting, value) in facing.iter().filter(|(_, v)| !is_loopback_name(v)) {
+        p.add(format!(
+            "{name}: refused because {setting} `{value}` is not loopback (the server would be reached from elsewhere, e.g. through a reverse proxy) and {why}; use only loopback values, or unset {name}"
         ));
     }
 }
@@ -1029,6 +1100,37 @@ mod tests {
         assert!(
             lines[0].starts_with("MCPSERVER_DEV_FIXED_USER") && lines[0].contains("MCPSERVER_PUBLIC_URL")
         );
+    }
+
+    #[test]
+    fn the_dev_settings_are_refused_when_any_public_facing_setting_is_not_loopback() {
+        for (flag, value, setting) in [
+            ("--mcp-allowed-hosts", "localhost,mcp.example.com", "MCPSERVER_MCP_ALLOWED_HOSTS"),
+            ("--mcp-allowed-origins", "https://app.example.com", "MCPSERVER_MCP_ALLOWED_ORIGINS"),
+            ("--cors-origins", "*", "MCPSERVER_CORS_ORIGINS"),
+            ("--frontend-url", "https://app.example.com", "MCPSERVER_FRONTEND_URL"),
+            ("--jira-redirect-uri", "https://mcp.example.com/api/auth/jira/callback", "JIRA_REDIRECT_URI"),
+            ("--notion-redirect-uri", "https://mcp.example.com/cb", "NOTION_REDIRECT_URI"),
+        ] {
+            for dev in [["--dev-fixed-user", "conformance"], ["--conformance-fixtures", "true"]] {
+                let lines = problems(&[dev[0], dev[1], flag, value]);
+                assert!(
+                    lines.iter().any(|l| l.contains(setting) && l.contains("not loopback")),
+                    "{flag} {value}: {lines:?}"
+                );
+            }
+        }
+        let local = settings(&[
+            "--dev-fixed-user",
+            "conformance",
+            "--mcp-allowed-hosts",
+            "localhost,127.0.0.1:9000,[::1]:9000",
+            "--mcp-allowed-origins",
+            "http://localhost:3000",
+            "--frontend-url",
+            "http://127.0.0.1:3000",
+        ]);
+        assert!(local.validate().is_ok());
     }
 
     #[test]

@@ -15,28 +15,60 @@ struct DemoSecrets {
     hub_secret: String,
 }
 
+/// Reads `<dir>/secrets.json`, or generates it (mode 0600, never through a symlink) on the
+/// first run. An existing file is trusted only when it is a regular file, not a symlink,
+/// owned by this user and readable by nobody else (mode 0600); anything else is refused
+/// with the fix. The folder is made private (0700) too.
 fn load_or_create_secrets(dir: &Path) -> anyhow::Result<DemoSecrets> {
+    restrict(dir)?;
     let path = dir.join("secrets.json");
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        return Ok(serde_json::from_str(&text)?);
+    let shown = path.display();
+    match crate::store::private_file::open_existing(&path) {
+        Ok(Some(text)) => {
+            return serde_json::from_str(&text).map_err(|e| {
+                anyhow::anyhow!("{shown} is not the demo's secrets file ({e}); delete it to start afresh")
+            });
+        }
+        Ok(None) => {}
+        Err(why) => anyhow::bail!("refusing to use {shown}: {why}"),
     }
     let mut secret = [0u8; 32];
     rand::fill(&mut secret);
     let secrets =
         DemoSecrets { encryption_keys: crate::crypto::generate_key_line(), hub_secret: hex::encode(secret) };
-    std::fs::write(&path, serde_json::to_string_pretty(&secrets)?)?;
-    restrict(&path);
+    crate::store::private_file::create(&path, serde_json::to_string_pretty(&secrets)?.as_bytes())
+        .map_err(|e| anyhow::anyhow!("cannot create {shown}: {e}"))?;
     Ok(secrets)
 }
 
+/// Creates the demo folder private (0700), or makes an existing one private when it is ours
+/// and holds nothing but the demo's own files (a folder shared with other things is left as
+/// it is; the secrets file in it is private either way).
 #[cfg(unix)]
-fn restrict(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+fn restrict(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    let meta = std::fs::symlink_metadata(dir)?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let ours = meta.is_dir() && meta.uid() == unsafe { libc::geteuid() };
+    if !ours || meta.mode() & 0o077 == 0 {
+        return Ok(());
+    }
+    const DEMO_FILES: [&str; 5] =
+        ["secrets.json", "mcpserver.db", "mcpserver.db-wal", "mcpserver.db-shm", "mcpserver.db-journal"];
+    let only_demo_files = std::fs::read_dir(dir)?
+        .all(|entry| entry.is_ok_and(|e| DEMO_FILES.iter().any(|f| e.file_name() == *f)));
+    if only_demo_files {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 #[cfg(not(unix))]
-fn restrict(_: &Path) {}
+fn restrict(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    Ok(())
+}
 
 /// The settings the demo chooses itself: (clap argument id, environment variable). Giving one
 /// is refused rather than silently ignored.

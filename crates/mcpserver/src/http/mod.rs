@@ -56,9 +56,12 @@ impl utoipa::Modify for HubJwt {
 fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     // /mcp is behind the hub JWT, except with the loopback-only development setting
     // MCPSERVER_DEV_FIXED_USER, which puts it (and only it) behind a fixed caller instead.
+    // With a development setting on, /mcp also takes only direct loopback requests.
     let (mcp, dev_mcp) = match crate::auth::dev::fixed_user_layer(state) {
-        None => (crate::mcp::router(state), Router::new()),
-        Some(fixed_user) => (Router::new(), crate::mcp::router(state).route_layer(fixed_user)),
+        None => (crate::auth::dev::guard(state, crate::mcp::router(state)), Router::new()),
+        Some(fixed_user) => {
+            (Router::new(), crate::auth::dev::guard(state, crate::mcp::router(state).route_layer(fixed_user)))
+        }
     };
     let protected = OpenApiRouter::new()
         .merge(crate::oauth::protected_router())

@@ -8,6 +8,7 @@ mod audit;
 mod connections;
 mod migrate;
 mod outbox;
+pub mod private_file;
 mod states;
 
 pub use audit::{AuditEvent, AuditRow};
@@ -21,6 +22,7 @@ use crate::config::DbKind;
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
+use std::path::Path;
 use std::time::Duration;
 
 /// A database failure, already stripped of anything secret.
@@ -71,6 +73,14 @@ impl Store {
             DbKind::Sqlite if !raw.contains('?') && !raw.contains(":memory:") => format!("{raw}?mode=rwc"),
             _ => raw.to_string(),
         };
+        if kind == DbKind::Sqlite
+            && let Some(path) = sqlite_file(raw)
+        {
+            // SQLite would create the file 0644 (and its -wal/-shm files like it): create it
+            // 0600 first, never through a symlink. A failure here is left to the connect
+            // below to report (a missing folder, no permission).
+            let _ = private_file::create_empty_if_missing(path);
+        }
         // No ping before each checkout: it doubled the round trips of every request; a
         // connection broken by a database restart fails one query and is then discarded.
         let mut options = AnyPoolOptions::new()
@@ -143,6 +153,14 @@ fn describe_connect_error(error: &sqlx::Error) -> String {
 }
 
 /// Seconds since the Unix epoch.
+/// The file of a `sqlite:` URL, or `None` for an in-memory database.
+fn sqlite_file(url: &str) -> Option<&Path> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let file = rest.split('?').next().unwrap_or_default();
+    (!file.is_empty() && !file.starts_with(":memory:") && !url.contains("mode=memory"))
+        .then(|| Path::new(file))
+}
+
 pub fn now_epoch() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
