@@ -3,10 +3,12 @@
 //! and retry on 401, one bounded wait and retry on 429/503 for idempotent methods.
 
 use crate::app::AppState;
+use crate::http::{ApiError, ErrorCode};
 use crate::store::{Connection, Provider};
 use crate::tokens::{Access, TokenError};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use bytes::Bytes;
+use futures::StreamExt as _;
 use secrecy::ExposeSecret;
 use std::time::Duration;
 
@@ -347,6 +349,40 @@ pub fn forwarded_headers(incoming: &HeaderMap) -> HeaderMap {
         }
     }
     out
+}
+
+/// Reads a provider answer's body up to `limit` bytes: the one bounded reader that the proxy
+/// and the tools read every answer through (`MCPSERVER_PROXY_MAX_RESPONSE_BYTES`).
+pub async fn read_body(
+    response: reqwest::Response,
+    limit: usize,
+    provider: Provider,
+) -> Result<Bytes, ApiError> {
+    if response.content_length().is_some_and(|n| n as usize > limit) {
+        return Err(too_large(provider));
+    }
+    let mut out = Vec::new();
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::new(ErrorCode::ProviderUnavailable, "the provider's answer was cut off")
+                .with_provider(provider.as_str())
+        })?;
+        if out.len() + chunk.len() > limit {
+            return Err(too_large(provider));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(out))
+}
+
+/// A provider answer over `MCPSERVER_PROXY_MAX_RESPONSE_BYTES`.
+pub fn too_large(provider: Provider) -> ApiError {
+    ApiError::new(
+        ErrorCode::ProviderError,
+        "the provider's answer is larger than MCPSERVER_PROXY_MAX_RESPONSE_BYTES",
+    )
+    .with_provider(provider.as_str())
 }
 
 #[cfg(test)]

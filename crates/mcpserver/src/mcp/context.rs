@@ -215,12 +215,8 @@ impl ToolContext {
             }
         };
         let status = answer.response.status().as_u16();
-        let bytes = answer.response.bytes().await.map_err(|_| {
-            ToolError(
-                ApiError::new(ErrorCode::ProviderUnavailable, "the provider's answer was cut off")
-                    .with_provider(call.provider.as_str()),
-            )
-        })?;
+        let limit = self.state.config.proxy_max_response_bytes;
+        let bytes = upstream::read_body(answer.response, limit, call.provider).await?;
         if status >= 400 {
             let body: Value = upstream::from_json(&bytes).unwrap_or(Value::Null);
             return Err(ToolError(crate::proxy::normalized_error(call.provider, status, &body)));

@@ -215,7 +215,7 @@ async fn envelope_proxy(
     };
     let status = answer.response.status().as_u16();
     let selected = upstream::selected_headers(answer.response.headers());
-    let bytes = read_limited(answer.response, state.config.proxy_max_response_bytes, provider).await?;
+    let bytes = upstream::read_body(answer.response, state.config.proxy_max_response_bytes, provider).await?;
     record(&state, caller.user_id(), &call, status, started).await;
     if !raw && status >= 400 {
         let body: Value = upstream::from_json(&bytes)
@@ -223,57 +223,42 @@ async fn envelope_proxy(
         return Err(normalized_error(provider, status, &body));
     }
     let headers: Map<String, Value> = selected.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-    Ok(envelope_response(status, &headers, &bytes))
+    let out = envelope_body(status, &headers, &bytes);
+    if out.len() > state.config.proxy_max_response_bytes {
+        return Err(ApiError::new(
+            ErrorCode::ProviderError,
+            format!(
+                "the provider's answer, in the envelope, is larger than MCPSERVER_PROXY_MAX_RESPONSE_BYTES; \
+                 the transparent proxy (/api/{provider}/…) passes it as it is"
+            ),
+        )
+        .with_provider(provider.as_str()));
+    }
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], out).into_response())
 }
 
 /// `{"status", "headers", "body"}` with a JSON body spliced in as it came (checked, never
-/// parsed into a tree and printed again); any other body becomes a JSON string.
-fn envelope_response(status: u16, headers: &Map<String, Value>, body: &[u8]) -> Response {
+/// parsed into a tree and printed again); a text body becomes a JSON string, and any other
+/// body `body_base64` (never a lossy copy that grows with each byte it cannot show).
+fn envelope_body(status: u16, headers: &Map<String, Value>, body: &[u8]) -> Vec<u8> {
     let is_json = !body.is_empty() && upstream::from_json::<serde::de::IgnoredAny>(body).is_ok();
     let mut out = Vec::with_capacity(body.len() + 256);
     out.extend_from_slice(format!("{{\"status\":{status},\"headers\":").as_bytes());
     out.extend_from_slice(&serde_json::to_vec(headers).unwrap_or_else(|_| b"{}".to_vec()));
-    out.extend_from_slice(b",\"body\":");
     if is_json {
+        out.extend_from_slice(b",\"body\":");
         out.extend_from_slice(body);
+    } else if let Ok(text) = std::str::from_utf8(body) {
+        out.extend_from_slice(b",\"body\":");
+        serde_json::to_writer(&mut out, text).unwrap_or_default();
     } else {
-        let text = Value::String(String::from_utf8_lossy(body).into_owned());
-        out.extend_from_slice(&serde_json::to_vec(&text).unwrap_or_default());
+        use base64::Engine as _;
+        out.extend_from_slice(b",\"body_base64\":\"");
+        out.extend_from_slice(base64::engine::general_purpose::STANDARD.encode(body).as_bytes());
+        out.push(b'"');
     }
     out.push(b'}');
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], out).into_response()
-}
-
-/// Reads a provider answer up to `limit` bytes.
-async fn read_limited(
-    response: reqwest::Response,
-    limit: usize,
-    provider: Provider,
-) -> Result<Bytes, ApiError> {
-    if response.content_length().is_some_and(|n| n as usize > limit) {
-        return Err(too_large(provider));
-    }
-    let mut out = Vec::new();
-    let mut stream = response.bytes_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| {
-            ApiError::new(ErrorCode::ProviderUnavailable, "the provider's answer was cut off")
-                .with_provider(provider.as_str())
-        })?;
-        if out.len() + chunk.len() > limit {
-            return Err(too_large(provider));
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(Bytes::from(out))
-}
-
-fn too_large(provider: Provider) -> ApiError {
-    ApiError::new(
-        ErrorCode::ProviderError,
-        "the provider's answer is larger than MCPSERVER_PROXY_MAX_RESPONSE_BYTES",
-    )
-    .with_provider(provider.as_str())
+    out
 }
 
 /// A provider error as the `provider_error` envelope: Jira `errorMessages`/`errors`, Notion
@@ -423,7 +408,7 @@ async fn transparent(
     let status = answer.response.status();
     record(&state, caller.user_id(), &call, status.as_u16(), started).await;
     if answer.response.content_length().is_some_and(|n| n as usize > state.config.proxy_max_response_bytes) {
-        return Err(too_large(provider));
+        return Err(upstream::too_large(provider));
     }
     // Verbatim: the provider's own error bodies are not turned into our envelope.
     let mut builder = Response::builder()
@@ -449,19 +434,39 @@ async fn transparent(
 mod tests {
     use super::*;
 
-    async fn envelope_of(body: &[u8]) -> Value {
-        let response = envelope_response(200, &Map::new(), body);
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        serde_json::from_slice(&bytes).expect("the envelope is JSON")
+    #[test]
+    fn the_envelope_keeps_json_and_text_as_they_are_and_binary_as_base64() {
+        let headers = Map::new();
+        let json = envelope_body(200, &headers, br#"{"a":[1,2]}"#);
+        assert_eq!(serde_json::from_slice::<Value>(&json).unwrap()["body"], serde_json::json!({"a": [1, 2]}));
+        let text = envelope_body(200, &headers, "plain text, café".as_bytes());
+        assert_eq!(serde_json::from_slice::<Value>(&text).unwrap()["body"], "plain text, café");
+        // 1 MB that is not UTF-8: base64, a third larger, where a lossy string was 6 times.
+        let binary: Vec<u8> = (0..1_000_000u32).map(|i| (i % 7) as u8 | 0x80).collect();
+        let out = envelope_body(200, &headers, &binary);
+        let parsed: Value = serde_json::from_slice(&out).unwrap();
+        assert!(parsed.get("body").is_none());
+        use base64::Engine as _;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(parsed["body_base64"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(decoded, binary);
+        assert!(out.len() < binary.len() * 4 / 3 + 100, "{} bytes", out.len());
     }
 
-    #[tokio::test]
-    async fn a_json_body_is_spliced_in_and_anything_else_becomes_a_string() {
-        assert_eq!(envelope_of(br#"{"a": [1, "b"]}"#).await["body"], serde_json::json!({"a": [1, "b"]}));
-        assert_eq!(envelope_of(b"plain text").await["body"], "plain text");
-        assert_eq!(envelope_of(b"").await["body"], "");
+    fn envelope_of(body: &[u8]) -> Value {
+        serde_json::from_slice(&envelope_body(200, &Map::new(), body)).expect("the envelope is JSON")
+    }
+
+    #[test]
+    fn a_json_body_is_spliced_in_and_text_becomes_a_string() {
+        assert_eq!(envelope_of(br#"{"a": [1, "b"]}"#)["body"], serde_json::json!({"a": [1, "b"]}));
+        assert_eq!(envelope_of(b"plain text")["body"], "plain text");
+        assert_eq!(envelope_of(b"")["body"], "");
         // JSON in shape, but a string holds a byte that is not UTF-8: spliced in, it would make
-        // the whole envelope unreadable; as text it is the body with U+FFFD in that place.
-        assert_eq!(envelope_of(b"{\"name\": \"caf\xe9\"}").await["body"], "{\"name\": \"caf\u{FFFD}\"}");
+        // the whole envelope unreadable; it is not text either, so it comes as base64.
+        let broken = envelope_of(b"{\"name\": \"caf\xe9\"}");
+        assert!(broken.get("body").is_none());
+        assert_eq!(broken["body_base64"], "eyJuYW1lIjogImNhZukifQ==");
     }
 }
