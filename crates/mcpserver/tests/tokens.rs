@@ -518,29 +518,3 @@ async fn a_reconnect_is_seen_at_once_despite_the_token_cache() {
         "the new, short-lived token is due and refreshed"
     );
 }
-
-/// The token road is on every proxied request and tool call; its rare paths (database read,
-/// refresh) are boxed so that the common one, a cache hit, does not make every caller's future
-/// several KB large (it was 7 KB, moved into a box or a task on each request).
-#[tokio::test]
-async fn the_futures_of_the_token_road_stay_small() {
-    let world = connected_world(Options::default()).await;
-    let state = &world.server.state;
-    let access = state.tokens.access("alice", mcpserver::store::Provider::Jira, None);
-    assert!(std::mem::size_of_val(&access) <= 512, "access: {} bytes", std::mem::size_of_val(&access));
-    let request = mcpserver::upstream::UpstreamRequest {
-        provider: mcpserver::store::Provider::Jira,
-        method: reqwest::Method::GET,
-        path: "/rest/api/3/myself".into(),
-        query: Vec::new(),
-        body: None,
-        site: None,
-        account: None,
-        headers: Default::default(),
-    };
-    let send = mcpserver::upstream::send(state, "alice", &request);
-    assert!(std::mem::size_of_val(&send) <= 2048, "send: {} bytes", std::mem::size_of_val(&send));
-    let answer = send.await.expect("the simulator answers");
-    assert_eq!(answer.response.status(), 200);
-    assert!(access.await.is_ok());
-}
