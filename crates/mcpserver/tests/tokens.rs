@@ -282,6 +282,41 @@ async fn a_refresh_answer_lost_on_the_wire_does_not_cost_the_grant() {
     assert_eq!(response.status(), 200);
 }
 
+/// A caller that hangs up while its refresh is under way (issue 17 item 14) does not take the
+/// provider's answer with it: the refresh runs to its commit, and the next caller gets the
+/// rotated token without the old refresh token being sent again.
+#[tokio::test]
+async fn a_caller_that_hangs_up_does_not_discard_a_rotated_token() {
+    let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;
+    world.sim.set_fault("POST /oauth/token", Fault::latency(Duration::from_millis(800)));
+    let before = alice_jira(&world).await;
+    let impatient = world
+        .http
+        .get(world.server.url("/internal/tokens/jira"))
+        .bearer_auth(world.jwt("alice", &["tokens:read"]))
+        .timeout(Duration::from_millis(200))
+        .send()
+        .await;
+    assert!(impatient.is_err(), "the caller gave up before the provider answered");
+    // The provider answers after 800 ms; the refresh must still be committed.
+    let mut committed = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if alice_jira(&world).await.version != before.version {
+            committed = true;
+            break;
+        }
+    }
+    assert!(committed, "the rotated tokens were never stored");
+    world.sim.clear_faults();
+    let token = token_json(&world, "alice").await;
+    assert!(token["access_token"].is_string());
+    let counters = world.sim.counters();
+    assert_eq!(counters.atlassian_refresh_grants, 1, "one refresh, committed though its caller left");
+    assert_eq!(counters.refresh_reuses_in_leeway, 0, "the old refresh token was never sent again");
+    assert_eq!(counters.family_revocations, 0);
+}
+
 #[tokio::test]
 async fn provider_errors_keep_serving_the_old_token_while_it_is_valid() {
     let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;

@@ -272,8 +272,7 @@ impl TokenService {
         connection: Connection,
         stale_version: Option<i64>,
     ) -> Result<Access, TokenError> {
-        let lock = self.local_lock(&connection.id);
-        let _in_process = lock.lock().await;
+        let in_process = self.local_lock(&connection.id).lock_owned().await;
         let mut current = self.reread(&connection).await?;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(self.lease_ttl() as u64);
         loop {
@@ -303,8 +302,22 @@ impl TokenService {
             self.inner.store.release_lease(&current.id, &self.inner.owner).await?;
             return Box::pin(self.usable(current, None)).await;
         }
-        let outcome = self.refresh_at_provider(&current).await;
-        self.settle(current, stale_version.is_some(), outcome).await
+        // From here the provider rotates the refresh token: the refresh runs to its commit (or
+        // the lease's release) in a task of its own, whatever becomes of the request that
+        // started it (a caller that hangs up would otherwise drop the new tokens uncommitted).
+        // Callers here wait on the task; others in this process on the lock it keeps.
+        let service = self.clone();
+        let forced = stale_version.is_some();
+        let provider = current.provider;
+        let run = tokio::spawn(async move {
+            let _in_process = in_process;
+            let outcome = service.refresh_at_provider(&current).await;
+            service.settle(current, forced, outcome).await
+        });
+        run.await.unwrap_or_else(|e| {
+            tracing::error!(provider = %provider, error = %e, "the refresh task failed");
+            Err(TokenError::Unavailable(provider, "the refresh did not finish".into()))
+        })
     }
 
     /// Calls the provider, retrying transient failures with jittered backoff. A lost answer
