@@ -317,6 +317,28 @@ async fn a_caller_that_hangs_up_does_not_discard_a_rotated_token() {
     assert_eq!(counters.family_revocations, 0);
 }
 
+/// While another instance holds the refresh lease (it may have died mid-refresh), a token that
+/// is due but still valid keeps serving (issue 17 item 16, DESIGN §6) instead of every caller
+/// waiting for the lease and then failing.
+#[tokio::test]
+async fn a_refresh_held_elsewhere_leaves_the_still_valid_token_in_service() {
+    let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;
+    let stored = alice_jira(&world).await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let store = &world.server.state.store;
+    assert!(store.try_lease(&stored.id, "an-instance-that-died", now, 100).await.unwrap());
+    for _ in 0..3 {
+        let token = token_json(&world, "alice").await;
+        assert!(token["access_token"].is_string());
+    }
+    assert_eq!(
+        world.sim.counters().atlassian_refresh_grants,
+        0,
+        "the lease holder's refresh is not repeated"
+    );
+    assert_eq!(alice_jira(&world).await.version, stored.version);
+}
+
 #[tokio::test]
 async fn provider_errors_keep_serving_the_old_token_while_it_is_valid() {
     let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;

@@ -274,7 +274,9 @@ impl TokenService {
     ) -> Result<Access, TokenError> {
         let in_process = self.local_lock(&connection.id).lock_owned().await;
         let mut current = self.reread(&connection).await?;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(self.lease_ttl() as u64);
+        // A lease can be taken over only once `lease_until < now` in whole seconds: wait a
+        // little past its whole life, so that a dead holder's lease is taken, not given up on.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(self.lease_ttl() as u64 + 2);
         loop {
             let now = now_epoch();
             if current.status != ConnectionStatus::Active {
@@ -285,6 +287,11 @@ impl TokenService {
             }
             if self.inner.store.try_lease(&current.id, &self.inner.owner, now, self.lease_ttl()).await? {
                 break;
+            }
+            // Another instance is refreshing. A token that is due but still valid serves
+            // meanwhile (DESIGN §6), unless the provider already refused it (a forced refresh).
+            if stale_version.is_none() && current.profile.expires_at.is_none_or(|at| at > now) {
+                return self.hand_out(current, now).await;
             }
             if tokio::time::Instant::now() > deadline {
                 return Err(TokenError::Unavailable(
