@@ -255,6 +255,41 @@ mod cases {
         assert!(!store.set_status(&c.id, c.version, ConnectionStatus::Revoked, NOW, None).await.unwrap());
     }
 
+    /// A refresh commits only while its instance holds the lease (issue 17 item 15): one that
+    /// lost its lease to another instance cannot overwrite that instance's tokens.
+    pub async fn a_refresh_commit_is_fenced_by_the_lease(db: &TestDb) {
+        let store = open(db).await;
+        let keys = support::keyring(support::TEST_KEYS);
+        let c = store
+            .upsert_connection("u1", Provider::Jira, &jira_profile("acc"), true, NOW, None, |id| {
+                seal(&keys, Provider::Jira, "u1", id, "a1", "r1")
+            })
+            .await
+            .unwrap();
+        let update = TokenUpdate {
+            tokens: seal(&keys, Provider::Jira, "u1", &c.id, "a2", "r2"),
+            expires_at: Some(NOW + 7200),
+            scope: None,
+            refreshed_at: Some(NOW + 10),
+            next_refresh_at: None,
+        };
+        assert!(store.try_lease(&c.id, "host-a/127.0.0.1:8080", NOW, 30).await.unwrap());
+        // The lease ran out and another instance took it.
+        assert!(store.try_lease(&c.id, "host-b/127.0.0.1:8080", NOW + 31, 30).await.unwrap());
+        let late = store.commit_refresh(&c.id, c.version, "host-a/127.0.0.1:8080", &update).await.unwrap();
+        assert!(!late, "a commit without the lease is refused");
+        assert_eq!(store.get_connection(&c.id).await.unwrap().unwrap().version, c.version);
+        // A restarted instance (same name) takes its predecessor's lease at once.
+        assert!(store.try_lease(&c.id, "host-b/127.0.0.1:8080", NOW + 32, 30).await.unwrap());
+        assert!(store.commit_refresh(&c.id, c.version, "host-b/127.0.0.1:8080", &update).await.unwrap());
+        let row = store.get_connection(&c.id).await.unwrap().unwrap();
+        assert_eq!(row.version, c.version + 1);
+        assert!(
+            store.try_lease(&c.id, "host-a/127.0.0.1:8080", NOW + 33, 30).await.unwrap(),
+            "the commit freed the lease"
+        );
+    }
+
     pub async fn audit_events_append_and_page_newest_first(db: &TestDb) {
         let store = open(db).await;
         for i in 0..5 {
@@ -306,6 +341,7 @@ on_both_backends!(
     concurrent_consumers_get_a_state_only_once,
     an_expired_state_is_never_consumed,
     compare_and_swap_fails_when_the_row_changed,
+    a_refresh_commit_is_fenced_by_the_lease,
     audit_events_append_and_page_newest_first,
     migrating_again_changes_nothing,
 );

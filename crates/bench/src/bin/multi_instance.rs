@@ -80,6 +80,10 @@ fn spawn(binary: &std::path::Path, database: &str, sim: &str) -> Result<Instance
         .args(["--notion-client-id", "sim-notion-client", "--notion-client-secret", "sim-notion-secret"])
         .args(["--atlassian-auth-url", sim, "--atlassian-api-url", sim, "--notion-api-url", sim])
         .args(["--user-rate-per-minute", "0", "--notion-rate-per-sec", "50", "--notion-burst", "50"])
+        // The load expires every token at the provider seconds after it was issued, and again a
+        // second later, which real providers never do: a 401 must force a refresh however young
+        // the token and however recent the last forced one.
+        .args(["--refresh-on-401-min-age-secs", "0", "--refresh-on-401-interval-secs", "0"])
         .env("MCPSERVER_ENCRYPTION_KEYS", KEYS)
         .env("MCPSERVER_HUB_SECRET", HUB_SECRET)
         .env("RUST_LOG", "warn")

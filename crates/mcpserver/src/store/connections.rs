@@ -349,13 +349,25 @@ impl Store {
         expected_version: i64,
         update: &TokenUpdate,
     ) -> StoreResult<bool> {
+        self.write_tokens(id, expected_version, None, update).await
+    }
+
+    /// Writes new tokens if the row is still at `expected_version` (and, with `owner`, its
+    /// lease is still `owner`'s).
+    async fn write_tokens(
+        &self,
+        id: &str,
+        expected_version: i64,
+        owner: Option<&str>,
+        update: &TokenUpdate,
+    ) -> StoreResult<bool> {
         let result = sqlx::query(
             "UPDATE connections SET access_token = $1, refresh_token = $2, key_id = $3, \
              expires_at = $4, scope = COALESCE($5, scope), \
              last_refreshed_at = COALESCE($6, last_refreshed_at), next_refresh_at = $7, \
              status = CASE WHEN $6 IS NULL THEN status ELSE 'active' END, \
              updated_at = COALESCE($6, updated_at), lease_owner = NULL, lease_until = NULL, \
-             version = version + 1 WHERE id = $8 AND version = $9",
+             version = version + 1 WHERE id = $8 AND version = $9 AND ($10 IS NULL OR lease_owner = $10)",
         )
         .bind(update.tokens.access_token.clone())
         .bind(update.tokens.refresh_token.clone())
@@ -366,9 +378,21 @@ impl Store {
         .bind(update.next_refresh_at)
         .bind(id)
         .bind(expected_version)
+        .bind(owner)
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
+    }
+
+    /// [`Store::update_tokens`] for a refresh: only while `owner` holds the row's lease.
+    pub async fn commit_refresh(
+        &self,
+        id: &str,
+        expected_version: i64,
+        owner: &str,
+        update: &TokenUpdate,
+    ) -> StoreResult<bool> {
+        self.write_tokens(id, expected_version, Some(owner), update).await
     }
 
     /// Sets the status if the row is still at `expected_version`, recording `event` in the

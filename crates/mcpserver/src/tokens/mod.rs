@@ -88,7 +88,7 @@ struct Cached {
 impl TokenService {
     /// A service over the store, using `http` toward the providers.
     pub fn new(store: Store, config: Arc<Config>, http: reqwest::Client) -> Self {
-        let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        let owner = lease_owner(config.listen);
         let inner = Inner {
             store,
             config,
@@ -470,7 +470,10 @@ impl TokenService {
             refreshed_at: Some(now),
             next_refresh_at: None,
         };
-        let committed = store.update_tokens(&current.id, current.version, &update).await?;
+        // Fenced: only while this instance still holds the lease (a lease taken over after it
+        // ran out belongs to the instance that took it, whose commit is the one that counts).
+        let committed =
+            store.commit_refresh(&current.id, current.version, &self.inner.owner, &update).await?;
         self.forget(&current.id);
         crate::metrics::refresh(current.provider.as_str(), if committed { "ok" } else { "lost_race" });
         audit::record(
@@ -488,6 +491,22 @@ impl TokenService {
         }
         self.hand_out(fresh, now).await
     }
+}
+
+/// The name this instance takes refresh leases under: its host and listen address, so that a
+/// restarted instance recognises the leases its predecessor held (no live process can share
+/// both) and takes them over at once instead of waiting out their life. On a port chosen by
+/// the system (`:0`, tests) nothing is stable: a name of its own.
+fn lease_owner(listen: std::net::SocketAddr) -> String {
+    if listen.port() == 0 {
+        return format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    }
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string());
+    format!("{host}/{listen}")
 }
 
 /// Exponential backoff with full jitter: attempt 1 → up to 200 ms, 2 → up to 400 ms, …
