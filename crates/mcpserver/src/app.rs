@@ -35,6 +35,8 @@ pub struct Shared {
     pub inbound: Option<Arc<crate::ratelimit::KeyedBuckets>>,
     /// Outbound smoothing and provider-imposed backoffs.
     pub outbound: Arc<crate::upstream::Outbound>,
+    /// Connect links of error answers, reused for a while (`oauth::connect_url`).
+    pub connect_links: crate::oauth::ConnectLinks,
 }
 
 impl AppState {
@@ -56,7 +58,18 @@ impl AppState {
         });
         let outbound = Arc::new(crate::upstream::Outbound::new(&config));
         crate::metrics::handle();
-        Ok(Self(Arc::new(Shared { config, store, http, verifier, tokens, shutdown, inbound, outbound })))
+        let connect_links = crate::oauth::ConnectLinks::default();
+        Ok(Self(Arc::new(Shared {
+            config,
+            store,
+            http,
+            verifier,
+            tokens,
+            shutdown,
+            inbound,
+            outbound,
+            connect_links,
+        })))
     }
 }
 
