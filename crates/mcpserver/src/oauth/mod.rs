@@ -124,12 +124,13 @@ pub async fn connect_url(state: &AppState, user_id: &str, provider: Provider) ->
     Some(flow.url)
 }
 
+/// A link handed out: (URL, state hash, state expiry).
+type Link = (String, String, i64);
+
 /// Connect links recently handed out in error answers, per (user, provider), on this
-/// instance: (URL, state hash, state expiry).
+/// instance.
 #[derive(Default)]
-pub struct ConnectLinks(
-    std::sync::Mutex<std::collections::HashMap<(String, Provider), (String, String, i64)>>,
-);
+pub struct ConnectLinks(std::sync::Mutex<std::collections::HashMap<(String, Provider), Link>>);
 
 impl ConnectLinks {
     /// Entries kept at most; beyond it the expired ones are dropped, then all.
