@@ -159,7 +159,7 @@ struct Limits {
 const UNLIMITED: usize = 1 << 24;
 
 /// Accepts connections (at most `max_connections` open at once) and serves `app` on each,
-/// HTTP/1.1 (headers within `header_read_timeout`) or HTTP/2, with the peer address as
+/// HTTP/1.1 (headers within `header_read_timeout`), with the peer address as
 /// [`axum::extract::ConnectInfo`]. On `shutdown` it stops accepting, lets in-flight requests
 /// finish and returns when every connection has closed.
 async fn serve(
@@ -168,15 +168,15 @@ async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::rt::{TokioIo, TokioTimer};
     use tower::ServiceExt;
 
     let permits = limits.max_connections.unwrap_or(UNLIMITED).min(UNLIMITED);
     let open = Arc::new(tokio::sync::Semaphore::new(permits));
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
-    builder.http2().timer(TokioTimer::new()).enable_connect_protocol();
+    // HTTP/1.1 only, as axum::serve was built here (no HTTP/2 feature).
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
     let builder = Arc::new(builder);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -207,7 +207,7 @@ async fn serve(
         let mut stopped = stopped.clone();
         tokio::spawn(async move {
             let _permit = permit;
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(tcp), service);
+            let connection = builder.serve_connection(TokioIo::new(tcp), service).with_upgrades();
             let mut connection = std::pin::pin!(connection);
             tokio::select! {
                 _ = connection.as_mut() => return,
