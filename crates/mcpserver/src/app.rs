@@ -35,6 +35,8 @@ pub struct Shared {
     pub inbound: Option<Arc<crate::ratelimit::KeyedBuckets>>,
     /// Outbound smoothing and provider-imposed backoffs.
     pub outbound: Arc<crate::upstream::Outbound>,
+    /// Connect links of error answers, reused for a while (`oauth::connect_url`).
+    pub connect_links: crate::oauth::ConnectLinks,
 }
 
 impl AppState {
@@ -56,7 +58,18 @@ impl AppState {
         });
         let outbound = Arc::new(crate::upstream::Outbound::new(&config));
         crate::metrics::handle();
-        Ok(Self(Arc::new(Shared { config, store, http, verifier, tokens, shutdown, inbound, outbound })))
+        let connect_links = crate::oauth::ConnectLinks::default();
+        Ok(Self(Arc::new(Shared {
+            config,
+            store,
+            http,
+            verifier,
+            tokens,
+            shutdown,
+            inbound,
+            outbound,
+            connect_links,
+        })))
     }
 }
 
@@ -116,29 +129,98 @@ impl Application {
         let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(crate::tokens::refresher::run(self.state.clone(), worker_stop));
         let cancel_streams = self.state.shutdown.clone();
-        let dev = crate::auth::dev::active(&self.state);
+        let limits = Limits {
+            header_read_timeout: self.state.config.header_read_timeout,
+            max_connections: self.state.config.max_connections,
+        };
         let app = crate::http::router(self.state);
-        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
         let shutdown = async move {
             shutdown.await;
             cancel_streams.cancel();
         };
-        // The development settings check each /mcp request's peer address, so only then is
-        // it recorded.
-        let served = if dev {
-            let app = app.into_make_service_with_connect_info::<SocketAddr>();
-            axum::serve(listener, app).with_graceful_shutdown(shutdown).await
-        } else {
-            axum::serve(listener, app).with_graceful_shutdown(shutdown).await
-        };
+        let served = serve(self.listener, app, limits, shutdown).await;
         let _ = stop_worker.send(true);
         let _ = worker.await;
         store.close().await;
         served?;
         Ok(())
     }
+}
+
+/// What the serve loop enforces per connection.
+struct Limits {
+    /// `MCPSERVER_HEADER_READ_TIMEOUT_SECS`: a client that sends its headers slower is cut off.
+    header_read_timeout: std::time::Duration,
+    /// `MCPSERVER_MAX_CONNECTIONS`: beyond it, connections wait in the listen backlog.
+    max_connections: Option<usize>,
+}
+
+/// Permits when there is no connection limit (still counted, for the graceful shutdown).
+const UNLIMITED: usize = 1 << 24;
+
+/// Accepts connections (at most `max_connections` open at once) and serves `app` on each,
+/// HTTP/1.1 (headers within `header_read_timeout`), with the peer address as
+/// [`axum::extract::ConnectInfo`]. On `shutdown` it stops accepting, lets in-flight requests
+/// finish and returns when every connection has closed.
+async fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let permits = limits.max_connections.unwrap_or(UNLIMITED).min(UNLIMITED);
+    let open = Arc::new(tokio::sync::Semaphore::new(permits));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    // HTTP/1.1 only, as axum::serve was built here (no HTTP/2 feature).
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    let builder = Arc::new(builder);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = open.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let service =
+            app.clone().map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                request.map(axum::body::Body::new)
+            });
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let builder = builder.clone();
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let connection = builder.serve_connection(TokioIo::new(tcp), service).with_upgrades();
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                _ = stopped.wait_for(|s| *s) => connection.as_mut().graceful_shutdown(),
+            }
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    // Every connection holds a permit until it closes.
+    let _ = open.acquire_many(permits as u32).await;
+    Ok(())
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -287,6 +287,14 @@ pub struct Settings {
     #[arg(long, env = "MCPSERVER_HUB_WEBHOOK_SECRET", hide_env_values = true, global = true)]
     #[arg(help_heading = PROVIDERS)]
     pub hub_webhook_secret: Option<String>,
+
+    /// Longest time a client may take to send a request's headers, in seconds.
+    #[arg(long, env = "MCPSERVER_HEADER_READ_TIMEOUT_SECS", default_value = "10", global = true)]
+    pub header_read_timeout_secs: String,
+
+    /// Most client connections open at once; further ones wait to be accepted (0 = no limit).
+    #[arg(long, env = "MCPSERVER_MAX_CONNECTIONS", default_value = "1024", global = true)]
+    pub max_connections: String,
 }
 
 /// An OAuth client registered with one provider.
@@ -394,6 +402,9 @@ pub struct Config {
     pub refresh_on_401_interval: Duration,
     /// Signs hub events; set whenever `hub_webhook_url` is.
     pub hub_webhook_secret: Option<SecretBox<[u8]>>,
+    pub header_read_timeout: Duration,
+    /// `None` = no limit.
+    pub max_connections: Option<usize>,
 }
 
 /// Every problem found in the settings, one line each, naming the setting and the fix.
@@ -549,6 +560,9 @@ impl Settings {
         let refresh_401_interval: Option<u64> =
             p.number("MCPSERVER_REFRESH_ON_401_INTERVAL_SECS", &self.refresh_on_401_interval_secs);
         let hub_webhook_secret = self.hub_webhook_secret(&mut p);
+        let header_timeout: Option<u64> =
+            p.number("MCPSERVER_HEADER_READ_TIMEOUT_SECS", &self.header_read_timeout_secs);
+        let max_connections: Option<usize> = p.number("MCPSERVER_MAX_CONNECTIONS", &self.max_connections);
         if !p.0.is_empty() {
             return Err(ConfigErrors(p.0));
         }
@@ -595,6 +609,8 @@ impl Settings {
             refresh_on_401_min_age: Duration::from_secs(refresh_401_age.expect(all_valid)),
             refresh_on_401_interval: Duration::from_secs(refresh_401_interval.expect(all_valid)),
             hub_webhook_secret,
+            header_read_timeout: Duration::from_secs(header_timeout.expect(all_valid).max(1)),
+            max_connections: max_connections.filter(|n| *n > 0),
         })
     }
 

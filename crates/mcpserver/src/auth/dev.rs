@@ -33,8 +33,7 @@ pub fn fixed_user_layer(state: &AppState) -> Option<Extension<Identity>> {
     Some(Extension(Identity { user_id: user, scopes: Vec::new(), expires_at: i64::MAX }))
 }
 
-/// Whether a development setting is on, so `/mcp` takes only direct loopback requests (and
-/// the server records peer addresses).
+/// Whether a development setting is on, so `/mcp` takes only direct loopback requests.
 pub fn active(state: &AppState) -> bool {
     state.config.dev_fixed_user.is_some() || state.config.conformance_fixtures
 }
@@ -57,7 +56,8 @@ pub async fn direct_loopback_only(request: Request, next: Next) -> Response {
 }
 
 fn check(request: &Request) -> Result<(), String> {
-    // No recorded peer (the server was not started to record it) counts as not loopback.
+    // No recorded peer (a router served without the serve loop of `app.rs`) counts as not
+    // loopback.
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     match peer {
         Some(addr) if addr.ip().is_loopback() || addr.ip().to_canonical().is_loopback() => {}

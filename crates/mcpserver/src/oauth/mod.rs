@@ -107,11 +107,53 @@ pub async fn start_flow(
     Ok(AuthorizationUrl { url, state: token, expires_at: rfc3339(now + STATE_TTL_SECS) })
 }
 
-/// A fresh connect URL for error answers (`not_connected`, `reauth_required`); `None` when
-/// the provider is not configured or the state cannot be stored.
+/// A connect URL for error answers (`not_connected`, `reauth_required`); `None` when the
+/// provider is not configured or the state cannot be stored. One link (one state row) per
+/// user and provider is reused while its state is unused and has at least half its life
+/// left, so repeated answers do not store a state each ([`ConnectLinks`]).
 pub async fn connect_url(state: &AppState, user_id: &str, provider: Provider) -> Option<String> {
     enabled_provider(state, provider.as_str()).ok()?;
-    start_flow(state, user_id, provider, None).await.ok().map(|a| a.url)
+    let now = now_epoch();
+    if let Some((url, hash)) = state.connect_links.get(user_id, provider, now)
+        && state.store.state_is_live(&hash, now).await.unwrap_or(false)
+    {
+        return Some(url);
+    }
+    let flow = start_flow(state, user_id, provider, None).await.ok()?;
+    state.connect_links.put(user_id, provider, &flow.url, token_hash(&flow.state), now + STATE_TTL_SECS);
+    Some(flow.url)
+}
+
+/// A link handed out: (URL, state hash, state expiry).
+type Link = (String, String, i64);
+
+/// Connect links recently handed out in error answers, per (user, provider), on this
+/// instance.
+#[derive(Default)]
+pub struct ConnectLinks(std::sync::Mutex<std::collections::HashMap<(String, Provider), Link>>);
+
+impl ConnectLinks {
+    /// Entries kept at most; beyond it the expired ones are dropped, then all.
+    const MAX: usize = 100_000;
+
+    /// A link to reuse: one whose state has at least half of its life left.
+    fn get(&self, user_id: &str, provider: Provider, now: i64) -> Option<(String, String)> {
+        let links = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (url, hash, expires_at) = links.get(&(user_id.to_string(), provider))?;
+        (*expires_at - now >= STATE_TTL_SECS / 2).then(|| (url.clone(), hash.clone()))
+    }
+
+    fn put(&self, user_id: &str, provider: Provider, url: &str, hash: String, expires_at: i64) {
+        let mut links = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if links.len() >= Self::MAX {
+            let now = now_epoch();
+            links.retain(|_, (_, _, at)| *at - now >= STATE_TTL_SECS / 2);
+            if links.len() >= Self::MAX {
+                links.clear();
+            }
+        }
+        links.insert((user_id.to_string(), provider), (url.to_string(), hash, expires_at));
+    }
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -102,6 +102,16 @@ impl Store {
         Ok(Self { pool, kind, audit })
     }
 
+    /// Whether an OAuth state (by hash) is still stored and unexpired, i.e. its link works.
+    pub async fn state_is_live(&self, state_hash: &str, now: i64) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 FROM oauth_states WHERE state_hash = $1 AND expires_at > $2")
+            .bind(state_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// Connects and applies pending migrations.
     pub async fn open(url: &SecretString, settings: &PoolSettings) -> StoreResult<Self> {
         let store = Self::connect(url, settings).await?;
