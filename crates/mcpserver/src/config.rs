@@ -290,10 +290,12 @@ pub struct Settings {
 
     /// Longest time a client may take to send a request's headers, in seconds.
     #[arg(long, env = "MCPSERVER_HEADER_READ_TIMEOUT_SECS", default_value = "10", global = true)]
+    #[arg(help_heading = LIMITS)]
     pub header_read_timeout_secs: String,
 
     /// Most client connections open at once; further ones wait to be accepted (0 = no limit).
     #[arg(long, env = "MCPSERVER_MAX_CONNECTIONS", default_value = "1024", global = true)]
+    #[arg(help_heading = LIMITS)]
     pub max_connections: String,
 }
 
