@@ -3,7 +3,8 @@
 
 use super::context::{Call, Reply, ToolContext, ToolError, bounded};
 use super::registry::{Group, OVERWRITE, ToolDef, WRITE, WRITE_IDEMPOTENT};
-use crate::markdown::adf::{adf_to_markdown, markdown_to_adf};
+use crate::markdown::adf::adf_to_markdown;
+use crate::markdown::offload;
 use crate::store::{Connection, Provider};
 use axum::http::Method;
 use schemars::JsonSchema;
@@ -369,9 +370,14 @@ pub async fn get_issue(ctx: ToolContext, args: IssueArgs) -> Result<Reply<IssueD
     let (issue, comments) = futures::join!(ctx.send_as::<IssueSummary>(call), comments);
     let (issue, connection) = issue?;
     let f = &issue.fields;
+    // A large document is converted off the async workers.
+    let description = match f.description.clone().filter(|d| !d.is_null()) {
+        Some(doc) => offload::adf_to_markdown(doc).await,
+        None => String::new(),
+    };
     let details = IssueDetails {
         issue: issue.brief(&site_url(&connection, site)),
-        description: f.description.as_ref().filter(|d| !d.is_null()).map(adf_to_markdown).unwrap_or_default(),
+        description,
         labels: f.labels.clone().unwrap_or_default(),
         reporter: person(&f.reporter),
         created: f.created.clone(),
@@ -412,7 +418,9 @@ async fn recent_comments(
         .query("maxResults", wanted)
         .site(site);
     let (page, _) = ctx.send_as::<CommentPage>(call).await?;
-    Ok(page.comments.iter().rev().map(comment).collect())
+    let limit = offload::BLOCKING_THRESHOLD;
+    let size = page.comments.iter().map(|c| offload::json_size(&c.body, limit)).sum();
+    Ok(offload::run(page.comments, size, |comments| comments.iter().rev().map(comment).collect()).await)
 }
 
 fn comment(c: &CommentDoc) -> Comment {
@@ -474,7 +482,7 @@ pub async fn create_issue(ctx: ToolContext, args: CreateArgs) -> Result<Reply<Cr
         "summary": args.summary,
     });
     if let Some(md) = &args.description {
-        fields["description"] = markdown_to_adf(md);
+        fields["description"] = offload::markdown_to_adf(md.clone()).await;
     }
     if let Some(who) = &args.assignee {
         fields["assignee"] = json!({"accountId": account_id(&ctx, who).await?});
@@ -541,7 +549,7 @@ pub async fn update_issue(ctx: ToolContext, args: UpdateArgs) -> Result<Reply<Up
         changed.push("summary".to_string());
     }
     if let Some(d) = &args.description {
-        fields.insert("description".into(), markdown_to_adf(d));
+        fields.insert("description".into(), offload::markdown_to_adf(d.clone()).await);
         changed.push("description".to_string());
     }
     if let Some(p) = &args.priority {
@@ -590,7 +598,7 @@ pub async fn add_comment(ctx: ToolContext, args: CommentArgs) -> Result<Reply<Co
         return Err(ToolError::invalid("body must not be empty"));
     }
     let call = jira(format!("/issue/{key}/comment"))
-        .with_method(Method::POST, json!({"body": markdown_to_adf(&args.body)}));
+        .with_method(Method::POST, json!({"body": offload::markdown_to_adf(args.body.clone()).await}));
     let (created, _) = ctx.send_as::<CommentDoc>(call.site(args.site.as_deref())).await?;
     let markdown = format!("Commented on **{key}**.");
     Ok(Reply::new(Commented { key, comment: comment(&created) }, markdown))
@@ -731,7 +739,7 @@ pub async fn transition_issue(ctx: ToolContext, args: TransitionArgs) -> Result<
     };
     let mut body = json!({"transition": {"id": chosen.id}});
     if let Some(c) = &args.comment {
-        body["update"] = json!({"comment": [{"add": {"body": markdown_to_adf(c)}}]});
+        body["update"] = json!({"comment": [{"add": {"body": offload::markdown_to_adf(c.clone()).await}}]});
     }
     ctx.send(jira(format!("/issue/{key}/transitions")).with_method(Method::POST, body).site(site)).await?;
     let to = chosen.to.clone().unwrap_or_default();

@@ -3,9 +3,7 @@
 
 use super::context::{Call, Reply, ToolContext, ToolError, bounded};
 use super::registry::{Group, OVERWRITE, ToolDef, WRITE};
-use crate::markdown::notion::{
-    append_batches, blocks_to_markdown, markdown_to_blocks, markdown_to_rich_text, plain_text,
-};
+use crate::markdown::notion::{append_batches, markdown_to_rich_text, plain_text};
 use crate::store::Provider;
 use axum::http::Method;
 use schemars::JsonSchema;
@@ -343,7 +341,7 @@ pub async fn get_page(ctx: ToolContext, args: PageArgs) -> Result<Reply<PageCont
     let page = ctx.json(notion(format!("/pages/{id}")).account(workspace)).await?;
     let mut read = 0usize;
     let blocks = children(&ctx, &id, workspace, 0, budget, &mut read).await?;
-    let content = blocks_to_markdown(&blocks);
+    let content = crate::markdown::offload::blocks_to_markdown(blocks).await;
     let page = page_summary(&page);
     let mut markdown = format!("# {}\n\n{content}", or_untitled(&page.title));
     if read >= budget {
@@ -461,8 +459,10 @@ pub async fn create_page(ctx: ToolContext, args: CreateArgs) -> Result<Reply<Cre
     };
     let mut properties = args.properties.clone().unwrap_or_default();
     properties.insert(title_key, json!({"title": title_rt}));
-    let mut batches =
-        append_batches(markdown_to_blocks(args.content.as_deref().unwrap_or_default())).into_iter();
+    let mut batches = append_batches(
+        crate::markdown::offload::markdown_to_blocks(args.content.clone().unwrap_or_default()).await,
+    )
+    .into_iter();
     let first = batches.next().unwrap_or_default();
     let body = json!({"parent": parent_json, "properties": properties, "children": first});
     let page = ctx.json(notion("/pages").with_method(Method::POST, body).account(workspace)).await?;
@@ -546,7 +546,7 @@ pub struct Appended {
 
 pub async fn append_content(ctx: ToolContext, args: AppendArgs) -> Result<Reply<Appended>, ToolError> {
     let id = notion_id(&args.page)?;
-    let blocks = markdown_to_blocks(&args.content);
+    let blocks = crate::markdown::offload::markdown_to_blocks(args.content.clone()).await;
     if blocks.is_empty() {
         return Err(ToolError::invalid("content must not be empty"));
     }
