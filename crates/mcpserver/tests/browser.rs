@@ -172,6 +172,19 @@ async fn the_docs_page_renders_the_endpoint_list_with_no_network() {
     {
         assert!(text.contains(visible), "`{visible}` is visible on the page");
     }
+    // Only what needs the hub's JWT says so: not the OAuth callback, not the health checks.
+    for (path, needs_jwt) in
+        [("/api/jira/proxy", true), ("/api/auth/{provider}/callback", false), ("/healthz", false)]
+    {
+        let row = client
+            .find(Locator::XPath(&format!("//details[@data-path='{path}' and @data-method='get' or @data-path='{path}' and @data-method='post']/summary")))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(row.contains("hub JWT"), needs_jwt, "{path}: {row}");
+    }
     let rendered = client.find(Locator::Css("body")).await.unwrap().attr("data-rendered").await.unwrap();
     let operations: usize = rendered.unwrap().parse().unwrap();
     assert!(operations >= 25, "{operations} operations rendered");
