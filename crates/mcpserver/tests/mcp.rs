@@ -173,13 +173,16 @@ async fn every_jira_tool_changes_or_reads_the_simulator_as_asked() {
 
     let transitions = ok(&client, "jira_get_transitions", json!({"issue_key": key})).await;
     assert!(!transitions["transitions"].as_array().unwrap().is_empty());
-    ok(
+    let moved = ok(
         &client,
         "jira_transition_issue",
         json!({"issue_key": key, "transition": "In Progress", "comment": "Working on it"}),
     )
     .await;
     assert_eq!(world.sim.jira_issue(&key).unwrap()["fields"]["status"]["name"], "In Progress");
+    // The transition has no screen, so Jira Cloud would drop a comment sent with it: the tool
+    // adds it through the comment endpoint and says so.
+    assert_eq!(moved["comment"], "separately");
     assert_eq!(world.sim.jira_comments(&key).len(), 2, "the transition's comment");
     // The most recent comments, oldest first; `comments` bounds how many.
     let bodies = |issue: &Value| -> Vec<String> {
@@ -252,6 +255,30 @@ async fn last_pages_empty_results_and_unassigned_issues_match_their_output_schem
         ok(&client, "jira_assign_issue", json!({"issue_key": "PLAT-1", "assignee": "none"})).await;
     assert_eq!(unassigned, json!({"key": "PLAT-1"}));
     assert!(world.sim.jira_issue("PLAT-1").unwrap()["fields"]["assignee"].is_null());
+}
+
+/// On a transition with a screen (the classic workflow's Done), the comment goes with the
+/// transition, once.
+#[tokio::test]
+async fn a_transition_with_a_screen_takes_its_comment_along() {
+    let world = world().await;
+    let client = client(&world, "alice").await;
+    let found =
+        ok(&client, "jira_search", json!({"jql": "project = OPS AND status = \"To Do\"", "limit": 1})).await;
+    let key = found["issues"][0]["key"].as_str().unwrap().to_string();
+    let before = world.sim.jira_comments(&key).len();
+    ok(&client, "jira_transition_issue", json!({"issue_key": key, "transition": "In Progress"})).await;
+    let done = ok(
+        &client,
+        "jira_transition_issue",
+        json!({"issue_key": key, "transition": "Done", "comment": "Fixed in **r42**"}),
+    )
+    .await;
+    assert_eq!(done["comment"], "with_transition");
+    assert_eq!(done["status"], "Done");
+    let comments = world.sim.jira_comments(&key);
+    assert_eq!(comments.len(), before + 1, "the comment landed once");
+    assert!(comments.last().unwrap()["body"].to_string().contains("r42"));
 }
 
 /// Counts outside the bounds the schema declares are refused, naming the argument.

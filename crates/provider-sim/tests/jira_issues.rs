@@ -260,7 +260,27 @@ async fn transitions_follow_the_workflow_from_to_do_through_done() {
     assert_eq!(f["status"]["name"], "Done");
     assert_eq!(f["resolution"]["name"], "Done");
     assert!(is_jira_time(&f["resolutiondate"]));
-    assert_eq!(sim.jira_comments(&key).last().unwrap()["body"], adf("Shipped"));
+    // Like Jira Cloud: the transition has no screen, so its comment was accepted and dropped.
+    assert_eq!(t["hasScreen"], false);
+    assert!(sim.jira_comments(&key).iter().all(|c| c["body"] != adf("Shipped")), "the comment was dropped");
+}
+
+#[tokio::test]
+async fn a_comment_on_a_transition_lands_only_when_the_transition_has_a_screen() {
+    let sim = sim().await;
+    let jira = Jira::new(&sim).await;
+    let key = first_key(&jira, r#"project = OPS AND status = "To Do""#).await;
+    let start =
+        json!({"transition": {"id": "4"}, "update": {"comment": [{"add": {"body": adf("Starting")}}]}});
+    assert_eq!(jira.post(&format!("/issue/{key}/transitions"), start).await.0, StatusCode::NO_CONTENT);
+    let (_, list) = jira.get(&format!("/issue/{key}/transitions")).await;
+    let done = list["transitions"].as_array().unwrap().iter().find(|t| t["id"] == "5").unwrap().clone();
+    assert_eq!(done["hasScreen"], true, "the classic Done transition shows a screen");
+    let finish = json!({"transition": {"id": "5"}, "update": {"comment": [{"add": {"body": adf("Fixed")}}]}});
+    assert_eq!(jira.post(&format!("/issue/{key}/transitions"), finish).await.0, StatusCode::NO_CONTENT);
+    let bodies: Vec<Value> = sim.jira_comments(&key).iter().map(|c| c["body"].clone()).collect();
+    assert!(bodies.contains(&adf("Fixed")), "the screened transition's comment is stored");
+    assert!(!bodies.contains(&adf("Starting")), "the screenless one's was dropped");
 }
 
 #[tokio::test]

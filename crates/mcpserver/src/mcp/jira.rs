@@ -652,6 +652,8 @@ struct TransitionDoc {
     name: String,
     #[serde(default)]
     to: Option<Named>,
+    #[serde(default, rename = "hasScreen")]
+    has_screen: bool,
 }
 
 #[derive(Deserialize)]
@@ -668,6 +670,10 @@ pub struct Transition {
     /// The status it leads to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// Whether Jira shows a screen on it (only then does it take a comment with it).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub has_screen: bool,
 }
 
 /// Result of `jira_get_transitions`.
@@ -683,7 +689,7 @@ async fn transitions(ctx: &ToolContext, key: &str, site: Option<&str>) -> Result
     Ok(page
         .transitions
         .into_iter()
-        .map(|t| Transition { to: name_of(&t.to), id: t.id, name: t.name })
+        .map(|t| Transition { to: name_of(&t.to), id: t.id, name: t.name, has_screen: t.has_screen })
         .collect())
 }
 
@@ -718,6 +724,20 @@ pub struct Moved {
     pub transition: String,
     /// The issue's status now.
     pub status: String,
+    /// How the comment was added, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<CommentPath>,
+}
+
+/// How a transition's comment was added.
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentPath {
+    /// With the transition, which has a screen.
+    WithTransition,
+    /// Through the comment endpoint after the transition: Jira Cloud drops a comment sent with
+    /// a transition that has no screen.
+    Separately,
 }
 
 pub async fn transition_issue(ctx: ToolContext, args: TransitionArgs) -> Result<Reply<Moved>, ToolError> {
@@ -738,13 +758,28 @@ pub async fn transition_issue(ctx: ToolContext, args: TransitionArgs) -> Result<
         )));
     };
     let mut body = json!({"transition": {"id": chosen.id}});
-    if let Some(c) = &args.comment {
-        body["update"] = json!({"comment": [{"add": {"body": offload::markdown_to_adf(c.clone()).await}}]});
+    let comment = match &args.comment {
+        Some(c) => Some(offload::markdown_to_adf(c.clone()).await),
+        None => None,
+    };
+    let path = comment
+        .as_ref()
+        .map(|_| if chosen.has_screen { CommentPath::WithTransition } else { CommentPath::Separately });
+    if let (Some(adf), Some(CommentPath::WithTransition)) = (&comment, &path) {
+        body["update"] = json!({"comment": [{"add": {"body": adf}}]});
     }
     ctx.send(jira(format!("/issue/{key}/transitions")).with_method(Method::POST, body).site(site)).await?;
     let to = chosen.to.clone().unwrap_or_default();
-    let markdown = format!("Moved **{key}** to {to}.");
-    Ok(Reply::new(Moved { key, transition: chosen.name.clone(), status: to }, markdown))
+    let mut markdown = format!("Moved **{key}** to {to}.");
+    if let (Some(adf), Some(CommentPath::Separately)) = (comment, &path) {
+        let call = jira(format!("/issue/{key}/comment")).with_method(Method::POST, json!({"body": adf}));
+        if let Err(ToolError(mut e)) = ctx.send(call.site(site)).await {
+            e.message = format!("moved {key} to {to}, but its comment could not be added: {}", e.message);
+            return Err(ToolError(e));
+        }
+        markdown.push_str(" The comment was added separately (this transition has no screen for one).");
+    }
+    Ok(Reply::new(Moved { key, transition: chosen.name.clone(), status: to, comment: path }, markdown))
 }
 
 /// Arguments of `jira_assign_issue`.

@@ -425,10 +425,17 @@ pub(super) async fn transition(
         let index = data.issue_index(&key).ok_or_else(JiraError::no_issue)?;
         let issue = &data.issues[index];
         let workflow = data.project(&issue.project).map(|p| p.workflow).ok_or_else(JiraError::no_issue)?;
-        let target =
-            workflow.transitions(issue.status).iter().find(|t| t.id == id).map(|t| t.to).ok_or_else(
-                || JiraError::bad_request(format!("Transition id '{id}' is not valid for this issue.")),
-            )?;
+        let chosen = workflow.transitions(issue.status).iter().find(|t| t.id == id).ok_or_else(|| {
+            JiraError::bad_request(format!("Transition id '{id}' is not valid for this issue."))
+        })?;
+        let (target, screen) = (chosen.to, chosen.screen);
+        if !screen {
+            // As Jira Cloud does: a comment on a transition without a screen is accepted and
+            // silently dropped.
+            if let Some(update) = body.get_mut("update").and_then(Value::as_object_mut) {
+                update.remove("comment");
+            }
+        }
         let ch = read_changes(data, &body, false)?;
         apply(data, index, ch, &ctx.account_id, now);
         data.issues[index].set_status(target, now);

@@ -60,6 +60,10 @@ pub(crate) struct Transition {
     pub id: &'static str,
     pub name: &'static str,
     pub to: Status,
+    /// The transition shows a screen (here: the classic workflow's Done, for the resolution).
+    /// Jira Cloud takes `update.comment` only on a transition with a screen; on one without,
+    /// it answers 204 and drops the comment.
+    pub screen: bool,
 }
 
 /// Workflows differ in their transition ids, as real ones do.
@@ -75,14 +79,17 @@ impl Workflow {
     /// Transitions available from `from`.
     pub(crate) fn transitions(self, from: Status) -> &'static [Transition] {
         const fn t(id: &'static str, name: &'static str, to: Status) -> Transition {
-            Transition { id, name, to }
+            Transition { id, name, to, screen: false }
+        }
+        const fn with_screen(id: &'static str, name: &'static str, to: Status) -> Transition {
+            Transition { id, name, to, screen: true }
         }
         const SW_TODO: &[Transition] = &[t("21", "In Progress", Status::InProgress)];
         const SW_PROG: &[Transition] = &[t("11", "To Do", Status::ToDo), t("31", "Done", Status::Done)];
         const SW_DONE: &[Transition] = &[t("41", "Reopen", Status::ToDo)];
         const CL_TODO: &[Transition] = &[t("4", "Start Progress", Status::InProgress)];
         const CL_PROG: &[Transition] =
-            &[t("301", "Stop Progress", Status::ToDo), t("5", "Done", Status::Done)];
+            &[t("301", "Stop Progress", Status::ToDo), with_screen("5", "Done", Status::Done)];
         const CL_DONE: &[Transition] = &[t("3", "Reopen", Status::ToDo)];
         match (self, from) {
             (Workflow::Software, Status::ToDo) => SW_TODO,

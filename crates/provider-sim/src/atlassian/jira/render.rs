@@ -294,7 +294,7 @@ pub(crate) fn transition(l: &Links, t: &super::model::Transition) -> Value {
         "id": t.id,
         "name": t.name,
         "to": status(l, t.to),
-        "hasScreen": false,
+        "hasScreen": t.screen,
         "isGlobal": false,
         "isInitial": false,
         "isAvailable": true,
