@@ -279,7 +279,7 @@ mod cases {
         let late = store.commit_refresh(&c.id, c.version, "host-a/127.0.0.1:8080", &update).await.unwrap();
         assert!(!late, "a commit without the lease is refused");
         assert_eq!(store.get_connection(&c.id).await.unwrap().unwrap().version, c.version);
-        // A restarted instance (same name) takes its predecessor's lease at once.
+        // The holder may take its own lease again, and commit under it.
         assert!(store.try_lease(&c.id, "host-b/127.0.0.1:8080", NOW + 32, 30).await.unwrap());
         assert!(store.commit_refresh(&c.id, c.version, "host-b/127.0.0.1:8080", &update).await.unwrap());
         let row = store.get_connection(&c.id).await.unwrap().unwrap();

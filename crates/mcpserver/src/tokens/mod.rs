@@ -88,7 +88,9 @@ struct Cached {
 impl TokenService {
     /// A service over the store, using `http` toward the providers.
     pub fn new(store: Store, config: Arc<Config>, http: reqwest::Client) -> Self {
-        let owner = lease_owner(config.listen);
+        // Unique per process: a name two live processes could share (host and port, say)
+        // would let both refresh with one refresh token.
+        let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
         let inner = Inner {
             store,
             config,
@@ -272,6 +274,8 @@ impl TokenService {
         connection: Connection,
         stale_version: Option<i64>,
     ) -> Result<Access, TokenError> {
+        // In-process single flight: callers here wait for the refresh under way and share its
+        // result (DESIGN §6).
         let in_process = self.local_lock(&connection.id).lock_owned().await;
         let mut current = self.reread(&connection).await?;
         // A lease can be taken over only once `lease_until < now` in whole seconds: wait a
@@ -290,7 +294,7 @@ impl TokenService {
             }
             // Another instance is refreshing. A token that is due but still valid serves
             // meanwhile (DESIGN §6), unless the provider already refused it (a forced refresh).
-            if stale_version.is_none() && current.profile.expires_at.is_none_or(|at| at > now) {
+            if stale_version.is_none() && still_valid(&current, now) {
                 return self.hand_out(current, now).await;
             }
             if tokio::time::Instant::now() > deadline {
@@ -307,6 +311,8 @@ impl TokenService {
         let now = now_epoch();
         if self.settled(&current, stale_version, now) || current.status != ConnectionStatus::Active {
             self.inner.store.release_lease(&current.id, &self.inner.owner).await?;
+            // Not under the lock: `usable` may come back here (the token crossed its skew).
+            drop(in_process);
             return Box::pin(self.usable(current, None)).await;
         }
         // From here the provider rotates the refresh token: the refresh runs to its commit (or
@@ -493,20 +499,9 @@ impl TokenService {
     }
 }
 
-/// The name this instance takes refresh leases under: its host and listen address, so that a
-/// restarted instance recognises the leases its predecessor held (no live process can share
-/// both) and takes them over at once instead of waiting out their life. On a port chosen by
-/// the system (`:0`, tests) nothing is stable: a name of its own.
-fn lease_owner(listen: std::net::SocketAddr) -> String {
-    if listen.port() == 0 {
-        return format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
-    }
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".to_string());
-    format!("{host}/{listen}")
+/// Whether `connection`'s access token has not expired yet (a token without an expiry is).
+fn still_valid(connection: &Connection, now: i64) -> bool {
+    connection.profile.expires_at.is_none_or(|at| at > now)
 }
 
 /// Exponential backoff with full jitter: attempt 1 → up to 200 ms, 2 → up to 400 ms, …
