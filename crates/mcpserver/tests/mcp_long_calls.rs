@@ -140,8 +140,9 @@ async fn a_cancelled_call_stops_its_provider_requests() {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        // `7.0` names the call `7`, as rmcp reads request ids.
         let note = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
-            "params": {"requestId": 7, "reason": "the user gave up"}});
+            "params": {"requestId": 7.0, "reason": "the user gave up"}});
         let (kind, answer) = post(&world, note).await;
         assert!(answer.is_empty(), "a notification has no answer: {kind} {answer:?}");
     };
@@ -153,9 +154,42 @@ async fn a_cancelled_call_stops_its_provider_requests() {
     let sent = world.sim.counters().route(route);
     assert!(sent <= 2, "the read went on after the cancel: {sent} of 5 requests sent");
 
+    // The cancelled call is in the caller's audit trail.
+    let audit = world.get_json("alice", "/api/audit?limit=20").await;
+    let cancelled = audit["events"].as_array().unwrap().iter().any(|e| {
+        e["action"] == "tool_call" && e["outcome"] == "cancelled" && e["detail"]["tool"] == "notion_get_page"
+    });
+    assert!(cancelled, "no cancelled tool_call in {audit}");
+
     // A cancel for a call that is not running changes nothing; the next call runs whole.
     world.sim.set_fault(route, Fault::latency(Duration::ZERO));
     let (_, answer) =
         post(&world, call(8, "notion_get_page", json!({"page": page, "max_blocks": 500}), None)).await;
     assert_eq!(answer[0]["result"]["isError"], false, "{answer:?}");
+}
+
+/// Two clients of one user may both be at the same request id: a cancel naming it is
+/// ambiguous and cancels neither, rather than perhaps the wrong one.
+#[tokio::test]
+async fn a_cancel_naming_an_id_two_calls_share_cancels_neither() {
+    let world = world().await;
+    let page = long_page(&world, 250).await;
+    let route = "GET /v1/blocks/{block_id}/children";
+    world.sim.set_fault(route, Fault::latency(Duration::from_millis(300)));
+    world.sim.reset_counters();
+    let read = || post(&world, call(9, "notion_get_page", json!({"page": page, "max_blocks": 500}), None));
+    let cancel = async {
+        for _ in 0..100 {
+            if world.sim.counters().route(route) >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let note = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 9}});
+        post(&world, note).await;
+    };
+    let ((_, first), (_, second), ()) = tokio::join!(read(), read(), cancel);
+    for answer in [first, second] {
+        assert_eq!(answer[0]["result"]["isError"], false, "both calls ran whole");
+    }
 }

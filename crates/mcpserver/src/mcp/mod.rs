@@ -115,7 +115,12 @@ async fn cancel_stateless(
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
         .is_some_and(|length| length <= CANCEL_BODY_MAX);
     let user = request.extensions().get::<crate::auth::Identity>().map(|i| i.user_id.clone());
-    let (Some(user), true) = (user, request.method() == axum::http::Method::POST && small) else {
+    // Only what rmcp would take as a message: a JSON POST (a refused one must not cancel).
+    let json =
+        request.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(
+            |v| v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json"),
+        );
+    let (Some(user), true) = (user, request.method() == axum::http::Method::POST && small && json) else {
         return next.run(request).await;
     };
     let (parts, body) = request.into_parts();
@@ -129,8 +134,9 @@ async fn cancel_stateless(
     }
     #[derive(serde::Deserialize)]
     struct CancelledParams {
+        /// Read as rmcp reads request ids, so that `1.0` names the call `1`.
         #[serde(rename = "requestId")]
-        request_id: serde_json::Value,
+        request_id: rmcp::model::RequestId,
     }
     if let Ok(note) = serde_json::from_slice::<Cancelled>(&bytes)
         && note.method == "notifications/cancelled"

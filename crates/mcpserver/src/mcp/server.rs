@@ -158,13 +158,18 @@ impl ServerHandler for McpServer {
             None => Progress::default(),
         };
         let (cancelled, _running) = self.in_flight.start(&user_id, &context.id, &context.ct);
-        let ctx = ToolContext { state: self.state.clone(), user_id, progress };
+        let ctx = ToolContext { state: self.state.clone(), user_id: user_id.clone(), progress };
+        let started = std::time::Instant::now();
         let args = request.arguments.map(Value::Object).unwrap_or(Value::Null);
         // A cancelled call stops where it is: its provider requests are dropped with it.
         let outcome = tokio::select! {
             biased;
             () = cancelled.cancelled() => {
+                // The call's own audit record went with it: the cancel is recorded here (a write
+                // may have reached the provider before it).
+                let detail = json!({"tool": tool.name, "latency_ms": started.elapsed().as_millis() as u64, "via": "mcp"});
                 crate::metrics::tool_call(tool.name, "cancelled");
+                crate::audit::record(&self.state.store, &user_id, None, "tool_call", "cancelled", detail).await;
                 return Err(ErrorData::new(ErrorCode::INTERNAL_ERROR, "the call was cancelled", None));
             }
             outcome = tool.call(ctx, args, "mcp") => outcome,
@@ -217,16 +222,19 @@ fn result(
 /// rmcp routes `notifications/cancelled` to its call itself; a stateless deployment gets the
 /// notification in a request of its own, which `/mcp` hands to [`InFlight::cancel`] (see
 /// `super::cancel_stateless`). A call running on another instance is not reached.
+/// The calls of one caller and request id: each with its registration number.
+type Calls = HashMap<(String, RequestId), Vec<(u64, CancellationToken)>>;
+
 #[derive(Default)]
 pub struct InFlight {
-    calls: std::sync::Mutex<HashMap<(String, String), (u64, CancellationToken)>>,
+    calls: std::sync::Mutex<Calls>,
     next: std::sync::atomic::AtomicU64,
 }
 
 /// A call registered in [`InFlight`]; unregistered when dropped.
 pub struct Running {
     in_flight: Arc<InFlight>,
-    key: (String, String),
+    key: (String, RequestId),
     number: u64,
 }
 
@@ -239,26 +247,35 @@ impl InFlight {
         id: &RequestId,
         parent: &CancellationToken,
     ) -> (CancellationToken, Running) {
-        let key = (user_id.to_string(), serde_json::to_string(id).unwrap_or_default());
+        let key = (user_id.to_string(), id.clone());
         let token = parent.child_token();
         let number = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.calls().insert(key.clone(), (number, token.clone()));
+        self.calls().entry(key.clone()).or_default().push((number, token.clone()));
         (token, Running { in_flight: self.clone(), key, number })
     }
 
-    /// Cancels `user_id`'s call with this request id, if it runs here.
-    pub fn cancel(&self, user_id: &str, request_id: &Value) -> bool {
-        let key = (user_id.to_string(), request_id.to_string());
-        match self.calls().get(&key) {
-            Some((_, token)) => {
+    /// Cancels `user_id`'s call with this request id, if exactly one such call runs here (two
+    /// clients of one user may both be at id 1: then neither is cancelled, rather than the
+    /// wrong one).
+    pub fn cancel(&self, user_id: &str, request_id: &RequestId) -> bool {
+        let key = (user_id.to_string(), request_id.clone());
+        match self.calls().get(&key).map(Vec::as_slice) {
+            Some([(_, token)]) => {
                 token.cancel();
                 true
             }
-            None => false,
+            Some(many) if many.len() > 1 => {
+                tracing::debug!(
+                    calls = many.len(),
+                    "notifications/cancelled names a request id in use twice"
+                );
+                false
+            }
+            _ => false,
         }
     }
 
-    fn calls(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), (u64, CancellationToken)>> {
+    fn calls(&self) -> std::sync::MutexGuard<'_, Calls> {
         self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
@@ -266,9 +283,11 @@ impl InFlight {
 impl Drop for Running {
     fn drop(&mut self) {
         let mut calls = self.in_flight.calls();
-        // A later call of the same caller may have reused the id: remove only our own.
-        if calls.get(&self.key).is_some_and(|(number, _)| *number == self.number) {
-            calls.remove(&self.key);
+        if let Some(list) = calls.get_mut(&self.key) {
+            list.retain(|(number, _)| *number != self.number);
+            if list.is_empty() {
+                calls.remove(&self.key);
+            }
         }
     }
 }
