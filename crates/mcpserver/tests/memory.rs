@@ -7,20 +7,10 @@
 mod support;
 
 use serde_json::json;
-use std::time::Duration;
 use support::world::World;
 
 /// 4 MiB.
 const LIMIT: usize = 4 * 1024 * 1024;
-
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// A field of `/proc/<pid>/status`, in bytes.
 fn status_bytes(pid: u32, field: &str) -> usize {
@@ -58,17 +48,9 @@ async fn a_tool_call_on_an_answer_over_the_limit_stays_within_a_small_multiple_o
         .spawn()
         .unwrap();
     let pid = child.id();
-    let _server = KillOnDrop(child);
+    let _server = support::server::KillOnDrop(child);
     let url = format!("http://127.0.0.1:{port}");
-    let mut healthy = false;
-    for _ in 0..200 {
-        if world.http.get(format!("{url}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
-            healthy = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(healthy, "the server process started");
+    support::server::wait_healthy(&world.http, &url).await;
     let client = support::mcp::connect(&format!("{url}/mcp"), &world.jwt("alice", &[])).await;
     // Warm up: the first calls grow pools and caches that later calls reuse.
     for _ in 0..3 {

@@ -217,11 +217,11 @@ async fn two_processes_on_one_sqlite_file_refresh_exactly_once() {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        children.push(KillOnDrop(child));
+        children.push(support::server::KillOnDrop(child));
         urls.push(format!("http://127.0.0.1:{port}"));
     }
     for url in &urls {
-        wait_healthy(&world.http, url).await;
+        support::server::wait_healthy(&world.http, url).await;
     }
     let jwt = world.jwt("alice", &["tokens:read"]);
     let calls: Vec<_> = (0..100)
@@ -236,25 +236,6 @@ async fn two_processes_on_one_sqlite_file_refresh_exactly_once() {
         assert_eq!(call.await.unwrap(), 200);
     }
     assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
-}
-
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn wait_healthy(http: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{base} did not become healthy");
 }
 
 #[tokio::test]

@@ -25,23 +25,6 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// The code as the envelope spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Unauthenticated => "unauthenticated",
-            Self::Forbidden => "forbidden",
-            Self::InvalidRequest => "invalid_request",
-            Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::NotConnected => "not_connected",
-            Self::ReauthRequired => "reauth_required",
-            Self::RateLimited => "rate_limited",
-            Self::ProviderError => "provider_error",
-            Self::ProviderUnavailable => "provider_unavailable",
-            Self::Internal => "internal",
-        }
-    }
-
     /// The HTTP status that goes with the code.
     pub fn status(self) -> StatusCode {
         match self {

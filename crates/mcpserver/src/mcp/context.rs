@@ -111,6 +111,14 @@ impl ToolError {
     pub fn invalid(message: impl Into<String>) -> Self {
         Self(ApiError::invalid(message))
     }
+
+    /// A successful provider answer that does not have the shape the tool reads.
+    pub fn unexpected(provider: Provider) -> Self {
+        Self(
+            ApiError::new(ErrorCode::ProviderError, format!("{provider} answered with an unexpected body"))
+                .with_provider(provider.as_str()),
+        )
+    }
 }
 
 impl From<ApiError> for ToolError {
@@ -186,13 +194,7 @@ impl ToolContext {
         let (bytes, connection) = self.send_raw(call).await?;
         match upstream::from_json(&bytes) {
             Ok(parsed) => Ok((parsed, connection)),
-            Err(_) => Err(ToolError(
-                ApiError::new(
-                    ErrorCode::ProviderError,
-                    format!("{provider} answered with an unexpected body"),
-                )
-                .with_provider(provider.as_str()),
-            )),
+            Err(_) => Err(ToolError::unexpected(provider)),
         }
     }
 

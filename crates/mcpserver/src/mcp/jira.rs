@@ -260,7 +260,7 @@ pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<Reply<SearchRe
     let base = site_url(&connection, args.site.as_deref());
     let mut issues = Vec::with_capacity(page.issues.len());
     for raw in &page.issues {
-        let summary = IssueSummary::deserialize(raw).map_err(|_| unexpected_answer())?;
+        let summary = IssueSummary::deserialize(raw).map_err(|_| ToolError::unexpected(Provider::Jira))?;
         let mut issue = summary.brief(&base);
         issue.fields = args
             .fields
@@ -291,16 +291,6 @@ struct Page {
     next_page_token: Option<String>,
     #[serde(default, rename = "isLast")]
     is_last: Option<bool>,
-}
-
-fn unexpected_answer() -> ToolError {
-    ToolError(
-        crate::http::ApiError::new(
-            crate::http::ErrorCode::ProviderError,
-            "jira answered with an unexpected body",
-        )
-        .with_provider("jira"),
-    )
 }
 
 /// Arguments of `jira_get_issue`.

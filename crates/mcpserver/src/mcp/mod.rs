@@ -99,6 +99,7 @@ pub(crate) async fn streamable_http() {}
 
 /// The largest body looked at for a `notifications/cancelled` (one is a few dozen bytes).
 const CANCEL_BODY_MAX: usize = 4096;
+const CANCELLED: &[u8] = b"notifications/cancelled";
 
 /// Stateless mode: a `notifications/cancelled` arrives in a POST of its own, which rmcp
 /// accepts without looking at it; cancel the caller's call it names if it runs on this
@@ -138,7 +139,10 @@ async fn cancel_stateless(
         #[serde(rename = "requestId")]
         request_id: rmcp::model::RequestId,
     }
-    if let Ok(note) = serde_json::from_slice::<Cancelled>(&bytes)
+    // Read only what may be one (almost every body is a call, which this skips unparsed).
+    let may_be = bytes.windows(CANCELLED.len()).any(|w| w == CANCELLED);
+    if may_be
+        && let Ok(note) = serde_json::from_slice::<Cancelled>(&bytes)
         && note.method == "notifications/cancelled"
     {
         let found = in_flight.cancel(&user, &note.params.request_id);

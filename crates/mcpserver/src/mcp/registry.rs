@@ -94,13 +94,16 @@ impl ToolDef {
         let started = std::time::Instant::now();
         let outcome = self.run(ctx, args).await;
         let code = match &outcome {
-            Ok(_) => "ok",
-            Err(ToolError(e)) => e.code.as_str(),
+            Ok(_) => "ok".to_string(),
+            Err(ToolError(e)) => serde_json::to_value(e.code)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
         };
         let detail =
             json!({"tool": self.name, "latency_ms": started.elapsed().as_millis() as u64, "via": via});
-        crate::metrics::tool_call(self.name, code);
-        crate::audit::record(&state.store, &user_id, None, "tool_call", code, detail).await;
+        crate::metrics::tool_call(self.name, &code);
+        crate::audit::record(&state.store, &user_id, None, "tool_call", &code, detail).await;
         outcome
     }
 
