@@ -35,8 +35,6 @@ pub struct Shared {
     pub inbound: Option<Arc<crate::ratelimit::KeyedBuckets>>,
     /// Outbound smoothing and provider-imposed backoffs.
     pub outbound: Arc<crate::upstream::Outbound>,
-    /// Connect links of error answers, reused for a while (`oauth::connect_url`).
-    pub connect_links: crate::oauth::ConnectLinks,
 }
 
 impl AppState {
@@ -58,18 +56,7 @@ impl AppState {
         });
         let outbound = Arc::new(crate::upstream::Outbound::new(&config));
         crate::metrics::handle();
-        let connect_links = crate::oauth::ConnectLinks::default();
-        Ok(Self(Arc::new(Shared {
-            config,
-            store,
-            http,
-            verifier,
-            tokens,
-            shutdown,
-            inbound,
-            outbound,
-            connect_links,
-        })))
+        Ok(Self(Arc::new(Shared { config, store, http, verifier, tokens, shutdown, inbound, outbound })))
     }
 }
 

@@ -182,6 +182,13 @@ impl Aad {
         Self(bytes)
     }
 
+    /// Binds a value to one purpose that belongs to no connection (such as connect links).
+    pub fn label(purpose: &str) -> Self {
+        // "mcpserver/v1/" differs from every `field` encoding in its 13th byte ('/', where
+        // a field's length prefix starts with 0).
+        Self(format!("mcpserver/v1/{purpose}").into_bytes())
+    }
+
     fn as_bytes(&self) -> &[u8] {
         &self.0
     }

@@ -135,6 +135,60 @@ async fn a_person_connects_jira_and_notion_in_a_browser_and_can_deny() {
     client.close().await.unwrap();
 }
 
+/// The text of the result page's heading and message, once the page shows them.
+async fn result_page(client: &Client) -> (String, String) {
+    let result =
+        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Id("result")).await.unwrap();
+    let message = client.find(Locator::Id("message")).await.unwrap();
+    (result.text().await.unwrap(), message.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_link_forwarded_to_another_browser_connects_nobody_else() {
+    let world =
+        World::start_with(Options { sim: Some(Box::new(|c| c.auto_approve = false)), ..Default::default() })
+            .await;
+    let driver = start_driver().await;
+    let (profile_a, profile_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let alice = browser(&driver, profile_a.path(), &[]).await;
+    let other = browser(&driver, profile_b.path(), &[]).await;
+
+    // Alice opens her link: her browser reaches the consent page.
+    let link = world.authorization("alice", "jira").await["url"].as_str().unwrap().to_string();
+    alice.goto(&link).await.unwrap();
+    alice.wait().at_most(Duration::from_secs(20)).for_element(Locator::Id("accept")).await.unwrap();
+    let consent = alice.current_url().await.unwrap().to_string();
+
+    // The same link, forwarded, in another browser: refused there.
+    other.goto(&link).await.unwrap();
+    let (title, message) = result_page(&other).await;
+    assert_eq!(title, "Could not connect");
+    assert!(message.contains("already opened in another browser"), "{message}");
+    // Even the consent URL itself, carried over and approved there, connects nothing.
+    other.goto(&consent).await.unwrap();
+    other
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("accept"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let (title, message) = result_page(&other).await;
+    assert_eq!(title, "Could not connect");
+    assert!(message.contains("started in another browser"), "{message}");
+    assert!(world.connections("alice").await.is_empty());
+
+    // Alice's own browser finishes.
+    alice.find(Locator::Id("accept")).await.unwrap().click().await.unwrap();
+    assert_eq!(result_page(&alice).await.0, "Jira is connected");
+    assert_eq!(world.connections("alice").await.len(), 1);
+
+    alice.close().await.unwrap();
+    other.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn the_docs_page_renders_the_endpoint_list_with_no_network() {
     let world = World::start().await;

@@ -263,7 +263,13 @@ async fn connect_gives_a_fresh_connect_url() {
     let world = world().await;
     let answer = command(&world, "/connect notion").await;
     let url = result(&answer, 0)["url"].as_str().unwrap();
-    assert!(url.contains("/v1/oauth/authorize?"), "{url}");
+    assert!(url.contains("/api/auth/notion/start?link="), "{url}");
+    // A working link: it leads to the consent and connects the caller (one more Notion
+    // workspace connection).
+    let before = world.connections("alice").await.len();
+    let callback = world.approve_at_provider(url).await;
+    assert_eq!(world.open_callback(&callback).await.status(), 200);
+    assert_eq!(world.connections("alice").await.len(), before + 1);
     assert!(markdown(&answer).starts_with("[Connect Notion]("));
 }
 

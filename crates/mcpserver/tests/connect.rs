@@ -2,11 +2,12 @@
 
 mod support;
 
+use mcpserver::store::Consumed;
 use provider_sim::Fault;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
-use support::world::{Options, World};
+use support::world::{Browser, Options, World};
 
 fn query_param(url: &str, name: &str) -> Option<String> {
     url::Url::parse(url).ok()?.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
@@ -84,7 +85,10 @@ async fn health_and_callbacks_need_no_jwt() {
 async fn the_jira_authorization_url_carries_every_parameter_and_a_strong_state() {
     let world = World::start().await;
     let answer = world.authorization("alice", "jira").await;
-    let url = answer["url"].as_str().unwrap();
+    let link = answer["url"].as_str().unwrap();
+    assert!(link.starts_with(&world.server.url("/api/auth/jira/start?link=")), "{link}");
+    let consent = world.open_link(link).await;
+    let url = consent.as_str();
     assert!(url.starts_with(&format!("{}/authorize?", world.sim.base_url())));
     assert_eq!(query_param(url, "audience").unwrap(), "api.atlassian.com");
     assert_eq!(query_param(url, "client_id").unwrap(), "sim-jira-client");
@@ -108,7 +112,10 @@ async fn the_jira_authorization_url_carries_every_parameter_and_a_strong_state()
 async fn the_notion_authorization_url_carries_every_parameter() {
     let world = World::start().await;
     let answer = world.authorization("alice", "notion").await;
-    let url = answer["url"].as_str().unwrap();
+    let link = answer["url"].as_str().unwrap();
+    assert!(link.starts_with(&world.server.url("/api/auth/notion/start?link=")), "{link}");
+    let consent = world.open_link(link).await;
+    let url = consent.as_str();
     assert!(url.starts_with(&format!("{}/v1/oauth/authorize?", world.sim.base_url())));
     assert_eq!(query_param(url, "client_id").unwrap(), "sim-notion-client");
     assert_eq!(query_param(url, "response_type").unwrap(), "code");
@@ -122,10 +129,14 @@ async fn states_are_stored_hashed_never_in_clear() {
     let world = World::start().await;
     let answer = world.authorization("alice", "jira").await;
     let state = answer["state"].as_str().unwrap();
-    let stored = world.server.state.store.consume_state(state, 0).await.unwrap();
-    assert!(stored.is_none(), "the clear state is not a key");
+    world.open_link(answer["url"].as_str().unwrap()).await;
+    let cookie = world.browser.cookie().unwrap();
+    let browser = mcpserver::oauth::token_hash(cookie.split_once('=').unwrap().1);
+    let store = &world.server.state.store;
+    let stored = store.consume_state(state, Some(&browser), 0).await.unwrap();
+    assert_eq!(stored, Consumed::Gone, "the clear state is not a key");
     let hashed = mcpserver::oauth::token_hash(state);
-    assert!(world.server.state.store.consume_state(&hashed, 0).await.unwrap().is_some());
+    assert!(matches!(store.consume_state(&hashed, Some(&browser), 0).await.unwrap(), Consumed::Flow(_)));
 }
 
 #[tokio::test]
@@ -246,7 +257,7 @@ async fn the_html_result_page_says_connected() {
     let world = World::start().await;
     let auth = world.authorization("alice", "jira").await;
     let callback = world.approve_at_provider(auth["url"].as_str().unwrap()).await;
-    let response = world.http.get(&callback).header("accept", "text/html").send().await.unwrap();
+    let response = world.browser.get(&callback).header("accept", "text/html").send().await.unwrap();
     assert_eq!(response.status(), 200);
     let page = response.text().await.unwrap();
     assert!(page.contains("Jira is connected"), "{page}");
@@ -351,6 +362,7 @@ async fn a_callback_without_state_or_code_is_rejected() {
     let no_state = world.open_callback(&world.server.url("/api/auth/jira/callback?code=abc")).await;
     assert_eq!(error_code(no_state).await, (StatusCode::BAD_REQUEST, "invalid_request".into()));
     let auth = world.authorization("alice", "jira").await;
+    world.open_link(auth["url"].as_str().unwrap()).await;
     let state = auth["state"].as_str().unwrap();
     let no_code =
         world.open_callback(&world.server.url(&format!("/api/auth/jira/callback?state={state}"))).await;
@@ -385,6 +397,7 @@ async fn a_tampered_or_unknown_state_is_rejected() {
 async fn a_jira_state_on_the_notion_callback_is_rejected() {
     let world = World::start().await;
     let auth = world.authorization("alice", "jira").await;
+    world.open_link(auth["url"].as_str().unwrap()).await;
     let state = auth["state"].as_str().unwrap();
     let url = world.server.url(&format!("/api/auth/notion/callback?state={state}&code=whatever"));
     assert_eq!(
@@ -409,6 +422,7 @@ async fn a_state_from_alices_flow_connects_only_alice() {
 async fn a_denial_at_the_provider_consumes_the_state_and_stores_nothing() {
     let world = World::start().await;
     let auth = world.authorization("alice", "jira").await;
+    world.open_link(auth["url"].as_str().unwrap()).await;
     let state = auth["state"].as_str().unwrap();
     let denied = world.server.url(&format!(
         "/api/auth/jira/callback?error=access_denied&error_description=User+said+no&state={state}"
@@ -443,7 +457,8 @@ async fn a_code_the_provider_rejects_stores_nothing() {
 async fn a_jira_grant_without_offline_access_is_an_error_that_says_so() {
     let world = World::start().await;
     let auth = world.authorization("alice", "jira").await;
-    let url = auth["url"].as_str().unwrap();
+    let consent = world.open_link(auth["url"].as_str().unwrap()).await;
+    let url = consent.as_str();
     let scope = query_param(url, "scope").unwrap().replace(" offline_access", "");
     let callback = world.approve_at_provider(&with_query(url, "scope", &scope)).await;
     let body: Value = world.open_callback(&callback).await.json().await.unwrap();
@@ -467,7 +482,7 @@ async fn a_slow_token_endpoint_times_out_with_a_clear_page() {
     world.sim.set_fault("POST /v1/oauth/token", Fault::latency(Duration::from_secs(6)));
     let auth = world.authorization("alice", "notion").await;
     let callback = world.approve_at_provider(auth["url"].as_str().unwrap()).await;
-    let response = world.http.get(&callback).header("accept", "text/html").send().await.unwrap();
+    let response = world.browser.get(&callback).header("accept", "text/html").send().await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
     let page = response.text().await.unwrap();
     assert!(page.contains("timed out") && page.contains("Nothing was stored"), "{page}");
@@ -673,4 +688,87 @@ async fn cors_allows_the_front_end_origin_with_credentials_and_no_other() {
         .unwrap();
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     assert!(response.headers().get("access-control-allow-credentials").is_none(), "never credentials from *");
+}
+
+// --- the browser that opens the link (a forwarded link connects nobody else) ----------------
+
+#[tokio::test]
+async fn a_link_opened_in_another_browser_is_refused_there() {
+    let world = World::start().await;
+    let link = world.authorization("alice", "jira").await["url"].as_str().unwrap().to_string();
+    world.open_link(&link).await;
+    // Someone Alice forwarded the link to opens it in their own browser.
+    let other = Browser::new();
+    let response = other.open(&link).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(other.cookie().is_none(), "no cookie for them");
+    let page = response.text().await.unwrap();
+    assert!(page.contains("already opened in another browser"), "{page}");
+    // Alice's own browser goes on and connects her account.
+    let callback = world.approve_at_provider(&link).await;
+    assert_eq!(world.open_callback(&callback).await.status(), 200);
+    assert_eq!(world.connections("alice").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_callback_in_another_browser_is_refused_and_leaves_the_flow_to_its_own() {
+    let world = World::start().await;
+    let auth = world.authorization("alice", "jira").await;
+    let callback = world.approve_at_provider(auth["url"].as_str().unwrap()).await;
+    // The consent's redirect (or the consent URL itself) carried to another browser, or to a
+    // program with no cookie at all: refused, nothing stored.
+    let other = Browser::new();
+    let response = other.get(&callback).header("accept", "application/json").send().await.unwrap();
+    assert_eq!(error_code(response).await, (StatusCode::FORBIDDEN, "forbidden".into()));
+    let response = world.http.get(&callback).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.text().await.unwrap().contains("started in another browser"));
+    assert_nothing_stored(&world, "alice").await;
+    // The browser that started it still finishes.
+    assert_eq!(world.open_callback(&callback).await.status(), 200);
+    assert_eq!(world.connections("alice").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_used_link_cannot_start_a_second_flow() {
+    let world = World::start().await;
+    let link = world.authorization("alice", "jira").await["url"].as_str().unwrap().to_string();
+    let callback = world.approve_at_provider(&link).await;
+    assert_eq!(world.open_callback(&callback).await.status(), 200);
+    let again = world.browser.get(&link).header("accept", "application/json").send().await.unwrap();
+    assert_eq!(error_code(again).await, (StatusCode::BAD_REQUEST, "invalid_request".into()));
+    let other = Browser::new().open(&link).await;
+    assert_eq!(other.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_forged_or_misdirected_link_is_refused_and_stores_nothing() {
+    let world = World::start().await;
+    let link = world.authorization("alice", "jira").await["url"].as_str().unwrap().to_string();
+    let sealed = query_param(&link, "link").unwrap();
+    let mut forged = sealed.clone();
+    let last = if forged.ends_with('A') { "B" } else { "A" };
+    forged.replace_range(forged.len() - 1.., last);
+    for url in [
+        with_query(&link, "link", &forged),
+        world.server.url("/api/auth/jira/start"),
+        world.server.url(&format!("/api/auth/notion/start?link={sealed}")),
+    ] {
+        let response = world.browser.get(&url).header("accept", "application/json").send().await.unwrap();
+        assert_eq!(error_code(response).await, (StatusCode::BAD_REQUEST, "invalid_request".into()), "{url}");
+    }
+    assert_eq!(world.server.state.store.sweep_states(i64::MAX).await.unwrap(), 0, "no state stored");
+}
+
+#[tokio::test]
+async fn the_connect_cookie_is_http_only_lax_and_scoped_to_the_connect_endpoints() {
+    let world = World::start().await;
+    let link = world.authorization("alice", "jira").await["url"].as_str().unwrap().to_string();
+    let response = Browser::new().open(&link).await;
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("mcpserver_connect="), "{cookie}");
+    for part in ["HttpOnly", "SameSite=Lax", "Path=/api/auth", "Max-Age=600"] {
+        assert!(cookie.split("; ").any(|p| p == part), "{part} missing from {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain http here: a Secure cookie would never come back");
 }

@@ -40,9 +40,12 @@ async fn no_log_line_or_page_contains_a_code_state_token_or_client_secret() {
     for provider in ["jira", "notion"] {
         let auth = world.authorization("alice", provider).await;
         let callback = world.approve_at_provider(auth["url"].as_str().unwrap()).await;
+        // The sealed link and the browser's connect cookie are bearer values too.
+        secrets.push(query_param(auth["url"].as_str().unwrap(), "link"));
+        secrets.push(world.browser.cookie().unwrap().split_once('=').unwrap().1.to_string());
         secrets.push(query_param(&callback, "code"));
         secrets.push(query_param(&callback, "state"));
-        let response = world.http.get(&callback).header("accept", "text/html").send().await.unwrap();
+        let response = world.browser.get(&callback).header("accept", "text/html").send().await.unwrap();
         assert_eq!(response.status(), 200);
         pages.push_str(&response.text().await.unwrap());
     }
@@ -52,7 +55,7 @@ async fn no_log_line_or_page_contains_a_code_state_token_or_client_secret() {
     let bad = callback.replace(&query_param(&callback, "code"), "bogus-code-123456");
     secrets.push("bogus-code-123456".into());
     pages.push_str(
-        &world.http.get(&bad).header("accept", "text/html").send().await.unwrap().text().await.unwrap(),
+        &world.browser.get(&bad).header("accept", "text/html").send().await.unwrap().text().await.unwrap(),
     );
 
     let keys = support::keyring(support::TEST_KEYS);

@@ -98,8 +98,13 @@ async fn the_demo_starts_from_nothing_and_its_instructions_work() {
     assert!(printed.contains(&format!("{base}/api/jira/proxy")) && printed.contains(&format!("{base}/mcp")));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
 
-    // 1. The connect link shows the provider's consent page; pressing Accept lands on our callback.
-    let page = http.get(&jira_link).send().await.unwrap().text().await.unwrap();
+    // 1. The connect link binds the flow to this browser (a cookie) and shows the provider's
+    //    consent page; pressing Accept lands on our callback, which checks the cookie.
+    let opened = http.get(&jira_link).send().await.unwrap();
+    assert_eq!(opened.status(), 303, "the connect link sends the browser on to the consent");
+    let cookie = opened.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let consent_url = opened.headers()["location"].to_str().unwrap().to_string();
+    let page = http.get(&consent_url).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("id=\"accept\""));
     let action = page.split("action=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
     let request = page
@@ -119,7 +124,8 @@ async fn the_demo_starts_from_nothing_and_its_instructions_work() {
         .await
         .unwrap();
     let callback = consent.headers()["location"].to_str().unwrap().to_string();
-    let done = http.get(&callback).header("accept", "text/html").send().await.unwrap();
+    let done =
+        http.get(&callback).header("cookie", cookie).header("accept", "text/html").send().await.unwrap();
     assert!(done.text().await.unwrap().contains("Jira is connected"));
 
     // 2.-5. The curl lines.

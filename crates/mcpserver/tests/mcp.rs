@@ -385,7 +385,7 @@ async fn connections_status_shows_each_provider_and_connect_urls() {
     assert_eq!(list[0]["provider"], "jira");
     assert_eq!(list[0]["status"], "connected");
     assert_eq!(list[1]["status"], "not_connected");
-    assert!(list[1]["connect_url"].as_str().unwrap().contains("/v1/oauth/authorize?"));
+    assert!(list[1]["connect_url"].as_str().unwrap().contains("/api/auth/notion/start?link="));
 }
 
 #[tokio::test]
@@ -414,7 +414,7 @@ async fn a_provider_never_connected_answers_not_connected_with_a_connect_url() {
     assert_eq!(result.is_error, Some(true));
     let error = &result.structured_content.clone().unwrap()["error"];
     assert_eq!(error["code"], "not_connected");
-    assert!(error["connect_url"].as_str().unwrap().contains("/authorize?"));
+    assert!(error["connect_url"].as_str().unwrap().contains("/start?link="));
     assert!(text(&result).contains("connect here"));
 }
 
@@ -592,7 +592,7 @@ async fn a_client_that_supports_url_elicitation_is_sent_to_the_connect_url() {
     assert_eq!(with_url["error"]["code"], -32042, "{with_url}");
     let elicitation = &with_url["error"]["data"]["elicitations"][0];
     assert_eq!(elicitation["mode"], "url");
-    assert!(elicitation["url"].as_str().unwrap().contains("/authorize?"));
+    assert!(elicitation["url"].as_str().unwrap().contains("/start?link="));
     assert!(elicitation["elicitationId"].is_string());
     let without: Value = call(json!({})).await.unwrap().json().await.unwrap();
     assert_eq!(without["result"]["isError"], true, "{without}");

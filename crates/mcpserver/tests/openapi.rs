@@ -20,6 +20,7 @@ async fn the_openapi_document_matches_the_reviewed_snapshot() {
         "/healthz",
         "/readyz",
         "/api/auth/{provider}/url",
+        "/api/auth/{provider}/start",
         "/api/auth/{provider}/callback",
         "/api/auth/{provider}/confirm",
         "/api/connections",

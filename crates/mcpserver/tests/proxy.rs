@@ -347,7 +347,7 @@ async fn not_connected_and_reauth_required_answer_with_a_connect_url() {
     let (status, error) = envelope(bob).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(error["error"]["code"], "not_connected");
-    assert!(error["error"]["connect_url"].as_str().unwrap().contains("/authorize?"));
+    assert!(error["error"]["connect_url"].as_str().unwrap().contains("/start?link="));
     assert_eq!(total_requests(&world), before);
 
     let c = world

@@ -4,8 +4,8 @@ mod support;
 
 use mcpserver::crypto::{Aad, Keyring};
 use mcpserver::store::{
-    AuditEvent, ConnectionProfile, ConnectionStatus, NewState, PoolSettings, Provider, SealedTokens, Site,
-    Store, TokenUpdate,
+    AuditEvent, ConnectionProfile, ConnectionStatus, Consumed, NewState, Opened, PoolSettings, Provider,
+    SealedTokens, Site, StateRow, Store, TokenUpdate,
 };
 use support::db::TestDb;
 
@@ -53,13 +53,30 @@ fn jira_profile(account: &str) -> ConnectionProfile {
 }
 
 fn state(hash: &str, user: &str, expires_at: i64) -> NewState {
+    in_browser(hash, user, expires_at, "b1")
+}
+
+fn in_browser(hash: &str, user: &str, expires_at: i64, browser: &str) -> NewState {
     NewState {
         state_hash: hash.to_string(),
         user_id: user.to_string(),
         provider: "jira".into(),
         return_to: None,
+        browser_hash: browser.to_string(),
         created_at: NOW,
         expires_at,
+    }
+}
+
+/// Stores a state opened by browser `b1`.
+async fn open_in_b1(store: &Store, state: &NewState) {
+    assert_eq!(store.open_state(state, NOW).await.unwrap(), Opened::ThisBrowser);
+}
+
+fn flow(consumed: Consumed) -> Option<StateRow> {
+    match consumed {
+        Consumed::Flow(row) => Some(row),
+        _ => None,
     }
 }
 
@@ -190,42 +207,82 @@ mod cases {
 
     pub async fn a_state_is_consumed_once(db: &TestDb) {
         let store = open(db).await;
-        store.insert_state(&state("h1", "u1", NOW + 600)).await.unwrap();
-        let consumed = store.consume_state("h1", NOW).await.unwrap().expect("first consume");
+        open_in_b1(&store, &state("h1", "u1", NOW + 600)).await;
+        let consumed =
+            flow(store.consume_state("h1", Some("b1"), NOW).await.unwrap()).expect("first consume");
         assert_eq!(consumed.user_id, "u1");
         assert_eq!(consumed.provider, "jira");
-        assert!(store.consume_state("h1", NOW).await.unwrap().is_none(), "second consume finds nothing");
-        assert!(store.consume_state("unknown", NOW).await.unwrap().is_none());
+        assert_eq!(
+            store.consume_state("h1", Some("b1"), NOW).await.unwrap(),
+            Consumed::Gone,
+            "second consume"
+        );
+        assert_eq!(store.consume_state("unknown", Some("b1"), NOW).await.unwrap(), Consumed::Gone);
+        // A used state cannot be opened again, by its browser or another.
+        assert_eq!(store.open_state(&state("h1", "u1", NOW + 600), NOW).await.unwrap(), Opened::Used);
+        let other = in_browser("h1", "u1", NOW + 600, "b2");
+        assert_eq!(store.open_state(&other, NOW).await.unwrap(), Opened::Used);
+    }
+
+    pub async fn a_state_belongs_to_the_first_browser_that_opens_it(db: &TestDb) {
+        let store = open(db).await;
+        let tasks: Vec<_> = (0..12)
+            .map(|i| {
+                let store = store.clone();
+                let opening = in_browser("h1", "u1", NOW + 600, &format!("b{i}"));
+                tokio::spawn(async move { store.open_state(&opening, NOW).await.unwrap() })
+            })
+            .collect();
+        let mut firsts = 0;
+        for task in tasks {
+            firsts += usize::from(task.await.unwrap() == Opened::ThisBrowser);
+        }
+        assert_eq!(firsts, 1, "one browser gets the state, the others are told it is not theirs");
+        // The owner can reopen it; whoever it is, the others' callbacks leave it unused.
+        let owner = (0..12).map(|i| format!("b{i}"));
+        let mut owners = Vec::new();
+        for b in owner {
+            if store.open_state(&in_browser("h1", "u1", NOW + 600, &b), NOW).await.unwrap()
+                == Opened::ThisBrowser
+            {
+                owners.push(b);
+            }
+        }
+        assert_eq!(owners.len(), 1);
+        let stranger = if owners[0] == "b0" { "b1" } else { "b0" };
+        assert_eq!(store.consume_state("h1", Some(stranger), NOW).await.unwrap(), Consumed::OtherBrowser);
+        assert_eq!(store.consume_state("h1", None, NOW).await.unwrap(), Consumed::OtherBrowser);
+        assert!(flow(store.consume_state("h1", Some(&owners[0]), NOW).await.unwrap()).is_some());
     }
 
     pub async fn concurrent_consumers_get_a_state_only_once(db: &TestDb) {
         let store = open(db).await;
-        store.insert_state(&state("h1", "u1", NOW + 600)).await.unwrap();
+        open_in_b1(&store, &state("h1", "u1", NOW + 600)).await;
         let tasks: Vec<_> = (0..12)
             .map(|_| {
                 let store = store.clone();
-                tokio::spawn(async move { store.consume_state("h1", NOW).await.unwrap() })
+                tokio::spawn(async move { store.consume_state("h1", Some("b1"), NOW).await.unwrap() })
             })
             .collect();
         let mut winners = 0;
         for task in tasks {
-            winners += usize::from(task.await.unwrap().is_some());
+            winners += usize::from(flow(task.await.unwrap()).is_some());
         }
         assert_eq!(winners, 1);
     }
 
     pub async fn an_expired_state_is_never_consumed(db: &TestDb) {
         let store = open(db).await;
-        store.insert_state(&state("old", "u1", NOW - 1)).await.unwrap();
-        store.insert_state(&state("edge", "u1", NOW)).await.unwrap();
-        store.insert_state(&state("live", "u1", NOW + 60)).await.unwrap();
-        assert!(store.consume_state("old", NOW).await.unwrap().is_none());
-        assert!(store.consume_state("edge", NOW).await.unwrap().is_none());
-        assert!(store.consume_state("old", NOW - 100).await.unwrap().is_none(), "gone for good");
-        assert_eq!(store.sweep_states(NOW).await.unwrap(), 0, "expired rows were already removed");
-        store.insert_state(&state("late", "u1", NOW + 1)).await.unwrap();
+        for (hash, expires_at) in [("old", NOW - 1), ("edge", NOW), ("live", NOW + 60)] {
+            store.open_state(&state(hash, "u1", expires_at), NOW - 10).await.unwrap();
+        }
+        assert_eq!(store.consume_state("old", Some("b1"), NOW).await.unwrap(), Consumed::Gone);
+        assert_eq!(store.consume_state("edge", Some("b1"), NOW).await.unwrap(), Consumed::Gone);
+        assert_eq!(store.open_state(&state("old", "u1", NOW - 1), NOW).await.unwrap(), Opened::Used);
+        assert_eq!(store.sweep_states(NOW).await.unwrap(), 2, "the expired rows");
+        open_in_b1(&store, &state("late", "u1", NOW + 1)).await;
         assert_eq!(store.sweep_states(NOW + 1).await.unwrap(), 1);
-        assert!(store.consume_state("live", NOW).await.unwrap().is_some());
+        assert!(flow(store.consume_state("live", Some("b1"), NOW).await.unwrap()).is_some());
     }
 
     pub async fn compare_and_swap_fails_when_the_row_changed(db: &TestDb) {
@@ -338,6 +395,7 @@ on_both_backends!(
     the_default_connection_is_found_unless_an_account_is_named,
     deleting_removes_the_rows_and_moves_the_default,
     a_state_is_consumed_once,
+    a_state_belongs_to_the_first_browser_that_opens_it,
     concurrent_consumers_get_a_state_only_once,
     an_expired_state_is_never_consumed,
     compare_and_swap_fails_when_the_row_changed,

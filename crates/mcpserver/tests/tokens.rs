@@ -444,7 +444,7 @@ async fn a_dead_grant_answers_reauth_required_and_the_hub_hears_of_it_even_after
     assert_eq!(response.status(), StatusCode::CONFLICT);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "reauth_required");
-    assert!(body["error"]["connect_url"].as_str().unwrap().contains("/authorize?"));
+    assert!(body["error"]["connect_url"].as_str().unwrap().contains("/start?link="));
     let again = read_token(&world, &world.server, "alice", "jira").await;
     assert_eq!(again.status(), StatusCode::CONFLICT, "no second refresh attempt with a dead token");
     assert_eq!(world.sim.counters().route("POST /oauth/token"), 1);

@@ -152,10 +152,21 @@ impl Load {
             .await?
             .json()
             .await?;
-        let to_sim = self.http.get(auth["url"].as_str().context("url")?).send().await?;
+        // The connect link binds the flow to this "browser" with a cookie the callback checks.
+        let start = self.http.get(auth["url"].as_str().context("url")?).send().await?;
+        let cookie = start.headers().get("set-cookie").context("the connect link sets a cookie")?.to_str()?;
+        let cookie = cookie.split(';').next().unwrap_or_default().to_string();
+        let consent = start.headers().get("location").context("the connect link redirects")?.to_str()?;
+        let to_sim = self.http.get(consent).send().await?;
         let callback =
             to_sim.headers().get("location").context("the simulator redirects")?.to_str()?.to_string();
-        let done = self.http.get(&callback).header("accept", "application/json").send().await?;
+        let done = self
+            .http
+            .get(&callback)
+            .header("cookie", cookie)
+            .header("accept", "application/json")
+            .send()
+            .await?;
         let ok = done.status() == 200;
         self.tally.record(ok, || format!("connect {provider} for {user}: {}", done.status()));
         Ok(())

@@ -184,14 +184,17 @@ async fn prepare(ctx: &ToolContext, tools: &ToolSet, mut call: Call) -> Result<C
 
 /// `/connect jira|notion`: a fresh connect URL for the caller.
 async fn connect(ctx: &ToolContext, provider: Provider) -> Result<ToolOutput, ApiError> {
-    let flow = crate::oauth::start_flow(&ctx.state, &ctx.user_id, provider, None).await?;
+    let flow = crate::oauth::start_flow(&ctx.state, &ctx.user_id, provider, None)?;
     let name = match provider {
         Provider::Jira => "Jira",
         Provider::Notion => "Notion",
     };
     let minutes = crate::oauth::STATE_TTL_SECS / 60;
     Ok(ToolOutput {
-        markdown: format!("[Connect {name}]({}) — the link works once, for {minutes} minutes.", flow.url),
+        markdown: format!(
+            "[Connect {name}]({}) — the link works in the first browser that opens it, once, for {minutes} minutes.",
+            flow.url
+        ),
         structured: json!({"provider": provider, "url": flow.url, "expires_at": flow.expires_at}),
     })
 }

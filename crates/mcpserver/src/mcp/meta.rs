@@ -80,7 +80,7 @@ pub async fn connections_status(ctx: ToolContext, _: StatusArgs) -> Result<Reply
         let mine: Vec<_> = connections.iter().filter(|c| c.provider == provider).collect();
         let usable = mine.iter().any(|c| c.status == ConnectionStatus::Active);
         let connect_url =
-            if usable { None } else { crate::oauth::connect_url(state, &ctx.user_id, provider).await };
+            if usable { None } else { crate::oauth::connect_url(state, &ctx.user_id, provider) };
         let accounts: Vec<Account> = mine
             .iter()
             .map(|c| Account {

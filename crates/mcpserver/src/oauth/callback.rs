@@ -7,7 +7,7 @@ use crate::audit;
 use crate::auth::Caller;
 use crate::http::{ApiError, AppPath, AppQuery, ErrorCode};
 use crate::providers::ProviderError;
-use crate::store::{Connection, Provider, now_epoch};
+use crate::store::{Connection, Consumed, Provider, now_epoch};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -48,7 +48,7 @@ fn wants_html(headers: &HeaderMap) -> bool {
 }
 
 /// A failure before any flow could be identified: 400, as a page or the envelope.
-fn reject(headers: &HeaderMap, error: ApiError) -> Response {
+pub(super) fn reject(headers: &HeaderMap, error: ApiError) -> Response {
     if wants_html(headers) {
         let status = error.code.status();
         let mut page =
@@ -64,7 +64,7 @@ fn reject(headers: &HeaderMap, error: ApiError) -> Response {
 #[utoipa::path(get, path = "/api/auth/{provider}/callback", tag = "connect", security(()),
     params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion"), CallbackQuery),
     responses((status = 200, description = "Result page (HTML) or {provider, status}"), (status = 303, description = "To return_to / MCPSERVER_FRONTEND_URL with ?provider&status"),
-        (status = 400, description = "Unknown, expired, used or foreign state", body = ApiError), (status = 404, description = "Unknown or unconfigured provider", body = ApiError), (status = 502, description = "The exchange failed; nothing stored", body = ApiError)))]
+        (status = 400, description = "Unknown, expired, used or foreign state", body = ApiError), (status = 403, description = "The flow was started in another browser (no or another connect cookie); left unused", body = ApiError), (status = 404, description = "Unknown or unconfigured provider", body = ApiError), (status = 502, description = "The exchange failed; nothing stored", body = ApiError)))]
 pub async fn callback(
     State(state): State<AppState>,
     AppPath(provider): AppPath<String>,
@@ -78,9 +78,18 @@ pub async fn callback(
     let Some(raw_state) = query.state.as_deref().filter(|s| !s.is_empty()) else {
         return reject(&headers, ApiError::invalid("the callback has no state parameter"));
     };
-    let flow = match state.store.consume_state(&token_hash(raw_state), now_epoch()).await {
-        Ok(Some(flow)) => flow,
-        Ok(None) => {
+    let browser = super::start::browser_id(&headers).map(|id| token_hash(&id));
+    let flow = match state.store.consume_state(&token_hash(raw_state), browser.as_deref(), now_epoch()).await
+    {
+        Ok(Consumed::Flow(flow)) => flow,
+        Ok(Consumed::OtherBrowser) => {
+            let e = ApiError::forbidden(
+                "this connect flow was started in another browser (or this browser did not keep its \
+                 connect cookie); open the connect link again in the browser you want to connect from",
+            );
+            return reject(&headers, e);
+        }
+        Ok(Consumed::Gone) => {
             let e =
                 ApiError::invalid("this connect link is unknown, expired or was already used; start again");
             return reject(&headers, e);

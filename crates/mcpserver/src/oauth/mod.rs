@@ -4,11 +4,12 @@
 mod callback;
 mod grant;
 mod page;
+mod start;
 
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::http::{ApiError, AppJson, AppPath, AppQuery};
-use crate::store::{NewState, Provider, now_epoch};
+use crate::store::{Provider, now_epoch};
 use axum::Json;
 use axum::extract::State;
 use base64::Engine;
@@ -30,7 +31,7 @@ pub fn protected_router() -> OpenApiRouter<AppState> {
 
 /// Routes the provider sends the browser to (no JWT: the state authenticates them).
 pub fn public_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(callback::callback))
+    OpenApiRouter::new().routes(routes!(start::start)).routes(routes!(callback::callback))
 }
 
 /// A fresh random token of 256 bits, URL-safe.
@@ -66,94 +67,90 @@ pub fn enabled_provider(state: &AppState, name: &str) -> Result<Provider, ApiErr
 /// An authorization URL and its state.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct AuthorizationUrl {
+    /// The connect link to open in the user's browser: a page of this server that binds the
+    /// flow to that browser and sends it on to the provider's consent.
     pub url: String,
+    /// The state the provider will carry back to the callback.
     pub state: String,
     pub expires_at: String,
 }
 
-/// Creates a state for (user, provider) and the provider's consent URL carrying it.
-pub async fn start_flow(
+/// What a connect link carries, sealed with the encryption keys (so it can be neither read
+/// nor forged): whose flow it starts, where to return, when it expires, and its state.
+#[derive(serde::Serialize, Deserialize)]
+struct LinkClaims {
+    #[serde(rename = "u")]
+    user_id: String,
+    #[serde(rename = "p")]
+    provider: Provider,
+    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
+    return_to: Option<String>,
+    #[serde(rename = "e")]
+    expires_at: i64,
+    #[serde(rename = "s")]
+    state: String,
+}
+
+/// The associated data connect links are sealed with: nothing else opens with it.
+fn link_aad() -> crate::crypto::Aad {
+    crate::crypto::Aad::label("connect_link")
+}
+
+/// A connect link for (user, provider): `GET /api/auth/{provider}/start?link=…`. Making one
+/// stores nothing; the state is stored when a browser opens it ([`start::start`]).
+pub fn start_flow(
     state: &AppState,
     user_id: &str,
     provider: Provider,
     return_to: Option<String>,
 ) -> Result<AuthorizationUrl, ApiError> {
     enabled_provider(state, provider.as_str())?;
-    let token = random_token();
-    let now = now_epoch();
-    state
-        .store
-        .insert_state(&NewState {
-            state_hash: token_hash(&token),
-            user_id: user_id.to_string(),
-            provider: provider.as_str().to_string(),
-            return_to,
-            created_at: now,
-            expires_at: now + STATE_TTL_SECS,
-        })
-        .await?;
+    let expires_at = now_epoch() + STATE_TTL_SECS;
+    let claims =
+        LinkClaims { user_id: user_id.to_string(), provider, return_to, expires_at, state: random_token() };
+    let json = serde_json::to_vec(&claims).map_err(ApiError::internal)?;
+    let link = URL_SAFE_NO_PAD.encode(state.config.keyring.seal(&json, &link_aad()));
+    let mut url = state.config.public_url.clone();
+    url.set_path(&format!("/api/auth/{}/start", provider.as_str()));
+    url.query_pairs_mut().append_pair("link", &link);
+    Ok(AuthorizationUrl { url: url.into(), state: claims.state, expires_at: rfc3339(expires_at) })
+}
+
+/// The provider's consent URL carrying `state_token`.
+fn provider_consent_url(state: &AppState, provider: Provider, state_token: &str) -> Result<String, ApiError> {
     let config = &state.config;
-    let url = match (provider, &config.jira, &config.notion) {
-        (Provider::Jira, Some(jira), _) => crate::providers::atlassian::authorize_url(config, jira, &token),
+    match (provider, &config.jira, &config.notion) {
+        (Provider::Jira, Some(jira), _) => {
+            Ok(crate::providers::atlassian::authorize_url(config, jira, state_token))
+        }
         (Provider::Notion, _, Some(notion)) => {
-            crate::providers::notion::authorize_url(config, notion, &token)
+            Ok(crate::providers::notion::authorize_url(config, notion, state_token))
         }
-        _ => {
-            return Err(enabled_provider(state, provider.as_str())
-                .err()
-                .unwrap_or_else(|| ApiError::internal("provider configuration changed")));
-        }
-    };
-    Ok(AuthorizationUrl { url, state: token, expires_at: rfc3339(now + STATE_TTL_SECS) })
+        _ => Err(enabled_provider(state, provider.as_str())
+            .err()
+            .unwrap_or_else(|| ApiError::internal("provider configuration changed"))),
+    }
+}
+
+/// Opens a connect link: its claims when it was made here, is unexpired and is for `provider`.
+fn open_link(state: &AppState, provider: Provider, link: &str, now: i64) -> Result<LinkClaims, ApiError> {
+    let forged = || ApiError::invalid("this connect link is not valid; ask the app for a new one");
+    let sealed = URL_SAFE_NO_PAD.decode(link).map_err(|_| forged())?;
+    let json = state.config.keyring.open(&sealed, &link_aad()).map_err(|_| forged())?;
+    let claims: LinkClaims = serde_json::from_slice(&json).map_err(|_| forged())?;
+    if claims.provider != provider {
+        return Err(ApiError::invalid("this connect link was made for another provider; start again"));
+    }
+    if claims.expires_at <= now {
+        return Err(ApiError::invalid("this connect link has expired; ask the app for a new one"));
+    }
+    Ok(claims)
 }
 
 /// A connect URL for error answers (`not_connected`, `reauth_required`); `None` when the
-/// provider is not configured or the state cannot be stored. One link (one state row) per
-/// user and provider is reused while its state is unused and has at least half its life
-/// left, so repeated answers do not store a state each ([`ConnectLinks`]).
-pub async fn connect_url(state: &AppState, user_id: &str, provider: Provider) -> Option<String> {
-    enabled_provider(state, provider.as_str()).ok()?;
-    let now = now_epoch();
-    if let Some((url, hash)) = state.connect_links.get(user_id, provider, now)
-        && state.store.state_is_live(&hash, now).await.unwrap_or(false)
-    {
-        return Some(url);
-    }
-    let flow = start_flow(state, user_id, provider, None).await.ok()?;
-    state.connect_links.put(user_id, provider, &flow.url, token_hash(&flow.state), now + STATE_TTL_SECS);
-    Some(flow.url)
-}
-
-/// A link handed out: (URL, state hash, state expiry).
-type Link = (String, String, i64);
-
-/// Connect links recently handed out in error answers, per (user, provider), on this
-/// instance.
-#[derive(Default)]
-pub struct ConnectLinks(std::sync::Mutex<std::collections::HashMap<(String, Provider), Link>>);
-
-impl ConnectLinks {
-    /// Entries kept at most; beyond it the expired ones are dropped, then all.
-    const MAX: usize = 100_000;
-
-    /// A link to reuse: one whose state has at least half of its life left.
-    fn get(&self, user_id: &str, provider: Provider, now: i64) -> Option<(String, String)> {
-        let links = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let (url, hash, expires_at) = links.get(&(user_id.to_string(), provider))?;
-        (*expires_at - now >= STATE_TTL_SECS / 2).then(|| (url.clone(), hash.clone()))
-    }
-
-    fn put(&self, user_id: &str, provider: Provider, url: &str, hash: String, expires_at: i64) {
-        let mut links = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if links.len() >= Self::MAX {
-            let now = now_epoch();
-            links.retain(|_, (_, _, at)| *at - now >= STATE_TTL_SECS / 2);
-            if links.len() >= Self::MAX {
-                links.clear();
-            }
-        }
-        links.insert((user_id.to_string(), provider), (url.to_string(), hash, expires_at));
-    }
+/// provider is not configured. Building one writes nothing.
+pub fn connect_url(state: &AppState, user_id: &str, provider: Provider) -> Option<String> {
+    start_flow(state, user_id, provider, None).ok().map(|flow| flow.url)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -179,7 +176,7 @@ async fn authorization_url(
         Some(target) => Some(check_return_to(&state, &target)?),
         None => None,
     };
-    Ok(Json(start_flow(&state, caller.user_id(), provider, return_to).await?))
+    Ok(Json(start_flow(&state, caller.user_id(), provider, return_to)?))
 }
 
 /// `return_to` must be under `MCPSERVER_FRONTEND_URL` (same origin, path below it): no

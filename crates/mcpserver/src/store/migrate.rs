@@ -21,6 +21,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0003_refresh_and_outbox.sql"),
         include_str!("../../migrations/postgres/0003_refresh_and_outbox.sql"),
     ),
+    (
+        5,
+        include_str!("../../migrations/sqlite/0005_browser_bound_states.sql"),
+        include_str!("../../migrations/postgres/0005_browser_bound_states.sql"),
+    ),
 ];
 
 /// Serialises concurrent `migrate` runs from several instances on PostgreSQL.

@@ -16,7 +16,7 @@ pub use connections::{
     Connection, ConnectionProfile, ConnectionStatus, Provider, SealedTokens, Site, TokenUpdate,
 };
 pub use outbox::{HubEvent, OutboxRow};
-pub use states::{NewState, PendingGrant, StateRow};
+pub use states::{Consumed, NewState, Opened, PendingGrant, StateRow};
 
 use crate::config::DbKind;
 use secrecy::{ExposeSecret, SecretString};
@@ -100,16 +100,6 @@ impl Store {
             options.connect(&url).await.map_err(|e| StoreError::Connect(describe_connect_error(&e)))?;
         let audit = audit::AuditQueue::start(pool.clone(), kind);
         Ok(Self { pool, kind, audit })
-    }
-
-    /// Whether an OAuth state (by hash) is still stored and unexpired, i.e. its link works.
-    pub async fn state_is_live(&self, state_hash: &str, now: i64) -> StoreResult<bool> {
-        let row = sqlx::query("SELECT 1 FROM oauth_states WHERE state_hash = $1 AND expires_at > $2")
-            .bind(state_hash)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.is_some())
     }
 
     /// Connects and applies pending migrations.

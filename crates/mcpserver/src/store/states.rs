@@ -3,7 +3,7 @@
 use super::{Store, StoreResult};
 use sqlx::Row;
 
-/// A state to remember until its callback arrives.
+/// A state, stored when a browser opens its connect link.
 #[derive(Clone, Debug)]
 pub struct NewState {
     /// Hex SHA-256 of the state value; the value itself is never stored.
@@ -11,6 +11,8 @@ pub struct NewState {
     pub user_id: String,
     pub provider: String,
     pub return_to: Option<String>,
+    /// Hex SHA-256 of the connect cookie of the browser that opened the link.
+    pub browser_hash: String,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -24,46 +26,102 @@ pub struct StateRow {
     pub expires_at: i64,
 }
 
+/// What opening a connect link found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opened {
+    /// The state is now bound to this browser (first opening, or this browser again).
+    ThisBrowser,
+    /// Another browser opened this link first.
+    OtherBrowser,
+    /// The flow already went through its callback (or expired).
+    Used,
+}
+
+/// What a callback found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Consumed {
+    /// The state, now used; only one of concurrent callbacks gets it.
+    Flow(StateRow),
+    /// The state lives but belongs to another browser (or none was sent); left unused.
+    OtherBrowser,
+    /// Unknown, used or expired.
+    Gone,
+}
+
 impl Store {
-    /// Remembers a state.
-    pub async fn insert_state(&self, state: &NewState) -> StoreResult<()> {
+    /// Stores a state for the browser opening its link, or tells whose it already is: of two
+    /// browsers opening one link, only the first gets it.
+    pub async fn open_state(&self, state: &NewState, now: i64) -> StoreResult<Opened> {
         sqlx::query(
-            "INSERT INTO oauth_states (state_hash, user_id, provider, return_to, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO oauth_states (state_hash, user_id, provider, return_to, browser_hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (state_hash) DO NOTHING",
         )
         .bind(&state.state_hash)
         .bind(&state.user_id)
         .bind(&state.provider)
         .bind(&state.return_to)
+        .bind(&state.browser_hash)
         .bind(state.created_at)
         .bind(state.expires_at)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        let row =
+            sqlx::query("SELECT browser_hash, used_at, expires_at FROM oauth_states WHERE state_hash = $1")
+                .bind(&state.state_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(row) = row else { return Ok(Opened::Used) };
+        let used: Option<i64> = row.try_get("used_at")?;
+        let expires_at: i64 = row.try_get("expires_at")?;
+        if used.is_some() || expires_at <= now {
+            return Ok(Opened::Used);
+        }
+        let owner: Option<String> = row.try_get("browser_hash")?;
+        Ok(if owner.as_deref() == Some(state.browser_hash.as_str()) {
+            Opened::ThisBrowser
+        } else {
+            Opened::OtherBrowser
+        })
     }
 
-    /// Deletes the state and returns it, atomically: of two concurrent consumers only one
-    /// gets it. Returns `None` for an unknown, used or expired state (an expired row is
-    /// deleted all the same, so it can never be used later).
-    pub async fn consume_state(&self, state_hash: &str, now: i64) -> StoreResult<Option<StateRow>> {
+    /// Marks the state used and returns it, atomically, when `browser_hash` is the browser
+    /// that opened its link: of two concurrent callbacks only one gets it. A state of another
+    /// browser is left as it is, so its own browser can still finish.
+    pub async fn consume_state(
+        &self,
+        state_hash: &str,
+        browser_hash: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Consumed> {
         let row = sqlx::query(
-            "DELETE FROM oauth_states WHERE state_hash = $1 \
+            "UPDATE oauth_states SET used_at = $1 \
+             WHERE state_hash = $2 AND browser_hash = $3 AND used_at IS NULL AND expires_at > $1 \
              RETURNING user_id, provider, return_to, expires_at",
         )
+        .bind(now)
         .bind(state_hash)
+        .bind(browser_hash)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let state = StateRow {
-            user_id: row.try_get("user_id")?,
-            provider: row.try_get("provider")?,
-            return_to: row.try_get("return_to")?,
-            expires_at: row.try_get("expires_at")?,
-        };
-        Ok((state.expires_at > now).then_some(state))
+        if let Some(row) = row {
+            return Ok(Consumed::Flow(StateRow {
+                user_id: row.try_get("user_id")?,
+                provider: row.try_get("provider")?,
+                return_to: row.try_get("return_to")?,
+                expires_at: row.try_get("expires_at")?,
+            }));
+        }
+        let live = sqlx::query(
+            "SELECT 1 FROM oauth_states WHERE state_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(state_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(if live.is_some() { Consumed::OtherBrowser } else { Consumed::Gone })
     }
 
-    /// Removes expired states; returns how many.
+    /// Removes expired states (used or not); returns how many.
     pub async fn sweep_states(&self, now: i64) -> StoreResult<u64> {
         let result = sqlx::query("DELETE FROM oauth_states WHERE expires_at <= $1")
             .bind(now)

@@ -84,7 +84,7 @@ async fn with_connect_url(
     message: String,
 ) -> ApiError {
     let error = ApiError::new(code, message).with_provider(p.as_str());
-    match crate::oauth::connect_url(state, user_id, p).await {
+    match crate::oauth::connect_url(state, user_id, p) {
         Some(url) => error.with_connect_url(url),
         None => error,
     }

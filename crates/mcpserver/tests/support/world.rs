@@ -12,6 +12,8 @@ pub struct World {
     pub server: TestServer,
     pub db: TestDb,
     pub http: reqwest::Client,
+    /// The user's browser in connect flows (it keeps the connect cookie).
+    pub browser: Browser,
     /// The server's flags (beyond those of [`config`]), for [`World::another_server`].
     flags: Vec<String>,
 }
@@ -90,7 +92,8 @@ impl World {
             .timeout(Duration::from_secs(20))
             .build()
             .unwrap();
-        Self { sim, server, db, http, flags }
+        let browser = Browser::new();
+        Self { sim, server, db, http, browser, flags }
     }
 
     /// A second instance beside the first: the same flags plus `extra`, the same database and
@@ -136,17 +139,25 @@ impl World {
         self.get_json(user, &format!("/api/auth/{provider}/url")).await
     }
 
-    /// Follows an authorization URL at the (auto-approving) simulator; returns the
-    /// callback URL it redirects the browser to.
-    pub async fn approve_at_provider(&self, authorize_url: &str) -> String {
-        let response = self.http.get(authorize_url).send().await.unwrap();
+    /// Opens a connect link in the world's browser; returns the provider consent URL the
+    /// server sends it on to (the flow is now bound to this browser).
+    pub async fn open_link(&self, link: &str) -> String {
+        self.browser.open_link(link).await
+    }
+
+    /// Follows a connect link (or a provider consent URL) in the world's browser through the
+    /// (auto-approving) simulator; returns the callback URL it redirects the browser to.
+    pub async fn approve_at_provider(&self, url: &str) -> String {
+        let consent =
+            if url.starts_with(&self.server.base_url) { self.open_link(url).await } else { url.to_string() };
+        let response = self.http.get(&consent).send().await.unwrap();
         assert!(response.status().is_redirection(), "provider answered {}", response.status());
         response.headers()["location"].to_str().unwrap().to_string()
     }
 
-    /// Opens a callback URL as a program would (JSON answer).
+    /// Opens a callback URL in the world's browser as a program would (JSON answer).
     pub async fn open_callback(&self, callback_url: &str) -> reqwest::Response {
-        self.http.get(callback_url).header("accept", "application/json").send().await.unwrap()
+        self.browser.get(callback_url).header("accept", "application/json").send().await.unwrap()
     }
 
     /// The whole happy flow for `user`; returns the callback's answer.
@@ -159,5 +170,67 @@ impl World {
     /// The user's connections as the API lists them.
     pub async fn connections(&self, user: &str) -> Vec<serde_json::Value> {
         self.get_json(user, "/api/connections").await["connections"].as_array().unwrap().clone()
+    }
+}
+
+/// A browser in a connect flow: no redirects followed, the connect cookie kept.
+pub struct Browser {
+    http: reqwest::Client,
+    cookie: std::sync::Mutex<Option<String>>,
+}
+
+impl Default for Browser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Browser {
+    /// A browser with no cookies yet.
+    pub fn new() -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap();
+        Self { http, cookie: std::sync::Mutex::new(None) }
+    }
+
+    /// A GET carrying the browser's cookie, if it has one.
+    pub fn get(&self, url: &str) -> reqwest::RequestBuilder {
+        let request = self.http.get(url);
+        match self.cookie.lock().unwrap().clone() {
+            Some(cookie) => request.header("cookie", cookie),
+            None => request,
+        }
+    }
+
+    /// Opens a connect link as a browser does (keeping the cookie it sets); the answer.
+    pub async fn open(&self, link: &str) -> reqwest::Response {
+        let response = self.get(link).header("accept", "text/html").send().await.unwrap();
+        if let Some(set) = response.headers().get("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_string();
+            *self.cookie.lock().unwrap() = Some(pair);
+        }
+        response
+    }
+
+    /// Opens a connect link; returns the provider consent URL it redirects to.
+    pub async fn open_link(&self, link: &str) -> String {
+        let response = self.open(link).await;
+        let status = response.status();
+        let headers = response.headers().clone();
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "the connect link answered {}",
+            response.text().await.unwrap()
+        );
+        headers["location"].to_str().unwrap().to_string()
+    }
+
+    /// The `Set-Cookie`-given cookie (`name=value`), if any.
+    pub fn cookie(&self) -> Option<String> {
+        self.cookie.lock().unwrap().clone()
     }
 }
