@@ -79,6 +79,60 @@ pub fn from_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> serde_json::
     }
 }
 
+/// Whether `bytes` is JSON that strict readers accept too: [`from_json`] with every string
+/// decoded (a lone surrogate escape is refused, as serde_json refuses it in a tree) and nesting no deeper than
+/// serde_json reads into a tree (its recursion limit), but no tree built. Skipping a value checks neither, so
+/// such a body would pass as JSON and then make whatever it is spliced into unreadable.
+pub fn is_strict_json(bytes: &[u8]) -> bool {
+    !bytes.is_empty() && from_json::<StrictJson>(bytes).is_ok()
+}
+
+/// Reads any JSON value as `deserialize_any` does (decoding strings, counting depth) and keeps
+/// nothing of it.
+struct StrictJson;
+
+impl<'de> serde::Deserialize<'de> for StrictJson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictJsonVisitor)
+    }
+}
+
+struct StrictJsonVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictJsonVisitor {
+    type Value = StrictJson;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<StrictJson, E> {
+        Ok(StrictJson)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<StrictJson, E> {
+        Ok(StrictJson)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<StrictJson, E> {
+        Ok(StrictJson)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<StrictJson, E> {
+        Ok(StrictJson)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<StrictJson, E> {
+        Ok(StrictJson)
+    }
+    fn visit_unit<E>(self) -> Result<StrictJson, E> {
+        Ok(StrictJson)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<StrictJson, A::Error> {
+        while seq.next_element::<StrictJson>()?.is_some() {}
+        Ok(StrictJson)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<StrictJson, A::Error> {
+        while map.next_entry::<StrictJson, StrictJson>()?.is_some() {}
+        Ok(StrictJson)
+    }
+}
+
 /// Whether a method may be repeated without a second effect.
 pub fn idempotent(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
@@ -401,6 +455,30 @@ mod tests {
         assert!(serde_json::from_slice::<IgnoredAny>(broken).is_ok());
         assert!(from_json::<IgnoredAny>(broken).is_err());
         assert!(from_json::<serde_json::Value>(broken).is_err());
+    }
+
+    #[test]
+    fn strict_json_is_what_a_tree_reader_accepts() {
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        for (body, strict) in [
+            (r#"{"a": [1, -2, 3.5, true, null, "x\n\u00e9"]}"#.to_string(), true),
+            (r#"["\ud83d\ude00"]"#.to_string(), true),
+            (r#"["\ud800"]"#.to_string(), false),
+            (r#"{"\udc00": 1}"#.to_string(), false),
+            (deep(100), true),
+            (deep(200), false),
+            ("{not json".to_string(), false),
+            (String::new(), false),
+        ] {
+            assert_eq!(is_strict_json(body.as_bytes()), strict, "{body}");
+            let tree = !body.is_empty() && from_json::<serde_json::Value>(body.as_bytes()).is_ok();
+            assert_eq!(tree, strict, "a tree reader disagrees on {body}");
+        }
+        assert!(!is_strict_json(b"{\"summary\": \"caf\xe9\"}"));
+        for n in 120..=130 {
+            let tree = from_json::<serde_json::Value>(deep(n).as_bytes()).is_ok();
+            assert_eq!(is_strict_json(deep(n).as_bytes()), tree, "the same depth limit ({n})");
+        }
     }
 
     fn headers(pairs: &[(&'static str, String)]) -> reqwest::header::HeaderMap {

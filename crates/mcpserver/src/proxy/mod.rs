@@ -241,7 +241,7 @@ async fn envelope_proxy(
 /// parsed into a tree and printed again); a text body becomes a JSON string, and any other
 /// body `body_base64` (never a lossy copy that grows with each byte it cannot show).
 fn envelope_body(status: u16, headers: &Map<String, Value>, body: &[u8]) -> Vec<u8> {
-    let is_json = !body.is_empty() && upstream::from_json::<serde::de::IgnoredAny>(body).is_ok();
+    let is_json = upstream::is_strict_json(body);
     let mut out = Vec::with_capacity(body.len() + 256);
     out.extend_from_slice(format!("{{\"status\":{status},\"headers\":").as_bytes());
     out.extend_from_slice(&serde_json::to_vec(headers).unwrap_or_else(|_| b"{}".to_vec()));
@@ -385,7 +385,7 @@ async fn transparent(
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
-        if !is_json || upstream::from_json::<serde::de::IgnoredAny>(&body).is_err() {
+        if !is_json || !upstream::is_strict_json(&body) {
             return Err(ApiError::invalid("the body must be JSON with Content-Type: application/json"));
         }
     }
@@ -468,5 +468,20 @@ mod tests {
         let broken = envelope_of(b"{\"name\": \"caf\xe9\"}");
         assert!(broken.get("body").is_none());
         assert_eq!(broken["body_base64"], "eyJuYW1lIjogImNhZukifQ==");
+    }
+
+    #[test]
+    fn json_that_strict_readers_refuse_comes_as_text_and_the_envelope_stays_readable() {
+        // A lone surrogate escape and nesting deeper than 128: JSON in shape, but serde_json
+        // (and other strict readers) refuse such a document, so spliced in they would make
+        // the whole envelope unreadable. They come as text, unchanged.
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        for body in [r#"{"name": "\ud800"}"#, r#"{"\udc00": 1}"#, deep.as_str()] {
+            assert_eq!(envelope_of(body.as_bytes())["body"], body, "{body}");
+        }
+        // Paired surrogates and 100 levels are fine JSON, spliced in as before.
+        assert_eq!(envelope_of(r#"["\ud83d\ude00"]"#.as_bytes())["body"][0], "😀");
+        let nested = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(envelope_of(nested.as_bytes())["body"].is_array());
     }
 }
