@@ -368,12 +368,12 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
             format!("release (`{}` and this benchmark)", binary.display())
         },
     };
-    let markdown = report.markdown(&info);
-    println!("{markdown}");
+    println!("{}", report.markdown(&info, report::Detail::Full));
     if let Some(path) = &args.write_docs {
         let doc = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let summary = report.markdown(&info, report::Detail::Summary);
         let updated =
-            report::splice(&doc, &markdown).with_context(|| format!("updating {}", path.display()))?;
+            report::splice(&doc, &summary).with_context(|| format!("updating {}", path.display()))?;
         std::fs::write(path, updated).with_context(|| format!("writing {}", path.display()))?;
         progress(format_args!("results written into {}", path.display()));
     }

@@ -195,9 +195,19 @@ fn met(ok: bool) -> &'static str {
     if ok { "met" } else { "**not met**" }
 }
 
+/// How much of a run the report shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// The main tables and the goals (what docs/benchmarks.md keeps).
+    Summary,
+    /// Also the memory through the run, the upstream requests measured directly and the
+    /// reference endpoints (what the terminal shows).
+    Full,
+}
+
 impl Report {
-    /// The whole section: run facts, the three tables, the goals.
-    pub fn markdown(&self, info: &RunInfo) -> String {
+    /// The whole section: run facts, the tables, the goals.
+    pub fn markdown(&self, info: &RunInfo, detail: Detail) -> String {
         let mut out = String::new();
         let w = &mut out;
         let _ = writeln!(w, "### Run of {}\n", info.date);
@@ -215,7 +225,10 @@ impl Report {
         self.expiry_table(w);
         self.proxy_table(w);
         self.mcp_table(w);
-        self.reference_table(w);
+        if detail == Detail::Full {
+            self.mcp_details(w);
+            self.reference_table(w);
+        }
         self.goals(w);
         if !self.failures.is_empty() {
             let _ = writeln!(w, "\n**Failures in this run:**\n");
@@ -397,49 +410,6 @@ impl Report {
                 self.mcp.iter().map(|r| mb(r.hwm_kb)).collect::<Vec<_>>().join(", ")
             );
         }
-        if !self.rss.is_empty() {
-            let _ = writeln!(
-                w,
-                "\nThe server's memory through the run (/proc/<pid>/status; the MCP part runs on a fresh process on the \
-                 same database, so its figure is not what the earlier parts left behind; VmHWM of the fresh process \
-                 is reset before each measured MCP round):\n"
-            );
-            let _ = writeln!(
-                w,
-                "| backend | moment | VmRSS MB | of which RssAnon MB | of which RssFile MB | VmHWM MB |"
-            );
-            let _ = writeln!(w, "|---|---|---:|---:|---:|---:|");
-            for p in &self.rss {
-                let _ = writeln!(
-                    w,
-                    "| {} | {} | {} | {} | {} | {} |",
-                    p.backend.name(),
-                    p.moment,
-                    mb(p.rss_kb),
-                    mb(p.anon_kb),
-                    mb(p.file_kb),
-                    mb(p.hwm_kb)
-                );
-            }
-        }
-        let _ = writeln!(w, "\nThe upstream requests, measured directly:\n");
-        let _ = writeln!(w, "| backend | tool | concurrency | upstream request | req/s | p50 ms | p99 ms |");
-        let _ = writeln!(w, "|---|---|---:|---|---:|---:|---:|");
-        for r in &self.mcp {
-            for (route, s) in &r.direct {
-                let _ = writeln!(
-                    w,
-                    "| {} | `{}` | {} | `{}` | {:.0} | {} | {} |",
-                    r.backend.name(),
-                    r.tool,
-                    r.concurrency,
-                    route,
-                    s.rate,
-                    ms(s.latency.p50),
-                    ms(s.latency.p99)
-                );
-            }
-        }
         let _ = writeln!(w);
         let mismatched: Vec<String> = self
             .mcp
@@ -467,6 +437,57 @@ impl Report {
         if !self.notes.is_empty() || !mismatched.is_empty() {
             let _ = writeln!(w);
         }
+    }
+
+    /// The memory through the run and the upstream requests measured directly.
+    fn mcp_details(&self, w: &mut String) {
+        if !self.rss.is_empty() {
+            let _ = writeln!(
+                w,
+                "\nThe server's memory through the run (/proc/<pid>/status; the MCP part runs on a fresh process on the \
+                 same database, so its figure is not what the earlier parts left behind; VmHWM of the fresh process \
+                 is reset before each measured MCP round):\n"
+            );
+            let _ = writeln!(
+                w,
+                "| backend | moment | VmRSS MB | of which RssAnon MB | of which RssFile MB | VmHWM MB |"
+            );
+            let _ = writeln!(w, "|---|---|---:|---:|---:|---:|");
+            for p in &self.rss {
+                let _ = writeln!(
+                    w,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    p.backend.name(),
+                    p.moment,
+                    mb(p.rss_kb),
+                    mb(p.anon_kb),
+                    mb(p.file_kb),
+                    mb(p.hwm_kb)
+                );
+            }
+        }
+        if self.mcp.is_empty() {
+            return;
+        }
+        let _ = writeln!(w, "\nThe upstream requests, measured directly:\n");
+        let _ = writeln!(w, "| backend | tool | concurrency | upstream request | req/s | p50 ms | p99 ms |");
+        let _ = writeln!(w, "|---|---|---:|---|---:|---:|---:|");
+        for r in &self.mcp {
+            for (route, s) in &r.direct {
+                let _ = writeln!(
+                    w,
+                    "| {} | `{}` | {} | `{}` | {:.0} | {} | {} |",
+                    r.backend.name(),
+                    r.tool,
+                    r.concurrency,
+                    route,
+                    s.rate,
+                    ms(s.latency.p50),
+                    ms(s.latency.p99)
+                );
+            }
+        }
+        let _ = writeln!(w);
     }
 
     fn mcp_goals(&self, w: &mut String) {
