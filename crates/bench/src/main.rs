@@ -76,7 +76,7 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/test"
     )]
     postgres_url: String,
-    /// The `mcpserver` binary (default: next to this one, i.e. target/release/mcpserver).
+    /// The `mcpserver` binary (default: next to this one, e.g. target/production/mcpserver).
     #[arg(long)]
     server_bin: Option<PathBuf>,
     /// Also write the results between the result markers of this file (docs/benchmarks.md).
@@ -217,7 +217,7 @@ fn server_binary(args: &Args) -> anyhow::Result<PathBuf> {
     };
     if !path.is_file() {
         bail!(
-            "no server binary at {}; build it with `cargo build --release -p mcpserver -p mcpserver-bench` \
+            "no server binary at {}; build it with `cargo build --profile production -p mcpserver -p mcpserver-bench` \
              (scripts/bench does) or pass --server-bin",
             path.display()
         );
@@ -225,7 +225,7 @@ fn server_binary(args: &Args) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-/// The proxy floor built next to this binary (`cargo build --release -p mcpserver-bench`
+/// The proxy floor built next to this binary (`cargo build --profile production -p mcpserver-bench`
 /// builds both); without it the proxy and MCP parts run without their floor columns.
 fn floor_binary() -> Option<PathBuf> {
     let dir = std::env::current_exe().ok()?.parent()?.to_path_buf();
@@ -365,7 +365,7 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
         build: if cfg!(debug_assertions) {
             "DEBUG build of the benchmark: figures are not representative; use scripts/bench".into()
         } else {
-            format!("release (`{}` and this benchmark)", binary.display())
+            format!("optimised (`{}` and this benchmark)", binary.display())
         },
     };
     println!("{}", report.markdown(&info, report::Detail::Full));
