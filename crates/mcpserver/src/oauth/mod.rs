@@ -110,8 +110,10 @@ pub fn start_flow(
         LinkClaims { user_id: user_id.to_string(), provider, return_to, expires_at, state: random_token() };
     let json = serde_json::to_vec(&claims).map_err(ApiError::internal)?;
     let link = URL_SAFE_NO_PAD.encode(state.config.keyring.seal(&json, &link_aad()));
-    let mut url = state.config.public_url.clone();
-    url.set_path(&format!("/api/auth/{}/start", provider.as_str()));
+    // Under the public URL, base path included (as the default redirect URIs are).
+    let base = state.config.public_url.as_str().trim_end_matches('/');
+    let mut url = url::Url::parse(&format!("{base}/api/auth/{}/start", provider.as_str()))
+        .map_err(ApiError::internal)?;
     url.query_pairs_mut().append_pair("link", &link);
     Ok(AuthorizationUrl { url: url.into(), state: claims.state, expires_at: rfc3339(expires_at) })
 }

@@ -71,7 +71,8 @@ async fn bind(
     match opened {
         Opened::ThisBrowser => {
             let consent = provider_consent_url(state, provider, &claims.state)?;
-            let cookie = browser_cookie(&browser, state.config.public_url.scheme() == "https");
+            let public = &state.config.public_url;
+            let cookie = browser_cookie(&browser, public.path(), public.scheme() == "https");
             let cookie = HeaderValue::from_str(&cookie).map_err(ApiError::internal)?;
             let location = HeaderValue::from_str(&consent).map_err(ApiError::internal)?;
             Ok((StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, location)])
@@ -87,10 +88,12 @@ async fn bind(
     }
 }
 
-/// The `Set-Cookie` value naming the browser: only the connect endpoints see it.
-pub fn browser_cookie(id: &str, secure: bool) -> String {
+/// The `Set-Cookie` value naming the browser: only the connect endpoints (under the public
+/// URL's `base_path`) see it.
+pub fn browser_cookie(id: &str, base_path: &str, secure: bool) -> String {
+    let path = format!("{}/api/auth", base_path.trim_end_matches('/'));
     let secure = if secure { "; Secure" } else { "" };
-    format!("{BROWSER_COOKIE}={id}; Path=/api/auth; Max-Age={STATE_TTL_SECS}; HttpOnly; SameSite=Lax{secure}")
+    format!("{BROWSER_COOKIE}={id}; Path={path}; Max-Age={STATE_TTL_SECS}; HttpOnly; SameSite=Lax{secure}")
 }
 
 /// The browser id the request's cookies carry, if it is one of ours in shape.
@@ -114,9 +117,11 @@ mod tests {
 
     #[test]
     fn the_cookie_is_http_only_lax_short_lived_and_secure_on_https() {
-        let plain = browser_cookie("abc", false);
+        let plain = browser_cookie("abc", "/", false);
         assert_eq!(plain, "mcpserver_connect=abc; Path=/api/auth; Max-Age=600; HttpOnly; SameSite=Lax");
-        assert!(browser_cookie("abc", true).ends_with("; SameSite=Lax; Secure"));
+        assert!(browser_cookie("abc", "/", true).ends_with("; SameSite=Lax; Secure"));
+        // Behind a prefix (MCPSERVER_PUBLIC_URL=https://host/mcp-gw/), under the prefix.
+        assert!(browser_cookie("abc", "/mcp-gw/", true).contains("; Path=/mcp-gw/api/auth;"));
     }
 
     #[test]
