@@ -164,8 +164,11 @@ async fn a_code_expires() {
 async fn redirect_uri_is_required_and_must_match_when_it_was_sent_to_authorize() {
     let sim = sim().await;
     let code = notion_code(&sim, Some(NOTION_CALLBACK)).await;
+    // Without the authorize request's redirect_uri the grant does not match it: invalid_grant
+    // (Notion's status table: "does not match the redirection URI used in the authorization
+    // request"), not a validation error.
     let (status, err) = notion_token(&sim, json!({"grant_type": "authorization_code", "code": code})).await;
-    assert_eq!((status, err["code"].as_str()), (StatusCode::BAD_REQUEST, Some("validation_error")));
+    assert_eq!((status, err["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{err}");
     let (status, err) = notion_token(
         &sim,
         json!({"grant_type": "authorization_code", "code": code, "redirect_uri": "https://app.example/x"}),

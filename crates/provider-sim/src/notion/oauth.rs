@@ -258,7 +258,9 @@ fn code_message(e: CodeError) -> NotionError {
         CodeError::RedirectMismatch => NotionError::invalid_grant(
             "Invalid redirect_uri: it does not match the one used in the authorization request.",
         ),
-        CodeError::RedirectMissing => NotionError::body("body.redirect_uri", "defined", "undefined"),
+        CodeError::RedirectMissing => NotionError::invalid_grant(
+            "Invalid redirect_uri: the authorization request used one; send the same redirect_uri.",
+        ),
         CodeError::RedirectNotExpected => NotionError::invalid_grant(
             "Invalid redirect_uri: no redirect_uri was used in the authorization request.",
         ),

@@ -354,8 +354,17 @@ pub(super) async fn list_comments(
     Query(q): Query<HashMap<String, String>>,
 ) -> JiraResult {
     let start = q.get("startAt").and_then(|s| s.parse().ok()).unwrap_or(0usize);
-    let max = q.get("maxResults").and_then(|s| s.parse().ok()).unwrap_or(5000usize).clamp(1, 5000);
-    let newest_first = q.get("orderBy").is_some_and(|o| o == "-created");
+    let max = q.get("maxResults").and_then(|s| s.parse().ok()).unwrap_or(100usize).clamp(1, 5000);
+    // Comments sort by their creation date only.
+    let newest_first = match q.get("orderBy").map(String::as_str) {
+        None | Some("created" | "+created") => false,
+        Some("-created") => true,
+        Some(other) => {
+            return Err(JiraError::bad_request(format!(
+                "The value '{other}' is not valid for orderBy. Valid values are: created, -created, +created."
+            )));
+        }
+    };
     on_site(&sim, &ctx, |data, _| {
         let issue = data.issue(&key).ok_or_else(JiraError::no_issue)?;
         let mut ordered = issue.clone();

@@ -6,7 +6,7 @@ use axum::{
     Router,
     body::Bytes,
     extract::{Request, State},
-    http::Method,
+    http::{Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post, put},
@@ -104,9 +104,26 @@ async fn gate(State(sim): State<Arc<Sim>>, mut req: Request, next: Next) -> Resp
     if !allowed(&caller, need(req.method(), req.uri().path())) {
         return errors::scope_mismatch();
     }
+    if !json_or_nothing(&req) {
+        return JiraError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, vec!["Unsupported Media Type".into()])
+            .into_response();
+    }
     let links = render::Links { api: format!("{}/ex/jira/{cloud_id}/rest/api/3", sim.base_url) };
     req.extensions_mut().insert(JiraCtx { account_id: caller.account_id, cloud_id, links });
     next.run(req).await
+}
+
+/// Jira's REST resources read JSON only: a write whose body is declared as anything else (or
+/// not declared) is `415`.
+fn json_or_nothing(req: &Request) -> bool {
+    if !matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) {
+        return true;
+    }
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    match header(header::CONTENT_TYPE) {
+        Some(ct) => ct.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")),
+        None => header(header::CONTENT_LENGTH).is_none_or(|n| n.trim() == "0"),
+    }
 }
 
 /// Parses a JSON body (empty = `{}`); malformed JSON is Jira's 400.

@@ -245,6 +245,11 @@ fn field(l: &Links, data: &JiraData, i: &Issue, name: &str) -> Option<Value> {
 }
 
 /// An issue with the selected fields; `expand` may ask for `renderedFields` and `names`.
+/// An issue as a search without `fields` lists it: `id`, `key`, `self`.
+pub(crate) fn issue_ref(l: &Links, i: &Issue) -> Value {
+    json!({"id": i.id.to_string(), "key": i.key, "self": format!("{}/issue/{}", l.api, i.id)})
+}
+
 pub(crate) fn issue(l: &Links, data: &JiraData, i: &Issue, sel: &FieldSel, expand: &[String]) -> Value {
     let mut fields = Map::new();
     for name in ALL_FIELDS {

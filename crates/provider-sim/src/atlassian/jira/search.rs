@@ -57,13 +57,46 @@ pub(super) async fn search_get(
     run(&sim, &ctx, req)
 }
 
-fn string_list(v: Option<&Value>) -> Vec<String> {
+/// The keys of Jira's `SearchAndReconcileRequestBean`; any other is a 400, as in Jira.
+const BODY_KEYS: &[&str] = &[
+    "expand",
+    "fields",
+    "fieldsByKeys",
+    "jql",
+    "maxResults",
+    "nextPageToken",
+    "properties",
+    "reconcileIssues",
+    "failFast",
+];
+
+/// `fields` (and `properties`): a list of strings, nothing else.
+fn string_array(v: Option<&Value>) -> Result<Vec<String>, JiraError> {
     match v {
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(String::from).collect(),
-        Some(Value::String(s)) => {
-            s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => {
+            items.iter().map(|i| i.as_str().map(String::from).ok_or_else(JiraError::bad_payload)).collect()
         }
-        _ => Vec::new(),
+        Some(_) => Err(JiraError::bad_payload()),
+    }
+}
+
+/// `expand`: a comma-separated string (the reference also describes it as a list of values,
+/// so a list of strings is taken too).
+fn expand_list(v: Option<&Value>) -> Result<Vec<String>, JiraError> {
+    match v {
+        Some(Value::String(s)) => {
+            Ok(s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
+        }
+        other => string_array(other),
+    }
+}
+
+fn optional_string(v: Option<&Value>) -> Result<Option<String>, JiraError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(JiraError::bad_payload()),
     }
 }
 
@@ -73,15 +106,20 @@ pub(super) async fn search_post(
     body: Bytes,
 ) -> JiraResult {
     let body = json_body(&body)?;
+    let object = body.as_object().ok_or_else(JiraError::bad_payload)?;
+    if object.keys().any(|k| !BODY_KEYS.contains(&k.as_str())) {
+        return Err(JiraError::bad_payload());
+    }
+    string_array(body.get("properties"))?;
     let req = SearchReq {
-        jql: body.get("jql").and_then(Value::as_str).unwrap_or("").to_string(),
-        next_page_token: body.get("nextPageToken").and_then(Value::as_str).map(String::from),
+        jql: optional_string(body.get("jql"))?.unwrap_or_default(),
+        next_page_token: optional_string(body.get("nextPageToken"))?,
         max_results: match body.get("maxResults") {
             None | Some(Value::Null) => None,
             Some(v) => Some(v.as_u64().ok_or_else(JiraError::bad_payload)?),
         },
-        fields: string_list(body.get("fields")),
-        expand: string_list(body.get("expand")),
+        fields: string_array(body.get("fields"))?,
+        expand: expand_list(body.get("expand"))?,
     };
     run(&sim, &ctx, req)
 }
@@ -131,11 +169,15 @@ fn run(sim: &crate::state::Sim, ctx: &JiraCtx, req: SearchReq) -> JiraResult {
             None => 0,
         };
         let hits = matching(data, &q);
+        // Without `fields` the answer carries ids only ("The default is `id`").
         let page: Vec<Value> = hits
             .iter()
             .skip(offset)
             .take(max)
-            .map(|i| render::issue(&ctx.links, data, i, &sel, &req.expand))
+            .map(|i| match req.fields.is_empty() {
+                true => render::issue_ref(&ctx.links, i),
+                false => render::issue(&ctx.links, data, i, &sel, &req.expand),
+            })
             .collect();
         let is_last = offset + max >= hits.len();
         let mut out = json!({"issues": page, "isLast": is_last});
