@@ -139,6 +139,9 @@ pub fn run(mut settings: Settings, given: &[&str], dir: PathBuf, sim_port: u16) 
             auto_approve: false,
             jira_redirect_uris: vec![format!("{public}/api/auth/jira/callback")],
             notion_redirect_uris: vec![format!("{public}/api/auth/notion/callback")],
+            // The providers' rate limits, as a real deployment meets them.
+            notion_rate_limit: Some(provider_sim::RateLimit::NOTION),
+            jira_rate_limit: Some(provider_sim::RateLimit::JIRA_BURST),
             ..provider_sim::SimConfig::default()
         })
         .await

@@ -35,6 +35,9 @@ pub struct SimConfig {
     pub sites: Vec<SiteConfig>,
     /// Per-connection token bucket on the Notion REST API; `None` = no limit.
     pub notion_rate_limit: Option<RateLimit>,
+    /// Jira's burst limit: a token bucket per site, endpoint and method (`RateLimit-Reason:
+    /// jira-burst-based`); `None` = no limit.
+    pub jira_rate_limit: Option<RateLimit>,
     /// Seed of the generated Jira and Notion content.
     pub seed: u64,
 }
@@ -57,6 +60,15 @@ pub struct RateLimit {
     pub burst: u32,
     /// Refill rate in requests per second (Notion documents an average of 3).
     pub per_second: f64,
+}
+
+impl RateLimit {
+    /// Notion: an average of 3 requests a second per connection, bursts tolerated (the burst
+    /// size is ours; Notion does not publish one).
+    pub const NOTION: RateLimit = RateLimit { burst: 10, per_second: 3.0 };
+    /// Jira's burst limit per site, endpoint and method: an approximation (Atlassian does not
+    /// publish the budgets), tight enough that a busy agent meets it.
+    pub const JIRA_BURST: RateLimit = RateLimit { burst: 50, per_second: 20.0 };
 }
 
 impl SiteConfig {
@@ -87,6 +99,7 @@ impl Default for SimConfig {
             code_ttl: Duration::from_secs(300),
             sites: vec![SiteConfig::acme()],
             notion_rate_limit: None,
+            jira_rate_limit: None,
             seed: 42,
         }
     }

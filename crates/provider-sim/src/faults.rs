@@ -210,20 +210,21 @@ fn status_answer(sim: &Sim, template: &str, status: u16, retry_after: Option<u32
         insert(&mut resp, header::RETRY_AFTER.as_str(), &secs.to_string());
     }
     if upstream == Upstream::Jira && status == 429 {
-        jira_rate_limit_headers(&mut resp, now, retry_after.unwrap_or(1));
+        jira_rate_limit_headers(&mut resp, now, retry_after.unwrap_or(1), 100);
     }
     resp
 }
 
-fn jira_rate_limit_headers(resp: &mut Response, now: time::OffsetDateTime, secs: u32) {
+/// Jira's headers on a burst-limit 429: `Retry-After` is set by the caller.
+pub(crate) fn jira_rate_limit_headers(resp: &mut Response, now: time::OffsetDateTime, secs: u32, limit: u32) {
     let reset = clock::rate_limit_reset(now + Duration::from_secs(u64::from(secs)));
     insert(resp, "RateLimit-Reason", "jira-burst-based");
-    insert(resp, "X-RateLimit-Limit", "100");
+    insert(resp, "X-RateLimit-Limit", &limit.to_string());
     insert(resp, "X-RateLimit-Remaining", "0");
     insert(resp, "X-RateLimit-Reset", &reset);
 }
 
-fn insert(resp: &mut Response, name: &str, value: &str) {
+pub(crate) fn insert(resp: &mut Response, name: &str, value: &str) {
     if let (Ok(name), Ok(value)) =
         (header::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value))
     {

@@ -59,6 +59,9 @@ struct Args {
     /// Notion per-connection rate limit as `burst,per_second`, e.g. `10,3`.
     #[arg(long)]
     notion_rate_limit: Option<String>,
+    /// Jira burst limit per site, endpoint and method as `burst,per_second`, e.g. `50,20`.
+    #[arg(long)]
+    jira_rate_limit: Option<String>,
 }
 
 fn parse_site(s: &str) -> anyhow::Result<SiteConfig> {
@@ -73,7 +76,7 @@ fn parse_site(s: &str) -> anyhow::Result<SiteConfig> {
 
 fn parse_rate(s: &str) -> anyhow::Result<RateLimit> {
     let (burst, rate) =
-        s.split_once(',').ok_or_else(|| anyhow::anyhow!("--notion-rate-limit expects burst,per_second"))?;
+        s.split_once(',').ok_or_else(|| anyhow::anyhow!("a rate limit is burst,per_second; got {s:?}"))?;
     Ok(RateLimit { burst: burst.trim().parse()?, per_second: rate.trim().parse()? })
 }
 
@@ -98,6 +101,7 @@ fn config(a: Args) -> anyhow::Result<SimConfig> {
             a.sites.iter().map(|s| parse_site(s)).collect::<Result<_, _>>()?
         },
         notion_rate_limit: a.notion_rate_limit.as_deref().map(parse_rate).transpose()?,
+        jira_rate_limit: a.jira_rate_limit.as_deref().map(parse_rate).transpose()?,
         seed: a.seed,
     })
 }

@@ -29,6 +29,7 @@ pub(crate) struct Fixed {
     pub sites: Vec<SiteConfig>,
     pub seed: u64,
     pub notion_rate_limit: Option<RateLimit>,
+    pub jira_rate_limit: Option<RateLimit>,
     pub code_ttl: Duration,
 }
 
@@ -87,10 +88,16 @@ pub(crate) struct World {
 }
 
 impl World {
-    /// Takes a token from a Notion connection's bucket (no limit configured: always Ok).
-    pub(crate) fn rate_limit(&mut self, limit: Option<RateLimit>, bot_id: &str) -> Result<(), u32> {
+    /// Takes a token from the bucket of `key` (a Notion connection, or a Jira site, endpoint
+    /// and method); no limit configured: always Ok.
+    pub(crate) fn rate_limit(&mut self, limit: Option<RateLimit>, key: &str) -> Result<(), u32> {
         let Some(limit) = limit else { return Ok(()) };
-        self.buckets.entry(bot_id.to_string()).or_insert_with(|| Bucket::full(limit)).take(limit)
+        self.buckets.entry(key.to_string()).or_insert_with(|| Bucket::full(limit)).take(limit)
+    }
+
+    /// Whole requests left in the bucket of `key` (after a take), if it is limited.
+    pub(crate) fn remaining(&self, key: &str) -> Option<u32> {
+        self.buckets.get(key).map(|b| b.tokens.max(0.0) as u32)
     }
 }
 
@@ -123,6 +130,7 @@ impl Sim {
             sites: cfg.sites.clone(),
             seed: cfg.seed,
             notion_rate_limit: cfg.notion_rate_limit,
+            jira_rate_limit: cfg.jira_rate_limit,
             code_ttl: cfg.code_ttl,
         };
         let world = World {

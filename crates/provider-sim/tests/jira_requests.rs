@@ -97,3 +97,36 @@ async fn a_write_that_is_not_json_is_unsupported_media_type() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn the_burst_limit_refuses_with_jiras_headers_per_endpoint_and_method() {
+    let limit = provider_sim::RateLimit { burst: 3, per_second: 0.2 };
+    let sim =
+        provider_sim::start(provider_sim::SimConfig { jira_rate_limit: Some(limit), ..Default::default() })
+            .await
+            .unwrap();
+    let jira = Jira::new(&sim).await;
+    let search = json!({"jql": "project = OPS", "maxResults": 1});
+    let mut near = Vec::new();
+    for _ in 0..3 {
+        let response = jira.req(reqwest::Method::POST, "/search/jql").json(&search).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        near.push(response.headers().contains_key("x-ratelimit-nearlimit"));
+    }
+    assert_eq!(near, [false, false, true], "a budget under a fifth is announced before the refusal");
+    let refused = jira.req(reqwest::Method::POST, "/search/jql").json(&search).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let header = |name: &str| refused.headers()[name].to_str().unwrap().to_string();
+    assert!(header("retry-after").parse::<u32>().unwrap() >= 1);
+    assert_eq!(header("ratelimit-reason"), "jira-burst-based");
+    assert_eq!(header("x-ratelimit-limit"), "3");
+    assert_eq!(header("x-ratelimit-remaining"), "0");
+    let reset = header("x-ratelimit-reset");
+    assert!(reset.len() == 17 && reset.ends_with('Z') && reset.contains('T'), "yyyy-MM-ddTHH:mmZ: {reset}");
+    assert!(sim.counters().rate_limited >= 1);
+    // Another endpoint, or the same path with another method, has its own budget.
+    let (status, _) = jira.get("/myself").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = jira.get("/search/jql?jql=project%20%3D%20OPS").await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::{
     Router,
     body::Bytes,
-    extract::{Request, State},
+    extract::{MatchedPath, Request, State},
     http::{Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -108,9 +108,41 @@ async fn gate(State(sim): State<Arc<Sim>>, mut req: Request, next: Next) -> Resp
         return JiraError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, vec!["Unsupported Media Type".into()])
             .into_response();
     }
+    let route = req.extensions().get::<MatchedPath>().map_or("", MatchedPath::as_str);
+    let bucket = format!("jira {cloud_id} {} {route}", req.method());
+    let limit = sim.fixed.jira_rate_limit;
+    let taken = sim.with(|w| {
+        let now = w.clock.now();
+        match w.rate_limit(limit, &bucket) {
+            Ok(()) => Ok(w.remaining(&bucket)),
+            Err(wait) => {
+                w.counters.rate_limited += 1;
+                Err((wait, now))
+            }
+        }
+    });
+    let remaining = match taken {
+        Ok(remaining) => remaining,
+        Err((wait, now)) => return burst_limited(wait, now, limit.map_or(0, |l| l.burst)),
+    };
     let links = render::Links { api: format!("{}/ex/jira/{cloud_id}/rest/api/3", sim.base_url) };
     req.extensions_mut().insert(JiraCtx { account_id: caller.account_id, cloud_id, links });
-    next.run(req).await
+    let mut response = next.run(req).await;
+    // Jira warns before it refuses: a low remaining budget is announced.
+    if let (Some(limit), Some(left)) = (limit, remaining)
+        && left * 5 < limit.burst
+    {
+        crate::faults::insert(&mut response, "X-RateLimit-NearLimit", "true");
+    }
+    response
+}
+
+/// Jira's burst-limit answer: 429 with `Retry-After` and the `X-RateLimit-*` headers.
+fn burst_limited(wait: u32, now: time::OffsetDateTime, limit: u32) -> Response {
+    let mut response = errors::jira_status(StatusCode::TOO_MANY_REQUESTS);
+    crate::faults::insert(&mut response, header::RETRY_AFTER.as_str(), &wait.to_string());
+    crate::faults::jira_rate_limit_headers(&mut response, now, wait, limit);
+    response
 }
 
 /// Jira's REST resources read JSON only: a write whose body is declared as anything else (or
