@@ -243,7 +243,11 @@ async fn send_once(
         builder = builder.header(name, value);
     }
     if request.provider == Provider::Notion {
-        let version = state.config.notion.as_ref().map_or("2025-09-03", |n| n.version.as_str());
+        let version = state
+            .config
+            .notion
+            .as_ref()
+            .map_or(crate::config::DEFAULT_NOTION_VERSION, |n| n.version.as_str());
         builder = builder.header("Notion-Version", version);
     }
     if let Some(body) = &request.body {
