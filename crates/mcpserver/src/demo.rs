@@ -211,8 +211,8 @@ async fn print_instructions(
         &["tokens:read"],
         std::time::Duration::from_secs(12 * 3600),
     )?;
-    let jira = crate::oauth::start_flow(state, DEMO_USER, crate::store::Provider::Jira, None).await?;
-    let notion = crate::oauth::start_flow(state, DEMO_USER, crate::store::Provider::Notion, None).await?;
+    let jira = crate::oauth::start_flow(state, DEMO_USER, crate::domain::Provider::Jira, None).await?;
+    let notion = crate::oauth::start_flow(state, DEMO_USER, crate::domain::Provider::Notion, None).await?;
     let http = serde_json::json!({"mcpServers": {"mcpserver-demo": {
         "type": "http",
         "url": format!("{public}/mcp"),

@@ -10,6 +10,7 @@ pub mod config;
 pub mod connections;
 pub mod crypto;
 pub mod demo;
+pub mod domain;
 pub mod http;
 pub mod markdown;
 pub mod mcp;

@@ -4,8 +4,8 @@
 
 use super::chain::{Document, Gives, Kind, Piped};
 use super::parse::{Grammar, Layout, ParseError, Step, Text, Token};
+use crate::domain::Provider;
 use crate::mcp::notion::notion_id;
-use crate::store::Provider;
 use serde_json::{Map, Value, json};
 
 /// What a command does with the previous step's output.

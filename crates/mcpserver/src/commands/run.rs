@@ -11,10 +11,10 @@ use super::help;
 use super::lookup;
 use super::parse::{self, Step};
 use super::report::{Report, StepReport};
+use crate::domain::Provider;
 use crate::http::ApiError;
 use crate::mcp::context::{ToolContext, ToolError, ToolOutput};
 use crate::mcp::registry::{ToolDef, ToolSet};
-use crate::store::Provider;
 use serde_json::{Value, json};
 
 /// A checked step: what was typed and its command.
@@ -185,10 +185,7 @@ async fn prepare(ctx: &ToolContext, tools: &ToolSet, mut call: Call) -> Result<C
 /// `/connect jira|notion`: a fresh connect URL for the caller.
 async fn connect(ctx: &ToolContext, provider: Provider) -> Result<ToolOutput, ApiError> {
     let flow = crate::oauth::start_flow(&ctx.state, &ctx.user_id, provider, None).await?;
-    let name = match provider {
-        Provider::Jira => "Jira",
-        Provider::Notion => "Notion",
-    };
+    let name = provider.display_name();
     let minutes = crate::oauth::STATE_TTL_SECS / 60;
     Ok(ToolOutput {
         markdown: format!("[Connect {name}]({}) — the link works once, for {minutes} minutes.", flow.url),

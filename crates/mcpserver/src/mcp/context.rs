@@ -2,8 +2,8 @@
 //! provider APIs (the same authenticated transport as the proxy).
 
 use crate::app::AppState;
+use crate::domain::{Connection, Provider};
 use crate::http::{ApiError, ErrorCode};
-use crate::store::{Connection, Provider};
 use crate::upstream::{self, UpstreamRequest};
 use axum::http::{HeaderMap, Method};
 use bytes::Bytes;
@@ -213,7 +213,7 @@ impl ToolContext {
         let answer = match upstream::send(&self.state, &self.user_id, &request).await {
             Ok(a) => a,
             Err(e) => {
-                return Err(ToolError(crate::proxy::upstream_error(&self.state, &self.user_id, e).await));
+                return Err(ToolError(upstream::api_error(&self.state, &self.user_id, e).await));
             }
         };
         let status = answer.response.status().as_u16();
@@ -221,7 +221,7 @@ impl ToolContext {
         let bytes = upstream::read_body(answer.response, limit, call.provider).await?;
         if status >= 400 {
             let body: Value = upstream::from_json(&bytes).unwrap_or(Value::Null);
-            return Err(ToolError(crate::proxy::normalized_error(call.provider, status, &body)));
+            return Err(ToolError(upstream::normalized_error(call.provider, status, &body)));
         }
         Ok((bytes, answer.connection))
     }

@@ -3,7 +3,7 @@
 
 use super::context::{Reply, ToolContext, ToolError};
 use super::registry::{Group, RUNS_TOOLS, ToolDef, WRITE};
-use crate::store::{ConnectionStatus, Provider};
+use crate::domain::{ConnectionStatus, Provider};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -3,8 +3,8 @@
 
 use super::context::{Call, Reply, ToolContext, ToolError, bounded};
 use super::registry::{Group, OVERWRITE, ToolDef, WRITE};
+use crate::domain::Provider;
 use crate::markdown::notion::{append_batches, markdown_to_rich_text, plain_text};
-use crate::store::Provider;
 use axum::http::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

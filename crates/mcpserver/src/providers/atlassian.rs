@@ -3,7 +3,7 @@
 
 use super::{ProviderError, TokenGrant, read_token_answer};
 use crate::config::{Config, JiraConfig};
-use crate::store::Site;
+use crate::domain::Site;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;

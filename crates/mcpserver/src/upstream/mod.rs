@@ -3,14 +3,18 @@
 //! and retry on 401, one bounded wait and retry on 429/503 for idempotent methods.
 
 use crate::app::AppState;
+use crate::domain::{Connection, Provider};
 use crate::http::{ApiError, ErrorCode};
-use crate::store::{Connection, Provider};
-use crate::tokens::{Access, TokenError};
+use crate::tokens::Access;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use bytes::Bytes;
 use futures::StreamExt as _;
 use secrecy::ExposeSecret;
 use std::time::Duration;
+
+mod error;
+
+pub use error::{UpstreamError, api_error, normalized_error};
 
 /// One call to a provider API. `path` has been checked (see `proxy::path`).
 pub struct UpstreamRequest {
@@ -25,20 +29,6 @@ pub struct UpstreamRequest {
     pub account: Option<String>,
     /// Caller headers allowed through (e.g. Accept-Language).
     pub headers: HeaderMap,
-}
-
-/// Why a call could not be made or finished (the provider's own error answers are not
-/// failures here: they come back as responses).
-#[derive(Debug, thiserror::Error)]
-pub enum UpstreamError {
-    #[error(transparent)]
-    Token(#[from] TokenError),
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{provider} is unavailable: {reason}")]
-    Unavailable { provider: Provider, reason: String },
-    #[error("{provider} is rate limiting")]
-    RateLimited { provider: Provider, retry_after: Option<Duration> },
 }
 
 /// A provider answer with the connection that made it.
@@ -118,12 +108,12 @@ fn target(
     connection: &Connection,
 ) -> Result<(url::Url, Target), UpstreamError> {
     let config = &state.config;
-    let template = crate::proxy::template(&request.path);
+    let template = template(&request.path);
     let endpoint = format!("{} {template}", request.method);
     Ok(match request.provider {
         Provider::Jira => {
-            let site = crate::tokens::pick_site(connection, request.site.as_deref())
-                .map_err(|e| UpstreamError::Invalid(e.message))?;
+            let site = crate::domain::pick_site(connection, request.site.as_deref())
+                .map_err(|e| UpstreamError::Invalid(e.to_string()))?;
             let url = under(&config.atlassian_api_url, &["/ex/jira/", &site.id, &request.path]);
             let scope_key = format!("jira:{}", site.id);
             (url, Target { endpoint_key: format!("{scope_key}:{endpoint}"), scope_key })
@@ -134,6 +124,23 @@ fn target(
             (url, Target { endpoint_key: format!("{scope_key}:{endpoint}"), scope_key })
         }
     })
+}
+
+/// A path with its ids replaced, for audit and metrics: `/rest/api/3/issue/{id}`.
+pub fn template(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let id = segment.len() >= 20 || segment.bytes().any(|b| b.is_ascii_digit()) && !is_version(segment);
+        out.push_str(if id { "{id}" } else { segment });
+    }
+    out
+}
+
+fn is_version(segment: &str) -> bool {
+    matches!(segment, "v1" | "1.0" | "2" | "3")
 }
 
 /// `base` with `parts` appended to its path. The base URL was parsed once, at start-up; only
