@@ -37,6 +37,8 @@ pub struct Shared {
     pub outbound: Arc<crate::upstream::Outbound>,
     /// Connect links of error answers, reused for a while (`oauth::connect_url`).
     pub connect_links: crate::oauth::ConnectLinks,
+    /// The tools this deployment offers, chosen once at start.
+    pub tools: Arc<crate::mcp::registry::ToolSet>,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
         let outbound = Arc::new(crate::upstream::Outbound::new(&config));
         crate::metrics::handle();
         let connect_links = crate::oauth::ConnectLinks::default();
+        let tools = Arc::new(crate::mcp::tool_set(&config.tools, config.read_only));
         Ok(Self(Arc::new(Shared {
             config,
             store,
@@ -69,6 +72,7 @@ impl AppState {
             inbound,
             outbound,
             connect_links,
+            tools,
         })))
     }
 }

@@ -4,7 +4,7 @@
 use super::catalog::{Args, BuildError, COMMANDS, Command, GROUPS, closest};
 use super::parse::ParseError;
 use crate::mcp::context::ToolOutput;
-use crate::mcp::registry::{ToolSet, all_tools};
+use crate::mcp::registry::ToolSet;
 use serde_json::{Value, json};
 
 /// What `/help` was asked about.
@@ -69,11 +69,9 @@ pub fn is_offered(command: &Command, tools: &ToolSet) -> bool {
 
 /// The title of the command's tool (from the whole registry: `/help` on a command this server
 /// hides still names it), or of the command itself.
-fn title(command: &Command) -> String {
+fn title(command: &Command, tools: &ToolSet) -> String {
     match command.tool() {
-        Some(name) => {
-            all_tools().iter().find(|t| t.name == name).map(|t| t.title.to_string()).unwrap_or_default()
-        }
+        Some(name) => tools.known(name).map(|t| t.title.to_string()).unwrap_or_default(),
         None if command.path == "connect" => "Connect Jira or Notion".into(),
         None => "Show the commands".into(),
     }
@@ -95,7 +93,7 @@ fn overview(offered: &[&Command]) -> String {
 }
 
 fn details(command: &Command, tools: &ToolSet) -> String {
-    let mut out = format!("**{}** — {}\n\n`{}`", command.name(), title(command), command.usage);
+    let mut out = format!("**{}** — {}\n\n`{}`", command.name(), title(command, tools), command.usage);
     match command.tool().map(|t| (t, tools.get(t))) {
         Some((_, Some(tool))) => out.push_str(&format!("\n\n{} (tool `{}`)", tool.description, tool.name)),
         Some((name, None)) => out.push_str(&format!("\n\n_Not offered on this server (tool `{name}`)._")),
@@ -118,7 +116,7 @@ fn describe(command: &Command, tools: &ToolSet) -> Value {
         command.options.iter().map(|(name, meaning)| json!({"name": name, "meaning": meaning})).collect();
     json!({
         "command": command.name(),
-        "title": title(command),
+        "title": title(command, tools),
         "usage": command.usage,
         "tool": command.tool(),
         "options": options,

@@ -110,8 +110,8 @@ fn validate(command: &Command, step: &Step, input: Option<&Piped>) -> Result<(),
 
 /// Checks and runs a chain for the caller.
 pub async fn run(ctx: &ToolContext, text: &str) -> Result<Report, ApiError> {
-    let tools = crate::mcp::tool_set(&ctx.state);
-    let planned = check(text, &tools)?;
+    let tools = &ctx.state.tools;
+    let planned = check(text, tools)?;
     let mut report = Report::default();
     let mut input: Option<Piped> = None;
     let total = planned.len();
@@ -121,7 +121,7 @@ pub async fn run(ctx: &ToolContext, text: &str) -> Result<Report, ApiError> {
             report.steps.push(entry.skipped());
             continue;
         }
-        let entry = match execute(ctx, &tools, planned, input.as_ref(), &mut entry).await {
+        let entry = match execute(ctx, tools, planned, input.as_ref(), &mut entry).await {
             Ok((output, piped)) => {
                 input = Some(piped);
                 entry.succeeded(output)

@@ -71,7 +71,7 @@ impl McpSettings {
 
     fn tool_selection(&self, p: &mut Problems) -> Option<Vec<String>> {
         let selection = split_list(&self.tools);
-        let known = crate::mcp::registry::known_selectors();
+        let known = crate::mcp::known_selectors();
         let unknown: Vec<&str> =
             selection.iter().map(String::as_str).filter(|s| !known.contains(s)).collect();
         if unknown.is_empty() {

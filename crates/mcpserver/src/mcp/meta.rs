@@ -1,27 +1,18 @@
-//! Tools about the user's connections themselves, and the tools that run other tools (chat
-//! commands and workflows, in `crate::commands`).
+//! Tools about the user's connections themselves (the tools that run other tools, chat
+//! commands and workflows, are `crate::commands::tools`).
 
 use super::context::{Reply, ToolContext, ToolError};
-use super::registry::{Group, RUNS_TOOLS, ToolDef, WRITE};
+use super::registry::{Group, ToolDef};
 use crate::domain::{ConnectionStatus, Provider};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The tools of no provider.
 pub fn tools() -> Vec<ToolDef> {
-    let tool = |name, title| ToolDef::build(Group::Meta, name, title);
     vec![
-        tool("connections_status", "Connection status")
+        ToolDef::build(Group::Meta, "connections_status", "Connection status")
             .about("Which providers this user has connected, their state, and a connect URL for each that is missing or needs re-authorization.")
             .run(connections_status),
-        tool("run_command", "Run a chat command")
-            .about("Run chat commands as people type them, e.g. `/jira get PLAT-12 | /notion create <page>`; `/help` lists them. Result per step.")
-            .hints(WRITE)
-            .run(crate::commands::run_command_tool),
-        tool("run_workflow", "Run a workflow")
-            .about("Run tool calls in order; args may reference earlier results (`${steps[0].key}`, `${prev.url}`). Stops at the first failure; dry_run only checks.")
-            .hints(RUNS_TOOLS)
-            .run(crate::commands::run_workflow_tool),
     ]
 }
 
