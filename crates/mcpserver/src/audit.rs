@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 /// Records one audit event (written in the background, in batches); `detail` must not
 /// hold secrets.
-pub async fn record(
+pub(crate) async fn record(
     store: &Store,
     user_id: &str,
     provider: Option<Provider>,
@@ -33,7 +33,7 @@ pub async fn record(
     store.record_audit(event).await;
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list))
 }
 

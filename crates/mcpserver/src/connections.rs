@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(set_default_site))
@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A connection as the hub sees it.
-pub fn summary(c: &Connection) -> Value {
+pub(crate) fn summary(c: &Connection) -> Value {
     let scopes: Vec<&str> =
         c.profile.scope.as_deref().map(|s| s.split_whitespace().collect()).unwrap_or_default();
     let mut out = json!({

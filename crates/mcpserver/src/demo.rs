@@ -6,7 +6,7 @@ use crate::config::Settings;
 use std::path::{Path, PathBuf};
 
 /// The demo's user.
-pub const DEMO_USER: &str = "demo";
+pub(crate) const DEMO_USER: &str = "demo";
 
 /// Keys and secrets the demo generated once and keeps in `<dir>/secrets.json`.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -72,7 +72,7 @@ fn restrict(dir: &Path) -> anyhow::Result<()> {
 
 /// The settings the demo chooses itself: (clap argument id, environment variable). Giving one
 /// is refused rather than silently ignored.
-pub const OVERRIDDEN: &[(&str, &str)] = &[
+pub(crate) const OVERRIDDEN: &[(&str, &str)] = &[
     ("public_url", "MCPSERVER_PUBLIC_URL"),
     ("encryption_keys", "MCPSERVER_ENCRYPTION_KEYS"),
     ("hub_secret", "MCPSERVER_HUB_SECRET"),
@@ -105,7 +105,7 @@ fn refuse_overridden(given: &[&str]) -> Result<(), crate::config::ConfigErrors> 
 
 /// Runs the demo until Ctrl-C. `given`: the [`OVERRIDDEN`] settings that were set anyway
 /// (refused).
-pub fn run(mut settings: Settings, given: &[&str], dir: PathBuf, sim_port: u16) -> anyhow::Result<()> {
+pub(crate) fn run(mut settings: Settings, given: &[&str], dir: PathBuf, sim_port: u16) -> anyhow::Result<()> {
     refuse_overridden(given)?;
     std::fs::create_dir_all(&dir)?;
     let secrets = load_or_create_secrets(&dir)?;

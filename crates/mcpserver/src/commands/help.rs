@@ -9,14 +9,14 @@ use serde_json::{Value, json};
 
 /// What `/help` was asked about.
 #[derive(Clone, Copy)]
-pub enum Topic {
+pub(super) enum Topic {
     All,
     Group(&'static str),
     Command(&'static Command),
 }
 
 /// The topic of `/help [group | command]`; an unknown one names the closest commands.
-pub fn topic(a: &Args) -> Result<Topic, BuildError> {
+pub(super) fn topic(a: &Args) -> Result<Topic, BuildError> {
     let words: Vec<String> =
         a.words.iter().take(2).map(|w| w.text.trim_start_matches('/').to_lowercase()).collect();
     if let Some(extra) = a.words.get(2) {
@@ -45,7 +45,7 @@ pub fn topic(a: &Args) -> Result<Topic, BuildError> {
 }
 
 /// The help for a topic.
-pub fn help(topic: &Topic, tools: &ToolSet) -> ToolOutput {
+pub(super) fn help(topic: &Topic, tools: &ToolSet) -> ToolOutput {
     let offered: Vec<&Command> = COMMANDS.iter().filter(|c| is_offered(c, tools)).collect();
     let chosen: Vec<&Command> = match topic {
         Topic::All => offered.clone(),
@@ -63,7 +63,7 @@ pub fn help(topic: &Topic, tools: &ToolSet) -> ToolOutput {
 }
 
 /// Whether the deployment offers the command's tool (read-only and `MCPSERVER_TOOLS` hide some).
-pub fn is_offered(command: &Command, tools: &ToolSet) -> bool {
+pub(super) fn is_offered(command: &Command, tools: &ToolSet) -> bool {
     command.tool().is_none_or(|t| tools.get(t).is_some())
 }
 

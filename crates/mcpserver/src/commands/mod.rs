@@ -11,14 +11,14 @@
 //! - `help`: `/help`, generated from the catalog and the registry;
 //! - `report`: the per-step report, as Markdown and structured content.
 
-pub mod catalog;
-pub mod chain;
+pub(crate) mod catalog;
+pub(crate) mod chain;
 mod help;
 mod lookup;
-pub mod parse;
+pub(crate) mod parse;
 mod report;
 mod run;
-pub mod workflow;
+pub(crate) mod workflow;
 
 pub use report::{Answer, Report, Status, StepReport};
 pub use workflow::WorkflowArgs;

@@ -18,13 +18,13 @@ use crate::mcp::registry::{ToolDef, ToolSet};
 use serde_json::{Value, json};
 
 /// A checked step: what was typed and its command.
-pub struct Planned {
+pub(super) struct Planned {
     pub step: Step,
     pub command: &'static Command,
 }
 
 /// Parses and checks a chain without running anything.
-pub fn check(text: &str, tools: &ToolSet) -> Result<Vec<Planned>, ApiError> {
+pub(super) fn check(text: &str, tools: &ToolSet) -> Result<Vec<Planned>, ApiError> {
     let steps = parse::parse(text, &Catalog)?;
     let mut planned: Vec<Planned> = Vec::new();
     for (index, step) in steps.into_iter().enumerate() {
@@ -109,7 +109,7 @@ fn validate(command: &Command, step: &Step, input: Option<&Piped>) -> Result<(),
 }
 
 /// Checks and runs a chain for the caller.
-pub async fn run(ctx: &ToolContext, text: &str) -> Result<Report, ApiError> {
+pub(super) async fn run(ctx: &ToolContext, text: &str) -> Result<Report, ApiError> {
     let tools = &ctx.state.tools;
     let planned = check(text, tools)?;
     let mut report = Report::default();
@@ -194,7 +194,7 @@ async fn connect(ctx: &ToolContext, provider: Provider) -> Result<ToolOutput, Ap
 }
 
 /// A tool of the deployment's set, or `forbidden` when it is not offered.
-pub fn offered_tool<'t>(tools: &'t ToolSet, name: &str) -> Result<&'t ToolDef, ApiError> {
+pub(super) fn offered_tool<'t>(tools: &'t ToolSet, name: &str) -> Result<&'t ToolDef, ApiError> {
     tools.get(name).ok_or_else(|| {
         ApiError::forbidden(format!(
             "this server does not offer `{name}` (read-only, or not in MCPSERVER_TOOLS)"
@@ -205,7 +205,7 @@ pub fn offered_tool<'t>(tools: &'t ToolSet, name: &str) -> Result<&'t ToolDef, A
 
 /// Runs one registry tool for a step (`via`: `command` or `workflow`); the step's run reports
 /// the progress, not the tool.
-pub async fn run_tool(
+pub(super) async fn run_tool(
     ctx: &ToolContext,
     tool: &ToolDef,
     args: Value,

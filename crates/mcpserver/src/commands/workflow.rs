@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 /// Most steps in one workflow.
-pub const MAX_STEPS: usize = 20;
+pub(crate) const MAX_STEPS: usize = 20;
 
 /// Arguments of `run_workflow` and the body of `POST /api/workflows/run`.
 #[derive(Debug, Deserialize, JsonSchema, utoipa::ToSchema)]
@@ -41,7 +41,7 @@ pub struct WorkflowStep {
 }
 
 /// Checks and runs (or, with `dry_run`, only checks) a workflow for the caller.
-pub async fn run(ctx: &ToolContext, workflow: &WorkflowArgs) -> Result<Report, ApiError> {
+pub(crate) async fn run(ctx: &ToolContext, workflow: &WorkflowArgs) -> Result<Report, ApiError> {
     let tools = &ctx.state.tools;
     let checked = check(workflow, tools)?;
     if workflow.dry_run {

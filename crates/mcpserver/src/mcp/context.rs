@@ -73,7 +73,7 @@ pub struct Reply<T> {
 }
 
 /// A tool's answer with the structured content as JSON, as every caller of a tool sees it.
-pub type ToolOutput = Reply<Value>;
+pub(crate) type ToolOutput = Reply<Value>;
 
 impl<T: serde::Serialize> Reply<T> {
     pub fn new(structured: T, markdown: impl Into<String>) -> Self {
@@ -89,7 +89,7 @@ impl<T: serde::Serialize> Reply<T> {
 
 /// A count argument: `default` when absent; outside `min..=max` an `invalid_request` naming
 /// the argument (the bounds its schema declares).
-pub fn bounded(
+pub(crate) fn bounded(
     value: Option<u32>,
     default: u32,
     (min, max): (u32, u32),
@@ -245,6 +245,6 @@ impl ToolContext {
 }
 
 /// Plain text of a JSON string field, or "".
-pub fn text<'v>(value: &'v Value, pointer: &str) -> &'v str {
+pub(crate) fn text<'v>(value: &'v Value, pointer: &str) -> &'v str {
     value.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The tools of no provider.
-pub fn tools() -> Vec<ToolDef> {
+pub(super) fn tools() -> Vec<ToolDef> {
     vec![
         ToolDef::build(Group::Meta, "connections_status", "Connection status")
             .about("Which providers this user has connected, their state, and a connect URL for each that is missing or needs re-authorization.")
@@ -19,12 +19,12 @@ pub fn tools() -> Vec<ToolDef> {
 /// Arguments of `connections_status` (none).
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StatusArgs {}
+pub(super) struct StatusArgs {}
 
 /// How a provider stands for the user.
 #[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Standing {
+pub(super) enum Standing {
     Connected,
     NotConnected,
     ReauthRequired,
@@ -32,7 +32,7 @@ pub enum Standing {
 
 /// One connected account.
 #[derive(Serialize, JsonSchema)]
-pub struct Account {
+pub(super) struct Account {
     pub account_id: String,
     /// Workspace or person name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,7 +44,7 @@ pub struct Account {
 
 /// One provider.
 #[derive(Serialize, JsonSchema)]
-pub struct ProviderStatus {
+pub(super) struct ProviderStatus {
     pub provider: Provider,
     pub status: Standing,
     pub accounts: Vec<Account>,
@@ -55,11 +55,14 @@ pub struct ProviderStatus {
 
 /// Result of `connections_status`.
 #[derive(Serialize, JsonSchema)]
-pub struct Connections {
+pub(super) struct Connections {
     pub connections: Vec<ProviderStatus>,
 }
 
-pub async fn connections_status(ctx: ToolContext, _: StatusArgs) -> Result<Reply<Connections>, ToolError> {
+pub(super) async fn connections_status(
+    ctx: ToolContext,
+    _: StatusArgs,
+) -> Result<Reply<Connections>, ToolError> {
     let state = &ctx.state;
     let connections = state.store.list_connections(&ctx.user_id).await.map_err(|e| ToolError(e.into()))?;
     let mut out = Vec::new();

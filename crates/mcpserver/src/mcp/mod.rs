@@ -1,12 +1,12 @@
 //! MCP: the Jira and Notion tools over Streamable HTTP (`/mcp`, behind the hub JWT) and stdio
 //! (`mcpserver mcp-stdio --user U`).
 
-pub mod context;
+pub(crate) mod context;
 mod fixtures;
 pub mod jira;
 mod meta;
-pub mod notion;
-pub mod registry;
+pub(crate) mod notion;
+pub(crate) mod registry;
 mod server;
 
 pub use server::McpServer;

@@ -40,12 +40,12 @@ pub struct Hints {
     pub idempotent: bool,
 }
 
-pub const READ: Hints = Hints { writes: false, destructive: false, idempotent: true };
-pub const WRITE: Hints = Hints { writes: true, destructive: false, idempotent: false };
-pub const WRITE_IDEMPOTENT: Hints = Hints { writes: true, destructive: false, idempotent: true };
-pub const OVERWRITE: Hints = Hints { writes: true, destructive: true, idempotent: true };
+pub(crate) const READ: Hints = Hints { writes: false, destructive: false, idempotent: true };
+pub(crate) const WRITE: Hints = Hints { writes: true, destructive: false, idempotent: false };
+pub(crate) const WRITE_IDEMPOTENT: Hints = Hints { writes: true, destructive: false, idempotent: true };
+pub(crate) const OVERWRITE: Hints = Hints { writes: true, destructive: true, idempotent: true };
 /// Runs other tools, any of which may write or overwrite.
-pub const RUNS_TOOLS: Hints = Hints { writes: true, destructive: true, idempotent: false };
+pub(crate) const RUNS_TOOLS: Hints = Hints { writes: true, destructive: true, idempotent: false };
 
 /// One tool.
 #[derive(Clone)]
@@ -210,14 +210,14 @@ fn schema_of<T: JsonSchema>(settings: SchemaSettings) -> Map<String, Value> {
 }
 
 /// The input schema of an argument type (how it is read).
-pub fn input_schema<A: JsonSchema>() -> Map<String, Value> {
+pub(crate) fn input_schema<A: JsonSchema>() -> Map<String, Value> {
     schema_of::<A>(SchemaSettings::draft2020_12().for_deserialize())
 }
 
 /// The output schema of a result type (how it is written), plus the `error` object that an
 /// `isError` result carries instead (DESIGN §7). No top-level property is required: a failed
 /// call's structured content is `{"error": …}` alone, and clients validate that too.
-pub fn output_schema<O: JsonSchema>() -> Map<String, Value> {
+pub(crate) fn output_schema<O: JsonSchema>() -> Map<String, Value> {
     let mut schema = schema_of::<O>(SchemaSettings::draft2020_12().for_serialize());
     schema.remove("required");
     let error = json!({

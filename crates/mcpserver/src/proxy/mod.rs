@@ -2,7 +2,7 @@
 //! envelope around the provider's answer) and the transparent `ANY /api/jira/rest/{*path}`,
 //! `ANY /api/notion/v1/{*path}` (the provider's answer as it is, streamed).
 
-pub mod path;
+pub(crate) mod path;
 
 use crate::app::AppState;
 use crate::audit;
@@ -21,7 +21,7 @@ use std::time::Instant;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(jira_proxy))
         .routes(routes!(notion_proxy))
@@ -34,7 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The proxy request body.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ProxyRequest {
+pub(crate) struct ProxyRequest {
     /// GET, POST, PUT, PATCH or DELETE.
     method: String,
     path: String,
@@ -56,7 +56,7 @@ pub struct ProxyRequest {
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ProxyOptions {
+pub(crate) struct ProxyOptions {
     /// `1` (or `true`): a provider's 4xx/5xx comes back as it came, inside `{status, headers,
     /// body}` with HTTP 200, instead of the `provider_error` envelope.
     #[serde(default)]
@@ -262,7 +262,7 @@ async fn record(state: &AppState, user_id: &str, call: &UpstreamRequest, status:
         (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
         (status = 409, description = "not_connected or reauth_required", body = ApiError), (status = 429, description = "rate_limited, with retry_after", body = ApiError),
         (status = 503, description = "provider_unavailable: timeout or network failure", body = ApiError)))]
-pub async fn jira_transparent(
+pub(crate) async fn jira_transparent(
     state: State<AppState>,
     caller: Caller,
     AppPath(rest): AppPath<String>,
@@ -282,7 +282,7 @@ pub async fn jira_transparent(
         (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
         (status = 409, description = "not_connected or reauth_required", body = ApiError), (status = 429, description = "rate_limited, with retry_after", body = ApiError),
         (status = 503, description = "provider_unavailable: timeout or network failure", body = ApiError)))]
-pub async fn notion_transparent(
+pub(crate) async fn notion_transparent(
     state: State<AppState>,
     caller: Caller,
     AppPath(rest): AppPath<String>,

@@ -8,7 +8,7 @@ mod audit;
 mod connections;
 mod migrate;
 mod outbox;
-pub mod private_file;
+pub(crate) mod private_file;
 mod states;
 
 pub use audit::{AuditEvent, AuditRow};

@@ -10,7 +10,7 @@ use std::time::Duration;
 /// Why a call could not be made or finished (the provider's own error answers are not
 /// failures here: they come back as responses).
 #[derive(Debug, thiserror::Error)]
-pub enum UpstreamError {
+pub(crate) enum UpstreamError {
     #[error(transparent)]
     Token(#[from] TokenError),
     #[error("{0}")]
@@ -22,7 +22,7 @@ pub enum UpstreamError {
 }
 
 /// Maps a transport failure to the envelope.
-pub async fn api_error(state: &AppState, user_id: &str, error: UpstreamError) -> ApiError {
+pub(crate) async fn api_error(state: &AppState, user_id: &str, error: UpstreamError) -> ApiError {
     match error {
         // Boxed: building the answer may read the store; rare, and large inline.
         UpstreamError::Token(e) => Box::pin(crate::tokens::api_error(state, user_id, e)).await,
@@ -40,7 +40,7 @@ pub async fn api_error(state: &AppState, user_id: &str, error: UpstreamError) ->
 
 /// A provider error as the `provider_error` envelope: Jira `errorMessages`/`errors`, Notion
 /// `code`/`message` mapped into `message`/`details`.
-pub fn normalized_error(provider: Provider, status: u16, body: &Value) -> ApiError {
+pub(crate) fn normalized_error(provider: Provider, status: u16, body: &Value) -> ApiError {
     let (message, details) = match provider {
         Provider::Jira => {
             let mut messages: Vec<String> = body["errorMessages"]

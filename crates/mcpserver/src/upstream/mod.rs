@@ -14,10 +14,10 @@ use std::time::Duration;
 
 mod error;
 
-pub use error::{UpstreamError, api_error, normalized_error};
+pub(crate) use error::{UpstreamError, api_error, normalized_error};
 
 /// One call to a provider API. `path` has been checked (see `proxy::path`).
-pub struct UpstreamRequest {
+pub(crate) struct UpstreamRequest {
     pub provider: Provider,
     pub method: Method,
     pub path: String,
@@ -32,13 +32,13 @@ pub struct UpstreamRequest {
 }
 
 /// A provider answer with the connection that made it.
-pub struct UpstreamResponse {
+pub(crate) struct UpstreamResponse {
     pub response: reqwest::Response,
     pub connection: std::sync::Arc<Connection>,
 }
 
 /// Response headers worth passing back to the caller.
-pub fn selected_headers(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+pub(crate) fn selected_headers(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
         .filter(|(name, _)| {
@@ -62,7 +62,7 @@ pub fn selected_headers(headers: &reqwest::header::HeaderMap) -> Vec<(String, St
 /// text: `serde_json::from_slice` checks each string on its own (a third of the cost of reading
 /// a Jira search answer) and, when it only skips a value, does not check it at all, so a body
 /// with broken UTF-8 inside a string could pass as JSON. Such a body is an error here.
-pub fn from_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> serde_json::Result<T> {
+pub(crate) fn from_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> serde_json::Result<T> {
     match std::str::from_utf8(bytes) {
         Ok(text) => serde_json::from_str(text),
         Err(_) => Err(serde::de::Error::custom("the body is not UTF-8")),
@@ -70,7 +70,7 @@ pub fn from_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> serde_json::
 }
 
 /// Whether a method may be repeated without a second effect.
-pub fn idempotent(method: &Method) -> bool {
+pub(crate) fn idempotent(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
 }
 
@@ -127,7 +127,7 @@ fn target(
 }
 
 /// A path with its ids replaced, for audit and metrics: `/rest/api/3/issue/{id}`.
-pub fn template(path: &str) -> String {
+pub(crate) fn template(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for (i, segment) in path.split('/').enumerate() {
         if i > 0 {
@@ -277,7 +277,7 @@ async fn send_once(
 }
 
 /// Sends the call for `user_id`, with the refresh-and-retry rules.
-pub async fn send(
+pub(crate) async fn send(
     state: &AppState,
     user_id: &str,
     request: &UpstreamRequest,
@@ -348,7 +348,7 @@ pub(crate) fn unauthorized_is_about_token(provider: Provider, body: &[u8]) -> bo
 }
 
 /// Caller headers that pass through to the provider.
-pub fn forwarded_headers(incoming: &HeaderMap) -> HeaderMap {
+pub(crate) fn forwarded_headers(incoming: &HeaderMap) -> HeaderMap {
     const ALLOWED: [&str; 1] = ["accept-language"];
     let mut out = HeaderMap::new();
     for name in ALLOWED {
@@ -364,7 +364,7 @@ pub fn forwarded_headers(incoming: &HeaderMap) -> HeaderMap {
 
 /// Reads a provider answer's body up to `limit` bytes: the one bounded reader that the proxy
 /// and the tools read every answer through (`MCPSERVER_PROXY_MAX_RESPONSE_BYTES`).
-pub async fn read_body(
+pub(crate) async fn read_body(
     response: reqwest::Response,
     limit: usize,
     provider: Provider,
@@ -388,7 +388,7 @@ pub async fn read_body(
 }
 
 /// A provider answer over `MCPSERVER_PROXY_MAX_RESPONSE_BYTES`.
-pub fn too_large(provider: Provider) -> ApiError {
+pub(crate) fn too_large(provider: Provider) -> ApiError {
     ApiError::new(
         ErrorCode::ProviderError,
         "the provider's answer is larger than MCPSERVER_PROXY_MAX_RESPONSE_BYTES",
