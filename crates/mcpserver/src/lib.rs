@@ -27,3 +27,6 @@ pub(crate) mod telemetry;
 pub mod tokens;
 pub(crate) mod upstream;
 pub mod vault;
+
+#[cfg(test)]
+mod layering;

@@ -1,8 +1,9 @@
 //! The tool registry: what a tool is (name, description, schemas, hints, implementation) and
-//! the set a deployment offers. Each provider's module defines its own tools next to their
-//! code (`jira::tools()`, `notion::tools()`, `meta::tools()`); the MCP
-//! server lists and calls from the set, and chat commands and workflows run the same entries,
-//! so each action has exactly one implementation.
+//! the set a deployment offers. Each module defines its own tools next to their code
+//! (`jira::tools()`, `notion::tools()`, `meta::tools()`, `commands::tools()`, listed together by
+//! `mcp::all_tools`, so this file knows none of them); the MCP server lists and calls from the
+//! set, and chat commands and workflows run the same entries, so each action has exactly one
+//! implementation.
 //!
 //! A tool's input and output schemas are derived from its argument and result types, so a
 //! result cannot drift from its `outputSchema`; both are brought into a portable subset of
