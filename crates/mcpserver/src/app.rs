@@ -35,6 +35,8 @@ pub struct Shared {
     pub inbound: Option<Arc<crate::ratelimit::KeyedBuckets>>,
     /// Outbound smoothing and provider-imposed backoffs.
     pub outbound: Arc<crate::upstream::Outbound>,
+    /// The tools this deployment offers, chosen once at start.
+    pub tools: Arc<crate::mcp::registry::ToolSet>,
 }
 
 impl AppState {
@@ -56,7 +58,18 @@ impl AppState {
         });
         let outbound = Arc::new(crate::upstream::Outbound::new(&config));
         crate::metrics::handle();
-        Ok(Self(Arc::new(Shared { config, store, http, verifier, tokens, shutdown, inbound, outbound })))
+        let tools = Arc::new(crate::mcp::tool_set(&config.tools, config.read_only));
+        Ok(Self(Arc::new(Shared {
+            config,
+            store,
+            http,
+            verifier,
+            tokens,
+            shutdown,
+            inbound,
+            outbound,
+            tools,
+        })))
     }
 }
 

@@ -2,8 +2,9 @@
 
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::domain::Provider;
 use crate::http::{ApiError, AppQuery};
-use crate::store::{AuditEvent, Provider, Store, now_epoch};
+use crate::store::{AuditEvent, Store, now_epoch};
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -13,7 +14,7 @@ use utoipa_axum::routes;
 
 /// Records one audit event (written in the background, in batches); `detail` must not
 /// hold secrets.
-pub async fn record(
+pub(crate) async fn record(
     store: &Store,
     user_id: &str,
     provider: Option<Provider>,
@@ -32,7 +33,7 @@ pub async fn record(
     store.record_audit(event).await;
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list))
 }
 
@@ -63,7 +64,7 @@ async fn list(
     let next_before = (events.len() as i64 == limit).then(|| events.last().map(|e| e.id)).flatten();
     let events: Vec<serde_json::Value> = events
         .iter()
-        .map(|e| json!({"id": e.id, "at": crate::oauth::rfc3339(e.at), "provider": e.provider, "action": e.action, "outcome": e.outcome, "detail": e.detail}))
+        .map(|e| json!({"id": e.id, "at": crate::domain::rfc3339(e.at), "provider": e.provider, "action": e.action, "outcome": e.outcome, "detail": e.detail}))
         .collect();
     Ok(Json(json!({"events": events, "next_before": next_before})))
 }

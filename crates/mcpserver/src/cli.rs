@@ -5,9 +5,9 @@
 //! database and the keys, `mint-token` the hub secret, `keygen` none. With no command (or only
 //! options), `mcpserver` serves.
 
-use crate::config::{ConfigErrors, LogFormat, Settings};
+use crate::config::{ConfigErrors, DatabaseUrl, EncryptionKeys, HubSecret, LogFormat, Settings};
 use crate::store::{PoolSettings, Store};
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::ffi::OsString;
 use std::process::ExitCode;
 
@@ -38,7 +38,7 @@ pub enum Command {
     /// Apply database migrations and exit.
     Migrate {
         #[command(flatten)]
-        database: DatabaseSetting,
+        database: DatabaseUrl,
     },
     /// Print a fresh `id:key` line for MCPSERVER_ENCRYPTION_KEYS.
     Keygen,
@@ -48,9 +48,9 @@ pub enum Command {
         #[arg(long, default_value_t = 200)]
         batch: i64,
         #[command(flatten)]
-        database: DatabaseSetting,
+        database: DatabaseUrl,
         #[command(flatten)]
-        keys: KeysSetting,
+        keys: EncryptionKeys,
     },
     /// Start the provider simulator and the server together on loopback, ready to try.
     ///
@@ -89,43 +89,8 @@ pub enum Command {
         #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=MAX_TOKEN_TTL_SECS))]
         ttl: u64,
         #[command(flatten)]
-        hub: HubSecretSetting,
+        hub: HubSecret,
     },
-}
-
-// The settings of the commands that need only one or two: each declared exactly as in
-// `Settings` (the same flag, variable, default and help; tests/cli.rs compares them).
-
-/// `MCPSERVER_DATABASE_URL` alone.
-#[derive(Args)]
-pub struct DatabaseSetting {
-    /// Database URL: `sqlite://path` (embedded, the default) or `postgres://…`.
-    #[arg(
-        long,
-        env = "MCPSERVER_DATABASE_URL",
-        hide_env_values = true,
-        default_value = "sqlite://mcpserver.db"
-    )]
-    #[arg(help_heading = crate::config::DATABASE)]
-    pub database_url: String,
-}
-
-/// `MCPSERVER_ENCRYPTION_KEYS` alone.
-#[derive(Args)]
-pub struct KeysSetting {
-    /// Encryption keys, `id:base64-32-bytes[,id:key…]`; the first seals, all open.
-    #[arg(long, env = "MCPSERVER_ENCRYPTION_KEYS", hide_env_values = true)]
-    #[arg(help_heading = crate::config::KEYS)]
-    pub encryption_keys: Option<String>,
-}
-
-/// `MCPSERVER_HUB_SECRET` alone.
-#[derive(Args)]
-pub struct HubSecretSetting {
-    /// Shared HS256 secret for the hub's JWTs (at least 32 bytes).
-    #[arg(long, env = "MCPSERVER_HUB_SECRET", hide_env_values = true)]
-    #[arg(help_heading = crate::config::KEYS)]
-    pub hub_secret: Option<String>,
 }
 
 /// The command line as clap sees it (for `--help` and the tests).
@@ -235,21 +200,15 @@ fn open_store(url: &secrecy::SecretString) -> anyhow::Result<(Store, tokio::runt
     Ok((store, rt))
 }
 
-fn migrate(database: DatabaseSetting) -> anyhow::Result<()> {
-    let settings = Settings { database_url: database.database_url, ..Settings::default() };
-    let (store, rt) = open_store(&settings.validate_database()?)?;
+fn migrate(database: DatabaseUrl) -> anyhow::Result<()> {
+    let (store, rt) = open_store(&database.validate()?)?;
     let ran = rt.block_on(store.migrate())?;
     println!("applied {ran} migration(s); the schema is up to date");
     Ok(())
 }
 
-fn rotate_keys(database: DatabaseSetting, keys: KeysSetting, batch: i64) -> anyhow::Result<()> {
-    let settings = Settings {
-        database_url: database.database_url,
-        encryption_keys: keys.encryption_keys,
-        ..Settings::default()
-    };
-    let (url, keys) = settings.validate_store()?;
+fn rotate_keys(database: DatabaseUrl, keys: EncryptionKeys, batch: i64) -> anyhow::Result<()> {
+    let (url, keys) = crate::config::validate_store(&database, &keys)?;
     let (store, rt) = open_store(&url)?;
     let report = rt.block_on(async {
         store.migrate().await?;
@@ -271,9 +230,8 @@ fn rotate_keys(database: DatabaseSetting, keys: KeysSetting, batch: i64) -> anyh
     Ok(())
 }
 
-fn mint_token(hub: HubSecretSetting, user: &str, scope: Option<&str>, ttl: u64) -> anyhow::Result<()> {
-    let settings = Settings { hub_secret: hub.hub_secret, ..Settings::default() };
-    let secret = settings.validate_hub_secret()?;
+fn mint_token(hub: HubSecret, user: &str, scope: Option<&str>, ttl: u64) -> anyhow::Result<()> {
+    let secret = hub.validate()?;
     let scopes: Vec<&str> = scope.map(|s| s.split_whitespace().collect()).unwrap_or_default();
     let token = crate::auth::jwt::mint_hs256(
         secrecy::ExposeSecret::expose_secret(&secret),

@@ -3,9 +3,11 @@
 use crate::app::AppState;
 use crate::audit;
 use crate::auth::Caller;
+use crate::domain::rfc3339;
+use crate::domain::{Connection, Provider};
 use crate::http::{ApiError, AppJson, AppPath, AppQuery};
-use crate::oauth::{enabled_provider, rfc3339};
-use crate::store::{Connection, Provider, now_epoch};
+use crate::oauth::enabled_provider;
+use crate::store::now_epoch;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -13,7 +15,7 @@ use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(set_default_site))
@@ -22,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A connection as the hub sees it.
-pub fn summary(c: &Connection) -> Value {
+pub(crate) fn summary(c: &Connection) -> Value {
     let scopes: Vec<&str> =
         c.profile.scope.as_deref().map(|s| s.split_whitespace().collect()).unwrap_or_default();
     let mut out = json!({
@@ -135,7 +137,7 @@ struct DisconnectQuery {
 /// `DELETE /api/connections/{provider}[?account=…]`: removes the stored secrets (and, for
 /// Notion, revokes the token there). Idempotent.
 #[utoipa::path(delete, path = "/api/connections/{provider}", tag = "connections", security(("hub_jwt" = [])),
-    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion"), DisconnectQuery),
+    params(("provider" = inline(crate::domain::Provider), Path, description = "jira or notion"), DisconnectQuery),
     responses((status = 200, description = "{provider, deleted}", body = Object), (status = 404, description = "Unknown provider", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn disconnect(
     State(state): State<AppState>,

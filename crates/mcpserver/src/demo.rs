@@ -6,7 +6,7 @@ use crate::config::Settings;
 use std::path::{Path, PathBuf};
 
 /// The demo's user.
-pub const DEMO_USER: &str = "demo";
+pub(crate) const DEMO_USER: &str = "demo";
 
 /// Keys and secrets the demo generated once and keeps in `<dir>/secrets.json`.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -72,7 +72,7 @@ fn restrict(dir: &Path) -> anyhow::Result<()> {
 
 /// The settings the demo chooses itself: (clap argument id, environment variable). Giving one
 /// is refused rather than silently ignored.
-pub const OVERRIDDEN: &[(&str, &str)] = &[
+pub(crate) const OVERRIDDEN: &[(&str, &str)] = &[
     ("public_url", "MCPSERVER_PUBLIC_URL"),
     ("encryption_keys", "MCPSERVER_ENCRYPTION_KEYS"),
     ("hub_secret", "MCPSERVER_HUB_SECRET"),
@@ -105,31 +105,32 @@ fn refuse_overridden(given: &[&str]) -> Result<(), crate::config::ConfigErrors> 
 
 /// Runs the demo until Ctrl-C. `given`: the [`OVERRIDDEN`] settings that were set anyway
 /// (refused).
-pub fn run(mut settings: Settings, given: &[&str], dir: PathBuf, sim_port: u16) -> anyhow::Result<()> {
+pub(crate) fn run(mut settings: Settings, given: &[&str], dir: PathBuf, sim_port: u16) -> anyhow::Result<()> {
     refuse_overridden(given)?;
     std::fs::create_dir_all(&dir)?;
     let secrets = load_or_create_secrets(&dir)?;
-    let public = format!("http://{}", settings.listen);
-    settings.public_url = public.clone();
-    settings.encryption_keys = Some(secrets.encryption_keys.clone());
-    settings.hub_secret = Some(secrets.hub_secret.clone());
-    if settings.database_url == "sqlite://mcpserver.db" {
-        settings.database_url = format!("sqlite://{}", dir.join("mcpserver.db").display());
+    let public = format!("http://{}", settings.server.listen);
+    settings.server.public_url = public.clone();
+    settings.keys.encryption.encryption_keys = Some(secrets.encryption_keys.clone());
+    settings.keys.hub.hub_secret = Some(secrets.hub_secret.clone());
+    let database = &mut settings.database.url.database_url;
+    if database == crate::config::DEFAULT_DATABASE_URL {
+        *database = format!("sqlite://{}", dir.join("mcpserver.db").display());
     }
     let sim_base = format!("http://127.0.0.1:{sim_port}");
-    let stdio = stdio_config(&settings, &secrets, &public, &sim_base, &dir)?;
+    let stdio = stdio_config(&settings.database.url.database_url, &secrets, &public, &sim_base, &dir)?;
     let second_user = format!(
         "MCPSERVER_HUB_SECRET={} {} mint-token --user second-user --ttl 43200",
         secrets.hub_secret,
         executable()
     );
-    settings.jira_client_id = Some("sim-jira-client".into());
-    settings.jira_client_secret = Some("sim-jira-secret".into());
-    settings.notion_client_id = Some("sim-notion-client".into());
-    settings.notion_client_secret = Some("sim-notion-secret".into());
-    settings.atlassian_auth_url = sim_base.clone();
-    settings.atlassian_api_url = sim_base.clone();
-    settings.notion_api_url = sim_base;
+    settings.providers.jira_client_id = Some("sim-jira-client".into());
+    settings.providers.jira_client_secret = Some("sim-jira-secret".into());
+    settings.providers.notion_client_id = Some("sim-notion-client".into());
+    settings.providers.notion_client_secret = Some("sim-notion-secret".into());
+    settings.providers.atlassian_auth_url = sim_base.clone();
+    settings.providers.atlassian_api_url = sim_base.clone();
+    settings.providers.notion_api_url = sim_base;
     let config = settings.validate()?;
     crate::telemetry::init(config.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -165,18 +166,18 @@ fn executable() -> String {
 /// The MCP client configuration (`mcpServers`, one line) that runs the tools over stdio as the
 /// demo user: this program's `mcp-stdio` with the demo's database, keys and simulator.
 fn stdio_config(
-    settings: &Settings,
+    database_url: &str,
     secrets: &DemoSecrets,
     public: &str,
     sim: &str,
     dir: &Path,
 ) -> anyhow::Result<String> {
-    let database_url = match settings.database_url.strip_prefix("sqlite://") {
+    let database_url = match database_url.strip_prefix("sqlite://") {
         // Absolute, since an MCP client starts the command from its own folder.
-        Some(_) if settings.database_url == format!("sqlite://{}", dir.join("mcpserver.db").display()) => {
+        Some(_) if database_url == format!("sqlite://{}", dir.join("mcpserver.db").display()) => {
             format!("sqlite://{}", std::path::absolute(dir)?.join("mcpserver.db").display())
         }
-        Some(_) => settings.database_url.clone(),
+        Some(_) => database_url.to_string(),
         None => "<the same MCPSERVER_DATABASE_URL>".into(),
     };
     let config = serde_json::json!({"mcpServers": {"mcpserver-demo": {
@@ -213,8 +214,8 @@ async fn print_instructions(
         &["tokens:read"],
         std::time::Duration::from_secs(12 * 3600),
     )?;
-    let jira = crate::oauth::start_flow(state, DEMO_USER, crate::store::Provider::Jira, None)?;
-    let notion = crate::oauth::start_flow(state, DEMO_USER, crate::store::Provider::Notion, None)?;
+    let jira = crate::oauth::start_flow(state, DEMO_USER, crate::domain::Provider::Jira, None)?;
+    let notion = crate::oauth::start_flow(state, DEMO_USER, crate::domain::Provider::Notion, None)?;
     let http = serde_json::json!({"mcpServers": {"mcpserver-demo": {
         "type": "http",
         "url": format!("{public}/mcp"),

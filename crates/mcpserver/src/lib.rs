@@ -1,25 +1,32 @@
 //! mcpserver: holds and uses Jira and Notion credentials on behalf of a messenger's users.
 //! See ARCHITECTURE.md for the map of modules.
+//!
+//! The public modules are what the binary (`cli`), the black-box tests and the benchmark
+//! use; the rest is `pub(crate)`.
 
 pub mod app;
-pub mod audit;
+pub(crate) mod audit;
 pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod connections;
+pub(crate) mod connections;
 pub mod crypto;
-pub mod demo;
-pub mod http;
+pub(crate) mod demo;
+pub mod domain;
+pub(crate) mod http;
 pub mod markdown;
 pub mod mcp;
-pub mod metrics;
+pub(crate) mod metrics;
 pub mod oauth;
-pub mod providers;
-pub mod proxy;
-pub mod ratelimit;
+pub(crate) mod providers;
+pub(crate) mod proxy;
+pub(crate) mod ratelimit;
 pub mod store;
-pub mod telemetry;
+pub(crate) mod telemetry;
 pub mod tokens;
-pub mod upstream;
+pub(crate) mod upstream;
 pub mod vault;
+
+#[cfg(test)]
+mod layering;

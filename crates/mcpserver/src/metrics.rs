@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
 /// Installs the process-wide recorder once (several servers in one test process share it).
-pub fn handle() -> &'static PrometheusHandle {
+pub(crate) fn handle() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
             .set_buckets(&[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
@@ -31,7 +31,7 @@ pub fn handle() -> &'static PrometheusHandle {
 }
 
 /// Counts and times every routed request by route template, method and status.
-pub async fn track_http(request: Request, next: Next) -> Response {
+pub(crate) async fn track_http(request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().cloned();
     let method = method_label(request.method());
     let started = Instant::now();
@@ -81,7 +81,7 @@ fn method_label(method: &Method) -> &'static str {
 }
 
 /// A provider API call; `path` is the provider path as sent, labelled by [`endpoint_label`].
-pub fn provider_call(provider: &str, method: &str, path: &str, status: u16, seconds: f64) {
+pub(crate) fn provider_call(provider: &str, method: &str, path: &str, status: u16, seconds: f64) {
     let endpoint = endpoint_label(path);
     metrics::counter!("mcpserver_provider_calls_total", "provider" => provider.to_string(), "method" => method.to_string(), "endpoint" => endpoint, "status" => status.to_string()).increment(1);
     metrics::histogram!("mcpserver_provider_call_duration_seconds", "provider" => provider.to_string())
@@ -182,7 +182,7 @@ const NOTION_ENDPOINTS: &[&str] = &[
 
 /// The endpoint label of a provider path: its route template from the allow-list above
 /// (`/rest/api/3/issue/{id}`), or `other`.
-pub fn endpoint_label(path: &str) -> String {
+pub(crate) fn endpoint_label(path: &str) -> String {
     const PREFIXES: [(&str, &[&str]); 4] = [
         ("/rest/api/3", JIRA_API_ENDPOINTS),
         ("/rest/api/2", JIRA_API_ENDPOINTS),
@@ -214,34 +214,34 @@ pub fn endpoint_label(path: &str) -> String {
 }
 
 /// A refresh attempt and how it ended.
-pub fn refresh(provider: &str, outcome: &str) {
+pub(crate) fn refresh(provider: &str, outcome: &str) {
     metrics::counter!("mcpserver_token_refreshes_total", "provider" => provider.to_string(), "outcome" => outcome.to_string()).increment(1);
 }
 
 /// A token handed out by `/internal/tokens`.
-pub fn token_read(provider: &str) {
+pub(crate) fn token_read(provider: &str) {
     metrics::counter!("mcpserver_token_reads_total", "provider" => provider.to_string()).increment(1);
 }
 
 /// An MCP tool call and its outcome code.
-pub fn tool_call(tool: &str, outcome: &str) {
+pub(crate) fn tool_call(tool: &str, outcome: &str) {
     metrics::counter!("mcpserver_mcp_tool_calls_total", "tool" => tool.to_string(), "outcome" => outcome.to_string()).increment(1);
 }
 
 /// A wait imposed by a rate limiter (`direction`: inbound or outbound).
-pub fn rate_limit_wait(direction: &str, provider: &str, seconds: f64) {
+pub(crate) fn rate_limit_wait(direction: &str, provider: &str, seconds: f64) {
     metrics::counter!("mcpserver_rate_limit_waits_total", "direction" => direction.to_string(), "provider" => provider.to_string()).increment(1);
     metrics::histogram!("mcpserver_rate_limit_wait_seconds", "direction" => direction.to_string())
         .record(seconds);
 }
 
 /// A request refused by a rate limiter.
-pub fn rate_limited(direction: &str, provider: &str) {
+pub(crate) fn rate_limited(direction: &str, provider: &str) {
     metrics::counter!("mcpserver_rate_limited_total", "direction" => direction.to_string(), "provider" => provider.to_string()).increment(1);
 }
 
 /// `GET /metrics`
-pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub(crate) async fn render(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(expected) = state.config.metrics_token.as_ref() else {
         return ApiError::not_found("metrics are off; set MCPSERVER_METRICS_TOKEN to serve them")
             .into_response();

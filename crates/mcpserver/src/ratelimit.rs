@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 /// The longest wait any limit or provider answer can impose (a `Retry-After` or reset
 /// further out is read as this): keeps `Instant + wait` from overflowing.
-pub const MAX_WAIT: Duration = Duration::from_secs(3600);
+pub(crate) const MAX_WAIT: Duration = Duration::from_secs(3600);
 
 /// `wait`, at most [`MAX_WAIT`].
-pub fn capped(wait: Duration) -> Duration {
+pub(crate) fn capped(wait: Duration) -> Duration {
     wait.min(MAX_WAIT)
 }
 
@@ -72,13 +72,13 @@ impl KeyedBuckets {
 
 /// Times until which a key (an endpoint, a site) must not be called.
 #[derive(Default)]
-pub struct Backoffs {
+pub(crate) struct Backoffs {
     until: Mutex<HashMap<String, Instant>>,
 }
 
 impl Backoffs {
     /// Blocks `key` for `wait` (at most [`MAX_WAIT`]).
-    pub fn block(&self, key: &str, wait: Duration) {
+    pub(crate) fn block(&self, key: &str, wait: Duration) {
         let wait = capped(wait);
         let mut until = self.until.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
@@ -88,7 +88,7 @@ impl Backoffs {
     }
 
     /// How long `key` stays blocked (zero when free).
-    pub fn remaining(&self, key: &str) -> Duration {
+    pub(crate) fn remaining(&self, key: &str) -> Duration {
         let until = self.until.lock().unwrap_or_else(|p| p.into_inner());
         until.get(key).map_or(Duration::ZERO, |t| t.saturating_duration_since(Instant::now()))
     }

@@ -2,7 +2,8 @@
 //! The only place that turns stored bytes into usable tokens.
 
 use crate::crypto::{Aad, CryptoError, Keyring};
-use crate::store::{Connection, Provider, SealedTokens, Store, StoreResult, TokenUpdate};
+use crate::domain::{Connection, Provider, SealedTokens};
+use crate::store::{Store, StoreResult, TokenUpdate};
 use secrecy::{ExposeSecret, SecretString};
 
 const ACCESS: &str = "access_token";

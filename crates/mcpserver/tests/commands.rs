@@ -738,7 +738,7 @@ proptest! {
         pieces in proptest::collection::vec(fragment(), 0..12),
         raw in any::<String>(),
     ) {
-        let tools = mcpserver::mcp::registry::ToolSet::new(&[], false);
+        let tools = mcpserver::mcp::tool_set(&[], false);
         for text in [pieces.concat(), raw] {
             let length = text.chars().count();
             match mcpserver::commands::check(&text, &tools) {

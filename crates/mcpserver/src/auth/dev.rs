@@ -23,7 +23,7 @@ use std::net::SocketAddr;
 
 /// The layer that makes every `/mcp` request act as the fixed user, or `None` (the normal
 /// case) when the setting is off. Logs a loud warning when it is on.
-pub fn fixed_user_layer(state: &AppState) -> Option<Extension<Identity>> {
+pub(crate) fn fixed_user_layer(state: &AppState) -> Option<Extension<Identity>> {
     let user = state.config.dev_fixed_user.clone()?;
     tracing::warn!(
         user = %user,
@@ -34,18 +34,18 @@ pub fn fixed_user_layer(state: &AppState) -> Option<Extension<Identity>> {
 }
 
 /// Whether a development setting is on, so `/mcp` takes only direct loopback requests.
-pub fn active(state: &AppState) -> bool {
+pub(crate) fn active(state: &AppState) -> bool {
     state.config.dev_fixed_user.is_some() || state.config.conformance_fixtures
 }
 
 /// `router` behind [`direct_loopback_only`] when a development setting is on; unchanged
 /// otherwise.
-pub fn guard(state: &AppState, router: axum::Router<AppState>) -> axum::Router<AppState> {
+pub(crate) fn guard(state: &AppState, router: axum::Router<AppState>) -> axum::Router<AppState> {
     if active(state) { router.route_layer(axum::middleware::from_fn(direct_loopback_only)) } else { router }
 }
 
 /// Refuses (403) a request that did not come straight from this machine.
-pub async fn direct_loopback_only(request: Request, next: Next) -> Response {
+pub(crate) async fn direct_loopback_only(request: Request, next: Next) -> Response {
     match check(&request) {
         Ok(()) => next.run(request).await,
         Err(why) => ApiError::forbidden(format!(

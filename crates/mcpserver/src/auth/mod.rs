@@ -2,7 +2,7 @@
 //! `Authorization: Bearer <JWT>` and leaves the caller's [`Identity`] for handlers to take
 //! with the [`Caller`] extractor. Handlers never parse headers themselves.
 
-pub mod dev;
+pub(crate) mod dev;
 pub mod jwt;
 
 pub use jwt::{Identity, JwtVerifier};

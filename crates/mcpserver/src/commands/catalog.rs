@@ -4,13 +4,13 @@
 
 use super::chain::{Document, Gives, Kind, Piped};
 use super::parse::{Grammar, Layout, ParseError, Step, Text, Token};
+use crate::domain::Provider;
 use crate::mcp::notion::notion_id;
-use crate::store::Provider;
 use serde_json::{Map, Value, json};
 
 /// What a command does with the previous step's output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Takes {
+pub(crate) enum Takes {
     Nothing,
     One,
     OneOrMany,
@@ -18,7 +18,7 @@ pub enum Takes {
 
 /// What running a command means.
 #[derive(Clone, Copy)]
-pub enum Action {
+pub(crate) enum Action {
     /// Call a registry tool with the arguments the builder makes.
     Tool(&'static str, Builder),
     /// Show the generated help.
@@ -28,10 +28,10 @@ pub enum Action {
 }
 
 /// Makes a tool call from a step's arguments and input.
-pub type Builder = fn(&Args) -> Result<Call, BuildError>;
+pub(crate) type Builder = fn(&Args) -> Result<Call, BuildError>;
 
 /// One chat command.
-pub struct Command {
+pub(crate) struct Command {
     /// The command words, e.g. `jira create`.
     pub path: &'static str,
     pub usage: &'static str,
@@ -52,12 +52,12 @@ pub struct Command {
 
 impl Command {
     /// `/jira create`
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         format!("/{}", self.path)
     }
 
     /// The registry tool it runs, if any.
-    pub fn tool(&self) -> Option<&'static str> {
+    pub(crate) fn tool(&self) -> Option<&'static str> {
         match self.action {
             Action::Tool(tool, _) => Some(tool),
             Action::Help | Action::Connect => None,
@@ -67,7 +67,7 @@ impl Command {
 
 /// A tool call a command builds.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Call {
+pub(crate) struct Call {
     pub tool: &'static str,
     pub args: Value,
     /// A lookup to do (with other registry tools) before the call.
@@ -76,7 +76,7 @@ pub struct Call {
 
 /// Lookups that need the provider before a call's arguments are final.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Prepare {
+pub(crate) enum Prepare {
     /// `args[field]` holds a person's name: replace it with their Jira account id.
     JiraAccount { field: &'static str, name: String },
     /// Turn `property:value` options into `args.filter`, using the data source's schema.
@@ -85,7 +85,7 @@ pub enum Prepare {
 
 /// Why a step's call cannot be built.
 #[derive(Clone, Debug, PartialEq)]
-pub enum BuildError {
+pub(crate) enum BuildError {
     /// The step's own arguments are wrong.
     Arg(ParseError),
     /// The step cannot use what the previous step gives.
@@ -99,7 +99,7 @@ impl From<ParseError> for BuildError {
 }
 
 /// A step's words, options and input, checked against its command.
-pub struct Args<'a> {
+pub(crate) struct Args<'a> {
     pub command: &'a Command,
     pub step: &'a Step,
     /// Tokens that are not options.
@@ -115,7 +115,7 @@ pub struct Args<'a> {
 static NOTHING: Piped = Piped::Nothing;
 
 /// Every command, in help order.
-pub const COMMANDS: &[Command] = &[
+pub(crate) const COMMANDS: &[Command] = &[
     Command {
         path: "jira search",
         usage: "/jira search <JQL or words>",
@@ -310,16 +310,16 @@ pub const COMMANDS: &[Command] = &[
 ];
 
 /// Command groups with a second word.
-pub const GROUPS: &[&str] = &["jira", "notion"];
+pub(crate) const GROUPS: &[&str] = &["jira", "notion"];
 
 /// The command with these words.
-pub fn find(path: &[String]) -> Option<&'static Command> {
+pub(crate) fn find(path: &[String]) -> Option<&'static Command> {
     let joined = path.join(" ");
     COMMANDS.iter().find(|c| c.path == joined)
 }
 
 /// The catalog as the parser sees it.
-pub struct Catalog;
+pub(crate) struct Catalog;
 
 impl Grammar for Catalog {
     fn is_group(&self, word: &str) -> bool {
@@ -337,7 +337,7 @@ impl Grammar for Catalog {
 
 /// The commands closest to what was typed: by edit distance over the command words, or
 /// every command of a group named without (or with an unknown) second word.
-pub fn closest(typed: &[String]) -> Vec<String> {
+pub(crate) fn closest(typed: &[String]) -> Vec<String> {
     let full = typed.join(" ");
     let first = typed.first().map(String::as_str).unwrap_or_default();
     let limit = (full.chars().count() / 3).max(2);
@@ -361,7 +361,7 @@ const FAR: usize = 16;
 /// Levenshtein distance over characters; for words whose lengths differ by more than [`FAR`],
 /// that difference (a lower bound, and already too far for any suggestion), so a huge word
 /// costs one pass over it instead of one per letter of the other.
-pub fn distance(a: &str, b: &str) -> usize {
+pub(crate) fn distance(a: &str, b: &str) -> usize {
     let (a_len, b_len) = (a.chars().count(), b.chars().count());
     if a_len.abs_diff(b_len) > FAR {
         return a_len.abs_diff(b_len);
@@ -383,7 +383,11 @@ pub fn distance(a: &str, b: &str) -> usize {
 impl<'a> Args<'a> {
     /// Splits a step's tokens into words and options and checks the option names; `input`
     /// is `None` for the first step of a chain.
-    pub fn new(command: &'a Command, step: &'a Step, input: Option<&'a Piped>) -> Result<Self, BuildError> {
+    pub(crate) fn new(
+        command: &'a Command,
+        step: &'a Step,
+        input: Option<&'a Piped>,
+    ) -> Result<Self, BuildError> {
         let first = input.is_none();
         let input = input.unwrap_or(&NOTHING);
         let mut args = Args { command, step, words: Vec::new(), options: Vec::new(), input, first };
@@ -429,7 +433,7 @@ impl<'a> Args<'a> {
     }
 
     /// An option's value.
-    pub fn option(&self, name: &str) -> Option<&str> {
+    pub(crate) fn option(&self, name: &str) -> Option<&str> {
         self.options.iter().find(|(n, _, _)| n == name).map(|(_, v, _)| v.as_str())
     }
 
@@ -441,7 +445,7 @@ impl<'a> Args<'a> {
     }
 
     /// "needs …" at the end of the step.
-    pub fn missing(&self, what: &str) -> BuildError {
+    pub(crate) fn missing(&self, what: &str) -> BuildError {
         ParseError::at(
             self.end(),
             format!("{} needs {what}; usage: {}", self.command.name(), self.command.usage),
@@ -451,7 +455,7 @@ impl<'a> Args<'a> {
     }
 
     /// Fails when there are more than `n` words.
-    pub fn at_most(&self, n: usize) -> Result<(), BuildError> {
+    pub(crate) fn at_most(&self, n: usize) -> Result<(), BuildError> {
         match self.words.get(n) {
             None => Ok(()),
             Some(extra) => Err(ParseError::at(
@@ -549,7 +553,7 @@ fn parse_key(kind: Kind, text: &str) -> Option<String> {
 }
 
 /// `PLAT-12`: a project key, a dash and a number.
-pub fn is_issue_key(text: &str) -> bool {
+pub(crate) fn is_issue_key(text: &str) -> bool {
     let Some((project, number)) = text.rsplit_once('-') else {
         return false;
     };
@@ -585,7 +589,7 @@ fn jira_search(a: &Args) -> Result<Call, BuildError> {
 }
 
 /// `text ~ "…"` with the words escaped for a JQL string.
-pub fn text_search(words: &str) -> String {
+pub(crate) fn text_search(words: &str) -> String {
     let escaped = words.replace('\\', "\\\\").replace('"', "\\\"").replace(['\n', '\r'], " ");
     format!("text ~ \"{escaped}\"")
 }
@@ -630,7 +634,7 @@ const JQL_FIELDS: &[&str] = &[
 
 /// Whether text reads as JQL: `ORDER BY …`, or a known field followed by an operator
 /// (`=`, `!=`, `~`, `<`, `>`, `in`, `not in`, `is`, `was`, `changed`).
-pub fn looks_like_jql(text: &str) -> bool {
+pub(crate) fn looks_like_jql(text: &str) -> bool {
     let lower = text.trim_start().trim_start_matches('(').trim_start().to_lowercase();
     if lower.starts_with("order by") {
         return true;
@@ -804,7 +808,7 @@ fn notion_query(a: &Args) -> Result<Call, BuildError> {
 }
 
 /// The provider of `/connect jira|notion`.
-pub fn connect_provider(a: &Args) -> Result<Provider, BuildError> {
+pub(crate) fn connect_provider(a: &Args) -> Result<Provider, BuildError> {
     a.at_most(1)?;
     let word = a.words.first().ok_or_else(|| a.missing("jira or notion"))?;
     Provider::parse(&word.text.to_lowercase()).ok_or_else(|| {

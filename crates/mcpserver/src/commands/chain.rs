@@ -7,14 +7,14 @@ use serde_json::Value;
 
 /// Where a document lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     JiraIssue,
     NotionPage,
 }
 
 impl Kind {
     /// The kind of a tool group's results.
-    pub fn of(group: Group) -> Option<Self> {
+    pub(crate) fn of(group: Group) -> Option<Self> {
         match group {
             Group::Jira => Some(Self::JiraIssue),
             Group::Notion => Some(Self::NotionPage),
@@ -23,7 +23,7 @@ impl Kind {
     }
 
     /// How people call one: "a Jira issue".
-    pub fn noun(self) -> &'static str {
+    pub(crate) fn noun(self) -> &'static str {
         match self {
             Self::JiraIssue => "a Jira issue",
             Self::NotionPage => "a Notion page",
@@ -31,7 +31,7 @@ impl Kind {
     }
 
     /// How people call several: "Jira issues".
-    pub fn plural(self) -> &'static str {
+    pub(crate) fn plural(self) -> &'static str {
         match self {
             Self::JiraIssue => "Jira issues",
             Self::NotionPage => "Notion pages",
@@ -41,7 +41,7 @@ impl Kind {
 
 /// One result as a document.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Document {
+pub(crate) struct Document {
     pub kind: Kind,
     /// Jira issue key or Notion id.
     pub key: Option<String>,
@@ -55,7 +55,7 @@ pub struct Document {
 
 /// What one step hands the next.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Piped {
+pub(crate) enum Piped {
     Nothing,
     One(Document),
     Many(Vec<Document>),
@@ -63,7 +63,7 @@ pub enum Piped {
 
 /// What a command gives the next step, known before anything runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Gives {
+pub(crate) enum Gives {
     Nothing,
     One(Kind),
     Many(Kind),
@@ -72,7 +72,7 @@ pub enum Gives {
 impl Piped {
     /// A tool's structured result as documents: `issues`, `results` or `rows` make a list,
     /// anything else one document.
-    pub fn from_result(group: Group, structured: &Value) -> Self {
+    pub(crate) fn from_result(group: Group, structured: &Value) -> Self {
         let Some(kind) = Kind::of(group) else {
             return Self::Nothing;
         };
@@ -84,7 +84,7 @@ impl Piped {
     }
 
     /// A stand-in of what a command gives, to check a chain before it runs.
-    pub fn sample(gives: Gives) -> Self {
+    pub(crate) fn sample(gives: Gives) -> Self {
         match gives {
             Gives::Nothing => Self::Nothing,
             Gives::One(kind) => Self::One(sample(kind)),
@@ -93,7 +93,7 @@ impl Piped {
     }
 
     /// What this is, for messages: "a Jira issue", "a list of Notion pages", "nothing".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Self::Nothing => "nothing".into(),
             Self::One(d) => d.kind.noun().into(),
@@ -105,7 +105,7 @@ impl Piped {
     }
 
     /// The documents as Markdown: a list of links, or one document with its body.
-    pub fn markdown(&self) -> String {
+    pub(crate) fn markdown(&self) -> String {
         match self {
             Self::Nothing => String::new(),
             Self::One(d) => d.markdown(),
@@ -178,7 +178,7 @@ fn plain(v: &Value) -> String {
 
 impl Document {
     /// "PLAT-12 Fix login" for issues, the title for pages.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         let title = if self.title.is_empty() { "Untitled" } else { &self.title };
         match (self.kind, &self.key) {
             (Kind::JiraIssue, Some(key)) if self.title.is_empty() => key.clone(),
@@ -188,7 +188,7 @@ impl Document {
     }
 
     /// `[label](url)`, or the label alone.
-    pub fn link(&self) -> String {
+    pub(crate) fn link(&self) -> String {
         match &self.url {
             Some(url) => format!("[{}]({url})", escape_brackets(&self.label())),
             None => self.label(),
@@ -196,7 +196,7 @@ impl Document {
     }
 
     /// `- [label](url) — note`
-    pub fn list_item(&self) -> String {
+    pub(crate) fn list_item(&self) -> String {
         match &self.note {
             Some(note) => format!("- {} — {note}", self.link()),
             None => format!("- {}", self.link()),
@@ -204,7 +204,7 @@ impl Document {
     }
 
     /// The document as Markdown to append or comment: its link in bold, then its body.
-    pub fn markdown(&self) -> String {
+    pub(crate) fn markdown(&self) -> String {
         if self.body.trim().is_empty() {
             format!("**{}**", self.link())
         } else {
@@ -213,7 +213,7 @@ impl Document {
     }
 
     /// The body followed by a link back to this document (for a copy made elsewhere).
-    pub fn body_with_source(&self) -> String {
+    pub(crate) fn body_with_source(&self) -> String {
         let source = format!("Source: {}", self.link());
         if self.body.trim().is_empty() { source } else { format!("{}\n\n{source}", self.body.trim_end()) }
     }

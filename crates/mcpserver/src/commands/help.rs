@@ -4,19 +4,19 @@
 use super::catalog::{Args, BuildError, COMMANDS, Command, GROUPS, closest};
 use super::parse::ParseError;
 use crate::mcp::context::ToolOutput;
-use crate::mcp::registry::{ToolSet, all_tools};
+use crate::mcp::registry::ToolSet;
 use serde_json::{Value, json};
 
 /// What `/help` was asked about.
 #[derive(Clone, Copy)]
-pub enum Topic {
+pub(super) enum Topic {
     All,
     Group(&'static str),
     Command(&'static Command),
 }
 
 /// The topic of `/help [group | command]`; an unknown one names the closest commands.
-pub fn topic(a: &Args) -> Result<Topic, BuildError> {
+pub(super) fn topic(a: &Args) -> Result<Topic, BuildError> {
     let words: Vec<String> =
         a.words.iter().take(2).map(|w| w.text.trim_start_matches('/').to_lowercase()).collect();
     if let Some(extra) = a.words.get(2) {
@@ -45,7 +45,7 @@ pub fn topic(a: &Args) -> Result<Topic, BuildError> {
 }
 
 /// The help for a topic.
-pub fn help(topic: &Topic, tools: &ToolSet) -> ToolOutput {
+pub(super) fn help(topic: &Topic, tools: &ToolSet) -> ToolOutput {
     let offered: Vec<&Command> = COMMANDS.iter().filter(|c| is_offered(c, tools)).collect();
     let chosen: Vec<&Command> = match topic {
         Topic::All => offered.clone(),
@@ -63,17 +63,15 @@ pub fn help(topic: &Topic, tools: &ToolSet) -> ToolOutput {
 }
 
 /// Whether the deployment offers the command's tool (read-only and `MCPSERVER_TOOLS` hide some).
-pub fn is_offered(command: &Command, tools: &ToolSet) -> bool {
+pub(super) fn is_offered(command: &Command, tools: &ToolSet) -> bool {
     command.tool().is_none_or(|t| tools.get(t).is_some())
 }
 
 /// The title of the command's tool (from the whole registry: `/help` on a command this server
 /// hides still names it), or of the command itself.
-fn title(command: &Command) -> String {
+fn title(command: &Command, tools: &ToolSet) -> String {
     match command.tool() {
-        Some(name) => {
-            all_tools().iter().find(|t| t.name == name).map(|t| t.title.to_string()).unwrap_or_default()
-        }
+        Some(name) => tools.known(name).map(|t| t.title.to_string()).unwrap_or_default(),
         None if command.path == "connect" => "Connect Jira or Notion".into(),
         None => "Show the commands".into(),
     }
@@ -95,7 +93,7 @@ fn overview(offered: &[&Command]) -> String {
 }
 
 fn details(command: &Command, tools: &ToolSet) -> String {
-    let mut out = format!("**{}** — {}\n\n`{}`", command.name(), title(command), command.usage);
+    let mut out = format!("**{}** — {}\n\n`{}`", command.name(), title(command, tools), command.usage);
     match command.tool().map(|t| (t, tools.get(t))) {
         Some((_, Some(tool))) => out.push_str(&format!("\n\n{} (tool `{}`)", tool.description, tool.name)),
         Some((name, None)) => out.push_str(&format!("\n\n_Not offered on this server (tool `{name}`)._")),
@@ -118,7 +116,7 @@ fn describe(command: &Command, tools: &ToolSet) -> Value {
         command.options.iter().map(|(name, meaning)| json!({"name": name, "meaning": meaning})).collect();
     json!({
         "command": command.name(),
-        "title": title(command),
+        "title": title(command, tools),
         "usage": command.usage,
         "tool": command.tool(),
         "options": options,

@@ -8,7 +8,7 @@ use crate::mcp::registry::ToolSet;
 use serde_json::{Map, Value, json};
 
 /// The account id of the one Jira user matching `name` (an exact name wins over partial ones).
-pub async fn jira_account(ctx: &ToolContext, tools: &ToolSet, name: &str) -> Result<String, ApiError> {
+pub(super) async fn jira_account(ctx: &ToolContext, tools: &ToolSet, name: &str) -> Result<String, ApiError> {
     let tool = offered_tool(tools, "jira_search_users")?;
     let found = run_tool(ctx, tool, json!({"query": name, "limit": 10}), "command").await?;
     let users: Vec<&Value> = found.structured["users"].as_array().into_iter().flatten().collect();
@@ -30,7 +30,7 @@ pub async fn jira_account(ctx: &ToolContext, tools: &ToolSet, name: &str) -> Res
 }
 
 /// A Notion filter for `property:value` conditions, checked against the data source schema.
-pub async fn notion_filter(
+pub(super) async fn notion_filter(
     ctx: &ToolContext,
     tools: &ToolSet,
     data_source: &str,

@@ -11,14 +11,14 @@
 //! - `help`: `/help`, generated from the catalog and the registry;
 //! - `report`: the per-step report, as Markdown and structured content.
 
-pub mod catalog;
-pub mod chain;
+pub(crate) mod catalog;
+pub(crate) mod chain;
 mod help;
 mod lookup;
-pub mod parse;
+pub(crate) mod parse;
 mod report;
 mod run;
-pub mod workflow;
+pub(crate) mod workflow;
 
 pub use report::{Answer, Report, Status, StepReport};
 pub use workflow::WorkflowArgs;
@@ -27,7 +27,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::http::{ApiError, AppJson};
 use crate::mcp::context::{Reply, ToolContext, ToolError};
-use crate::mcp::registry::ToolSet;
+use crate::mcp::registry::{Group, RUNS_TOOLS, ToolDef, ToolSet, WRITE};
 use axum::Json;
 use axum::extract::State;
 use schemars::JsonSchema;
@@ -38,6 +38,21 @@ use utoipa_axum::routes;
 /// `POST /api/commands` and `POST /api/workflows/run`, behind the hub JWT.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(commands)).routes(routes!(workflows))
+}
+
+/// The tools that run other tools: `run_command` and `run_workflow`.
+pub fn tools() -> Vec<ToolDef> {
+    let tool = |name, title| ToolDef::build(Group::Meta, name, title);
+    vec![
+        tool("run_command", "Run a chat command")
+            .about("Run chat commands as people type them, e.g. `/jira get PLAT-12 | /notion create <page>`; `/help` lists them. Result per step.")
+            .hints(WRITE)
+            .run(run_command_tool),
+        tool("run_workflow", "Run a workflow")
+            .about("Run tool calls in order; args may reference earlier results (`${steps[0].key}`, `${prev.url}`). Stops at the first failure; dry_run only checks.")
+            .hints(RUNS_TOOLS)
+            .run(run_workflow_tool),
+    ]
 }
 
 /// Arguments of `run_command` and the body of `POST /api/commands`.

@@ -16,9 +16,9 @@ use crate::http::ApiError;
 use serde_json::{Map, Value, json};
 
 /// Longest command text accepted, in characters.
-pub const MAX_CHARS: usize = 4000;
+pub(crate) const MAX_CHARS: usize = 4000;
 /// Most steps in one chain.
-pub const MAX_STEPS: usize = 10;
+pub(crate) const MAX_STEPS: usize = 10;
 
 /// A half-open range of character positions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +57,7 @@ impl Text {
 
 /// How a command's arguments are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Layout {
+pub(crate) enum Layout {
     /// Tokens (words, quoted strings, `name:value` options) and a Markdown body after `--`.
     Words,
     /// Up to `lead` tokens, then free text to the end of the step.
@@ -91,7 +91,7 @@ impl Step {
 }
 
 /// What the parser needs to know about commands.
-pub trait Grammar {
+pub(crate) trait Grammar {
     /// Whether `word` is a group whose commands have a second word (`jira`, `notion`).
     fn is_group(&self, word: &str) -> bool;
     /// The layout of a command; `None` for an unknown command.
@@ -131,7 +131,7 @@ impl From<ParseError> for ApiError {
 }
 
 /// Parses a chain of commands.
-pub fn parse(input: &str, grammar: &dyn Grammar) -> Result<Vec<Step>, ParseError> {
+pub(crate) fn parse(input: &str, grammar: &dyn Grammar) -> Result<Vec<Step>, ParseError> {
     let length = input.chars().count();
     if length > MAX_CHARS {
         return Err(ParseError::at(

@@ -11,20 +11,20 @@ use super::help;
 use super::lookup;
 use super::parse::{self, Step};
 use super::report::{Report, StepReport};
+use crate::domain::Provider;
 use crate::http::ApiError;
 use crate::mcp::context::{ToolContext, ToolError, ToolOutput};
 use crate::mcp::registry::{ToolDef, ToolSet};
-use crate::store::Provider;
 use serde_json::{Value, json};
 
 /// A checked step: what was typed and its command.
-pub struct Planned {
+pub(super) struct Planned {
     pub step: Step,
     pub command: &'static Command,
 }
 
 /// Parses and checks a chain without running anything.
-pub fn check(text: &str, tools: &ToolSet) -> Result<Vec<Planned>, ApiError> {
+pub(super) fn check(text: &str, tools: &ToolSet) -> Result<Vec<Planned>, ApiError> {
     let steps = parse::parse(text, &Catalog)?;
     let mut planned: Vec<Planned> = Vec::new();
     for (index, step) in steps.into_iter().enumerate() {
@@ -109,9 +109,9 @@ fn validate(command: &Command, step: &Step, input: Option<&Piped>) -> Result<(),
 }
 
 /// Checks and runs a chain for the caller.
-pub async fn run(ctx: &ToolContext, text: &str) -> Result<Report, ApiError> {
-    let tools = crate::mcp::tool_set(&ctx.state);
-    let planned = check(text, &tools)?;
+pub(super) async fn run(ctx: &ToolContext, text: &str) -> Result<Report, ApiError> {
+    let tools = &ctx.state.tools;
+    let planned = check(text, tools)?;
     let mut report = Report::default();
     let mut input: Option<Piped> = None;
     let total = planned.len();
@@ -121,7 +121,7 @@ pub async fn run(ctx: &ToolContext, text: &str) -> Result<Report, ApiError> {
             report.steps.push(entry.skipped());
             continue;
         }
-        let entry = match execute(ctx, &tools, planned, input.as_ref(), &mut entry).await {
+        let entry = match execute(ctx, tools, planned, input.as_ref(), &mut entry).await {
             Ok((output, piped)) => {
                 input = Some(piped);
                 entry.succeeded(output)
@@ -185,10 +185,7 @@ async fn prepare(ctx: &ToolContext, tools: &ToolSet, mut call: Call) -> Result<C
 /// `/connect jira|notion`: a fresh connect URL for the caller.
 async fn connect(ctx: &ToolContext, provider: Provider) -> Result<ToolOutput, ApiError> {
     let flow = crate::oauth::start_flow(&ctx.state, &ctx.user_id, provider, None)?;
-    let name = match provider {
-        Provider::Jira => "Jira",
-        Provider::Notion => "Notion",
-    };
+    let name = provider.display_name();
     let minutes = crate::oauth::STATE_TTL_SECS / 60;
     Ok(ToolOutput {
         markdown: format!(
@@ -200,7 +197,7 @@ async fn connect(ctx: &ToolContext, provider: Provider) -> Result<ToolOutput, Ap
 }
 
 /// A tool of the deployment's set, or `forbidden` when it is not offered.
-pub fn offered_tool<'t>(tools: &'t ToolSet, name: &str) -> Result<&'t ToolDef, ApiError> {
+pub(super) fn offered_tool<'t>(tools: &'t ToolSet, name: &str) -> Result<&'t ToolDef, ApiError> {
     tools.get(name).ok_or_else(|| {
         ApiError::forbidden(format!(
             "this server does not offer `{name}` (read-only, or not in MCPSERVER_TOOLS)"
@@ -211,7 +208,7 @@ pub fn offered_tool<'t>(tools: &'t ToolSet, name: &str) -> Result<&'t ToolDef, A
 
 /// Runs one registry tool for a step (`via`: `command` or `workflow`); the step's run reports
 /// the progress, not the tool.
-pub async fn run_tool(
+pub(super) async fn run_tool(
     ctx: &ToolContext,
     tool: &ToolDef,
     args: Value,

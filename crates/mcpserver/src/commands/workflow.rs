@@ -9,13 +9,13 @@ use super::report::{Report, Status, StepReport};
 use super::run::run_tool;
 use crate::http::ApiError;
 use crate::mcp::context::{ToolContext, ToolError};
-use crate::mcp::registry::{ToolDef, ToolSet, all_tools};
+use crate::mcp::registry::{ToolDef, ToolSet};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 /// Most steps in one workflow.
-pub const MAX_STEPS: usize = 20;
+pub(crate) const MAX_STEPS: usize = 20;
 
 /// Arguments of `run_workflow` and the body of `POST /api/workflows/run`.
 #[derive(Debug, Deserialize, JsonSchema, utoipa::ToSchema)]
@@ -41,9 +41,9 @@ pub struct WorkflowStep {
 }
 
 /// Checks and runs (or, with `dry_run`, only checks) a workflow for the caller.
-pub async fn run(ctx: &ToolContext, workflow: &WorkflowArgs) -> Result<Report, ApiError> {
-    let tools = crate::mcp::tool_set(&ctx.state);
-    let checked = check(workflow, &tools)?;
+pub(crate) async fn run(ctx: &ToolContext, workflow: &WorkflowArgs) -> Result<Report, ApiError> {
+    let tools = &ctx.state.tools;
+    let checked = check(workflow, tools)?;
     if workflow.dry_run {
         return Ok(plan(workflow, &checked));
     }
@@ -148,8 +148,7 @@ fn step_tool<'t>(tools: &'t ToolSet, index: usize, name: &str) -> Result<&'t Too
     if let Some(tool) = tools.get(name) {
         return Ok(tool);
     }
-    let all = all_tools();
-    if all.iter().any(|t| t.name == name) {
+    if tools.known(name).is_some() {
         return Err(ApiError::forbidden(format!(
             "steps[{index}]: this server does not offer `{name}` (read-only, or not in MCPSERVER_TOOLS)"
         ))

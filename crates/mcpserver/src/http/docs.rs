@@ -12,7 +12,7 @@ const PAGE: &str = include_str!("docs.html");
 const POLICY: &str = "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; \
     style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-pub async fn page() -> Response {
+pub(super) async fn page() -> Response {
     let mut response = Html(PAGE).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(POLICY));

@@ -48,7 +48,7 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider: Option<crate::store::Provider>,
+    pub provider: Option<crate::domain::Provider>,
     /// The provider's HTTP status, for `provider_error`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
@@ -100,7 +100,7 @@ impl ApiError {
 
     /// Names the provider (`jira` or `notion`; other names are ignored).
     pub fn with_provider(mut self, provider: &str) -> Self {
-        self.provider = crate::store::Provider::parse(provider);
+        self.provider = crate::domain::Provider::parse(provider);
         self
     }
 
@@ -146,6 +146,12 @@ impl std::error::Error for ApiError {}
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         Self::internal(e)
+    }
+}
+
+impl From<crate::domain::UnknownSite> for ApiError {
+    fn from(e: crate::domain::UnknownSite) -> Self {
+        Self::invalid(e.to_string()).with_provider("jira").with_details(serde_json::json!({"sites": e.known}))
     }
 }
 

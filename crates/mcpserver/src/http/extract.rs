@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
 /// `Json<T>` whose rejections are [`ApiError`]s naming what was wrong.
-pub struct AppJson<T>(pub T);
+pub(crate) struct AppJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for AppJson<T>
 where
@@ -50,7 +50,7 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
 }
 
 /// `Query<T>` whose rejections are [`ApiError`]s naming the parameter that was wrong.
-pub struct AppQuery<T>(pub T);
+pub(crate) struct AppQuery<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for AppQuery<T>
 where
@@ -71,7 +71,7 @@ where
 }
 
 /// `Path<T>` whose rejections are [`ApiError`]s.
-pub struct AppPath<T>(pub T);
+pub(crate) struct AppPath<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for AppPath<T>
 where

@@ -2,12 +2,12 @@
 //! Each job's module owns its routes; this one only merges them and adds the layers.
 
 mod docs;
-pub mod error;
+pub(crate) mod error;
 mod extract;
 mod health;
 
-pub use error::{ApiError, ErrorCode};
-pub use extract::{AppJson, AppPath, AppQuery};
+pub(crate) use error::{ApiError, ErrorCode};
+pub(crate) use extract::{AppJson, AppPath, AppQuery};
 
 use crate::app::AppState;
 use crate::config::CorsOrigins;
@@ -80,7 +80,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
 }
 
 /// The OpenAPI document (served at `/openapi.json`).
-pub fn openapi(state: &AppState) -> utoipa::openapi::OpenApi {
+pub(crate) fn openapi(state: &AppState) -> utoipa::openapi::OpenApi {
     let mut document = routes(state).into_openapi();
     document.info.version = env!("CARGO_PKG_VERSION").to_string();
     unique_operation_ids(&mut document);
@@ -129,10 +129,10 @@ fn operations(
 /// the transparent proxy, the OAuth callback's HTML pages. Every other error response that
 /// is not JSON gets the envelope ([`envelope_for_bare_errors`]).
 #[derive(Clone, Copy, Debug)]
-pub struct Verbatim;
+pub(crate) struct Verbatim;
 
 /// The whole application router.
-pub fn router(state: AppState) -> Router {
+pub(crate) fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let (api, _) = routes(&state).split_for_parts();
     let document = std::sync::Arc::new(openapi(&state));

@@ -39,7 +39,7 @@
 
 pub mod adf;
 pub mod notion;
-pub mod offload;
+pub(crate) mod offload;
 
 #[cfg(test)]
 mod linear;

@@ -9,11 +9,11 @@ use serde_json::Value;
 
 /// Input size (bytes of Markdown, or approximate bytes of JSON) from which a conversion runs
 /// on the blocking pool instead of the calling worker.
-pub const BLOCKING_THRESHOLD: usize = 64 * 1024;
+pub(crate) const BLOCKING_THRESHOLD: usize = 64 * 1024;
 
 /// Runs `convert(input)` inline when `size` is below [`BLOCKING_THRESHOLD`], else on the
 /// blocking pool. A panic in `convert` is resumed in the caller, as if it ran inline.
-pub async fn run<I, O>(input: I, size: usize, convert: impl FnOnce(I) -> O + Send + 'static) -> O
+pub(crate) async fn run<I, O>(input: I, size: usize, convert: impl FnOnce(I) -> O + Send + 'static) -> O
 where
     I: Send + 'static,
     O: Send + 'static,
@@ -33,7 +33,7 @@ where
 
 /// Approximate serialised size of `value`, counted only up to `limit` (so measuring a huge
 /// document costs no more than measuring one of `limit` bytes).
-pub fn json_size(value: &Value, limit: usize) -> usize {
+pub(crate) fn json_size(value: &Value, limit: usize) -> usize {
     let mut size = 0;
     let mut todo = vec![value];
     while let Some(v) = todo.pop() {
@@ -60,25 +60,25 @@ pub fn json_size(value: &Value, limit: usize) -> usize {
 }
 
 /// [`super::adf::adf_to_markdown`], off the worker for a large document.
-pub async fn adf_to_markdown(doc: Value) -> String {
+pub(crate) async fn adf_to_markdown(doc: Value) -> String {
     let size = json_size(&doc, BLOCKING_THRESHOLD);
     run(doc, size, |doc| super::adf::adf_to_markdown(&doc)).await
 }
 
 /// [`super::adf::markdown_to_adf`], off the worker for a large document.
-pub async fn markdown_to_adf(md: String) -> Value {
+pub(crate) async fn markdown_to_adf(md: String) -> Value {
     let size = md.len();
     run(md, size, |md| super::adf::markdown_to_adf(&md)).await
 }
 
 /// [`super::notion::blocks_to_markdown`], off the worker for a large document.
-pub async fn blocks_to_markdown(blocks: Vec<Value>) -> String {
+pub(crate) async fn blocks_to_markdown(blocks: Vec<Value>) -> String {
     let size = blocks.iter().map(|b| json_size(b, BLOCKING_THRESHOLD)).fold(0, usize::saturating_add);
     run(blocks, size, |blocks| super::notion::blocks_to_markdown(&blocks)).await
 }
 
 /// [`super::notion::markdown_to_blocks`], off the worker for a large document.
-pub async fn markdown_to_blocks(md: String) -> Vec<Value> {
+pub(crate) async fn markdown_to_blocks(md: String) -> Vec<Value> {
     let size = md.len();
     run(md, size, |md| super::notion::markdown_to_blocks(&md)).await
 }

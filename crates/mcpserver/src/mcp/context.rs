@@ -2,8 +2,8 @@
 //! provider APIs (the same authenticated transport as the proxy).
 
 use crate::app::AppState;
+use crate::domain::{Connection, Provider};
 use crate::http::{ApiError, ErrorCode};
-use crate::store::{Connection, Provider};
 use crate::upstream::{self, UpstreamRequest};
 use axum::http::{HeaderMap, Method};
 use bytes::Bytes;
@@ -73,7 +73,7 @@ pub struct Reply<T> {
 }
 
 /// A tool's answer with the structured content as JSON, as every caller of a tool sees it.
-pub type ToolOutput = Reply<Value>;
+pub(crate) type ToolOutput = Reply<Value>;
 
 impl<T: serde::Serialize> Reply<T> {
     pub fn new(structured: T, markdown: impl Into<String>) -> Self {
@@ -89,7 +89,7 @@ impl<T: serde::Serialize> Reply<T> {
 
 /// A count argument: `default` when absent; outside `min..=max` an `invalid_request` naming
 /// the argument (the bounds its schema declares).
-pub fn bounded(
+pub(crate) fn bounded(
     value: Option<u32>,
     default: u32,
     (min, max): (u32, u32),
@@ -213,7 +213,7 @@ impl ToolContext {
         let answer = match upstream::send(&self.state, &self.user_id, &request).await {
             Ok(a) => a,
             Err(e) => {
-                return Err(ToolError(crate::proxy::upstream_error(&self.state, &self.user_id, e).await));
+                return Err(ToolError(upstream::api_error(&self.state, &self.user_id, e).await));
             }
         };
         let status = answer.response.status().as_u16();
@@ -221,7 +221,7 @@ impl ToolContext {
         let bytes = upstream::read_body(answer.response, limit, call.provider).await?;
         if status >= 400 {
             let body: Value = upstream::from_json(&bytes).unwrap_or(Value::Null);
-            return Err(ToolError(crate::proxy::normalized_error(call.provider, status, &body)));
+            return Err(ToolError(upstream::normalized_error(call.provider, status, &body)));
         }
         Ok((bytes, answer.connection))
     }
@@ -245,6 +245,6 @@ impl ToolContext {
 }
 
 /// Plain text of a JSON string field, or "".
-pub fn text<'v>(value: &'v Value, pointer: &str) -> &'v str {
+pub(crate) fn text<'v>(value: &'v Value, pointer: &str) -> &'v str {
     value.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }

@@ -93,7 +93,7 @@ fn listings() -> Vec<Value> {
 }
 
 /// The fixture tools as `tools/list` shows them.
-pub fn tools() -> Vec<Tool> {
+pub(super) fn tools() -> Vec<Tool> {
     listings()
         .into_iter()
         .map(|listing| serde_json::from_value(listing).expect("fixture listings are valid tools"))
@@ -102,7 +102,7 @@ pub fn tools() -> Vec<Tool> {
 
 /// The fixtures of one MCP server instance (one session, or one stateless request).
 #[derive(Default)]
-pub struct Fixtures {
+pub(super) struct Fixtures {
     /// The least severe level the client asked for with `logging/setLevel` (all when unset).
     log_level: Mutex<Option<LoggingLevel>>,
 }
@@ -113,7 +113,7 @@ fn severity(level: LoggingLevel) -> u8 {
 
 impl Fixtures {
     /// `logging/setLevel`: later log notifications below `level` are not sent.
-    pub fn set_log_level(&self, level: LoggingLevel) {
+    pub(super) fn set_log_level(&self, level: LoggingLevel) {
         *self.log_level.lock().unwrap_or_else(|e| e.into_inner()) = Some(level);
     }
 
@@ -123,7 +123,7 @@ impl Fixtures {
     }
 
     /// Runs `request` if it names a fixture tool; `None` for any other tool.
-    pub async fn call(
+    pub(super) async fn call(
         &self,
         request: &CallToolRequestParams,
         context: &RequestContext<RoleServer>,

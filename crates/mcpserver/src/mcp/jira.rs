@@ -3,9 +3,9 @@
 
 use super::context::{Call, Reply, ToolContext, ToolError, bounded};
 use super::registry::{Group, OVERWRITE, ToolDef, WRITE, WRITE_IDEMPOTENT};
+use crate::domain::{Connection, Provider};
 use crate::markdown::adf::adf_to_markdown;
 use crate::markdown::offload;
-use crate::store::{Connection, Provider};
 use axum::http::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -84,7 +84,7 @@ fn issue_key(key: &str) -> Result<String, ToolError> {
 }
 
 fn site_url(connection: &Connection, site: Option<&str>) -> String {
-    crate::tokens::pick_site(connection, site)
+    crate::domain::pick_site(connection, site)
         .map(|s| s.url.trim_end_matches('/').to_string())
         .unwrap_or_default()
 }

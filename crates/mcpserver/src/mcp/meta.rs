@@ -1,39 +1,30 @@
-//! Tools about the user's connections themselves, and the tools that run other tools (chat
-//! commands and workflows, in `crate::commands`).
+//! Tools about the user's connections themselves (the tools that run other tools, chat
+//! commands and workflows, are `crate::commands::tools`).
 
 use super::context::{Reply, ToolContext, ToolError};
-use super::registry::{Group, RUNS_TOOLS, ToolDef, WRITE};
-use crate::store::{ConnectionStatus, Provider};
+use super::registry::{Group, ToolDef};
+use crate::domain::{ConnectionStatus, Provider};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The tools of no provider.
-pub fn tools() -> Vec<ToolDef> {
-    let tool = |name, title| ToolDef::build(Group::Meta, name, title);
+pub(super) fn tools() -> Vec<ToolDef> {
     vec![
-        tool("connections_status", "Connection status")
+        ToolDef::build(Group::Meta, "connections_status", "Connection status")
             .about("Which providers this user has connected, their state, and a connect URL for each that is missing or needs re-authorization.")
             .run(connections_status),
-        tool("run_command", "Run a chat command")
-            .about("Run chat commands as people type them, e.g. `/jira get PLAT-12 | /notion create <page>`; `/help` lists them. Result per step.")
-            .hints(WRITE)
-            .run(crate::commands::run_command_tool),
-        tool("run_workflow", "Run a workflow")
-            .about("Run tool calls in order; args may reference earlier results (`${steps[0].key}`, `${prev.url}`). Stops at the first failure; dry_run only checks.")
-            .hints(RUNS_TOOLS)
-            .run(crate::commands::run_workflow_tool),
     ]
 }
 
 /// Arguments of `connections_status` (none).
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StatusArgs {}
+pub(super) struct StatusArgs {}
 
 /// How a provider stands for the user.
 #[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Standing {
+pub(super) enum Standing {
     Connected,
     NotConnected,
     ReauthRequired,
@@ -41,7 +32,7 @@ pub enum Standing {
 
 /// One connected account.
 #[derive(Serialize, JsonSchema)]
-pub struct Account {
+pub(super) struct Account {
     pub account_id: String,
     /// Workspace or person name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,7 +44,7 @@ pub struct Account {
 
 /// One provider.
 #[derive(Serialize, JsonSchema)]
-pub struct ProviderStatus {
+pub(super) struct ProviderStatus {
     pub provider: Provider,
     pub status: Standing,
     pub accounts: Vec<Account>,
@@ -64,11 +55,14 @@ pub struct ProviderStatus {
 
 /// Result of `connections_status`.
 #[derive(Serialize, JsonSchema)]
-pub struct Connections {
+pub(super) struct Connections {
     pub connections: Vec<ProviderStatus>,
 }
 
-pub async fn connections_status(ctx: ToolContext, _: StatusArgs) -> Result<Reply<Connections>, ToolError> {
+pub(super) async fn connections_status(
+    ctx: ToolContext,
+    _: StatusArgs,
+) -> Result<Reply<Connections>, ToolError> {
     let state = &ctx.state;
     let connections = state.store.list_connections(&ctx.user_id).await.map_err(|e| ToolError(e.into()))?;
     let mut out = Vec::new();

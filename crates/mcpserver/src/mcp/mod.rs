@@ -1,12 +1,12 @@
 //! MCP: the Jira and Notion tools over Streamable HTTP (`/mcp`, behind the hub JWT) and stdio
 //! (`mcpserver mcp-stdio --user U`).
 
-pub mod context;
+pub(crate) mod context;
 mod fixtures;
 pub mod jira;
 mod meta;
-pub mod notion;
-pub mod registry;
+pub(crate) mod notion;
+pub(crate) mod registry;
 mod server;
 
 pub use server::McpServer;
@@ -14,15 +14,31 @@ pub use server::McpServer;
 use crate::app::AppState;
 use crate::http::ApiError;
 use axum::Router;
-use registry::ToolSet;
+use registry::{ToolDef, ToolSet};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use std::sync::Arc;
 
-/// The tool set this deployment offers.
-pub fn tool_set(state: &AppState) -> Arc<ToolSet> {
-    Arc::new(ToolSet::new(&state.config.tools, state.config.read_only))
+/// Every tool this server has: each module lists its own.
+pub fn all_tools() -> Vec<ToolDef> {
+    let mut tools = jira::tools();
+    tools.extend(notion::tools());
+    tools.extend(meta::tools());
+    tools.extend(crate::commands::tools());
+    tools
+}
+
+/// The tools offered with this `MCPSERVER_TOOLS` selection and `MCPSERVER_READ_ONLY`.
+pub fn tool_set(selection: &[String], read_only: bool) -> ToolSet {
+    ToolSet::new(all_tools(), selection, read_only)
+}
+
+/// Names accepted in `MCPSERVER_TOOLS`.
+pub fn known_selectors() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = all_tools().iter().map(|t| t.name).collect();
+    names.extend(["jira", "notion"]);
+    names
 }
 
 /// `/mcp`, to be mounted behind the hub-JWT middleware.
@@ -37,7 +53,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .with_json_response(config.mcp_stateless);
     // Never empty (the public URL's origin is in it), but validation must stay on even if it were.
     http_config = http_config.enforce_origin_validation();
-    let tools = tool_set(state);
+    let tools = state.tools.clone();
     if config.conformance_fixtures {
         tracing::warn!(
             "MCPSERVER_CONFORMANCE_FIXTURES is on: /mcp also lists the conformance suite's test_* fixture \
@@ -154,10 +170,39 @@ async fn cancel_stateless(
 /// Serves MCP over stdin/stdout for `user` until the client closes.
 pub async fn serve_stdio(state: AppState, user: String) -> anyhow::Result<()> {
     use rmcp::ServiceExt;
-    let server = McpServer::new(state.clone(), tool_set(&state), Some(user));
+    let server = McpServer::new(state.clone(), state.tools.clone(), Some(user));
     let running = server.serve(rmcp::transport::stdio()).await?;
     running.waiting().await?;
     // Write the queued audit events before the process ends.
     state.store.close().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use registry::portability_problems;
+    use serde_json::Value;
+
+    #[test]
+    fn every_declared_schema_is_in_the_portable_subset() {
+        let mut problems = Vec::new();
+        for tool in all_tools() {
+            for (which, schema) in [("input", &tool.input_schema), ("output", &tool.output_schema)] {
+                for problem in portability_problems(&Value::Object(schema.clone())) {
+                    problems.push(format!("{} {which}: {problem}", tool.name));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "schemas outside the portable subset:\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn tool_names_are_unique() {
+        let tools = all_tools();
+        let mut names: Vec<&str> = tools.iter().map(|t| t.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), tools.len());
+    }
 }

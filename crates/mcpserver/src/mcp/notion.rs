@@ -3,8 +3,8 @@
 
 use super::context::{Call, Reply, ToolContext, ToolError, bounded};
 use super::registry::{Group, OVERWRITE, ToolDef, WRITE};
+use crate::domain::Provider;
 use crate::markdown::notion::{append_batches, markdown_to_rich_text, plain_text};
-use crate::store::Provider;
 use axum::http::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// The Notion tools.
-pub fn tools() -> Vec<ToolDef> {
+pub(crate) fn tools() -> Vec<ToolDef> {
     let tool = |name, title| ToolDef::build(Group::Notion, name, title);
     vec![
         tool("notion_search", "Search Notion")
@@ -58,7 +58,7 @@ fn notion(path: impl Into<String>) -> Call<'static> {
 }
 
 /// A Notion id from an id (with or without dashes) or a Notion URL; dashed UUID form.
-pub fn notion_id(input: &str) -> Result<String, ToolError> {
+pub(crate) fn notion_id(input: &str) -> Result<String, ToolError> {
     let trimmed = input.trim();
     let path = match url::Url::parse(trimmed) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => url.path().to_string(),
@@ -116,7 +116,7 @@ fn simple_value(p: &Value) -> Value {
 
 /// A page (or a data source row) as the tools show it.
 #[derive(Serialize, JsonSchema)]
-pub struct PageSummary {
+pub(crate) struct PageSummary {
     pub id: String,
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -147,7 +147,7 @@ fn page_summary(page: &Value) -> PageSummary {
 /// Arguments of `notion_search`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SearchArgs {
+pub(crate) struct SearchArgs {
     /// Words to look for in titles.
     #[serde(default)]
     pub query: String,
@@ -164,7 +164,7 @@ pub struct SearchArgs {
 
 /// A page or database found.
 #[derive(Serialize, JsonSchema)]
-pub struct FoundOut {
+pub(crate) struct FoundOut {
     pub id: String,
     /// `page` or `data_source`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -176,14 +176,14 @@ pub struct FoundOut {
 
 /// Result of `notion_search`.
 #[derive(Serialize, JsonSchema)]
-pub struct SearchResult {
+pub(crate) struct SearchResult {
     pub results: Vec<FoundOut>,
     /// Pass as `cursor` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
-pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<Reply<SearchResult>, ToolError> {
+pub(crate) async fn search(ctx: ToolContext, args: SearchArgs) -> Result<Reply<SearchResult>, ToolError> {
     let limit = bounded(args.limit, 20, (1, 100), "limit")?;
     let mut body = json!({"query": args.query, "page_size": limit});
     match args.filter.as_deref() {
@@ -314,7 +314,7 @@ fn or_untitled(title: &str) -> &str {
 /// Arguments of `notion_get_page`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PageArgs {
+pub(crate) struct PageArgs {
     /// Page id or URL.
     pub page: String,
     /// Most blocks of content to read (1-500, default 200).
@@ -325,7 +325,7 @@ pub struct PageArgs {
 
 /// Result of `notion_get_page`.
 #[derive(Serialize, JsonSchema)]
-pub struct PageContent {
+pub(crate) struct PageContent {
     #[serde(flatten)]
     pub page: PageSummary,
     /// The page's blocks as Markdown.
@@ -334,7 +334,7 @@ pub struct PageContent {
     pub truncated: bool,
 }
 
-pub async fn get_page(ctx: ToolContext, args: PageArgs) -> Result<Reply<PageContent>, ToolError> {
+pub(crate) async fn get_page(ctx: ToolContext, args: PageArgs) -> Result<Reply<PageContent>, ToolError> {
     let id = notion_id(&args.page)?;
     let workspace = args.workspace.as_deref();
     let budget = bounded(args.max_blocks, 200, (1, MAX_BLOCKS as u32), "max_blocks")? as usize;
@@ -391,7 +391,7 @@ async fn children(
 /// Arguments of `notion_create_page`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CreateArgs {
+pub(crate) struct CreateArgs {
     /// Parent page, data source or database: id or URL.
     pub parent: String,
     /// `page` (default), `data_source` or `database`.
@@ -434,14 +434,14 @@ fn title_property(schema: &Value) -> String {
 
 /// Result of `notion_create_page`.
 #[derive(Serialize, JsonSchema)]
-pub struct CreatedPage {
+pub(crate) struct CreatedPage {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     pub title: String,
 }
 
-pub async fn create_page(ctx: ToolContext, args: CreateArgs) -> Result<Reply<CreatedPage>, ToolError> {
+pub(crate) async fn create_page(ctx: ToolContext, args: CreateArgs) -> Result<Reply<CreatedPage>, ToolError> {
     let parent = notion_id(&args.parent)?;
     let workspace = args.workspace.as_deref();
     let title_rt = markdown_to_rich_text(&args.title);
@@ -483,7 +483,7 @@ pub async fn create_page(ctx: ToolContext, args: CreateArgs) -> Result<Reply<Cre
 /// Arguments of `notion_update_page`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UpdateArgs {
+pub(crate) struct UpdateArgs {
     /// Page id or URL.
     pub page: String,
     pub title: Option<String>,
@@ -494,7 +494,7 @@ pub struct UpdateArgs {
     pub workspace: Option<String>,
 }
 
-pub async fn update_page(ctx: ToolContext, args: UpdateArgs) -> Result<Reply<PageSummary>, ToolError> {
+pub(crate) async fn update_page(ctx: ToolContext, args: UpdateArgs) -> Result<Reply<PageSummary>, ToolError> {
     let id = notion_id(&args.page)?;
     let workspace = args.workspace.as_deref();
     let mut properties = args.properties.clone().unwrap_or_default();
@@ -528,7 +528,7 @@ pub async fn update_page(ctx: ToolContext, args: UpdateArgs) -> Result<Reply<Pag
 /// Arguments of `notion_append_content`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AppendArgs {
+pub(crate) struct AppendArgs {
     /// Page (or block) id or URL.
     pub page: String,
     /// Markdown to add at the end.
@@ -538,13 +538,13 @@ pub struct AppendArgs {
 
 /// Result of `notion_append_content`.
 #[derive(Serialize, JsonSchema)]
-pub struct Appended {
+pub(crate) struct Appended {
     /// The page (or block) appended to.
     pub page: String,
     pub blocks_added: u32,
 }
 
-pub async fn append_content(ctx: ToolContext, args: AppendArgs) -> Result<Reply<Appended>, ToolError> {
+pub(crate) async fn append_content(ctx: ToolContext, args: AppendArgs) -> Result<Reply<Appended>, ToolError> {
     let id = notion_id(&args.page)?;
     let blocks = crate::markdown::offload::markdown_to_blocks(args.content.clone()).await;
     if blocks.is_empty() {
@@ -567,7 +567,7 @@ pub async fn append_content(ctx: ToolContext, args: AppendArgs) -> Result<Reply<
 /// Arguments of `notion_query_data_source`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct QueryArgs {
+pub(crate) struct QueryArgs {
     /// Data source or database: id or URL.
     pub data_source: String,
     /// A Notion filter object, as the API takes it.
@@ -599,7 +599,7 @@ async fn resolve_data_source(
 
 /// Result of `notion_query_data_source`.
 #[derive(Serialize, JsonSchema)]
-pub struct Rows {
+pub(crate) struct Rows {
     /// The data source queried.
     pub data_source: String,
     pub rows: Vec<PageSummary>,
@@ -608,7 +608,7 @@ pub struct Rows {
     pub next_cursor: Option<String>,
 }
 
-pub async fn query_data_source(ctx: ToolContext, args: QueryArgs) -> Result<Reply<Rows>, ToolError> {
+pub(crate) async fn query_data_source(ctx: ToolContext, args: QueryArgs) -> Result<Reply<Rows>, ToolError> {
     let workspace = args.workspace.as_deref();
     let limit = bounded(args.limit, 20, (1, 100), "limit")?;
     let ds = resolve_data_source(&ctx, &notion_id(&args.data_source)?, workspace).await?;
@@ -657,7 +657,7 @@ pub async fn query_data_source(ctx: ToolContext, args: QueryArgs) -> Result<Repl
 /// Arguments of `notion_get_data_source`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DataSourceArgs {
+pub(crate) struct DataSourceArgs {
     /// Data source or database: id or URL.
     pub data_source: String,
     pub workspace: Option<String>,
@@ -665,7 +665,7 @@ pub struct DataSourceArgs {
 
 /// A property (column) of a data source.
 #[derive(Serialize, JsonSchema)]
-pub struct Column {
+pub(crate) struct Column {
     /// The property type, e.g. `select`, `date`, `title`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -676,7 +676,7 @@ pub struct Column {
 
 /// Result of `notion_get_data_source`.
 #[derive(Serialize, JsonSchema)]
-pub struct DataSourceSchema {
+pub(crate) struct DataSourceSchema {
     pub id: String,
     pub title: String,
     /// The properties by name, in Notion's order.
@@ -684,7 +684,7 @@ pub struct DataSourceSchema {
     pub properties: Map<String, Value>,
 }
 
-pub async fn get_data_source(
+pub(crate) async fn get_data_source(
     ctx: ToolContext,
     args: DataSourceArgs,
 ) -> Result<Reply<DataSourceSchema>, ToolError> {
@@ -714,7 +714,7 @@ pub async fn get_data_source(
 /// Arguments of `notion_add_comment`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CommentArgs {
+pub(crate) struct CommentArgs {
     /// Page id or URL.
     pub page: String,
     /// The comment (inline Markdown).
@@ -724,14 +724,17 @@ pub struct CommentArgs {
 
 /// Result of `notion_add_comment`.
 #[derive(Serialize, JsonSchema)]
-pub struct CommentAdded {
+pub(crate) struct CommentAdded {
     pub id: String,
     pub page: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discussion_id: Option<String>,
 }
 
-pub async fn add_comment(ctx: ToolContext, args: CommentArgs) -> Result<Reply<CommentAdded>, ToolError> {
+pub(crate) async fn add_comment(
+    ctx: ToolContext,
+    args: CommentArgs,
+) -> Result<Reply<CommentAdded>, ToolError> {
     let id = notion_id(&args.page)?;
     if args.text.trim().is_empty() {
         return Err(ToolError::invalid("text must not be empty"));
@@ -751,7 +754,7 @@ pub async fn add_comment(ctx: ToolContext, args: CommentArgs) -> Result<Reply<Co
 /// Arguments of `notion_get_comments`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CommentsArgs {
+pub(crate) struct CommentsArgs {
     /// Page (or block) id or URL.
     pub page: String,
     /// 1-100, default 50.
@@ -762,7 +765,7 @@ pub struct CommentsArgs {
 
 /// A comment on a page or block.
 #[derive(Serialize, JsonSchema)]
-pub struct CommentOut {
+pub(crate) struct CommentOut {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
@@ -775,12 +778,15 @@ pub struct CommentOut {
 
 /// Result of `notion_get_comments`.
 #[derive(Serialize, JsonSchema)]
-pub struct CommentsOut {
+pub(crate) struct CommentsOut {
     pub page: String,
     pub comments: Vec<CommentOut>,
 }
 
-pub async fn get_comments(ctx: ToolContext, args: CommentsArgs) -> Result<Reply<CommentsOut>, ToolError> {
+pub(crate) async fn get_comments(
+    ctx: ToolContext,
+    args: CommentsArgs,
+) -> Result<Reply<CommentsOut>, ToolError> {
     let id = notion_id(&args.page)?;
     let limit = bounded(args.limit, 50, (1, 100), "limit")?;
     let call = notion("/comments").query("block_id", &id).query("page_size", limit);

@@ -1,15 +1,15 @@
 //! The tool registry: what a tool is (name, description, schemas, hints, implementation) and
-//! the set a deployment offers. Each provider's module defines its own tools next to their
-//! code (`jira::tools()`, `notion::tools()`, `meta::tools()`); the MCP
-//! server lists and calls from the set, and chat commands and workflows run the same entries,
-//! so each action has exactly one implementation.
+//! the set a deployment offers. Each module defines its own tools next to their code
+//! (`jira::tools()`, `notion::tools()`, `meta::tools()`, `commands::tools()`, listed together by
+//! `mcp::all_tools`, so this file knows none of them); the MCP server lists and calls from the
+//! set, and chat commands and workflows run the same entries, so each action has exactly one
+//! implementation.
 //!
 //! A tool's input and output schemas are derived from its argument and result types, so a
 //! result cannot drift from its `outputSchema`; both are brought into a portable subset of
-//! JSON Schema (see [`portability_problems`]) that strict clients accept.
+//! JSON Schema (see `portability_problems`) that strict clients accept.
 
 use super::context::{Reply, ToolContext, ToolError, ToolOutput};
-use super::{jira, meta, notion};
 use futures::future::BoxFuture;
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
@@ -41,12 +41,12 @@ pub struct Hints {
     pub idempotent: bool,
 }
 
-pub const READ: Hints = Hints { writes: false, destructive: false, idempotent: true };
-pub const WRITE: Hints = Hints { writes: true, destructive: false, idempotent: false };
-pub const WRITE_IDEMPOTENT: Hints = Hints { writes: true, destructive: false, idempotent: true };
-pub const OVERWRITE: Hints = Hints { writes: true, destructive: true, idempotent: true };
+pub(crate) const READ: Hints = Hints { writes: false, destructive: false, idempotent: true };
+pub(crate) const WRITE: Hints = Hints { writes: true, destructive: false, idempotent: false };
+pub(crate) const WRITE_IDEMPOTENT: Hints = Hints { writes: true, destructive: false, idempotent: true };
+pub(crate) const OVERWRITE: Hints = Hints { writes: true, destructive: true, idempotent: true };
 /// Runs other tools, any of which may write or overwrite.
-pub const RUNS_TOOLS: Hints = Hints { writes: true, destructive: true, idempotent: false };
+pub(crate) const RUNS_TOOLS: Hints = Hints { writes: true, destructive: true, idempotent: false };
 
 /// One tool.
 #[derive(Clone)]
@@ -211,14 +211,14 @@ fn schema_of<T: JsonSchema>(settings: SchemaSettings) -> Map<String, Value> {
 }
 
 /// The input schema of an argument type (how it is read).
-pub fn input_schema<A: JsonSchema>() -> Map<String, Value> {
+pub(crate) fn input_schema<A: JsonSchema>() -> Map<String, Value> {
     schema_of::<A>(SchemaSettings::draft2020_12().for_deserialize())
 }
 
 /// The output schema of a result type (how it is written), plus the `error` object that an
 /// `isError` result carries instead (DESIGN §7). No top-level property is required: a failed
 /// call's structured content is `{"error": …}` alone, and clients validate that too.
-pub fn output_schema<O: JsonSchema>() -> Map<String, Value> {
+pub(crate) fn output_schema<O: JsonSchema>() -> Map<String, Value> {
     let mut schema = schema_of::<O>(SchemaSettings::draft2020_12().for_serialize());
     schema.remove("required");
     let error = json!({
@@ -328,12 +328,15 @@ fn constants(branches: &[Value]) -> Option<(Value, Vec<Value>, Vec<String>)> {
 /// Where `schema` leaves the portable subset that restricted clients (strict function
 /// calling, the MCP Inspector's strict mode) accept: every schema an object with one `type`
 /// string, no boolean schemas, no unions or references, every array with an `items` schema.
-pub fn portability_problems(schema: &Value) -> Vec<String> {
+/// The tests hold every declared schema to it.
+#[cfg(test)]
+pub(crate) fn portability_problems(schema: &Value) -> Vec<String> {
     let mut problems = Vec::new();
     check_portable(schema, "", &mut problems);
     problems
 }
 
+#[cfg(test)]
 fn check_portable(schema: &Value, at: &str, problems: &mut Vec<String>) {
     let here = if at.is_empty() { "/" } else { at };
     let Value::Object(object) = schema else {
@@ -374,37 +377,34 @@ fn check_portable(schema: &Value, at: &str, problems: &mut Vec<String>) {
     }
 }
 
-/// Every tool this server has.
-pub fn all_tools() -> Vec<ToolDef> {
-    let mut tools = jira::tools();
-    tools.extend(notion::tools());
-    tools.extend(meta::tools());
-    tools
-}
-
-/// The tools this deployment offers (`MCPSERVER_TOOLS`, `MCPSERVER_READ_ONLY`).
+/// The tools this deployment offers (`MCPSERVER_TOOLS`, `MCPSERVER_READ_ONLY`), and the
+/// ones it hides (named, not run).
 pub struct ToolSet {
     tools: Vec<ToolDef>,
+    hidden: Vec<ToolDef>,
 }
 
 impl ToolSet {
-    /// Selects from all tools: `selection` lists names and groups (`jira`, `notion`); empty
+    /// Selects from `all` tools: `selection` lists names and groups (`jira`, `notion`); empty
     /// means all. Meta tools are always offered.
-    pub fn new(selection: &[String], read_only: bool) -> Self {
-        let tools = all_tools()
-            .into_iter()
-            .filter(|t| !(read_only && t.writes()))
-            .filter(|t| {
-                selection.is_empty()
+    pub fn new(all: Vec<ToolDef>, selection: &[String], read_only: bool) -> Self {
+        let offered = |t: &ToolDef| {
+            !(read_only && t.writes())
+                && (selection.is_empty()
                     || t.group == Group::Meta
                     || selection.iter().any(|s| {
                         s == t.name
                             || (s == "jira" && t.group == Group::Jira)
                             || (s == "notion" && t.group == Group::Notion)
-                    })
-            })
-            .collect();
-        Self { tools }
+                    }))
+        };
+        let (tools, hidden) = all.into_iter().partition(offered);
+        Self { tools, hidden }
+    }
+
+    /// A tool this server has, offered or hidden.
+    pub fn known(&self, name: &str) -> Option<&ToolDef> {
+        self.get(name).or_else(|| self.hidden.iter().find(|t| t.name == name))
     }
 
     /// A tool by name.
@@ -418,29 +418,9 @@ impl ToolSet {
     }
 }
 
-/// Names accepted in `MCPSERVER_TOOLS`.
-pub fn known_selectors() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = all_tools().iter().map(|t| t.name).collect();
-    names.extend(["jira", "notion"]);
-    names
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_declared_schema_is_in_the_portable_subset() {
-        let mut problems = Vec::new();
-        for tool in all_tools() {
-            for (which, schema) in [("input", &tool.input_schema), ("output", &tool.output_schema)] {
-                for problem in portability_problems(&Value::Object(schema.clone())) {
-                    problems.push(format!("{} {which}: {problem}", tool.name));
-                }
-            }
-        }
-        assert!(problems.is_empty(), "schemas outside the portable subset:\n{}", problems.join("\n"));
-    }
 
     #[test]
     fn the_portability_check_finds_what_strict_clients_refuse() {
@@ -486,14 +466,5 @@ mod tests {
         assert_eq!(schema["properties"]["error"]["properties"]["code"]["type"], "string");
         assert!(!schema.contains_key("description"));
         assert!(portability_problems(&Value::Object(schema)).is_empty());
-    }
-
-    #[test]
-    fn tool_names_are_unique() {
-        let tools = all_tools();
-        let mut names: Vec<&str> = tools.iter().map(|t| t.name).collect();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), tools.len());
     }
 }

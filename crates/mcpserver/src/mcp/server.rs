@@ -232,7 +232,7 @@ pub struct InFlight {
 }
 
 /// A call registered in [`InFlight`]; unregistered when dropped.
-pub struct Running {
+pub(super) struct Running {
     in_flight: Arc<InFlight>,
     key: (String, RequestId),
     number: u64,

@@ -8,6 +8,7 @@ mod start;
 
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::domain::rfc3339;
 use crate::http::{ApiError, AppJson, AppPath, AppQuery};
 use crate::store::{Provider, now_epoch};
 use axum::Json;
@@ -191,14 +192,6 @@ fn check_return_to(state: &AppState, target: &str) -> Result<String, ApiError> {
     let under = url.path() == base_path || url.path().starts_with(&format!("{base_path}/"));
     let clean = url.username().is_empty() && url.password().is_none() && url.fragment().is_none();
     if url.origin() == frontend.origin() && under && clean { Ok(url.to_string()) } else { Err(refuse()) }
-}
-
-/// Epoch seconds as RFC 3339.
-pub fn rfc3339(epoch: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(epoch)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

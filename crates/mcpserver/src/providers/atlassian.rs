@@ -3,18 +3,18 @@
 
 use super::{ProviderError, TokenGrant, read_token_answer};
 use crate::config::{Config, JiraConfig};
-use crate::store::Site;
+use crate::domain::Site;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
 /// Joins a path onto a configured base URL (which may itself carry a path prefix).
-pub fn endpoint(base: &Url, path: &str) -> String {
+pub(crate) fn endpoint(base: &Url, path: &str) -> String {
     format!("{}{}", base.as_str().trim_end_matches('/'), path)
 }
 
 /// The consent URL the user's browser is sent to.
-pub fn authorize_url(config: &Config, jira: &JiraConfig, state: &str) -> String {
+pub(crate) fn authorize_url(config: &Config, jira: &JiraConfig, state: &str) -> String {
     let mut url = Url::parse(&endpoint(&config.atlassian_auth_url, "/authorize")).expect("valid base URL");
     url.query_pairs_mut()
         .append_pair("audience", "api.atlassian.com")
@@ -28,7 +28,7 @@ pub fn authorize_url(config: &Config, jira: &JiraConfig, state: &str) -> String 
 }
 
 /// Exchanges an authorization code for tokens.
-pub async fn exchange_code(
+pub(crate) async fn exchange_code(
     http: &reqwest::Client,
     config: &Config,
     jira: &JiraConfig,
@@ -45,7 +45,7 @@ pub async fn exchange_code(
 }
 
 /// Uses a (rotating) refresh token; the answer carries the next refresh token.
-pub async fn refresh(
+pub(crate) async fn refresh(
     http: &reqwest::Client,
     config: &Config,
     jira: &JiraConfig,
@@ -89,7 +89,7 @@ struct Resource {
 }
 
 /// The Jira sites the token can reach (`GET /oauth/token/accessible-resources`).
-pub async fn accessible_resources(
+pub(crate) async fn accessible_resources(
     http: &reqwest::Client,
     config: &Config,
     access_token: &SecretString,
@@ -108,7 +108,7 @@ pub async fn accessible_resources(
 
 /// The Atlassian account behind a token (`GET /me`).
 #[derive(Debug, Deserialize)]
-pub struct Me {
+pub(crate) struct Me {
     pub account_id: String,
     #[serde(default)]
     pub name: Option<String>,
@@ -119,7 +119,7 @@ pub struct Me {
 }
 
 /// Reads `/me`.
-pub async fn me(
+pub(crate) async fn me(
     http: &reqwest::Client,
     config: &Config,
     access_token: &SecretString,

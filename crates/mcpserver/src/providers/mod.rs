@@ -1,15 +1,15 @@
 //! The providers: authorization URLs, token grants, and (later) typed API clients, with
 //! their failures mapped once into [`ProviderError`].
 
-pub mod atlassian;
-pub mod notion;
+pub(crate) mod atlassian;
+pub(crate) mod notion;
 
 use secrecy::SecretString;
 use std::time::Duration;
 
 /// How a call to a provider failed. Messages never contain tokens, codes or secrets.
 #[derive(Debug, thiserror::Error)]
-pub enum ProviderError {
+pub(crate) enum ProviderError {
     /// The code or refresh token is dead: the user must connect again.
     #[error("the provider rejected the grant: {0}")]
     InvalidGrant(String),
@@ -34,7 +34,7 @@ pub enum ProviderError {
 
 impl ProviderError {
     /// Maps a transport error (never includes the request body).
-    pub fn from_transport(error: &reqwest::Error) -> Self {
+    pub(crate) fn from_transport(error: &reqwest::Error) -> Self {
         let what = if error.is_timeout() {
             "timed out"
         } else if error.is_connect() {
@@ -49,7 +49,7 @@ impl ProviderError {
 }
 
 /// What a token endpoint answered, tokens held as secrets.
-pub struct TokenGrant {
+pub(crate) struct TokenGrant {
     pub access_token: SecretString,
     pub refresh_token: Option<SecretString>,
     pub expires_in: Option<i64>,
@@ -69,7 +69,7 @@ impl std::fmt::Debug for TokenGrant {
 
 impl TokenGrant {
     /// Reads a token endpoint's JSON answer; the tokens are moved out of the JSON at once.
-    pub fn from_json(mut body: serde_json::Value) -> Result<Self, ProviderError> {
+    pub(crate) fn from_json(mut body: serde_json::Value) -> Result<Self, ProviderError> {
         let object = body
             .as_object_mut()
             .ok_or_else(|| ProviderError::Malformed("token answer is not an object".into()))?;
@@ -105,7 +105,7 @@ pub(crate) fn oauth_error_fields(body: &serde_json::Value) -> (String, String) {
 }
 
 /// Parses a `Retry-After` header given in seconds.
-pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()

@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 /// The consent URL the user's browser is sent to.
-pub fn authorize_url(config: &Config, notion: &NotionConfig, state: &str) -> String {
+pub(crate) fn authorize_url(config: &Config, notion: &NotionConfig, state: &str) -> String {
     let mut url =
         Url::parse(&endpoint(&config.notion_api_url, "/v1/oauth/authorize")).expect("valid base URL");
     url.query_pairs_mut()
@@ -21,7 +21,7 @@ pub fn authorize_url(config: &Config, notion: &NotionConfig, state: &str) -> Str
 }
 
 /// Exchanges an authorization code; the redirect_uri is sent because the authorize URL had one.
-pub async fn exchange_code(
+pub(crate) async fn exchange_code(
     http: &reqwest::Client,
     config: &Config,
     notion: &NotionConfig,
@@ -36,7 +36,7 @@ pub async fn exchange_code(
 }
 
 /// Uses a (rotating) refresh token.
-pub async fn refresh(
+pub(crate) async fn refresh(
     http: &reqwest::Client,
     config: &Config,
     notion: &NotionConfig,
@@ -50,7 +50,7 @@ pub async fn refresh(
 }
 
 /// Revokes a token at Notion (used when a user disconnects).
-pub async fn revoke(
+pub(crate) async fn revoke(
     http: &reqwest::Client,
     config: &Config,
     notion: &NotionConfig,

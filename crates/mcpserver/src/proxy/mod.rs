@@ -2,14 +2,14 @@
 //! envelope around the provider's answer) and the transparent `ANY /api/jira/rest/{*path}`,
 //! `ANY /api/notion/v1/{*path}` (the provider's answer as it is, streamed).
 
-pub mod path;
+pub(crate) mod path;
 
 use crate::app::AppState;
 use crate::audit;
 use crate::auth::Caller;
+use crate::domain::Provider;
 use crate::http::{ApiError, AppJson, AppPath, AppQuery, ErrorCode};
-use crate::store::Provider;
-use crate::upstream::{self, UpstreamError, UpstreamRequest};
+use crate::upstream::{self, UpstreamRequest};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -21,7 +21,7 @@ use std::time::Instant;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(jira_proxy))
         .routes(routes!(notion_proxy))
@@ -34,7 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The proxy request body.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ProxyRequest {
+pub(crate) struct ProxyRequest {
     /// GET, POST, PUT, PATCH or DELETE.
     method: String,
     path: String,
@@ -56,7 +56,7 @@ pub struct ProxyRequest {
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ProxyOptions {
+pub(crate) struct ProxyOptions {
     /// `1` (or `true`): a provider's 4xx/5xx comes back as it came, inside `{status, headers,
     /// body}` with HTTP 200, instead of the `provider_error` envelope.
     #[serde(default)]
@@ -117,23 +117,6 @@ fn check_path(provider: Provider, path: &str) -> Result<String, ApiError> {
         Provider::Notion => path::notion(path),
     };
     checked.map_err(|e| ApiError::invalid(format!("path refused: {e}")).with_provider(provider.as_str()))
-}
-
-/// Maps a transport failure to the envelope.
-pub async fn upstream_error(state: &AppState, user_id: &str, error: UpstreamError) -> ApiError {
-    match error {
-        // Boxed: building the answer may read the store; rare, and large inline.
-        UpstreamError::Token(e) => Box::pin(crate::tokens::api_error(state, user_id, e)).await,
-        UpstreamError::Invalid(message) => ApiError::invalid(message),
-        UpstreamError::Unavailable { provider, reason } => {
-            ApiError::new(ErrorCode::ProviderUnavailable, reason).with_provider(provider.as_str())
-        }
-        UpstreamError::RateLimited { provider, retry_after } => {
-            ApiError::new(ErrorCode::RateLimited, format!("{provider} is rate limiting; retry later"))
-                .with_provider(provider.as_str())
-                .with_retry_after(retry_after.map_or(1, |d| d.as_secs().max(1)))
-        }
-    }
 }
 
 /// `POST /api/jira/proxy`: one Jira REST call with the caller's token, answered as
@@ -211,7 +194,7 @@ async fn envelope_proxy(
     let started = Instant::now();
     let answer = match upstream::send(&state, caller.user_id(), &call).await {
         Ok(a) => a,
-        Err(e) => return Err(upstream_error(&state, caller.user_id(), e).await),
+        Err(e) => return Err(upstream::api_error(&state, caller.user_id(), e).await),
     };
     let status = answer.response.status().as_u16();
     let selected = upstream::selected_headers(answer.response.headers());
@@ -220,7 +203,7 @@ async fn envelope_proxy(
     if !raw && status >= 400 {
         let body: Value = upstream::from_json(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        return Err(normalized_error(provider, status, &body));
+        return Err(upstream::normalized_error(provider, status, &body));
     }
     let headers: Map<String, Value> = selected.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
     let out = envelope_body(status, &headers, &bytes);
@@ -261,62 +244,10 @@ fn envelope_body(status: u16, headers: &Map<String, Value>, body: &[u8]) -> Vec<
     out
 }
 
-/// A provider error as the `provider_error` envelope: Jira `errorMessages`/`errors`, Notion
-/// `code`/`message` mapped into `message`/`details`.
-pub fn normalized_error(provider: Provider, status: u16, body: &Value) -> ApiError {
-    let (message, details) = match provider {
-        Provider::Jira => {
-            let mut messages: Vec<String> = body["errorMessages"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|m| m.as_str().map(str::to_string))
-                .collect();
-            if let Some(errors) = body["errors"].as_object() {
-                messages.extend(
-                    errors.iter().map(|(field, m)| format!("{field}: {}", m.as_str().unwrap_or_default())),
-                );
-            }
-            if messages.is_empty()
-                && let Some(m) = body["message"].as_str()
-            {
-                messages.push(m.to_string());
-            }
-            (messages.join("; "), json!({"errorMessages": body["errorMessages"], "errors": body["errors"]}))
-        }
-        Provider::Notion => (
-            body["message"].as_str().unwrap_or_default().to_string(),
-            json!({"code": body["code"], "request_id": body["request_id"]}),
-        ),
-    };
-    let message = if message.is_empty() { format!("{provider} answered {status}") } else { message };
-    ApiError::new(ErrorCode::ProviderError, message)
-        .with_provider(provider.as_str())
-        .with_status(status)
-        .with_details(details)
-}
-
-/// A path with its ids replaced, for audit and metrics: `/rest/api/3/issue/{id}`.
-pub fn template(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for (i, segment) in path.split('/').enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        let id = segment.len() >= 20 || segment.bytes().any(|b| b.is_ascii_digit()) && !is_version(segment);
-        out.push_str(if id { "{id}" } else { segment });
-    }
-    out
-}
-
-fn is_version(segment: &str) -> bool {
-    matches!(segment, "v1" | "1.0" | "2" | "3")
-}
-
 async fn record(state: &AppState, user_id: &str, call: &UpstreamRequest, status: u16, started: Instant) {
     let detail = json!({
         "method": call.method.as_str(),
-        "path": template(&call.path),
+        "path": upstream::template(&call.path),
         "status": status,
         "latency_ms": started.elapsed().as_millis() as u64,
     });
@@ -331,7 +262,7 @@ async fn record(state: &AppState, user_id: &str, call: &UpstreamRequest, status:
         (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
         (status = 409, description = "not_connected or reauth_required", body = ApiError), (status = 429, description = "rate_limited, with retry_after", body = ApiError),
         (status = 503, description = "provider_unavailable: timeout or network failure", body = ApiError)))]
-pub async fn jira_transparent(
+pub(crate) async fn jira_transparent(
     state: State<AppState>,
     caller: Caller,
     AppPath(rest): AppPath<String>,
@@ -351,7 +282,7 @@ pub async fn jira_transparent(
         (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
         (status = 409, description = "not_connected or reauth_required", body = ApiError), (status = 429, description = "rate_limited, with retry_after", body = ApiError),
         (status = 503, description = "provider_unavailable: timeout or network failure", body = ApiError)))]
-pub async fn notion_transparent(
+pub(crate) async fn notion_transparent(
     state: State<AppState>,
     caller: Caller,
     AppPath(rest): AppPath<String>,
@@ -403,7 +334,7 @@ async fn transparent(
     let started = Instant::now();
     let answer = match upstream::send(&state, caller.user_id(), &call).await {
         Ok(a) => a,
-        Err(e) => return Err(upstream_error(&state, caller.user_id(), e).await),
+        Err(e) => return Err(upstream::api_error(&state, caller.user_id(), e).await),
     };
     let status = answer.response.status();
     record(&state, caller.user_id(), &call, status.as_u16(), started).await;

@@ -2,13 +2,13 @@
 //! path is confined to the provider's API and cannot climb out of it.
 
 /// Longest path accepted.
-pub const MAX_PATH_LEN: usize = 2048;
+pub(crate) const MAX_PATH_LEN: usize = 2048;
 
 const JIRA_PREFIXES: [&str; 3] = ["/rest/api/3/", "/rest/api/2/", "/rest/agile/1.0/"];
 
 /// Why a path was refused.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PathError {
+pub(crate) enum PathError {
     #[error("path is empty or longer than {MAX_PATH_LEN} characters")]
     Length,
     #[error("path must be relative to the API, like {0}")]
@@ -27,7 +27,7 @@ pub enum PathError {
 }
 
 /// A Jira path under `/rest/api/3/`, `/rest/api/2/` or `/rest/agile/1.0/`.
-pub fn jira(path: &str) -> Result<String, PathError> {
+pub(crate) fn jira(path: &str) -> Result<String, PathError> {
     let path = common(path, "/rest/api/3/issue/ENG-1")?;
     if JIRA_PREFIXES.iter().any(|p| path.starts_with(p)) {
         Ok(path)
@@ -37,7 +37,7 @@ pub fn jira(path: &str) -> Result<String, PathError> {
 }
 
 /// A Notion path under `/v1/`, never `/v1/oauth/…` (however it is spelled).
-pub fn notion(path: &str) -> Result<String, PathError> {
+pub(crate) fn notion(path: &str) -> Result<String, PathError> {
     let path = common(path, "/v1/pages/ID")?;
     // The deny rule reads the path as the provider will: decoded, case-insensitively.
     let lower = percent_decode(&path).ok_or(PathError::BadCharacter)?.to_ascii_lowercase();

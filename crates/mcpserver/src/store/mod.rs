@@ -8,13 +8,14 @@ mod audit;
 mod connections;
 mod migrate;
 mod outbox;
-pub mod private_file;
+pub(crate) mod private_file;
 mod states;
 
 pub use audit::{AuditEvent, AuditRow};
-pub use connections::{
-    Connection, ConnectionProfile, ConnectionStatus, Provider, SealedTokens, Site, TokenUpdate,
-};
+pub use connections::TokenUpdate;
+// The domain values the store keeps, also named from here for the callers that took them from
+// the store before they moved to `crate::domain`.
+pub use crate::domain::{Connection, ConnectionProfile, ConnectionStatus, Provider, SealedTokens, Site};
 pub use outbox::{HubEvent, OutboxRow};
 pub use states::{Consumed, NewState, Opened, PendingGrant, StateRow};
 
@@ -36,6 +37,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("migration {0} failed: {1}")]
     Migration(i64, String),
+}
+
+impl From<crate::domain::UnknownStatus> for StoreError {
+    fn from(e: crate::domain::UnknownStatus) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
 }
 
 /// Result alias for store calls.

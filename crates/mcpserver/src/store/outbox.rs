@@ -28,7 +28,7 @@ impl HubEvent {
             user_id: user_id.to_string(),
             provider: provider.to_string(),
             account_id: account_id.to_string(),
-            occurred_at: crate::oauth::rfc3339(at),
+            occurred_at: crate::domain::rfc3339(at),
             connect_url: None,
         }
     }

@@ -4,8 +4,8 @@ use super::TokenError;
 use crate::app::AppState;
 use crate::audit;
 use crate::auth::Caller;
+use crate::domain::{pick_site, rfc3339};
 use crate::http::{ApiError, AppPath, AppQuery, ErrorCode};
-use crate::oauth::rfc3339;
 use crate::store::Provider;
 use axum::Json;
 use axum::extract::State;
@@ -141,27 +141,4 @@ async fn token(
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     Ok(response)
-}
-
-/// The Jira site a request is for: `wanted` as a cloud id or site URL, else the default.
-pub fn pick_site<'a>(
-    c: &'a crate::store::Connection,
-    wanted: Option<&str>,
-) -> Result<&'a crate::store::Site, ApiError> {
-    let sites = &c.profile.sites;
-    let found = match wanted {
-        Some(w) => {
-            let w = w.trim_end_matches('/');
-            sites.iter().find(|s| s.id == w || s.url.trim_end_matches('/') == w)
-        }
-        None => {
-            c.profile.default_site.as_ref().and_then(|d| sites.iter().find(|s| &s.id == d)).or(sites.first())
-        }
-    };
-    found.ok_or_else(|| {
-        let known: Vec<&str> = sites.iter().map(|s| s.id.as_str()).collect();
-        ApiError::invalid("unknown Jira site for this connection")
-            .with_provider("jira")
-            .with_details(json!({"sites": known}))
-    })
 }

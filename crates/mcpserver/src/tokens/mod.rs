@@ -8,7 +8,7 @@ mod endpoint;
 pub mod events;
 pub mod refresher;
 
-pub use endpoint::{api_error, pick_site, router};
+pub use endpoint::{api_error, router};
 
 use crate::audit;
 use crate::config::Config;

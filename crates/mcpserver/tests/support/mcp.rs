@@ -55,7 +55,7 @@ pub fn text(result: &CallToolResult) -> String {
 fn validators() -> &'static HashMap<&'static str, jsonschema::Validator> {
     static VALIDATORS: OnceLock<HashMap<&'static str, jsonschema::Validator>> = OnceLock::new();
     VALIDATORS.get_or_init(|| {
-        mcpserver::mcp::registry::all_tools()
+        mcpserver::mcp::all_tools()
             .into_iter()
             .map(|tool| {
                 let schema = Value::Object(tool.output_schema.clone());

@@ -3,17 +3,21 @@
 //! and retry on 401, one bounded wait and retry on 429/503 for idempotent methods.
 
 use crate::app::AppState;
+use crate::domain::{Connection, Provider};
 use crate::http::{ApiError, ErrorCode};
-use crate::store::{Connection, Provider};
-use crate::tokens::{Access, TokenError};
+use crate::tokens::Access;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use bytes::Bytes;
 use futures::StreamExt as _;
 use secrecy::ExposeSecret;
 use std::time::Duration;
 
+mod error;
+
+pub(crate) use error::{UpstreamError, api_error, normalized_error};
+
 /// One call to a provider API. `path` has been checked (see `proxy::path`).
-pub struct UpstreamRequest {
+pub(crate) struct UpstreamRequest {
     pub provider: Provider,
     pub method: Method,
     pub path: String,
@@ -27,28 +31,14 @@ pub struct UpstreamRequest {
     pub headers: HeaderMap,
 }
 
-/// Why a call could not be made or finished (the provider's own error answers are not
-/// failures here: they come back as responses).
-#[derive(Debug, thiserror::Error)]
-pub enum UpstreamError {
-    #[error(transparent)]
-    Token(#[from] TokenError),
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{provider} is unavailable: {reason}")]
-    Unavailable { provider: Provider, reason: String },
-    #[error("{provider} is rate limiting")]
-    RateLimited { provider: Provider, retry_after: Option<Duration> },
-}
-
 /// A provider answer with the connection that made it.
-pub struct UpstreamResponse {
+pub(crate) struct UpstreamResponse {
     pub response: reqwest::Response,
     pub connection: std::sync::Arc<Connection>,
 }
 
 /// Response headers worth passing back to the caller.
-pub fn selected_headers(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+pub(crate) fn selected_headers(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
         .filter(|(name, _)| {
@@ -72,7 +62,7 @@ pub fn selected_headers(headers: &reqwest::header::HeaderMap) -> Vec<(String, St
 /// text: `serde_json::from_slice` checks each string on its own (a third of the cost of reading
 /// a Jira search answer) and, when it only skips a value, does not check it at all, so a body
 /// with broken UTF-8 inside a string could pass as JSON. Such a body is an error here.
-pub fn from_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> serde_json::Result<T> {
+pub(crate) fn from_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> serde_json::Result<T> {
     match std::str::from_utf8(bytes) {
         Ok(text) => serde_json::from_str(text),
         Err(_) => Err(serde::de::Error::custom("the body is not UTF-8")),
@@ -134,7 +124,7 @@ impl<'de> serde::de::Visitor<'de> for StrictJsonVisitor {
 }
 
 /// Whether a method may be repeated without a second effect.
-pub fn idempotent(method: &Method) -> bool {
+pub(crate) fn idempotent(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
 }
 
@@ -172,12 +162,12 @@ fn target(
     connection: &Connection,
 ) -> Result<(url::Url, Target), UpstreamError> {
     let config = &state.config;
-    let template = crate::proxy::template(&request.path);
+    let template = template(&request.path);
     let endpoint = format!("{} {template}", request.method);
     Ok(match request.provider {
         Provider::Jira => {
-            let site = crate::tokens::pick_site(connection, request.site.as_deref())
-                .map_err(|e| UpstreamError::Invalid(e.message))?;
+            let site = crate::domain::pick_site(connection, request.site.as_deref())
+                .map_err(|e| UpstreamError::Invalid(e.to_string()))?;
             let url = under(&config.atlassian_api_url, &["/ex/jira/", &site.id, &request.path]);
             let scope_key = format!("jira:{}", site.id);
             (url, Target { endpoint_key: format!("{scope_key}:{endpoint}"), scope_key })
@@ -188,6 +178,23 @@ fn target(
             (url, Target { endpoint_key: format!("{scope_key}:{endpoint}"), scope_key })
         }
     })
+}
+
+/// A path with its ids replaced, for audit and metrics: `/rest/api/3/issue/{id}`.
+pub(crate) fn template(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let id = segment.len() >= 20 || segment.bytes().any(|b| b.is_ascii_digit()) && !is_version(segment);
+        out.push_str(if id { "{id}" } else { segment });
+    }
+    out
+}
+
+fn is_version(segment: &str) -> bool {
+    matches!(segment, "v1" | "1.0" | "2" | "3")
 }
 
 /// `base` with `parts` appended to its path. The base URL was parsed once, at start-up; only
@@ -297,7 +304,11 @@ async fn send_once(
         builder = builder.header(name, value);
     }
     if request.provider == Provider::Notion {
-        let version = state.config.notion.as_ref().map_or("2025-09-03", |n| n.version.as_str());
+        let version = state
+            .config
+            .notion
+            .as_ref()
+            .map_or(crate::config::DEFAULT_NOTION_VERSION, |n| n.version.as_str());
         builder = builder.header("Notion-Version", version);
     }
     if let Some(body) = &request.body {
@@ -320,7 +331,7 @@ async fn send_once(
 }
 
 /// Sends the call for `user_id`, with the refresh-and-retry rules.
-pub async fn send(
+pub(crate) async fn send(
     state: &AppState,
     user_id: &str,
     request: &UpstreamRequest,
@@ -391,7 +402,7 @@ pub(crate) fn unauthorized_is_about_token(provider: Provider, body: &[u8]) -> bo
 }
 
 /// Caller headers that pass through to the provider.
-pub fn forwarded_headers(incoming: &HeaderMap) -> HeaderMap {
+pub(crate) fn forwarded_headers(incoming: &HeaderMap) -> HeaderMap {
     const ALLOWED: [&str; 1] = ["accept-language"];
     let mut out = HeaderMap::new();
     for name in ALLOWED {
@@ -407,7 +418,7 @@ pub fn forwarded_headers(incoming: &HeaderMap) -> HeaderMap {
 
 /// Reads a provider answer's body up to `limit` bytes: the one bounded reader that the proxy
 /// and the tools read every answer through (`MCPSERVER_PROXY_MAX_RESPONSE_BYTES`).
-pub async fn read_body(
+pub(crate) async fn read_body(
     response: reqwest::Response,
     limit: usize,
     provider: Provider,
@@ -431,7 +442,7 @@ pub async fn read_body(
 }
 
 /// A provider answer over `MCPSERVER_PROXY_MAX_RESPONSE_BYTES`.
-pub fn too_large(provider: Provider) -> ApiError {
+pub(crate) fn too_large(provider: Provider) -> ApiError {
     ApiError::new(
         ErrorCode::ProviderError,
         "the provider's answer is larger than MCPSERVER_PROXY_MAX_RESPONSE_BYTES",

@@ -1,0 +1,122 @@
+//! The keys that seal stored secrets, and how hub callers are authenticated.
+
+use super::check::{Problems, secret_bytes};
+use super::{ConfigErrors, KEYS};
+use crate::auth::jwt::{JwksSettings, MIN_HUB_SECRET_LEN};
+use crate::crypto::Keyring;
+use clap::Args;
+use secrecy::SecretBox;
+use std::time::Duration;
+
+/// `MCPSERVER_ENCRYPTION_KEYS`, alone a setting of `rotate-keys`.
+#[derive(Args, Clone)]
+#[command(next_help_heading = KEYS)]
+pub struct EncryptionKeys {
+    /// Encryption keys, `id:base64-32-bytes[,id:key…]`; the first seals, all open.
+    #[arg(long, env = "MCPSERVER_ENCRYPTION_KEYS", hide_env_values = true)]
+    pub encryption_keys: Option<String>,
+}
+
+impl EncryptionKeys {
+    /// The keyring, when the keys are set and well formed.
+    pub fn validate(&self) -> Result<Keyring, ConfigErrors> {
+        let mut p = Problems::default();
+        self.keyring(&mut p).ok_or_else(|| ConfigErrors(p.into_lines()))
+    }
+
+    fn keyring(&self, p: &mut Problems) -> Option<Keyring> {
+        let Some(spec) = self.encryption_keys.as_deref() else {
+            p.add("MCPSERVER_ENCRYPTION_KEYS: not set; create a key with `mcpserver keygen` and set MCPSERVER_ENCRYPTION_KEYS=<the printed id:key>");
+            return None;
+        };
+        let spec = SecretBox::from(spec.to_string().into_boxed_str());
+        p.check(Keyring::parse(&spec).map_err(|e| format!("MCPSERVER_ENCRYPTION_KEYS: {e}")))
+    }
+}
+
+/// `MCPSERVER_HUB_SECRET`, alone the setting of `mint-token`.
+#[derive(Args, Clone)]
+#[command(next_help_heading = KEYS)]
+pub struct HubSecret {
+    /// Shared HS256 secret for the hub's JWTs (at least 32 bytes).
+    #[arg(long, env = "MCPSERVER_HUB_SECRET", hide_env_values = true)]
+    pub hub_secret: Option<String>,
+}
+
+impl HubSecret {
+    /// The secret, when it is set and long enough.
+    pub fn validate(&self) -> Result<SecretBox<[u8]>, ConfigErrors> {
+        let mut p = Problems::default();
+        self.secret(&mut p).ok_or_else(|| ConfigErrors(p.into_lines()))
+    }
+
+    fn secret(&self, p: &mut Problems) -> Option<SecretBox<[u8]>> {
+        match self.hub_secret.as_deref() {
+            None => {
+                p.add(format!("MCPSERVER_HUB_SECRET: not set; set it to a random string of at least {MIN_HUB_SECRET_LEN} bytes shared with the hub (e.g. `openssl rand -base64 48`)"));
+                None
+            }
+            Some(s) if s.len() < MIN_HUB_SECRET_LEN => {
+                p.add(format!(
+                    "MCPSERVER_HUB_SECRET: is {} bytes long; use at least {MIN_HUB_SECRET_LEN} bytes",
+                    s.len()
+                ));
+                None
+            }
+            Some(s) => Some(secret_bytes(s)),
+        }
+    }
+}
+
+/// Keys and hub authentication settings.
+#[derive(Args, Clone)]
+#[command(next_help_heading = KEYS)]
+pub struct KeySettings {
+    #[command(flatten)]
+    pub encryption: EncryptionKeys,
+
+    #[command(flatten)]
+    pub hub: HubSecret,
+
+    /// JWKS URL of the app's identity provider, to accept its RS256/ES256/EdDSA JWTs (optional).
+    #[arg(long, env = "MCPSERVER_JWKS_URL", hide_env_values = true)]
+    pub jwks_url: Option<String>,
+
+    /// Required `iss` of JWKS-verified JWTs (optional).
+    #[arg(long, env = "MCPSERVER_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// Required `aud` of JWKS-verified JWTs.
+    #[arg(long, env = "MCPSERVER_JWT_AUDIENCE", default_value = "mcpserver")]
+    pub jwt_audience: String,
+}
+
+/// The validated keys.
+pub(super) struct Keys {
+    pub keyring: Keyring,
+    pub hub_secret: SecretBox<[u8]>,
+    pub jwks: Option<JwksSettings>,
+}
+
+impl KeySettings {
+    pub(super) fn validate(&self, p: &mut Problems) -> Option<Keys> {
+        let keyring = self.encryption.keyring(p);
+        let hub_secret = self.hub.secret(p);
+        let jwks = self.jwks(p);
+        Some(Keys { keyring: keyring?, hub_secret: hub_secret?, jwks: jwks? })
+    }
+
+    /// `Some(None)` when no JWKS URL is set.
+    fn jwks(&self, p: &mut Problems) -> Option<Option<JwksSettings>> {
+        let Some(url) = self.jwks_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+            return Some(None);
+        };
+        let url = p.url("MCPSERVER_JWKS_URL", url)?;
+        Some(Some(JwksSettings {
+            url: url.to_string(),
+            issuer: self.jwt_issuer.clone().filter(|s| !s.trim().is_empty()),
+            audience: self.jwt_audience.clone(),
+            min_refetch_interval: Duration::from_secs(30),
+        }))
+    }
+}
