@@ -208,9 +208,48 @@ async fn a_short_rate_limit_on_a_get_is_waited_out_once() {
 }
 
 #[tokio::test]
-async fn a_rate_limited_post_is_never_blindly_retried() {
+async fn a_rate_limited_post_is_retried_after_the_wait_and_lands_once() {
+    // A 429 refuses the call before any work is done, so a POST may go again; a 503 may have
+    // done it, so a POST answered 503 is passed on (below).
     let world = connected(Options::default()).await;
     world.sim.set_fault("POST /ex/jira/{cloudid}/rest/api/3/issue", Fault::rate_limited(1, 1));
+    let body =
+        json!({"fields": {"project": {"key": "PLAT"}, "issuetype": {"name": "Task"}, "summary": "once"}});
+    let response =
+        proxy(&world, "jira", json!({"method": "POST", "path": "/rest/api/3/issue", "body": body})).await;
+    let (status, answer) = envelope(response).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["status"], 201, "{answer}");
+    assert_eq!(
+        world.sim.counters().route("POST /ex/jira/{cloudid}/rest/api/3/issue"),
+        2,
+        "refused, then done"
+    );
+    let search = json!({"method": "POST", "path": "/rest/api/3/search/jql",
+                        "body": {"jql": "project = PLAT AND summary ~ \"once\"", "fields": ["summary"]}});
+    let (_, found) = envelope(proxy(&world, "jira", search).await).await;
+    assert_eq!(found["body"]["issues"].as_array().unwrap().len(), 1, "created once: {found}");
+}
+
+#[tokio::test]
+async fn a_post_answered_503_is_not_repeated() {
+    let world = connected(Options::default()).await;
+    world
+        .sim
+        .set_fault("POST /ex/jira/{cloudid}/rest/api/3/issue", Fault::status(503, 1).with_retry_after(1));
+    let body = json!({"fields": {"project": {"key": "PLAT"}, "issuetype": {"name": "Task"}, "summary": "x"}});
+    let response =
+        proxy(&world, "jira", json!({"method": "POST", "path": "/rest/api/3/issue", "body": body})).await;
+    let (_, answer) = envelope(response).await;
+    assert_eq!(answer["error"]["code"], "provider_error", "{answer}");
+    assert_eq!(answer["error"]["status"], 503, "{answer}");
+    assert_eq!(world.sim.counters().route("POST /ex/jira/{cloudid}/rest/api/3/issue"), 1, "not repeated");
+}
+
+#[tokio::test]
+async fn a_rate_limit_that_outlasts_the_retries_is_answered_rate_limited() {
+    let world = connected(Options::default()).await;
+    world.sim.set_fault("POST /ex/jira/{cloudid}/rest/api/3/issue", Fault::rate_limited(10, 1));
     let body = json!({"fields": {"project": {"key": "PLAT"}, "issuetype": {"name": "Task"}, "summary": "x"}});
     let response =
         proxy(&world, "jira", json!({"method": "POST", "path": "/rest/api/3/issue", "body": body})).await;
@@ -218,8 +257,11 @@ async fn a_rate_limited_post_is_never_blindly_retried() {
     let (status, error) = envelope(response).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(error["error"]["code"], "rate_limited");
-    assert_eq!(error["error"]["retry_after"], 1);
-    assert_eq!(world.sim.counters().route("POST /ex/jira/{cloudid}/rest/api/3/issue"), 1);
+    assert_eq!(
+        world.sim.counters().route("POST /ex/jira/{cloudid}/rest/api/3/issue"),
+        5,
+        "once and 4 retries"
+    );
 }
 
 #[tokio::test]

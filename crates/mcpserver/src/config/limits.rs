@@ -9,7 +9,8 @@ use std::time::Duration;
 #[derive(Args, Clone)]
 #[command(next_help_heading = LIMITS)]
 pub struct LimitSettings {
-    /// Longest `Retry-After` the proxy waits out before retrying an idempotent call once.
+    /// Longest `Retry-After` waited out before a retry (any call refused with 429, up to 4
+    /// times; an idempotent call answered 503, once).
     #[arg(long, env = "MCPSERVER_RETRY_MAX_WAIT_SECS", default_value = "2")]
     pub retry_max_wait_secs: String,
 

@@ -347,22 +347,36 @@ pub(crate) async fn send(
             response = send_once(state, request, &access).await?;
         }
     }
-    let status = response.status().as_u16();
-    if status == 429 || status == 503 {
+    let mut retries = 0;
+    loop {
+        let status = response.status().as_u16();
+        if status != 429 && status != 503 {
+            break;
+        }
         let wait = crate::providers::retry_after(response.headers()).map(crate::ratelimit::capped);
-        let max_wait = state.config.retry_max_wait;
+        // A 429 refused the call before doing anything, so any method may go again (the wait
+        // itself is the backoff `learn` recorded, served by `pace`); a 503 may have done the
+        // work, so only an idempotent call is repeated, once.
+        let again = match status {
+            429 => retries < MAX_429_RETRIES,
+            _ => retries == 0 && idempotent(&request.method),
+        };
         match wait {
-            Some(w) if w <= max_wait && idempotent(&request.method) => {
+            Some(w) if again && w <= state.config.retry_max_wait => {
+                retries += 1;
                 response = send_once(state, request, &access).await?;
             }
             _ if status == 429 => {
                 return Err(UpstreamError::RateLimited { provider: request.provider, retry_after: wait });
             }
-            _ => {}
+            _ => break,
         }
     }
     Ok(UpstreamResponse { response, connection: access.connection })
 }
+
+/// How often one call waits out a 429's `Retry-After` before answering `rate_limited`.
+const MAX_429_RETRIES: u32 = 4;
 
 /// Longest 401 body read to classify it; a longer one is passed on unread and counts as
 /// being about the token.
