@@ -412,6 +412,36 @@ mod tests {
     }
 
     #[test]
+    fn a_redirect_uri_off_the_public_url_is_refused() {
+        let with = |uri: &str| {
+            settings(&[
+                "--public-url",
+                "https://mcp.example.com/gw/",
+                "--jira-client-id",
+                "id",
+                "--jira-client-secret",
+                "s",
+                "--jira-redirect-uri",
+                uri,
+            ])
+            .validate()
+        };
+        assert!(with("https://mcp.example.com/gw/api/auth/jira/callback").is_ok());
+        for uri in [
+            "https://app.example.com/gw/api/auth/jira/callback",
+            "http://mcp.example.com/gw/api/auth/jira/callback",
+            "https://mcp.example.com/api/auth/jira/callback",
+            "https://mcp.example.com/gw/oauth/jira",
+        ] {
+            let problems = with(uri).unwrap_err().0;
+            assert!(
+                problems.iter().any(|l| l.contains("REDIRECT_URI") && l.contains("connect cookie")),
+                "{uri}: {problems:?}"
+            );
+        }
+    }
+
+    #[test]
     fn every_problem_is_reported_at_once_and_named() {
         let lines = problems(&[
             "--listen",

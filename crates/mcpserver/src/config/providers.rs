@@ -209,7 +209,7 @@ impl ProviderSettings {
             "JIRA",
             (&self.jira_client_id, &self.jira_client_secret),
             self.jira_redirect_uri.as_deref(),
-            &default_redirect(base, "jira"),
+            (base, "jira"),
         )?;
         let Some(client) = client else { return Some(None) };
         let scopes = self.jira_scopes.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -227,7 +227,7 @@ impl ProviderSettings {
             "NOTION",
             (&self.notion_client_id, &self.notion_client_secret),
             self.notion_redirect_uri.as_deref(),
-            &default_redirect(base, "notion"),
+            (base, "notion"),
         )?;
         let Some(client) = client else { return Some(None) };
         let version = self.notion_version.trim();
@@ -264,7 +264,7 @@ fn oauth_client(
     prefix: &str,
     (id, secret): (&Option<String>, &Option<String>),
     redirect: Option<&str>,
-    default_redirect: &str,
+    (base, provider): (&Url, &str),
 ) -> Option<Option<OAuthClient>> {
     let id = id.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let secret = secret.as_deref().filter(|s| !s.is_empty());
@@ -280,7 +280,19 @@ fn oauth_client(
         }
         (Some(id), Some(secret)) => {
             let name = format!("{prefix}_REDIRECT_URI");
-            let redirect_uri = p.url(&name, redirect.unwrap_or(default_redirect))?;
+            let redirect_uri = p.url(&name, redirect.unwrap_or(&default_redirect(base, provider)))?;
+            // The connect cookie is set by /api/auth/{provider}/start under the public URL; the
+            // callback must be where the browser sends it back.
+            let auth_path = format!("{}/api/auth/", base.path().trim_end_matches('/'));
+            if redirect_uri.origin() != base.origin() || !redirect_uri.path().starts_with(&auth_path) {
+                p.add(format!(
+                    "{name}: `{redirect_uri}` is not under MCPSERVER_PUBLIC_URL's {}{auth_path}: the browser \
+                     brings the connect cookie back only there (the default is {})",
+                    base.origin().ascii_serialization(),
+                    default_redirect(base, provider)
+                ));
+                return None;
+            }
             Some(Some(OAuthClient {
                 client_id: id.to_string(),
                 client_secret: SecretString::from(secret.to_string()),
