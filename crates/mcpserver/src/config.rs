@@ -297,6 +297,14 @@ pub struct Settings {
     #[arg(long, env = "MCPSERVER_MAX_CONNECTIONS", default_value = "1024", global = true)]
     #[arg(help_heading = LIMITS)]
     pub max_connections: String,
+
+    /// A directory on this host (not shared with other hosts, not copied) where each process
+    /// holds a slot file locked for its life, so that a restarted instance frees the refresh
+    /// leases of the dead process whose slot it takes. Default: the SQLite file's directory;
+    /// none with PostgreSQL (a dead instance's leases then run out on their own).
+    #[arg(long, env = "MCPSERVER_INSTANCE_DIR", global = true)]
+    #[arg(help_heading = DATABASE)]
+    pub instance_dir: Option<String>,
 }
 
 /// An OAuth client registered with one provider.
@@ -407,6 +415,8 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// `None` = no limit.
     pub max_connections: Option<usize>,
+    /// Where refresh-lease slots are held (`MCPSERVER_INSTANCE_DIR`, or the SQLite file's).
+    pub instance_dir: Option<std::path::PathBuf>,
 }
 
 /// Every problem found in the settings, one line each, naming the setting and the fix.
@@ -613,6 +623,11 @@ impl Settings {
             hub_webhook_secret,
             header_read_timeout: Duration::from_secs(header_timeout.expect(all_valid).max(1)),
             max_connections: max_connections.filter(|n| *n > 0),
+            instance_dir: self.instance_dir.as_ref().map(std::path::PathBuf::from).or_else(|| {
+                crate::store::sqlite_file(&self.database_url).map(|file| {
+                    file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(".".as_ref()).into()
+                })
+            }),
         })
     }
 

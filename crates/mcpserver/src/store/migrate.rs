@@ -21,6 +21,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0003_refresh_and_outbox.sql"),
         include_str!("../../migrations/postgres/0003_refresh_and_outbox.sql"),
     ),
+    (
+        4,
+        include_str!("../../migrations/sqlite/0004_refresh_lease_clock.sql"),
+        include_str!("../../migrations/postgres/0004_refresh_lease_clock.sql"),
+    ),
 ];
 
 /// Serialises concurrent `migrate` runs from several instances on PostgreSQL.
