@@ -700,3 +700,20 @@ async fn a_restarted_instance_frees_the_lease_its_killed_predecessor_held() {
     assert_eq!(counters.invalid_grants, 0);
     assert_eq!(alice_jira(&world).await.status, mcpserver::store::ConnectionStatus::Active);
 }
+
+/// A graceful shutdown frees the refresh leases the instance still holds, so the other
+/// instances need not wait for them to run out (issue 17 item 16).
+#[tokio::test]
+async fn a_graceful_shutdown_frees_the_instances_leases() {
+    let world = connected_world(Options::default()).await;
+    let stored = alice_jira(&world).await;
+    let owner = world.server.state.tokens.lease_owner().to_string();
+    let store = world.server.state.store.clone();
+    assert_eq!(store.try_lease(&stored.id, &owner, Duration::from_secs(600)).await.unwrap(), Lease::Taken);
+    let World { server, db, sim, .. } = world;
+    server.shutdown().await;
+    let other = mcpserver::store::Store::open(&db.secret_url(), &Default::default()).await.unwrap();
+    let lease = other.try_lease(&stored.id, "another-instance", Duration::from_secs(10)).await.unwrap();
+    assert_eq!(lease, Lease::Taken, "the lease was freed at shutdown");
+    drop(sim);
+}
