@@ -419,46 +419,9 @@ impl Bench<'_> {
         Ok(())
     }
 
-    /// The real connect flow: the connect link from the server, the (auto-approving)
-    /// simulator's redirect, the server's callback.
+    /// The real connect flow (`mcpserver_bench::connect`) through `server`.
     async fn connect(&self, server: &ServerProcess, provider: &str) -> anyhow::Result<()> {
-        let answer = self
-            .http
-            .get(server.url(&format!("/api/auth/{provider}/url")))
-            .bearer_auth(&self.jwt)
-            .send()
-            .await?;
-        let status = answer.status();
-        let auth: Value = answer.json().await?;
-        let link = auth["url"].as_str().with_context(|| format!("no connect link ({status}): {auth}"))?;
-        // The connect link binds the flow to this "browser" with a cookie the callback checks.
-        let start = self.http.get(link).send().await?;
-        let header = |name: &str| start.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let cookie = header("set-cookie").and_then(|c| c.split(';').next().map(str::to_string));
-        let cookie = cookie.with_context(|| format!("the connect link answered {}", start.status()))?;
-        let url = header("location").context("no Location from the connect link")?;
-        let at_provider = self.http.get(&url).send().await?;
-        if !at_provider.status().is_redirection() {
-            bail!("the simulator's /authorize answered {}", at_provider.status());
-        }
-        let callback = at_provider
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .context("no Location from /authorize")?
-            .to_string();
-        let done = self
-            .http
-            .get(&callback)
-            .header("cookie", cookie)
-            .header("accept", "application/json")
-            .send()
-            .await?;
-        if done.status() != 200 {
-            let status = done.status();
-            bail!("the OAuth callback answered {status}: {}", done.text().await.unwrap_or_default());
-        }
-        Ok(())
+        mcpserver_bench::connect(&self.http, &server.url(""), &self.jwt, provider).await
     }
 
     async fn token_json(&self, server: &ServerProcess, provider: &str) -> anyhow::Result<Value> {

@@ -52,6 +52,10 @@ impl AppState {
         let verifier = crate::auth::JwtVerifier::new(secret, config.jwks.clone(), http.clone());
         let config = Arc::new(config);
         let tokens = crate::tokens::TokenService::new(store.clone(), config.clone(), http.clone());
+        tokens
+            .recover_predecessor()
+            .await
+            .map_err(|e| anyhow::anyhow!("freeing a dead predecessor's leases: {e}"))?;
         let shutdown = tokio_util::sync::CancellationToken::new();
         let inbound = config.user_rate.map(|(per_minute, burst)| {
             Arc::new(crate::ratelimit::KeyedBuckets::new(f64::from(per_minute) / 60.0, burst))
@@ -126,6 +130,7 @@ impl Application {
     /// Serves until `shutdown` completes; in-flight requests finish, then the pool closes.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let store = self.state.store.clone();
+        let tokens = self.state.tokens.clone();
         let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(crate::tokens::refresher::run(self.state.clone(), worker_stop));
         let cancel_streams = self.state.shutdown.clone();
@@ -141,6 +146,7 @@ impl Application {
         let served = serve(self.listener, app, limits, shutdown).await;
         let _ = stop_worker.send(true);
         let _ = worker.await;
+        tokens.shutdown().await;
         store.close().await;
         served?;
         Ok(())

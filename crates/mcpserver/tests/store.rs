@@ -4,12 +4,15 @@ mod support;
 
 use mcpserver::crypto::{Aad, Keyring};
 use mcpserver::store::{
-    AuditEvent, ConnectionProfile, ConnectionStatus, Consumed, NewState, Opened, PoolSettings, Provider,
-    SealedTokens, Site, StateRow, Store, TokenUpdate,
+    AuditEvent, ConnectionProfile, ConnectionStatus, Consumed, Lease, NewState, Opened, PoolSettings,
+    Provider, SealedTokens, Site, StateRow, Store, TokenUpdate,
 };
+use std::time::Duration;
 use support::db::TestDb;
 
 const NOW: i64 = 1_800_000_000;
+/// A lease longer than any test.
+const LONG: Duration = Duration::from_secs(600);
 
 async fn open(db: &TestDb) -> Store {
     Store::open(&db.secret_url(), &PoolSettings::default()).await.expect("open store")
@@ -330,21 +333,87 @@ mod cases {
             refreshed_at: Some(NOW + 10),
             next_refresh_at: None,
         };
-        assert!(store.try_lease(&c.id, "host-a/127.0.0.1:8080", NOW, 30).await.unwrap());
+        let short = Duration::from_millis(300);
+        assert_eq!(store.try_lease(&c.id, "process-a", short).await.unwrap(), Lease::Taken);
         // The lease ran out and another instance took it.
-        assert!(store.try_lease(&c.id, "host-b/127.0.0.1:8080", NOW + 31, 30).await.unwrap());
-        let late = store.commit_refresh(&c.id, c.version, "host-a/127.0.0.1:8080", &update).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        assert_eq!(store.try_lease(&c.id, "process-b", LONG).await.unwrap(), Lease::Taken);
+        let late = store.commit_refresh(&c.id, c.version, "process-a", &update).await.unwrap();
         assert!(!late, "a commit without the lease is refused");
+        assert!(!store.renew_lease(&c.id, "process-a", c.version, LONG).await.unwrap(), "nor renewed");
         assert_eq!(store.get_connection(&c.id).await.unwrap().unwrap().version, c.version);
         // The holder may take its own lease again, and commit under it.
-        assert!(store.try_lease(&c.id, "host-b/127.0.0.1:8080", NOW + 32, 30).await.unwrap());
-        assert!(store.commit_refresh(&c.id, c.version, "host-b/127.0.0.1:8080", &update).await.unwrap());
+        assert_eq!(store.try_lease(&c.id, "process-b", LONG).await.unwrap(), Lease::Taken);
+        assert!(store.commit_refresh(&c.id, c.version, "process-b", &update).await.unwrap());
         let row = store.get_connection(&c.id).await.unwrap().unwrap();
         assert_eq!(row.version, c.version + 1);
-        assert!(
-            store.try_lease(&c.id, "host-a/127.0.0.1:8080", NOW + 33, 30).await.unwrap(),
+        assert_eq!(
+            store.try_lease(&c.id, "process-a", LONG).await.unwrap(),
+            Lease::Taken,
             "the commit freed the lease"
         );
+        assert!(
+            !store.renew_lease(&c.id, "process-a", c.version, LONG).await.unwrap(),
+            "a lease on a row refreshed since is not renewed: its refresh token is spent"
+        );
+    }
+
+    /// Leases are measured on the database's clock, to the millisecond (issue 17 items 15, 16):
+    /// a dead holder's lease is free the moment it runs out, not up to a second later, and a
+    /// waiter learns how long it still has to wait.
+    pub async fn a_lease_runs_out_on_the_database_clock_to_the_millisecond(db: &TestDb) {
+        let store = open(db).await;
+        let keys = support::keyring(support::TEST_KEYS);
+        let c = store
+            .upsert_connection("u1", Provider::Jira, &jira_profile("acc"), true, NOW, None, |id| {
+                seal(&keys, Provider::Jira, "u1", id, "a1", "r1")
+            })
+            .await
+            .unwrap();
+        let before = store.db_now_ms().await.unwrap();
+        assert_eq!(store.try_lease(&c.id, "holder", Duration::from_millis(400)).await.unwrap(), Lease::Taken);
+        match store.try_lease(&c.id, "waiter", LONG).await.unwrap() {
+            Lease::HeldElsewhere { owner, remaining } => {
+                assert_eq!(owner, "holder");
+                assert!(
+                    remaining <= Duration::from_millis(400) && remaining > Duration::ZERO,
+                    "{remaining:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(450)).await;
+        assert_eq!(store.try_lease(&c.id, "waiter", LONG).await.unwrap(), Lease::Taken);
+        let after = store.db_now_ms().await.unwrap();
+        assert!(after - before >= 400 && after - before < 10_000, "the clock moves in milliseconds");
+        let wall = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+        assert!((after - wall).abs() < 5_000, "the database's clock is epoch milliseconds");
+    }
+
+    /// A graceful shutdown, or an instance restarted in its dead predecessor's slot, gives
+    /// back every lease one owner holds, and only those.
+    pub async fn an_owners_leases_are_released_together(db: &TestDb) {
+        let store = open(db).await;
+        let keys = support::keyring(support::TEST_KEYS);
+        let mut ids = Vec::new();
+        for account in ["a", "b", "c"] {
+            let c = store
+                .upsert_connection("u1", Provider::Jira, &jira_profile(account), true, NOW, None, |id| {
+                    seal(&keys, Provider::Jira, "u1", id, "a1", "r1")
+                })
+                .await
+                .unwrap();
+            ids.push(c.id);
+        }
+        assert_eq!(store.try_lease(&ids[0], "dead", LONG).await.unwrap(), Lease::Taken);
+        assert_eq!(store.try_lease(&ids[1], "dead", LONG).await.unwrap(), Lease::Taken);
+        assert_eq!(store.try_lease(&ids[2], "alive", LONG).await.unwrap(), Lease::Taken);
+        assert_eq!(store.release_leases_of("dead").await.unwrap(), 2);
+        assert_eq!(store.try_lease(&ids[0], "other", LONG).await.unwrap(), Lease::Taken);
+        assert!(matches!(
+            store.try_lease(&ids[2], "other", LONG).await.unwrap(),
+            Lease::HeldElsewhere { .. }
+        ));
     }
 
     pub async fn audit_events_append_and_page_newest_first(db: &TestDb) {
@@ -400,6 +469,8 @@ on_both_backends!(
     an_expired_state_is_never_consumed,
     compare_and_swap_fails_when_the_row_changed,
     a_refresh_commit_is_fenced_by_the_lease,
+    a_lease_runs_out_on_the_database_clock_to_the_millisecond,
+    an_owners_leases_are_released_together,
     audit_events_append_and_page_newest_first,
     migrating_again_changes_nothing,
 );

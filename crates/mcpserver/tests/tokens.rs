@@ -3,7 +3,7 @@
 
 mod support;
 
-use mcpserver::store::now_epoch;
+use mcpserver::store::{Lease, now_epoch};
 use provider_sim::{Fault, SimConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -305,9 +305,9 @@ async fn a_caller_that_hangs_up_does_not_discard_a_rotated_token() {
 async fn a_refresh_held_elsewhere_leaves_the_still_valid_token_in_service() {
     let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;
     let stored = alice_jira(&world).await;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let store = &world.server.state.store;
-    assert!(store.try_lease(&stored.id, "an-instance-that-died", now, 100).await.unwrap());
+    let lease = store.try_lease(&stored.id, "an-instance-that-died", Duration::from_secs(100)).await.unwrap();
+    assert_eq!(lease, Lease::Taken);
     for _ in 0..3 {
         let token = token_json(&world, "alice").await;
         assert!(token["access_token"].is_string());
@@ -558,4 +558,165 @@ async fn a_reconnect_is_seen_at_once_despite_the_token_cache() {
         1,
         "the new, short-lived token is due and refreshed, once"
     );
+}
+
+/// The background refresher does not hold this process's per-connection lock while another
+/// instance holds the refresh lease (issue 17): callers on the request path still get the
+/// due but valid token at once, and the pass moves on instead of waiting for the lease.
+#[tokio::test]
+async fn the_refresher_waiting_on_another_instance_does_not_block_callers() {
+    let world = connected_world(Options { sim: Some(Box::new(short_lived)), ..Default::default() }).await;
+    let stored = alice_jira(&world).await;
+    let now = now_epoch();
+    let lease = world.server.state.store.try_lease(&stored.id, "another-instance", Duration::from_secs(100));
+    assert_eq!(lease.await.unwrap(), Lease::Taken);
+    let state = world.server.state.clone();
+    // Thirty-one days on, alice's grant is due for a keep-alive refresh.
+    let pass =
+        tokio::spawn(async move { mcpserver::tokens::refresher::run_once(&state, now + 31 * 86_400).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let response =
+        tokio::time::timeout(Duration::from_secs(3), read_token(&world, &world.server, "alice", "jira"))
+            .await
+            .expect("the caller is not held up behind the refresher");
+    assert_eq!(response.status(), 200);
+    let report = tokio::time::timeout(Duration::from_secs(3), pass)
+        .await
+        .expect("the pass does not wait out another instance's lease")
+        .unwrap()
+        .unwrap();
+    assert_eq!((report.refreshed, report.elsewhere), (0, 1), "{report:?}");
+    assert_eq!(
+        world.sim.counters().atlassian_refresh_grants,
+        0,
+        "the lease holder's refresh is not repeated"
+    );
+}
+
+/// A caller whose token has expired waits for a lease held by an instance that died, and takes
+/// it over when it runs out, however long the dead holder had taken it for (issue 17 item 16:
+/// waiters gave up at their own lease TTL, before the takeover was possible, answering 503).
+#[tokio::test]
+async fn a_waiter_takes_over_a_dead_lease_when_it_runs_out_instead_of_failing() {
+    let world = World::start_with(Options {
+        sim: Some(Box::new(|c| c.access_token_ttl = Duration::from_secs(1))),
+        flags: vec!["--provider-timeout-secs".into(), "1".into()],
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(world.connect("alice", "jira").await.status(), 200);
+    world.sim.set_access_token_ttl(Duration::from_secs(3600));
+    world.sim.reset_counters();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let stored = alice_jira(&world).await;
+    // Longer than this server's own lease (an older version's, say).
+    let lease =
+        world.server.state.store.try_lease(&stored.id, "an-instance-that-died", Duration::from_secs(16));
+    assert_eq!(lease.await.unwrap(), Lease::Taken);
+    let started = std::time::Instant::now();
+    let response = world
+        .http
+        .get(world.server.url("/internal/tokens/jira"))
+        .bearer_auth(world.jwt("alice", &["tokens:read"]))
+        .timeout(Duration::from_secs(40))
+        .send()
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    assert_eq!(response.status(), 200, "{:?} after {waited:?}", response.text().await);
+    assert!(waited >= Duration::from_secs(14), "the live lease was respected ({waited:?})");
+    let counters = world.sim.counters();
+    assert_eq!(counters.atlassian_refresh_grants, 1);
+    assert_eq!(counters.family_revocations, 0);
+}
+
+/// Starts `mcpserver serve` as a process of its own with `flags`; returns it and its URL.
+async fn serve_process(world: &World, flags: &[String]) -> (support::server::KillOnDrop, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_mcpserver"))
+        .arg("serve")
+        .args(flags)
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &world.db.url])
+        .env("MCPSERVER_ENCRYPTION_KEYS", support::TEST_KEYS)
+        .env("MCPSERVER_HUB_SECRET", support::TEST_HUB_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    support::server::wait_healthy(&world.http, &url).await;
+    (support::server::KillOnDrop(child), url)
+}
+
+/// A process killed (kill -9) in the middle of a refresh and restarted on the same instance
+/// directory frees the lease its dead predecessor held as it starts (issue 17 item 16): the
+/// next caller, whose token has expired, is served at once instead of after the lease runs out
+/// (25 s here), and the grant survives.
+#[tokio::test]
+async fn a_restarted_instance_frees_the_lease_its_killed_predecessor_held() {
+    let world = World::start_with(Options {
+        sim: Some(Box::new(|c| c.access_token_ttl = Duration::from_secs(1))),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(world.connect("alice", "jira").await.status(), 200);
+    world.sim.set_access_token_ttl(Duration::from_secs(3600));
+    world.sim.reset_counters();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut flags = world_flags(&world);
+    flags.extend(["--provider-timeout-secs", "20", "--instance-dir"].map(String::from));
+    flags.push(dir.path().display().to_string());
+    let (mut first, url) = serve_process(&world, &flags).await;
+    // The token endpoint holds its answer: the first process is mid-refresh, lease held.
+    world.sim.set_fault("POST /oauth/token", Fault::latency(Duration::from_secs(60)));
+    let jwt = world.jwt("alice", &["tokens:read"]);
+    let http = world.http.clone();
+    let pending =
+        tokio::spawn(
+            async move { http.get(format!("{url}/internal/tokens/jira")).bearer_auth(jwt).send().await },
+        );
+    for _ in 0..200 {
+        if world.sim.counters().route("POST /oauth/token") > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(world.sim.counters().route("POST /oauth/token"), 1, "the refresh reached the provider");
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    assert!(pending.await.unwrap().is_err(), "the killed process never answered");
+    world.sim.clear_faults();
+    let (_second, url) = serve_process(&world, &flags).await;
+    let started = std::time::Instant::now();
+    let response = world
+        .http
+        .get(format!("{url}/internal/tokens/jira"))
+        .bearer_auth(world.jwt("alice", &["tokens:read"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(started.elapsed() < Duration::from_secs(5), "served at once ({:?})", started.elapsed());
+    let counters = world.sim.counters();
+    assert_eq!(counters.family_revocations, 0);
+    assert_eq!(counters.invalid_grants, 0);
+    assert_eq!(alice_jira(&world).await.status, mcpserver::store::ConnectionStatus::Active);
+}
+
+/// A graceful shutdown frees the refresh leases the instance still holds, so the other
+/// instances need not wait for them to run out (issue 17 item 16).
+#[tokio::test]
+async fn a_graceful_shutdown_frees_the_instances_leases() {
+    let world = connected_world(Options::default()).await;
+    let stored = alice_jira(&world).await;
+    let owner = world.server.state.tokens.lease_owner().to_string();
+    let store = world.server.state.store.clone();
+    assert_eq!(store.try_lease(&stored.id, &owner, Duration::from_secs(600)).await.unwrap(), Lease::Taken);
+    let World { server, db, sim, .. } = world;
+    server.shutdown().await;
+    let other = mcpserver::store::Store::open(&db.secret_url(), &Default::default()).await.unwrap();
+    let lease = other.try_lease(&stored.id, "another-instance", Duration::from_secs(10)).await.unwrap();
+    assert_eq!(lease, Lease::Taken, "the lease was freed at shutdown");
+    drop(sim);
 }

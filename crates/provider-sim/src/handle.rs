@@ -119,6 +119,14 @@ impl SimHandle {
         });
     }
 
+    /// Every Atlassian access token issued so far is now expired (Notion's stay valid).
+    pub fn expire_atlassian_access_tokens(&self) {
+        self.sim().with(|w| {
+            let now = w.clock.now();
+            w.atl.expire_all(now);
+        });
+    }
+
     /// The person revoked the app at both providers: refresh → `invalid_grant`, access → 401.
     ///
     /// # Panics

@@ -144,31 +144,8 @@ impl Load {
     /// The whole OAuth dance through instance `i`, the simulator approving at once.
     async fn connect(&self, user: &str, provider: &str, i: usize) -> Result<()> {
         let base = &self.bases[i % self.bases.len()];
-        let auth: Value = self
-            .http
-            .get(format!("{base}/api/auth/{provider}/url"))
-            .bearer_auth(Self::jwt(user))
-            .send()
-            .await?
-            .json()
-            .await?;
-        // The connect link binds the flow to this "browser" with a cookie the callback checks.
-        let start = self.http.get(auth["url"].as_str().context("url")?).send().await?;
-        let cookie = start.headers().get("set-cookie").context("the connect link sets a cookie")?.to_str()?;
-        let cookie = cookie.split(';').next().unwrap_or_default().to_string();
-        let consent = start.headers().get("location").context("the connect link redirects")?.to_str()?;
-        let to_sim = self.http.get(consent).send().await?;
-        let callback =
-            to_sim.headers().get("location").context("the simulator redirects")?.to_str()?.to_string();
-        let done = self
-            .http
-            .get(&callback)
-            .header("cookie", cookie)
-            .header("accept", "application/json")
-            .send()
-            .await?;
-        let ok = done.status() == 200;
-        self.tally.record(ok, || format!("connect {provider} for {user}: {}", done.status()));
+        let done = mcpserver_bench::connect(&self.http, base, &Self::jwt(user), provider).await;
+        self.tally.record(done.is_ok(), || format!("connect {provider} for {user}: {done:?}"));
         Ok(())
     }
 

@@ -56,6 +56,13 @@ pub struct DatabaseSettings {
     /// again, in seconds (0 = always read). Other instances see a disconnect within this time.
     #[arg(long, env = "MCPSERVER_TOKEN_CACHE_SECS", default_value = "10")]
     pub token_cache_secs: String,
+
+    /// A directory on this host (not shared with other hosts, not copied) where each process
+    /// holds a slot file locked for its life, so that a restarted instance frees the refresh
+    /// leases of the dead process whose slot it takes. Default: the SQLite file's directory;
+    /// none with PostgreSQL (a dead instance's leases then run out on their own).
+    #[arg(long, env = "MCPSERVER_INSTANCE_DIR")]
+    pub instance_dir: Option<String>,
 }
 
 /// The validated database settings.
@@ -64,6 +71,7 @@ pub(super) struct Database {
     pub db_kind: DbKind,
     pub audit_retention: Duration,
     pub token_cache: Duration,
+    pub instance_dir: Option<std::path::PathBuf>,
 }
 
 impl DatabaseSettings {
@@ -76,6 +84,11 @@ impl DatabaseSettings {
             db_kind: db_kind?,
             audit_retention: days(retention?),
             token_cache: token_cache?,
+            instance_dir: self.instance_dir.as_ref().map(std::path::PathBuf::from).or_else(|| {
+                crate::store::sqlite_file(&self.url.database_url).map(|file| {
+                    file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(".".as_ref()).into()
+                })
+            }),
         })
     }
 }

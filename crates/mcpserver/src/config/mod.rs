@@ -172,6 +172,8 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// `None` = no limit.
     pub max_connections: Option<usize>,
+    /// Where refresh-lease slots are held (`MCPSERVER_INSTANCE_DIR`, or the SQLite file's).
+    pub instance_dir: Option<std::path::PathBuf>,
 }
 
 /// Every problem found in the settings, one line each, naming the setting and the fix.
@@ -265,7 +267,8 @@ impl From<Parts> for Config {
         let Parts { server, database, keys, providers, mcp, limits, dev } = parts;
         let server::Server { listen, public_url, frontend_url, cors_origins, metrics_token, log_format } =
             server;
-        let database::Database { database_url, db_kind, audit_retention, token_cache } = database;
+        let database::Database { database_url, db_kind, audit_retention, token_cache, instance_dir } =
+            database;
         let keys::Keys { keyring, hub_secret, jwks } = keys;
         let providers::Providers {
             jira,
@@ -338,6 +341,7 @@ impl From<Parts> for Config {
             hub_webhook_secret,
             header_read_timeout,
             max_connections,
+            instance_dir,
         }
     }
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::fmt;
+use std::time::Duration;
 
 /// New tokens after a refresh (or a re-seal under a new key).
 #[derive(Clone, Debug)]
@@ -16,6 +17,21 @@ pub struct TokenUpdate {
     pub scope: Option<String>,
     pub refreshed_at: Option<i64>,
     pub next_refresh_at: Option<i64>,
+}
+
+/// What [`Store::try_lease`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lease {
+    /// The caller holds the lease now.
+    Taken,
+    /// Another owner holds it, for `remaining` more on the database's clock.
+    HeldElsewhere { owner: String, remaining: Duration },
+    /// The connection no longer exists.
+    Gone,
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
 }
 
 /// The selected columns, as a macro so every query stays a `&'static str`.
@@ -109,7 +125,7 @@ impl Store {
              workspace_name = $7, workspace_icon = $8, sites = $9, default_site = $10, meta = $11, \
              access_token = $12, refresh_token = $13, key_id = $14, expires_at = $15, scope = $16, \
              status = 'active', last_refreshed_at = $17, updated_at = $17, next_refresh_at = $18, \
-             lease_owner = NULL, lease_until = NULL, version = version + 1 \
+             lease_owner = NULL, lease_until = NULL, lease_until_ms = NULL, version = version + 1 \
              WHERE id = $1 AND user_id = $2 AND provider = $3"
         } else {
             "INSERT INTO connections (id, user_id, provider, display_name, email, workspace_id, \
@@ -240,7 +256,7 @@ impl Store {
              expires_at = $4, scope = COALESCE($5, scope), \
              last_refreshed_at = COALESCE($6, last_refreshed_at), next_refresh_at = $7, \
              status = CASE WHEN $6 IS NULL THEN status ELSE 'active' END, \
-             updated_at = COALESCE($6, updated_at), lease_owner = NULL, lease_until = NULL, \
+             updated_at = COALESCE($6, updated_at), lease_owner = NULL, lease_until = NULL, lease_until_ms = NULL, \
              version = version + 1 WHERE id = $8 AND version = $9 AND ($10 IS NULL OR lease_owner = $10)",
         )
         .bind(update.tokens.access_token.clone())
@@ -281,7 +297,7 @@ impl Store {
     ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
         let result = sqlx::query(
-            "UPDATE connections SET status = $1, updated_at = $2, lease_owner = NULL, lease_until = NULL, \
+            "UPDATE connections SET status = $1, updated_at = $2, lease_owner = NULL, lease_until = NULL, lease_until_ms = NULL, \
              version = version + 1 WHERE id = $3 AND version = $4",
         )
         .bind(status.as_str())
@@ -298,17 +314,57 @@ impl Store {
         Ok(changed)
     }
 
-    /// Takes the cross-instance refresh lease on a connection until `now + ttl`; true when
-    /// this caller now holds it. Works the same on SQLite and PostgreSQL.
-    pub async fn try_lease(&self, id: &str, owner: &str, now: i64, ttl: i64) -> StoreResult<bool> {
+    /// Takes the cross-instance refresh lease on a connection for `ttl`, on the database's
+    /// clock (never an instance's): free, expired (to the millisecond) or already `owner`'s.
+    /// Works the same on SQLite and PostgreSQL (one SQL text; `db_clock` is per backend).
+    pub async fn try_lease(&self, id: &str, owner: &str, ttl: Duration) -> StoreResult<Lease> {
+        // `lease_until` (whole seconds, rounded up) is kept for the previous version's
+        // instances during a rolling upgrade; a lease they wrote leaves `lease_until_ms`
+        // inconsistent with it, and is then judged by `lease_until` alone.
         let result = sqlx::query(
-            "UPDATE connections SET lease_owner = $1, lease_until = $2 \
-             WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $1)",
+            "UPDATE connections SET lease_owner = $1, \
+             lease_until_ms = (SELECT now_ms FROM db_clock) + $2, \
+             lease_until = ((SELECT now_ms FROM db_clock) + $2) / 1000 + 1 \
+             WHERE id = $3 AND (lease_owner IS NULL OR lease_owner = $1 \
+             OR (lease_until_ms <= (SELECT now_ms FROM db_clock) AND lease_until = lease_until_ms / 1000 + 1) \
+             OR lease_until * 1000 < (SELECT now_ms FROM db_clock))",
         )
         .bind(owner)
-        .bind(now + ttl)
+        .bind(millis(ttl))
         .bind(id)
-        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        if result.rows_affected() == 1 {
+            return Ok(Lease::Taken);
+        }
+        let row = sqlx::query(
+            "SELECT lease_owner, COALESCE(lease_until_ms, lease_until * 1000) - (SELECT now_ms FROM db_clock) \
+             AS remaining_ms FROM connections WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(Lease::Gone) };
+        let remaining: Option<i64> = row.try_get("remaining_ms")?;
+        Ok(Lease::HeldElsewhere {
+            owner: row.try_get::<Option<String>, _>("lease_owner")?.unwrap_or_default(),
+            remaining: Duration::from_millis(remaining.unwrap_or(0).max(0) as u64),
+        })
+    }
+
+    /// Extends `owner`'s lease to `ttl` from now (database clock), only while `owner` still
+    /// holds it and the row is still at `version`: a lease lost to a takeover, or a row
+    /// another instance refreshed, is never taken back (its refresh token may be spent).
+    pub async fn renew_lease(&self, id: &str, owner: &str, version: i64, ttl: Duration) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE connections SET lease_until_ms = (SELECT now_ms FROM db_clock) + $1, \
+             lease_until = ((SELECT now_ms FROM db_clock) + $1) / 1000 + 1 \
+             WHERE id = $2 AND lease_owner = $3 AND version = $4",
+        )
+        .bind(millis(ttl))
+        .bind(id)
+        .bind(owner)
+        .bind(version)
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
@@ -316,12 +372,33 @@ impl Store {
 
     /// Gives the lease back (only if still held by `owner`).
     pub async fn release_lease(&self, id: &str, owner: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE connections SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2")
-            .bind(id)
-            .bind(owner)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE connections SET lease_owner = NULL, lease_until = NULL, lease_until_ms = NULL \
+             WHERE id = $1 AND lease_owner = $2",
+        )
+        .bind(id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
         Ok(())
+    }
+
+    /// Gives back every lease `owner` holds (a graceful shutdown, or a restarted instance
+    /// recovering what its dead predecessor held); returns how many.
+    pub async fn release_leases_of(&self, owner: &str) -> StoreResult<u64> {
+        let result = sqlx::query(
+            "UPDATE connections SET lease_owner = NULL, lease_until = NULL, lease_until_ms = NULL \
+             WHERE lease_owner = $1",
+        )
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// The database's clock, in epoch milliseconds (what leases are measured on).
+    pub async fn db_now_ms(&self) -> StoreResult<i64> {
+        Ok(sqlx::query("SELECT now_ms FROM db_clock").fetch_one(&self.pool).await?.try_get(0)?)
     }
 
     /// Active connections whose access token expires before `expiring_before` and that were

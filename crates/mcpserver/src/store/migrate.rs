@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/postgres/0003_refresh_and_outbox.sql"),
     ),
     (
+        4,
+        include_str!("../../migrations/sqlite/0004_refresh_lease_clock.sql"),
+        include_str!("../../migrations/postgres/0004_refresh_lease_clock.sql"),
+    ),
+    (
         5,
         include_str!("../../migrations/sqlite/0005_browser_bound_states.sql"),
         include_str!("../../migrations/postgres/0005_browser_bound_states.sql"),

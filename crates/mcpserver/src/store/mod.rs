@@ -12,7 +12,7 @@ pub(crate) mod private_file;
 mod states;
 
 pub use audit::{AuditEvent, AuditRow};
-pub use connections::TokenUpdate;
+pub use connections::{Lease, TokenUpdate};
 // The domain values the store keeps, also named from here for the callers that took them from
 // the store before they moved to `crate::domain`.
 pub use crate::domain::{Connection, ConnectionProfile, ConnectionStatus, Provider, SealedTokens, Site};
@@ -159,15 +159,15 @@ fn describe_connect_error(error: &sqlx::Error) -> String {
     }
 }
 
-/// Seconds since the Unix epoch.
 /// The file of a `sqlite:` URL, or `None` for an in-memory database.
-fn sqlite_file(url: &str) -> Option<&Path> {
+pub(crate) fn sqlite_file(url: &str) -> Option<&Path> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let file = rest.split('?').next().unwrap_or_default();
     (!file.is_empty() && !file.starts_with(":memory:") && !url.contains("mode=memory"))
         .then(|| Path::new(file))
 }
 
+/// Seconds since the Unix epoch.
 pub fn now_epoch() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }

@@ -6,6 +6,7 @@
 
 mod endpoint;
 pub mod events;
+pub mod instance;
 pub mod refresher;
 
 pub use endpoint::{api_error, router};
@@ -14,7 +15,7 @@ use crate::audit;
 use crate::config::Config;
 use crate::providers::{ProviderError, TokenGrant, atlassian, notion};
 use crate::store::{
-    Connection, ConnectionStatus, HubEvent, Provider, Store, StoreError, TokenUpdate, now_epoch,
+    Connection, ConnectionStatus, HubEvent, Lease, Provider, Store, StoreError, TokenUpdate, now_epoch,
 };
 use crate::vault::{PlainTokens, open_tokens, seal_tokens};
 use secrecy::SecretString;
@@ -58,6 +59,12 @@ pub enum TokenError {
 const REFRESH_ATTEMPTS: u32 = 3;
 /// How often a caller waiting for another instance's refresh re-reads the row.
 const LEASE_POLL: Duration = Duration::from_millis(40);
+/// How much longer than one provider attempt a refresh lease lasts (the commit after the
+/// answer). The lease is renewed before every attempt, so it never runs out under a live
+/// holder's attempt.
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
+/// How often this process tries a lease it knows another instance holds.
+const LEASE_RETRY: Duration = Duration::from_millis(250);
 
 /// The token service; cheap to clone.
 #[derive(Clone)]
@@ -69,14 +76,17 @@ struct Inner {
     store: Store,
     config: Arc<Config>,
     http: reqwest::Client,
-    /// Identifies this instance as a lease owner.
-    owner: String,
+    /// Identifies this process as a lease owner (and holds its slot, if any).
+    identity: instance::Identity,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Opened tokens by (user, provider, account), for `MCPSERVER_TOKEN_CACHE_SECS` at most
     /// and never past the refresh skew (DESIGN §8: per process, short-lived).
     cache: Mutex<HashMap<String, Cached>>,
     /// When a provider 401 last forced a refresh, by connection id (this instance only).
     forced: Mutex<HashMap<String, std::time::Instant>>,
+    /// Until when another instance is known to hold a connection's lease (so waiters here
+    /// re-read the row instead of each trying the lease).
+    elsewhere: Mutex<HashMap<String, tokio::time::Instant>>,
 }
 
 struct Cached {
@@ -90,17 +100,56 @@ impl TokenService {
     pub fn new(store: Store, config: Arc<Config>, http: reqwest::Client) -> Self {
         // Unique per process: a name two live processes could share (host and port, say)
         // would let both refresh with one refresh token.
-        let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        let identity = instance::Identity::claim(config.instance_dir.as_deref());
         let inner = Inner {
             store,
             config,
             http,
-            owner,
+            identity,
             locks: Mutex::default(),
             cache: Mutex::default(),
             forced: Mutex::default(),
+            elsewhere: Mutex::default(),
         };
         Self { inner: Arc::new(inner) }
+    }
+
+    /// This process's name as a lease owner.
+    pub fn lease_owner(&self) -> &str {
+        &self.inner.identity.owner
+    }
+
+    /// At start: frees the leases of the dead process whose slot this one took (see
+    /// [`instance`]); returns how many.
+    pub async fn recover_predecessor(&self) -> Result<u64, StoreError> {
+        let Some(dead) = &self.inner.identity.predecessor else { return Ok(0) };
+        let freed = self.inner.store.release_leases_of(dead).await?;
+        if freed > 0 {
+            tracing::info!(freed, "freed the refresh leases of the process that held this slot before");
+        }
+        Ok(freed)
+    }
+
+    /// At a graceful shutdown: waits (up to one lease's life) for the refreshes under way to
+    /// commit or give up, then frees whatever lease this process still holds.
+    pub async fn shutdown(&self) {
+        let locks: Vec<_> = {
+            let locks = self.inner.locks.lock().unwrap_or_else(|p| p.into_inner());
+            locks.values().cloned().collect()
+        };
+        let finished = async {
+            for lock in locks {
+                let _ = lock.lock().await;
+            }
+        };
+        if tokio::time::timeout(self.lease_ttl(), finished).await.is_err() {
+            tracing::warn!("a refresh was still under way at shutdown");
+        }
+        match self.inner.store.release_leases_of(self.lease_owner()).await {
+            Ok(0) => {}
+            Ok(freed) => tracing::info!(freed, "refresh leases freed at shutdown"),
+            Err(e) => tracing::warn!(error = %e, "could not free the refresh leases at shutdown"),
+        }
     }
 
     /// A usable token for the user's connection to `provider` (`account`: a Jira account,
@@ -209,10 +258,14 @@ impl TokenService {
     }
 
     /// Refreshes a connection the background worker found due (idle or about to expire),
-    /// unless another caller refreshed it since it was read.
-    pub async fn refresh_connection(&self, connection: Connection) -> Result<Access, TokenError> {
+    /// unless another caller refreshed it since it was read. `None`: another instance holds
+    /// its lease (it is refreshing it); the worker does not wait for that.
+    pub async fn refresh_connection(&self, connection: Connection) -> Result<Option<Access>, TokenError> {
+        if connection.status != ConnectionStatus::Active {
+            return Err(TokenError::ReauthRequired(connection.provider));
+        }
         let seen = Some(connection.version);
-        self.usable(connection, seen).await
+        self.refresh(connection, seen, false).await
     }
 
     async fn usable(&self, connection: Connection, stale_version: Option<i64>) -> Result<Access, TokenError> {
@@ -224,7 +277,10 @@ impl TokenService {
         if stale_version.is_none() && !self.due(&connection, now) {
             return self.hand_out(connection, now).await;
         }
-        self.refresh(connection, stale_version).await
+        let provider = connection.provider;
+        self.refresh(connection, stale_version, true)
+            .await?
+            .ok_or_else(|| TokenError::Unavailable(provider, "a refresh is under way elsewhere".into()))
     }
 
     /// Whether a token must be refreshed before use.
@@ -265,52 +321,105 @@ impl TokenService {
             .ok_or(TokenError::NotConnected(connection.provider))
     }
 
-    fn lease_ttl(&self) -> i64 {
-        (self.inner.config.provider_timeout.as_secs() * u64::from(REFRESH_ATTEMPTS) + 10) as i64
+    /// As long as one provider attempt and its commit can take.
+    fn lease_ttl(&self) -> Duration {
+        self.inner.config.provider_timeout + LEASE_MARGIN
     }
 
+    /// Until when another instance is known to hold `id`'s lease, if that is still ahead.
+    fn held_elsewhere_until(&self, id: &str) -> Option<tokio::time::Instant> {
+        let mut map = self.inner.elsewhere.lock().unwrap_or_else(|p| p.into_inner());
+        let now = tokio::time::Instant::now();
+        map.retain(|_, until| *until > now);
+        map.get(id).copied()
+    }
+
+    fn note_elsewhere(&self, id: &str, until: Option<tokio::time::Instant>) {
+        let mut map = self.inner.elsewhere.lock().unwrap_or_else(|p| p.into_inner());
+        match until {
+            Some(until) => map.insert(id.to_string(), until),
+            None => map.remove(id),
+        };
+    }
+
+    /// Refreshes `connection` (or finds it refreshed). With `wait`, a lease held by another
+    /// instance is waited for (re-reading the row) until that instance commits or the lease
+    /// runs out and is taken over; without, `None` is the answer then. No caller holds this
+    /// process's per-connection lock while it waits, so callers that can be served the
+    /// still-valid token are not held up (DESIGN §6).
     async fn refresh(
         &self,
         connection: Connection,
         stale_version: Option<i64>,
-    ) -> Result<Access, TokenError> {
-        // In-process single flight: callers here wait for the refresh under way and share its
-        // result (DESIGN §6).
-        let in_process = self.local_lock(&connection.id).lock_owned().await;
-        let mut current = self.reread(&connection).await?;
-        // A lease can be taken over only once `lease_until < now` in whole seconds: wait a
-        // little past its whole life, so that a dead holder's lease is taken, not given up on.
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(self.lease_ttl() as u64 + 2);
+        wait: bool,
+    ) -> Result<Option<Access>, TokenError> {
+        let started = tokio::time::Instant::now();
+        // Never give up before the lease last seen could have been taken over (it is then
+        // taken at the next poll); a bound beyond that in case leases keep changing hands.
+        let mut give_up = started + self.lease_ttl() + LEASE_POLL * 3;
+        let cap = started + self.lease_ttl() * 4;
         loop {
+            // In-process single flight: callers here wait for the refresh under way and share
+            // its result (DESIGN §6).
+            let in_process = self.local_lock(&connection.id).lock_owned().await;
+            let current = self.reread(&connection).await?;
             let now = now_epoch();
             if current.status != ConnectionStatus::Active {
                 return Err(TokenError::ReauthRequired(current.provider));
             }
             if self.settled(&current, stale_version, now) {
-                return self.hand_out(current, now).await;
+                drop(in_process);
+                return self.hand_out(current, now).await.map(Some);
             }
-            if self.inner.store.try_lease(&current.id, &self.inner.owner, now, self.lease_ttl()).await? {
-                break;
-            }
+            let lease = match self.held_elsewhere_until(&current.id) {
+                Some(until) => Lease::HeldElsewhere {
+                    owner: String::new(),
+                    remaining: until.saturating_duration_since(tokio::time::Instant::now()),
+                },
+                None => self.inner.store.try_lease(&current.id, self.lease_owner(), self.lease_ttl()).await?,
+            };
+            let remaining = match lease {
+                Lease::Taken => {
+                    self.note_elsewhere(&current.id, None);
+                    return self.refresh_under_lease(in_process, current, stale_version).await.map(Some);
+                }
+                Lease::Gone => return Err(TokenError::NotConnected(current.provider)),
+                Lease::HeldElsewhere { remaining, .. } => remaining,
+            };
+            drop(in_process);
+            let until = tokio::time::Instant::now() + remaining;
+            // Re-tried now and then even while held: the holder may give the lease back early.
+            self.note_elsewhere(&current.id, Some(until.min(tokio::time::Instant::now() + LEASE_RETRY)));
             // Another instance is refreshing. A token that is due but still valid serves
             // meanwhile (DESIGN §6), unless the provider already refused it (a forced refresh).
             if stale_version.is_none() && still_valid(&current, now) {
-                return self.hand_out(current, now).await;
+                return self.hand_out(current, now).await.map(Some);
             }
-            if tokio::time::Instant::now() > deadline {
+            if !wait {
+                return Ok(None);
+            }
+            give_up = give_up.max(until + LEASE_POLL * 3).min(cap.max(until + LEASE_POLL * 3));
+            if tokio::time::Instant::now() > give_up {
                 return Err(TokenError::Unavailable(
                     current.provider,
                     "a refresh is taking too long elsewhere".into(),
                 ));
             }
-            tokio::time::sleep(LEASE_POLL).await;
-            current = self.reread(&current).await?;
+            tokio::time::sleep(LEASE_POLL.min(remaining.max(Duration::from_millis(1)))).await;
         }
-        // We hold the lease: one last re-read, then refresh at the provider.
+    }
+
+    /// The lease is ours: one last re-read, then the refresh at the provider.
+    async fn refresh_under_lease(
+        &self,
+        in_process: tokio::sync::OwnedMutexGuard<()>,
+        current: Connection,
+        stale_version: Option<i64>,
+    ) -> Result<Access, TokenError> {
         let current = self.reread(&current).await?;
         let now = now_epoch();
         if self.settled(&current, stale_version, now) || current.status != ConnectionStatus::Active {
-            self.inner.store.release_lease(&current.id, &self.inner.owner).await?;
+            self.inner.store.release_lease(&current.id, self.lease_owner()).await?;
             // Not under the lock: `usable` may come back here (the token crossed its skew).
             drop(in_process);
             return Box::pin(self.usable(current, None)).await;
@@ -345,6 +454,13 @@ impl TokenService {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            // Each attempt starts with a whole lease ahead of it, so the lease cannot run out
+            // under it (and be taken over) while this process is alive. A lease lost anyway
+            // (taken over, or the row refreshed elsewhere) ends the refresh here: the refresh
+            // token must not be sent again.
+            if attempt > 1 && !self.renew_lease(connection).await {
+                return Err(ProviderError::Unavailable("the refresh lease was lost".into()));
+            }
             let result = self.grant(connection.provider, &refresh_token).await;
             match result {
                 Err(ProviderError::Unavailable(_)) if attempt < REFRESH_ATTEMPTS => {
@@ -358,6 +474,12 @@ impl TokenService {
                 other => return other,
             }
         }
+    }
+
+    async fn renew_lease(&self, connection: &Connection) -> bool {
+        let store = &self.inner.store;
+        let ttl = self.lease_ttl();
+        store.renew_lease(&connection.id, self.lease_owner(), connection.version, ttl).await.unwrap_or(false)
     }
 
     async fn grant(
@@ -407,7 +529,7 @@ impl TokenService {
                         Some(&event),
                     )
                     .await?;
-                store.release_lease(&current.id, &self.inner.owner).await?;
+                store.release_lease(&current.id, self.lease_owner()).await?;
                 self.forget(&current.id);
                 crate::metrics::refresh(provider.as_str(), "reauth_required");
                 audit::record(
@@ -423,7 +545,7 @@ impl TokenService {
                 Err(TokenError::ReauthRequired(provider))
             }
             Err(error) => {
-                store.release_lease(&current.id, &self.inner.owner).await?;
+                store.release_lease(&current.id, self.lease_owner()).await?;
                 crate::metrics::refresh(provider.as_str(), "failed");
                 audit::record(
                     store,
@@ -479,7 +601,7 @@ impl TokenService {
         // Fenced: only while this instance still holds the lease (a lease taken over after it
         // ran out belongs to the instance that took it, whose commit is the one that counts).
         let committed =
-            store.commit_refresh(&current.id, current.version, &self.inner.owner, &update).await?;
+            store.commit_refresh(&current.id, current.version, self.lease_owner(), &update).await?;
         self.forget(&current.id);
         crate::metrics::refresh(current.provider.as_str(), if committed { "ok" } else { "lost_race" });
         audit::record(
@@ -493,7 +615,7 @@ impl TokenService {
         .await;
         let fresh = self.reread(&current).await?;
         if !committed {
-            store.release_lease(&current.id, &self.inner.owner).await?;
+            store.release_lease(&current.id, self.lease_owner()).await?;
         }
         self.hand_out(fresh, now).await
     }

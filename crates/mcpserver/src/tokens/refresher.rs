@@ -20,6 +20,8 @@ const RECENT_USE_SECS: i64 = 24 * 3600;
 pub struct PassReport {
     pub refreshed: u64,
     pub failed: u64,
+    /// Left to the instance that holds their lease (it is refreshing them).
+    pub elsewhere: u64,
 }
 
 /// One pass at time `now`.
@@ -31,13 +33,19 @@ pub async fn run_once(state: &AppState, now: i64) -> Result<PassReport, crate::s
     let mut seen = HashSet::new();
     let work: Vec<Connection> =
         expiring.into_iter().chain(idle).filter(|c| seen.insert(c.id.clone())).collect();
-    let results: Vec<bool> = futures::stream::iter(work)
-        .map(|connection| async move { state.tokens.refresh_connection(connection).await.is_ok() })
+    let results: Vec<Option<bool>> = futures::stream::iter(work)
+        .map(|connection| async move {
+            match state.tokens.refresh_connection(connection).await {
+                Ok(Some(_)) => Some(true),
+                Ok(None) => None,
+                Err(_) => Some(false),
+            }
+        })
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
-    let refreshed = results.iter().filter(|ok| **ok).count() as u64;
-    Ok(PassReport { refreshed, failed: results.len() as u64 - refreshed })
+    let count = |want: Option<bool>| results.iter().filter(|r| **r == want).count() as u64;
+    Ok(PassReport { refreshed: count(Some(true)), failed: count(Some(false)), elsewhere: count(None) })
 }
 
 /// Sweeps what expired: states, pending grants, audit events past retention.

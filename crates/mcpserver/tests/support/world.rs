@@ -73,12 +73,13 @@ impl World {
             &base,
             "--notion-api-url",
             &base,
-            "--provider-timeout-secs",
-            "3",
         ]
         .iter()
         .map(|s| s.to_string())
         .collect();
+        if !options.flags.iter().any(|f| f == "--provider-timeout-secs") {
+            flags.extend(["--provider-timeout-secs".to_string(), "3".to_string()]);
+        }
         // Tests connect and provoke a 401 within a second, so a token's age does not hold back
         // the refresh unless a test asks (tests/refresh_on_401.rs).
         if !options.flags.iter().any(|f| f == "--refresh-on-401-min-age-secs") {
