@@ -193,17 +193,11 @@ pub(crate) fn endpoint_label(path: &str) -> String {
         let Some(rest) = path.strip_prefix(prefix).filter(|r| r.starts_with('/')) else {
             continue;
         };
-        let segments: Vec<&str> = rest[1..].split('/').collect();
         // The template that matches with the most literal segments (`/issue/bulk` before
         // `/issue/{id}`).
         let best = endpoints
             .iter()
-            .filter_map(|template| {
-                let parts: Vec<&str> = template[1..].split('/').collect();
-                let fits = parts.len() == segments.len()
-                    && parts.iter().zip(&segments).all(|(t, s)| *t == "{id}" && !s.is_empty() || t == s);
-                fits.then(|| (parts.iter().filter(|t| **t != "{id}").count(), *template))
-            })
+            .filter_map(|template| literal_fit(template, rest).map(|literal| (literal, *template)))
             .max_by_key(|(literal, _)| *literal);
         return match best {
             Some((_, template)) => format!("{prefix}{template}"),
@@ -211,6 +205,21 @@ pub(crate) fn endpoint_label(path: &str) -> String {
         };
     }
     "other".to_string()
+}
+
+/// How many literal segments `template` (`/issue/{id}/comment`) has, when `path` fits it:
+/// segment by segment, `{id}` standing for any non-empty one.
+fn literal_fit(template: &str, path: &str) -> Option<usize> {
+    let (mut template, mut path) = (template.split('/'), path.split('/'));
+    let mut literal = 0;
+    loop {
+        match (template.next(), path.next()) {
+            (None, None) => return Some(literal),
+            (Some("{id}"), Some(segment)) if !segment.is_empty() => {}
+            (Some(a), Some(b)) if a == b => literal += 1,
+            _ => return None,
+        }
+    }
 }
 
 /// A refresh attempt and how it ended.

@@ -260,13 +260,18 @@ pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<Reply<SearchRe
     let base = site_url(&connection, args.site.as_deref());
     let mut issues = Vec::with_capacity(page.issues.len());
     for raw in &page.issues {
-        let summary = IssueSummary::deserialize(raw).map_err(|_| ToolError::unexpected(Provider::Jira))?;
+        let unexpected = |_| ToolError::unexpected(Provider::Jira);
+        let summary: IssueSummary = serde_json::from_str(raw.get()).map_err(unexpected)?;
         let mut issue = summary.brief(&base);
-        issue.fields = args
-            .fields
-            .iter()
-            .filter_map(|f| raw["fields"].get(f).filter(|v| !v.is_null()).map(|v| (f.clone(), v.clone())))
-            .collect();
+        // The fields asked for beyond the summary's, read from the same issue as they came.
+        if !args.fields.is_empty() {
+            let all: AllFields = serde_json::from_str(raw.get()).map_err(unexpected)?;
+            issue.fields = args
+                .fields
+                .iter()
+                .filter_map(|f| all.fields.get(f).filter(|v| !v.is_null()).map(|v| (f.clone(), v.clone())))
+                .collect();
+        }
         issues.push(issue);
     }
     let next = page.next_page_token;
@@ -282,15 +287,23 @@ pub async fn search(ctx: ToolContext, args: SearchArgs) -> Result<Reply<SearchRe
     Ok(Reply::new(SearchResult { issues, next_page_token: next, is_last }, markdown))
 }
 
-/// A page of `POST /search/jql`.
+/// A page of `POST /search/jql`: each issue kept as its text, read typed (and, for asked-for
+/// extra fields, once more as a map) instead of as a tree of every field it carries.
 #[derive(Deserialize)]
 struct Page {
     #[serde(default)]
-    issues: Vec<Value>,
+    issues: Vec<Box<serde_json::value::RawValue>>,
     #[serde(default, rename = "nextPageToken")]
     next_page_token: Option<String>,
     #[serde(default, rename = "isLast")]
     is_last: Option<bool>,
+}
+
+/// Every field of an issue, by name.
+#[derive(Deserialize)]
+struct AllFields {
+    #[serde(default)]
+    fields: serde_json::Map<String, Value>,
 }
 
 /// Arguments of `jira_get_issue`.

@@ -440,7 +440,8 @@ pub(crate) async fn read_body(
     if response.content_length().is_some_and(|n| n as usize > limit) {
         return Err(too_large(provider));
     }
-    let mut out = Vec::new();
+    let expected = response.content_length().map_or(0, |n| n as usize);
+    let mut out = Vec::with_capacity(expected.min(limit));
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| {
