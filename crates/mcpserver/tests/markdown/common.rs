@@ -328,3 +328,20 @@ pub fn nest(kind: &str, key: &str, depth: usize, leaf: Value) -> Value {
     }
     node
 }
+
+/// Asserts that `doc` passes the published ADF JSON schema (`@atlaskit/adf-schema`, installed
+/// by scripts/spec-deps), which is what the simulator checks every received document against.
+/// Without the schema installed it falls back to the simulator's structural check, unless
+/// `PROVIDER_SIM_REQUIRE_SPECS` is set (CI), where a missing schema fails.
+pub fn assert_valid_adf(doc: &Value, what: &str) {
+    let verdict = provider_sim::spec::check_adf_against_schema(doc).unwrap_or_else(|| {
+        assert!(
+            !provider_sim::spec::specs_required(),
+            "the ADF schema is not installed: run scripts/spec-deps"
+        );
+        provider_sim::spec::check_adf_structure(doc)
+    });
+    if let Err(e) = verdict {
+        panic!("{what}: the generated ADF breaks the published schema: {e}\n{doc:#}");
+    }
+}
