@@ -103,3 +103,22 @@ pub fn check_adf_structure(doc: &Value) -> Result<(), String> {
 pub fn check_adf(doc: &Value) -> Result<(), String> {
     check_adf_against_schema(doc).unwrap_or_else(|| check_adf_structure(doc))
 }
+
+/// Notion's `ApiColor` values as the simulator enforces them.
+pub fn notion_colors() -> &'static [&'static str] {
+    crate::notion::blockspec::COLORS
+}
+
+/// Notion's `LanguageRequest` values (code-block languages) as the simulator enforces them.
+pub fn notion_code_languages() -> &'static [&'static str] {
+    crate::notion::blockspec::LANGUAGES
+}
+
+/// The simulator's verdict on a `children` array as sent to `PATCH /v1/blocks/{id}/children`
+/// or `POST /v1/pages` (the rules of `notion/blockspec.rs`): `Ok` or Notion's
+/// `validation_error` message.
+pub fn check_notion_children(children: &Value) -> Result<(), String> {
+    crate::notion::blockspec::parse_request_children(Some(children))
+        .and_then(|blocks| crate::notion::blockspec::check_append_target(None, None, &blocks))
+        .map_err(|e| e.message)
+}

@@ -345,3 +345,14 @@ pub fn assert_valid_adf(doc: &Value, what: &str) {
         panic!("{what}: the generated ADF breaks the published schema: {e}\n{doc:#}");
     }
 }
+
+/// Asserts that every request `append_batches` makes of `blocks` passes the simulator's
+/// Notion block rules (the SDK's request types: nesting, tables, keys, colors, languages,
+/// UTF-16 limits).
+pub fn assert_valid_notion(blocks: &[Value], what: &str) {
+    for (i, batch) in append_batches(blocks.to_vec()).into_iter().enumerate() {
+        if let Err(e) = provider_sim::spec::check_notion_children(&Value::Array(batch)) {
+            panic!("{what}: request {i} of the generated Notion blocks is refused: {e}");
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Generated documents made of realistic pieces: canonical Markdown must be a fixed point of
 //! normalisation and survive both round trips unchanged.
 
-use crate::common::{Lcg, as_api_response, assert_notion_limits, assert_valid_adf};
+use crate::common::{Lcg, as_api_response, assert_notion_limits, assert_valid_adf, assert_valid_notion};
 use mcpserver::markdown::{adf, normalize_markdown, notion};
 
 const WORDS: &[&str] = &[
@@ -127,6 +127,7 @@ fn generated_documents_round_trip() {
         assert_eq!(via_adf, md, "case {case}: ADF round trip");
         let blocks = notion::markdown_to_blocks(&md);
         assert_notion_limits(&blocks);
+        assert_valid_notion(&blocks, &format!("case {case}"));
         let via_notion = notion::blocks_to_markdown(&as_api_response(&blocks));
         assert_eq!(via_notion, md, "case {case}: Notion round trip");
     }

@@ -1,20 +1,22 @@
 //! Every ADF document the Markdown converter writes passes the published ADF JSON schema
-//! (issue 19 item 3): the corpus, the generated documents of `property.rs` (checked there)
-//! and arbitrary Markdown from proptest.
+//! (issue 19 item 3), and every Notion request it makes passes the simulator's block rules
+//! (item 4): the corpus, the generated documents of `property.rs` (checked there) and
+//! arbitrary Markdown from proptest.
 
-use crate::common::{assert_valid_adf, corpus};
-use mcpserver::markdown::adf::markdown_to_adf;
+use crate::common::{assert_valid_adf, assert_valid_notion, corpus};
+use mcpserver::markdown::{adf::markdown_to_adf, notion::markdown_to_blocks};
 use proptest::prelude::*;
 
 #[test]
-fn the_corpus_gives_valid_adf() {
+fn the_corpus_gives_valid_adf_and_notion_blocks() {
     for doc in corpus() {
         assert_valid_adf(&markdown_to_adf(&doc.markdown), &doc.name);
+        assert_valid_notion(&markdown_to_blocks(&doc.markdown), &doc.name);
     }
 }
 
 #[test]
-fn hand_picked_edge_cases_give_valid_adf() {
+fn hand_picked_edge_cases_give_valid_adf_and_notion_blocks() {
     for md in [
         "",
         "   \n\n",
@@ -44,6 +46,7 @@ fn hand_picked_edge_cases_give_valid_adf() {
         "~~strike~~ *em* ***both***\n",
     ] {
         assert_valid_adf(&markdown_to_adf(md), &format!("{md:?}"));
+        assert_valid_notion(&markdown_to_blocks(md), &format!("{md:?}"));
     }
 }
 
@@ -76,7 +79,8 @@ fn markdownish() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
     #[test]
-    fn arbitrary_markdown_gives_valid_adf(md in markdownish()) {
+    fn arbitrary_markdown_gives_valid_adf_and_notion_blocks(md in markdownish()) {
         assert_valid_adf(&markdown_to_adf(&md), &format!("{md:?}"));
+        assert_valid_notion(&markdown_to_blocks(&md), &format!("{md:?}"));
     }
 }
