@@ -223,3 +223,27 @@ async fn valid_documents_are_accepted_and_a_string_keeps_the_field_message() {
         (StatusCode::BAD_REQUEST, &json!("Comment body is not valid!"))
     );
 }
+
+#[tokio::test]
+async fn every_document_the_simulator_answers_passes_the_schema() {
+    let sim = sim().await;
+    let jira = Jira::new(&sim).await;
+    let mut checked = 0;
+    for project in ["PLAT", "MOB", "OPS"] {
+        let (status, page) = jira
+            .post("/search/jql", json!({"jql": format!("project = {project}"), "maxResults": 100, "fields": ["description", "comment"]}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        for issue in page["issues"].as_array().unwrap() {
+            let key = issue["key"].as_str().unwrap();
+            let mut docs = vec![issue["fields"]["description"].clone()];
+            let (_, comments) = jira.get(&format!("/issue/{key}/comment")).await;
+            docs.extend(comments["comments"].as_array().unwrap().iter().map(|c| c["body"].clone()));
+            for d in docs.into_iter().filter(|d| !d.is_null()) {
+                assert_eq!(provider_sim::spec::check_adf(&d), Ok(()), "{key}: {d}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 60, "only {checked} documents");
+}

@@ -270,3 +270,17 @@ fn colors_and_languages_are_the_sdks() {
     ours.sort();
     assert_eq!(ours, languages, "LanguageRequest");
 }
+
+#[tokio::test]
+async fn a_table_update_changes_its_headers_and_keeps_its_width() {
+    let sim = sim().await;
+    let n = Notion::new(&sim);
+    let id = page(&n).await;
+    let (_, body) = append(&n, &id, json!([table(2, &[&["a", "b"]])])).await;
+    let t = body["results"][0]["id"].as_str().unwrap().to_string();
+    let (status, body) = n.patch(&format!("/blocks/{t}"), json!({"table": {"has_row_header": true}})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["table"], json!({"table_width": 2, "has_column_header": true, "has_row_header": true}));
+    let (status, body) = n.patch(&format!("/blocks/{t}"), json!({"table": {"table_width": 3}})).await;
+    assert_validation(status, &body, "body.table.table_width should be not present");
+}

@@ -328,9 +328,7 @@ pub(crate) fn parse_update(kind: &str, body: &Value, path: &str) -> Result<Value
     }
     if matches!(kind, "table" | "column_list" | "column") {
         // Their required children cannot come with an update: only their own settings.
-        let mut out = parse_settings(kind, obj, path)?;
-        out.as_object_mut().map(|o| o.remove("children"));
-        return Ok(out);
+        return parse_settings(kind, obj, path);
     }
     Ok(parse_type_object(kind, obj, path, 0)?.content)
 }
@@ -340,13 +338,29 @@ fn parse_settings(kind: &str, obj: &Map<String, Value>, path: &str) -> Result<Va
     match kind {
         "table" => {
             only_keys(obj, &["has_column_header", "has_row_header"], path)?;
-            Ok(json!({
-                "has_column_header": expect_bool(obj.get("has_column_header"), &format!("{path}.has_column_header"))?,
-                "has_row_header": expect_bool(obj.get("has_row_header"), &format!("{path}.has_row_header"))?,
-            }))
+            // Only what is given changes.
+            let mut out = Map::new();
+            for key in ["has_column_header", "has_row_header"] {
+                if obj.contains_key(key) {
+                    out.insert(key.into(), json!(expect_bool(obj.get(key), &format!("{path}.{key}"))?));
+                }
+            }
+            Ok(Value::Object(out))
+        }
+        "column" => {
+            only_keys(obj, &["width_ratio"], path)?;
+            match obj.get("width_ratio") {
+                None => Ok(json!({})),
+                Some(r) if r.is_number() => Ok(json!({"width_ratio": r})),
+                Some(r) => Err(NotionError::body(
+                    &format!("{path}.width_ratio"),
+                    "a number",
+                    &richtext::shown(Some(r)),
+                )),
+            }
         }
         _ => {
-            only_keys(obj, &["width_ratio"], path)?;
+            only_keys(obj, &[], path)?;
             Ok(json!({}))
         }
     }

@@ -88,8 +88,13 @@ pub(crate) async fn update_block(
         let Some(block) = data.blocks.get_mut(&id) else {
             return Err(NotionError::not_found("block", &id));
         };
-        if let Some(c) = content {
-            block.content = c;
+        match (content, block.content.as_object_mut()) {
+            // A table's update carries its header switches only: its width stays.
+            (Some(Value::Object(c)), Some(existing)) if matches!(kind.as_str(), "table" | "column") => {
+                existing.extend(c)
+            }
+            (Some(c), _) => block.content = c,
+            (None, _) => {}
         }
         if let Some(t) = trash {
             block.in_trash = t;
