@@ -12,3 +12,5 @@ mod notion;
 mod property;
 #[path = "markdown/roundtrip.rs"]
 mod roundtrip;
+#[path = "markdown/schema.rs"]
+mod schema;

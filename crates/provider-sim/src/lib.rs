@@ -26,6 +26,7 @@ mod notion;
 pub mod routes;
 mod seed;
 mod server;
+pub mod spec;
 mod state;
 
 use std::sync::Arc;

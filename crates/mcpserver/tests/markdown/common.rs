@@ -328,3 +328,31 @@ pub fn nest(kind: &str, key: &str, depth: usize, leaf: Value) -> Value {
     }
     node
 }
+
+/// Asserts that `doc` passes the published ADF JSON schema (`@atlaskit/adf-schema`, installed
+/// by scripts/spec-deps), which is what the simulator checks every received document against.
+/// Without the schema installed it falls back to the simulator's structural check, unless
+/// `PROVIDER_SIM_REQUIRE_SPECS` is set (CI), where a missing schema fails.
+pub fn assert_valid_adf(doc: &Value, what: &str) {
+    let verdict = provider_sim::spec::check_adf_against_schema(doc).unwrap_or_else(|| {
+        assert!(
+            !provider_sim::spec::specs_required(),
+            "the ADF schema is not installed: run scripts/spec-deps"
+        );
+        provider_sim::spec::check_adf_structure(doc)
+    });
+    if let Err(e) = verdict {
+        panic!("{what}: the generated ADF breaks the published schema: {e}\n{doc:#}");
+    }
+}
+
+/// Asserts that every request `append_batches` makes of `blocks` passes the simulator's
+/// Notion block rules (the SDK's request types: nesting, tables, keys, colors, languages,
+/// UTF-16 limits).
+pub fn assert_valid_notion(blocks: &[Value], what: &str) {
+    for (i, batch) in append_batches(blocks.to_vec()).into_iter().enumerate() {
+        if let Err(e) = provider_sim::spec::check_notion_children(&Value::Array(batch)) {
+            panic!("{what}: request {i} of the generated Notion blocks is refused: {e}");
+        }
+    }
+}

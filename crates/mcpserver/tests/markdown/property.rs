@@ -1,7 +1,7 @@
 //! Generated documents made of realistic pieces: canonical Markdown must be a fixed point of
 //! normalisation and survive both round trips unchanged.
 
-use crate::common::{Lcg, as_api_response, assert_notion_limits};
+use crate::common::{Lcg, as_api_response, assert_notion_limits, assert_valid_adf, assert_valid_notion};
 use mcpserver::markdown::{adf, normalize_markdown, notion};
 
 const WORDS: &[&str] = &[
@@ -121,10 +121,13 @@ fn generated_documents_round_trip() {
     for case in 0..600 {
         let md = normalize_markdown(&document(&mut rng));
         assert_eq!(normalize_markdown(&md), md, "case {case}: not idempotent");
-        let via_adf = adf::adf_to_markdown(&adf::markdown_to_adf(&md));
+        let doc = adf::markdown_to_adf(&md);
+        assert_valid_adf(&doc, &format!("case {case}"));
+        let via_adf = adf::adf_to_markdown(&doc);
         assert_eq!(via_adf, md, "case {case}: ADF round trip");
         let blocks = notion::markdown_to_blocks(&md);
         assert_notion_limits(&blocks);
+        assert_valid_notion(&blocks, &format!("case {case}"));
         let via_notion = notion::blocks_to_markdown(&as_api_response(&blocks));
         assert_eq!(via_notion, md, "case {case}: Notion round trip");
     }

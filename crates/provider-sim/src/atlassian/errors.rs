@@ -110,6 +110,12 @@ impl JiraError {
         Self::bad_request("Invalid request payload. Refer to the REST API documentation and try again.")
     }
 
+    /// 400 `{"errorMessages":["INVALID_INPUT"],"errors":{}}`: what Jira Cloud answers to a
+    /// rich-text value that is an object but not a valid ADF document.
+    pub(crate) fn invalid_input() -> Self {
+        Self::bad_request("INVALID_INPUT")
+    }
+
     /// True if there is nothing to report.
     pub(crate) fn is_empty(&self) -> bool {
         self.messages.is_empty() && self.errors.is_empty()

@@ -6,11 +6,17 @@ use serde_json::{Value, json};
 use super::errors::NotionError;
 
 const MAX_TEXT: usize = 2000;
-const MAX_URL: usize = 2000;
-const MAX_EQUATION: usize = 1000;
+pub(crate) const MAX_URL: usize = 2000;
+pub(crate) const MAX_EQUATION: usize = 1000;
 const MAX_ITEMS: usize = 100;
 
-fn too_long(path: &str, max: usize, len: usize) -> NotionError {
+/// A string's length as the API counts it: UTF-16 code units (JavaScript's `length`), so
+/// `🚀` counts 2 and `é` 1.
+pub(crate) fn utf16_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+pub(crate) fn too_long(path: &str, max: usize, len: usize) -> NotionError {
     NotionError::validation(format!(
         "body failed validation: {path}.length should be ≤ `{max}`, instead was `{len}`."
     ))
@@ -45,7 +51,20 @@ fn normalize_item(item: &Value, path: &str) -> Result<Value, NotionError> {
     let kind = item.get("type").and_then(Value::as_str).unwrap_or_else(|| {
         ["mention", "equation"].into_iter().find(|k| item.get(*k).is_some()).unwrap_or("text")
     });
-    let annotations = annotations(item.get("annotations"));
+    if !["text", "mention", "equation"].contains(&kind) {
+        return Err(NotionError::body(
+            &format!("{path}.type"),
+            "`\"text\"`, `\"mention\"`, or `\"equation\"`",
+            &format!("\"{kind}\""),
+        ));
+    }
+    if let Some((k, v)) = item
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| !["type", kind, "annotations"].contains(&k.as_str())))
+    {
+        return Err(NotionError::body(&format!("{path}.{k}"), "not present", &shown(Some(v))));
+    }
+    let annotations = annotations(item.get("annotations"), &format!("{path}.annotations"))?;
     let (body, plain, href) = match kind {
         "text" => text_body(item.get("text"), &format!("{path}.text"))?,
         "equation" => equation_body(item.get("equation"), &format!("{path}.equation"))?,
@@ -65,18 +84,29 @@ fn normalize_item(item: &Value, path: &str) -> Result<Value, NotionError> {
 
 fn text_body(v: Option<&Value>, path: &str) -> Result<(Value, String, Value), NotionError> {
     let content = v.and_then(|t| t.get("content"));
+    if let Some((k, v)) = v
+        .and_then(Value::as_object)
+        .and_then(|o| o.iter().find(|(k, _)| !["content", "link"].contains(&k.as_str())))
+    {
+        return Err(NotionError::body(&format!("{path}.{k}"), "not present", &shown(Some(v))));
+    }
     let Some(content) = content.and_then(Value::as_str) else {
         return Err(NotionError::body(&format!("{path}.content"), "defined", &shown(content)));
     };
-    let len = content.chars().count();
+    let len = utf16_len(content);
     if len > MAX_TEXT {
         return Err(too_long(&format!("{path}.content"), MAX_TEXT, len));
     }
     let link = match v.and_then(|t| t.get("link")) {
         None | Some(Value::Null) => Value::Null,
         Some(l) => {
-            let url = l.get("url").and_then(Value::as_str).unwrap_or("");
-            let n = url.chars().count();
+            if let Some((k, v)) = l.as_object().and_then(|o| o.iter().find(|(k, _)| k.as_str() != "url")) {
+                return Err(NotionError::body(&format!("{path}.link.{k}"), "not present", &shown(Some(v))));
+            }
+            let Some(url) = l.get("url").and_then(Value::as_str) else {
+                return Err(NotionError::body(&format!("{path}.link.url"), "defined", &shown(l.get("url"))));
+            };
+            let n = utf16_len(url);
             if n > MAX_URL {
                 return Err(too_long(&format!("{path}.link.url"), MAX_URL, n));
             }
@@ -92,7 +122,7 @@ fn equation_body(v: Option<&Value>, path: &str) -> Result<(Value, String, Value)
     let Some(expr) = expr.and_then(Value::as_str) else {
         return Err(NotionError::body(&format!("{path}.expression"), "defined", &shown(expr)));
     };
-    let n = expr.chars().count();
+    let n = utf16_len(expr);
     if n > MAX_EQUATION {
         return Err(too_long(&format!("{path}.expression"), MAX_EQUATION, n));
     }
@@ -127,16 +157,29 @@ fn mention_body(v: Option<&Value>, path: &str) -> Result<(Value, String, Value),
     Ok((body, plain, Value::Null))
 }
 
-fn annotations(v: Option<&Value>) -> Value {
-    let flag = |k: &str| v.and_then(|a| a.get(k)).and_then(Value::as_bool).unwrap_or(false);
-    json!({
-        "bold": flag("bold"),
-        "italic": flag("italic"),
-        "strikethrough": flag("strikethrough"),
-        "underline": flag("underline"),
-        "code": flag("code"),
-        "color": v.and_then(|a| a.get("color")).and_then(Value::as_str).unwrap_or("default"),
-    })
+fn annotations(v: Option<&Value>, path: &str) -> Result<Value, NotionError> {
+    const FLAGS: &[&str] = &["bold", "italic", "strikethrough", "underline", "code"];
+    let empty = serde_json::Map::new();
+    let given = match v {
+        None => &empty,
+        Some(Value::Object(o)) => o,
+        Some(other) => return Err(NotionError::body(path, "an object", &shown(Some(other)))),
+    };
+    let mut out = json!({});
+    for flag in FLAGS {
+        out[*flag] = match given.get(*flag) {
+            None => Value::Bool(false),
+            Some(Value::Bool(b)) => Value::Bool(*b),
+            Some(other) => {
+                return Err(NotionError::body(&format!("{path}.{flag}"), "a boolean", &shown(Some(other))));
+            }
+        };
+    }
+    out["color"] = json!(super::blockspec::color(given.get("color"), &format!("{path}.color"))?);
+    if let Some((k, v)) = given.iter().find(|(k, _)| k.as_str() != "color" && !FLAGS.contains(&k.as_str())) {
+        return Err(NotionError::body(&format!("{path}.{k}"), "not present", &shown(Some(v))));
+    }
+    Ok(out)
 }
 
 /// One plain text item in response form.
@@ -177,6 +220,14 @@ mod tests {
         );
         let exactly = "é".repeat(2000);
         assert!(normalize(Some(&json!([{"text": {"content": exactly}}])), "p").is_ok());
+        // Counted in UTF-16 units, as the API does: 1001 rockets are 2002 units.
+        let rockets = "🚀".repeat(1001);
+        let err = normalize(Some(&json!([{"text": {"content": rockets}}])), "p").unwrap_err();
+        assert!(
+            err.message.contains("p[0].text.content.length should be ≤ `2000`, instead was `2002`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

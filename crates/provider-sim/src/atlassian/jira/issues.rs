@@ -83,6 +83,8 @@ struct Changes {
     duedate: Option<Option<String>>,
     parent: Option<String>,
     comments: Vec<Value>,
+    /// A rich-text value that is an object but breaks the ADF schema.
+    invalid_adf: bool,
 }
 
 fn cannot_set(name: &str) -> String {
@@ -166,8 +168,11 @@ fn read_field(
             ch.summary = Some(s.to_string());
         }
         "description" if v.is_null() => ch.description = Some(None),
-        "description" if adf::is_document(v) => ch.description = Some(Some(v.clone())),
-        "description" => return Err(adf::NOT_A_DOCUMENT.into()),
+        "description" => match adf::judge(v) {
+            adf::Verdict::Valid => ch.description = Some(Some(v.clone())),
+            adf::Verdict::NotADocument => return Err(adf::NOT_A_DOCUMENT.into()),
+            adf::Verdict::Invalid(_) => ch.invalid_adf = true,
+        },
         "assignee" => ch.assignee = Some(user_value(v)?),
         "reporter" => ch.reporter = Some(user_value(v)?.ok_or("Reporter is required.")?),
         "priority" => {
@@ -199,10 +204,11 @@ fn read_update(data: &JiraData, ch: &mut Changes, name: &str, ops: &Value) -> Re
             }
             ("comment", "add") => {
                 let body = arg.get("body").unwrap_or(&Value::Null);
-                if !adf::is_document(body) {
-                    return Err("Comment body is not valid!".into());
+                match adf::judge(body) {
+                    adf::Verdict::Valid => ch.comments.push(body.clone()),
+                    adf::Verdict::NotADocument => return Err("Comment body is not valid!".into()),
+                    adf::Verdict::Invalid(_) => ch.invalid_adf = true,
                 }
-                ch.comments.push(body.clone());
             }
             (_, "set") => read_field(data, ch, name, arg, false)?,
             _ => return Err(cannot_set(name)),
@@ -226,6 +232,9 @@ fn read_changes(data: &JiraData, body: &Value, creating: bool) -> Result<Changes
         if let Err(m) = read_update(data, &mut ch, name, ops) {
             errs = errs.and_field(name, m);
         }
+    }
+    if ch.invalid_adf {
+        return Err(JiraError::invalid_input());
     }
     if creating {
         for (field, set, msg) in [
@@ -386,8 +395,13 @@ pub(super) async fn add_comment(
         None | Some(Value::Null) => {
             return Err(JiraError::field("comment", "Comment body can not be empty!"));
         }
-        Some(d) if adf::is_document(d) => d.clone(),
-        Some(_) => return Err(JiraError::field("comment", "Comment body is not valid!")),
+        Some(d) => match adf::judge(d) {
+            adf::Verdict::Valid => d.clone(),
+            adf::Verdict::NotADocument => {
+                return Err(JiraError::field("comment", "Comment body is not valid!"));
+            }
+            adf::Verdict::Invalid(_) => return Err(JiraError::invalid_input()),
+        },
     };
     on_site(&sim, &ctx, |data, now| {
         let index = data.issue_index(&key).ok_or_else(JiraError::no_issue)?;

@@ -7,14 +7,14 @@ use axum::{
     body::Bytes,
     extract::{Path, Query, State},
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{archived, new_id, on_data};
 use crate::{
     ids,
     notion::{
         NotionCtx,
-        blockspec::parse_children,
+        blockspec::{check_append_target, parse_request_children, parse_update},
         errors::{self, NotionError, NotionResult},
         json_body,
         model::{Child, NotionData, Position},
@@ -75,19 +75,26 @@ pub(crate) async fn update_block(
     on_data(&sim, &ctx, |data, stamp| {
         let block = data.blocks.get(&id).ok_or_else(|| NotionError::not_found("block", &id))?;
         let kind = block.kind.clone();
+        if let Some((k, v)) = body.as_object().and_then(|o| {
+            o.iter().find(|(k, _)| ![kind.as_str(), "type", "in_trash", "archived"].contains(&k.as_str()))
+        }) {
+            return Err(NotionError::body(&format!("body.{k}"), "not present", &richtext::shown(Some(v))));
+        }
         let content = match body.get(kind.as_str()) {
             None => None,
             Some(_) if block.in_trash && trash != Some(false) => return Err(archived()),
-            Some(c) => {
-                let mut parsed = parse_children(Some(&json!([{"type": kind, kind.as_str(): c}])), "body", 2)?;
-                Some(parsed.remove(0).content)
-            }
+            Some(c) => Some(parse_update(&kind, c, &format!("body.{kind}"))?),
         };
         let Some(block) = data.blocks.get_mut(&id) else {
             return Err(NotionError::not_found("block", &id));
         };
-        if let Some(c) = content {
-            block.content = c;
+        match (content, block.content.as_object_mut()) {
+            // A table's update carries its header switches only: its width stays.
+            (Some(Value::Object(c)), Some(existing)) if matches!(kind.as_str(), "table" | "column") => {
+                existing.extend(c)
+            }
+            (Some(c), _) => block.content = c,
+            (None, _) => {}
         }
         if let Some(t) = trash {
             block.in_trash = t;
@@ -193,7 +200,13 @@ pub(crate) async fn append_children(
 ) -> NotionResult {
     let id = path_id(&raw, "block_id")?;
     let body = json_body(&body)?;
-    let children = parse_children(body.get("children"), "body.children", 1)?;
+    if let Some((k, v)) = body
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| !["children", "after", "position"].contains(&k.as_str())))
+    {
+        return Err(NotionError::body(&format!("body.{k}"), "not present", &richtext::shown(Some(v))));
+    }
+    let children = parse_request_children(body.get("children"))?;
     let at = position(&body, ctx.version)?;
     on_data(&sim, &ctx, |data, stamp| {
         if !data.is_container(&id) {
@@ -205,6 +218,8 @@ pub(crate) async fn append_children(
         if data.blocks.get(&id).is_some_and(|b| LEAF_BLOCKS.contains(&b.kind.as_str())) {
             return Err(NotionError::validation("Block does not support children."));
         }
+        let target = data.blocks.get(&id);
+        check_append_target(target.map(|b| b.kind.as_str()), target.map(|b| &b.content), &children)?;
         if let Position::After(after) = &at
             && !data.children_of(&id).iter().any(|c| c.id() == after)
         {

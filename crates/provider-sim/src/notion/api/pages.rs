@@ -14,7 +14,7 @@ use crate::{
     ids,
     notion::{
         NotionCtx,
-        blockspec::parse_children,
+        blockspec::{check_append_target, parse_request_children},
         errors::{self, NotionError, NotionResult},
         json_body,
         model::{Child, NotionData, Page, Parent, Position},
@@ -143,8 +143,9 @@ pub(crate) async fn create_page(
     };
     let children = match body.get("children") {
         None => Vec::new(),
-        c => parse_children(c, "body.children", 1)?,
+        c => parse_request_children(c)?,
     };
+    check_append_target(None, None, &children)?;
     let icon = icon_or_cover(&body, "icon")?.unwrap_or(Value::Null);
     let cover = icon_or_cover(&body, "cover")?.unwrap_or(Value::Null);
     on_data(&sim, &ctx, |data, stamp| {
