@@ -180,46 +180,64 @@ const NOTION_ENDPOINTS: &[&str] = &[
     "/file_uploads/{id}/complete",
 ];
 
+/// Where each allow-list applies.
+const PREFIXES: [(&str, &[&str]); 4] = [
+    ("/rest/api/3", JIRA_API_ENDPOINTS),
+    ("/rest/api/2", JIRA_API_ENDPOINTS),
+    ("/rest/agile/1.0", JIRA_AGILE_ENDPOINTS),
+    ("/v1", NOTION_ENDPOINTS),
+];
+
+/// An allow-listed template split into its segments once: (prefix, template, segments, how
+/// many of them are literal).
+type Template = (&'static str, &'static str, Vec<&'static str>, usize);
+
+static TEMPLATES: std::sync::LazyLock<Vec<Template>> = std::sync::LazyLock::new(|| {
+    let mut all = Vec::new();
+    for (prefix, endpoints) in PREFIXES {
+        for template in endpoints {
+            let segments: Vec<&str> = template[1..].split('/').collect();
+            let literal = segments.iter().filter(|s| **s != "{id}").count();
+            all.push((prefix, *template, segments, literal));
+        }
+    }
+    all
+});
+
 /// The endpoint label of a provider path: its route template from the allow-list above
 /// (`/rest/api/3/issue/{id}`), or `other`.
 pub(crate) fn endpoint_label(path: &str) -> String {
-    const PREFIXES: [(&str, &[&str]); 4] = [
-        ("/rest/api/3", JIRA_API_ENDPOINTS),
-        ("/rest/api/2", JIRA_API_ENDPOINTS),
-        ("/rest/agile/1.0", JIRA_AGILE_ENDPOINTS),
-        ("/v1", NOTION_ENDPOINTS),
-    ];
-    for (prefix, endpoints) in PREFIXES {
-        let Some(rest) = path.strip_prefix(prefix).filter(|r| r.starts_with('/')) else {
+    const MOST_SEGMENTS: usize = 8;
+    for (prefix, _) in PREFIXES {
+        let Some(rest) = path.strip_prefix(prefix).and_then(|r| r.strip_prefix('/')) else {
             continue;
         };
+        let mut segments = [""; MOST_SEGMENTS];
+        let mut count = 0;
+        for segment in rest.split('/') {
+            if count == MOST_SEGMENTS {
+                return "other".to_string();
+            }
+            segments[count] = segment;
+            count += 1;
+        }
+        let segments = &segments[..count];
         // The template that matches with the most literal segments (`/issue/bulk` before
-        // `/issue/{id}`).
-        let best = endpoints
+        // `/issue/{id}`); `{id}` stands for any non-empty segment.
+        let fits = |parts: &[&str]| {
+            parts.len() == segments.len()
+                && parts.iter().zip(segments).all(|(t, s)| *t == "{id}" && !s.is_empty() || t == s)
+        };
+        let best = TEMPLATES
             .iter()
-            .filter_map(|template| literal_fit(template, rest).map(|literal| (literal, *template)))
-            .max_by_key(|(literal, _)| *literal);
+            .filter(|(p, _, parts, _)| *p == prefix && fits(parts))
+            .max_by_key(|(_, _, _, literal)| *literal);
         return match best {
-            Some((_, template)) => format!("{prefix}{template}"),
+            Some((_, template, _, _)) => format!("{prefix}{template}"),
             None => "other".to_string(),
         };
     }
     "other".to_string()
-}
-
-/// How many literal segments `template` (`/issue/{id}/comment`) has, when `path` fits it:
-/// segment by segment, `{id}` standing for any non-empty one.
-fn literal_fit(template: &str, path: &str) -> Option<usize> {
-    let (mut template, mut path) = (template.split('/'), path.split('/'));
-    let mut literal = 0;
-    loop {
-        match (template.next(), path.next()) {
-            (None, None) => return Some(literal),
-            (Some("{id}"), Some(segment)) if !segment.is_empty() => {}
-            (Some(a), Some(b)) if a == b => literal += 1,
-            _ => return None,
-        }
-    }
 }
 
 /// A refresh attempt and how it ended.
