@@ -1147,4 +1147,11 @@ mod tests {
         );
         assert!(LANGUAGE_ALIASES.iter().all(|(_, n)| NOTION_LANGUAGES.contains(n)));
     }
+
+    #[test]
+    fn the_languages_are_notions_as_the_sdk_lists_them() {
+        // The simulator enforces the official SDK's `LanguageRequest` (its tests compare its
+        // list with the installed @notionhq/client); the server's own copy must not drift.
+        assert_eq!(NOTION_LANGUAGES, provider_sim::spec::notion_code_languages());
+    }
 }
