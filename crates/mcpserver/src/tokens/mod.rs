@@ -22,6 +22,7 @@ use secrecy::SecretString;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tracing::Instrument as _;
 
 /// A usable access token and the connection it belongs to (as of this token).
 pub struct Access {
@@ -347,6 +348,7 @@ impl TokenService {
     /// runs out and is taken over; without, `None` is the answer then. No caller holds this
     /// process's per-connection lock while it waits, so callers that can be served the
     /// still-valid token are not held up (DESIGN §6).
+    #[tracing::instrument(name = "refresh", skip_all, fields(provider = %connection.provider, connection = %connection.id))]
     async fn refresh(
         &self,
         connection: Connection,
@@ -431,11 +433,14 @@ impl TokenService {
         let service = self.clone();
         let forced = stale_version.is_some();
         let provider = current.provider;
-        let run = tokio::spawn(async move {
-            let _in_process = in_process;
-            let outcome = service.refresh_at_provider(&current).await;
-            service.settle(current, forced, outcome).await
-        });
+        let run = tokio::spawn(
+            async move {
+                let _in_process = in_process;
+                let outcome = service.refresh_at_provider(&current).await;
+                service.settle(current, forced, outcome).await
+            }
+            .instrument(tracing::Span::current()),
+        );
         run.await.unwrap_or_else(|e| {
             tracing::error!(provider = %provider, error = %e, "the refresh task failed");
             Err(TokenError::Unavailable(provider, "the refresh did not finish".into()))
@@ -445,6 +450,7 @@ impl TokenService {
     /// Calls the provider, retrying transient failures with jittered backoff. A lost answer
     /// (the provider rotated but we never heard) is retried with the same refresh token,
     /// which the provider still accepts within its reuse leeway.
+    #[tracing::instrument(name = "at_provider", skip_all)]
     async fn refresh_at_provider(&self, connection: &Connection) -> Result<TokenGrant, ProviderError> {
         let tokens = open_tokens(&self.inner.config.keyring, connection)
             .map_err(|e| ProviderError::Malformed(format!("stored token unreadable: {e}")))?;
