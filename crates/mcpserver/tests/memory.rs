@@ -33,23 +33,27 @@ async fn a_tool_call_on_an_answer_over_the_limit_stays_within_a_small_multiple_o
 
     // The server under test: its own process, on the same database and simulator.
     let base = world.sim.base_url();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_mcpserver"))
-        .arg("serve")
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &world.db.url])
-        .args(["--public-url", &world.server.base_url, "--user-rate-per-minute", "0"])
-        .args(["--jira-client-id", "sim-jira-client", "--jira-client-secret", "sim-jira-secret"])
-        .args(["--atlassian-auth-url", &base, "--atlassian-api-url", &base])
-        .args(["--proxy-max-response-bytes", &LIMIT.to_string()])
-        .env("MCPSERVER_ENCRYPTION_KEYS", support::TEST_KEYS)
-        .env("MCPSERVER_HUB_SECRET", support::TEST_HUB_SECRET)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let _server = support::server::KillOnDrop(child);
-    let url = format!("http://127.0.0.1:{port}");
+    let flags: Vec<String> = [
+        "--public-url",
+        &world.server.base_url,
+        "--user-rate-per-minute",
+        "0",
+        "--jira-client-id",
+        "sim-jira-client",
+        "--jira-client-secret",
+        "sim-jira-secret",
+        "--atlassian-auth-url",
+        &base,
+        "--atlassian-api-url",
+        &base,
+        "--proxy-max-response-bytes",
+        &LIMIT.to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (server, url) = support::server::spawn_serve(&world.db.url, &flags);
+    let pid = server.0.id();
     support::server::wait_healthy(&world.http, &url).await;
     let client = support::mcp::connect(&format!("{url}/mcp"), &world.jwt("alice", &[])).await;
     // Warm up: the first calls grow pools and caches that later calls reuse.

@@ -206,19 +206,9 @@ async fn two_processes_on_one_sqlite_file_refresh_exactly_once() {
     let mut children = Vec::new();
     let mut urls = Vec::new();
     for _ in 0..2 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_mcpserver"))
-            .arg("serve")
-            .args(&flags)
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &world.db.url])
-            .env("MCPSERVER_ENCRYPTION_KEYS", support::TEST_KEYS)
-            .env("MCPSERVER_HUB_SECRET", support::TEST_HUB_SECRET)
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        children.push(support::server::KillOnDrop(child));
-        urls.push(format!("http://127.0.0.1:{port}"));
+        let (child, url) = support::server::spawn_serve(&world.db.url, &flags);
+        children.push(child);
+        urls.push(url);
     }
     for url in &urls {
         support::server::wait_healthy(&world.http, url).await;
@@ -632,20 +622,9 @@ async fn a_waiter_takes_over_a_dead_lease_when_it_runs_out_instead_of_failing() 
 
 /// Starts `mcpserver serve` as a process of its own with `flags`; returns it and its URL.
 async fn serve_process(world: &World, flags: &[String]) -> (support::server::KillOnDrop, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_mcpserver"))
-        .arg("serve")
-        .args(flags)
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &world.db.url])
-        .env("MCPSERVER_ENCRYPTION_KEYS", support::TEST_KEYS)
-        .env("MCPSERVER_HUB_SECRET", support::TEST_HUB_SECRET)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
+    let (child, url) = support::server::spawn_serve(&world.db.url, flags);
     support::server::wait_healthy(&world.http, &url).await;
-    (support::server::KillOnDrop(child), url)
+    (child, url)
 }
 
 /// A process killed (kill -9) in the middle of a refresh and restarted on the same instance

@@ -213,7 +213,7 @@ impl ToolContext {
         let answer = match upstream::send(&self.state, &self.user_id, &request).await {
             Ok(a) => a,
             Err(e) => {
-                return Err(ToolError(upstream::api_error(&self.state, &self.user_id, e).await));
+                return Err(ToolError(upstream::api_error(&self.state, &self.user_id, e)));
             }
         };
         let status = answer.response.status().as_u16();
@@ -239,7 +239,7 @@ impl ToolContext {
     ) -> Result<Connection, ToolError> {
         match self.state.tokens.access(&self.user_id, provider, account).await {
             Ok(access) => Ok(Connection::clone(&access.connection)),
-            Err(e) => Err(ToolError(Box::pin(crate::tokens::api_error(&self.state, &self.user_id, e)).await)),
+            Err(e) => Err(ToolError(crate::tokens::api_error(&self.state, &self.user_id, e))),
         }
     }
 }

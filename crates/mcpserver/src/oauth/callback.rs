@@ -185,10 +185,7 @@ fn finish(
         }
         return Redirect::to(url.as_str()).into_response();
     }
-    let name = match provider {
-        Provider::Jira => "Jira",
-        Provider::Notion => "Notion",
-    };
+    let name = provider.display_name();
     let (status, title, message, ok) = match &outcome {
         Outcome::Connected(c) => {
             let who = c

@@ -194,7 +194,7 @@ async fn envelope_proxy(
     let started = Instant::now();
     let answer = match upstream::send(&state, caller.user_id(), &call).await {
         Ok(a) => a,
-        Err(e) => return Err(upstream::api_error(&state, caller.user_id(), e).await),
+        Err(e) => return Err(upstream::api_error(&state, caller.user_id(), e)),
     };
     let status = answer.response.status().as_u16();
     let selected = upstream::selected_headers(answer.response.headers());
@@ -334,7 +334,7 @@ async fn transparent(
     let started = Instant::now();
     let answer = match upstream::send(&state, caller.user_id(), &call).await {
         Ok(a) => a,
-        Err(e) => return Err(upstream::api_error(&state, caller.user_id(), e).await),
+        Err(e) => return Err(upstream::api_error(&state, caller.user_id(), e)),
     };
     let status = answer.response.status();
     record(&state, caller.user_id(), &call, status.as_u16(), started).await;

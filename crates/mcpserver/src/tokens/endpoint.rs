@@ -30,53 +30,42 @@ struct TokenQuery {
     workspace_id: Option<String>,
 }
 
-/// Turns a token failure into the envelope, with a fresh connect URL where the user must act.
-pub async fn api_error(state: &AppState, user_id: &str, error: TokenError) -> ApiError {
+/// Turns a token failure into the envelope, with a fresh connect URL where the user must act
+/// (a sealed link: building it writes nothing).
+pub fn api_error(state: &AppState, user_id: &str, error: TokenError) -> ApiError {
     match error {
-        TokenError::NotConnected(p) => {
-            with_connect_url(
-                state,
-                user_id,
-                p,
-                ErrorCode::NotConnected,
-                format!("{} is not connected for this user", name(p)),
-            )
-            .await
-        }
-        TokenError::ReauthRequired(p) => {
-            with_connect_url(
-                state,
-                user_id,
-                p,
-                ErrorCode::ReauthRequired,
-                format!("the {} connection must be re-authorized by the user", name(p)),
-            )
-            .await
-        }
+        TokenError::NotConnected(p) => with_connect_url(
+            state,
+            user_id,
+            p,
+            ErrorCode::NotConnected,
+            format!("{} is not connected for this user", p.display_name()),
+        ),
+        TokenError::ReauthRequired(p) => with_connect_url(
+            state,
+            user_id,
+            p,
+            ErrorCode::ReauthRequired,
+            format!("the {} connection must be re-authorized by the user", p.display_name()),
+        ),
         TokenError::Configuration(p, message) => {
             ApiError::new(ErrorCode::ProviderError, message).with_provider(p.as_str())
         }
         TokenError::Unavailable(p, message) => {
             ApiError::new(ErrorCode::ProviderUnavailable, message).with_provider(p.as_str())
         }
-        TokenError::RateLimited(p, wait) => {
-            ApiError::new(ErrorCode::RateLimited, format!("{} is rate limiting; retry later", name(p)))
-                .with_provider(p.as_str())
-                .with_retry_after(wait.map_or(1, |w| w.as_secs().max(1)))
-        }
+        TokenError::RateLimited(p, wait) => ApiError::new(
+            ErrorCode::RateLimited,
+            format!("{} is rate limiting; retry later", p.display_name()),
+        )
+        .with_provider(p.as_str())
+        .with_retry_after(wait.map_or(1, |w| w.as_secs().max(1))),
         TokenError::Store(e) => ApiError::from(e),
         TokenError::Crypto(e) => ApiError::internal(e),
     }
 }
 
-fn name(p: Provider) -> &'static str {
-    match p {
-        Provider::Jira => "Jira",
-        Provider::Notion => "Notion",
-    }
-}
-
-async fn with_connect_url(
+fn with_connect_url(
     state: &AppState,
     user_id: &str,
     p: Provider,
@@ -108,7 +97,7 @@ async fn token(
         .ok_or_else(|| ApiError::not_found(format!("unknown provider `{provider}`")))?;
     let access = match state.tokens.access(caller.user_id(), provider, query.workspace_id.as_deref()).await {
         Ok(a) => a,
-        Err(e) => return Err(Box::pin(api_error(&state, caller.user_id(), e)).await),
+        Err(e) => return Err(api_error(&state, caller.user_id(), e)),
     };
     let c = &access.connection;
     let mut body = json!({

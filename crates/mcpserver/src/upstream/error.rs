@@ -22,10 +22,9 @@ pub(crate) enum UpstreamError {
 }
 
 /// Maps a transport failure to the envelope.
-pub(crate) async fn api_error(state: &AppState, user_id: &str, error: UpstreamError) -> ApiError {
+pub(crate) fn api_error(state: &AppState, user_id: &str, error: UpstreamError) -> ApiError {
     match error {
-        // Boxed: building the answer may read the store; rare, and large inline.
-        UpstreamError::Token(e) => Box::pin(crate::tokens::api_error(state, user_id, e)).await,
+        UpstreamError::Token(e) => crate::tokens::api_error(state, user_id, e),
         UpstreamError::Invalid(message) => ApiError::invalid(message),
         UpstreamError::Unavailable { provider, reason } => {
             ApiError::new(ErrorCode::ProviderUnavailable, reason).with_provider(provider.as_str())

@@ -100,6 +100,23 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// Starts `mcpserver serve` as a process of its own on `database_url` and a free port, with the
+/// test keys and hub secret and `flags`; returns it and its URL, without waiting for it.
+pub fn spawn_serve(database_url: &str, flags: &[String]) -> (KillOnDrop, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_mcpserver"))
+        .arg("serve")
+        .args(flags)
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", database_url])
+        .env("MCPSERVER_ENCRYPTION_KEYS", super::TEST_KEYS)
+        .env("MCPSERVER_HUB_SECRET", super::TEST_HUB_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    (KillOnDrop(child), format!("http://127.0.0.1:{port}"))
+}
+
 /// Waits until `base`'s `/healthz` answers 200 (panics after 10 s).
 pub async fn wait_healthy(http: &reqwest::Client, base: &str) {
     for _ in 0..200 {
