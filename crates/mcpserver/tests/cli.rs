@@ -103,12 +103,12 @@ fn rotate_keys_reseals_under_the_new_key_and_a_second_run_does_nothing() {
         let keys = support::keyring(old);
         for account in ["a", "b", "c"] {
             let profile =
-                mcpserver::store::ConnectionProfile { account_id: account.into(), ..Default::default() };
+                mcpserver::domain::ConnectionProfile { account_id: account.into(), ..Default::default() };
             store
-                .upsert_connection("u1", mcpserver::store::Provider::Jira, &profile, false, 1, None, |id| {
+                .upsert_connection("u1", mcpserver::domain::Provider::Jira, &profile, false, 1, None, |id| {
                     mcpserver::vault::seal_tokens(
                         &keys,
-                        mcpserver::store::Provider::Jira,
+                        mcpserver::domain::Provider::Jira,
                         "u1",
                         id,
                         &plain(account),

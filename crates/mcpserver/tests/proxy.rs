@@ -396,7 +396,7 @@ async fn not_connected_and_reauth_required_answer_with_a_connect_url() {
         .server
         .state
         .store
-        .find_connection("alice", mcpserver::store::Provider::Jira, None)
+        .find_connection("alice", mcpserver::domain::Provider::Jira, None)
         .await
         .unwrap()
         .unwrap();
@@ -404,7 +404,7 @@ async fn not_connected_and_reauth_required_answer_with_a_connect_url() {
         .server
         .state
         .store
-        .set_status(&c.id, c.version, mcpserver::store::ConnectionStatus::ReauthRequired, 0, None)
+        .set_status(&c.id, c.version, mcpserver::domain::ConnectionStatus::ReauthRequired, 0, None)
         .await
         .unwrap();
     let (status, error) =

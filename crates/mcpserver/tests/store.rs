@@ -3,9 +3,9 @@
 mod support;
 
 use mcpserver::crypto::{Aad, Keyring};
+use mcpserver::domain::{ConnectionProfile, ConnectionStatus, Provider, SealedTokens, Site};
 use mcpserver::store::{
-    AuditEvent, ConnectionProfile, ConnectionStatus, Consumed, Lease, NewState, Opened, PoolSettings,
-    Provider, SealedTokens, Site, StateRow, Store, TokenUpdate,
+    AuditEvent, Consumed, Lease, NewState, Opened, PoolSettings, StateRow, Store, TokenUpdate,
 };
 use std::time::Duration;
 use support::db::TestDb;

@@ -150,12 +150,12 @@ async fn three_instances_on_one_postgres_refresh_exactly_once_for_300_callers() 
 }
 
 /// Alice's Jira connection as stored.
-async fn alice_jira(world: &World) -> mcpserver::store::Connection {
+async fn alice_jira(world: &World) -> mcpserver::domain::Connection {
     world
         .server
         .state
         .store
-        .find_connection("alice", mcpserver::store::Provider::Jira, None)
+        .find_connection("alice", mcpserver::domain::Provider::Jira, None)
         .await
         .unwrap()
         .unwrap()
@@ -239,7 +239,7 @@ async fn a_refresh_answer_lost_on_the_wire_does_not_cost_the_grant() {
     assert_eq!(counters.refresh_reuses_in_leeway, 1, "the retry reused the same refresh token");
     assert_eq!(counters.family_revocations, 0);
     let c = alice_jira(&world).await;
-    assert_eq!(c.status, mcpserver::store::ConnectionStatus::Active);
+    assert_eq!(c.status, mcpserver::domain::ConnectionStatus::Active);
     // And the grant keeps working afterwards.
     world.sim.set_access_token_ttl(Duration::from_secs(60));
     world.sim.expire_all_access_tokens();
@@ -319,7 +319,7 @@ async fn provider_errors_keep_serving_the_old_token_while_it_is_valid() {
     assert!(token["access_token"].is_string(), "the still-valid token is served");
     let after = alice_jira(&world).await;
     assert_eq!(after.tokens, before.tokens, "old tokens kept");
-    assert_eq!(after.status, mcpserver::store::ConnectionStatus::Active);
+    assert_eq!(after.status, mcpserver::domain::ConnectionStatus::Active);
 }
 
 #[tokio::test]
@@ -337,7 +337,7 @@ async fn provider_errors_on_an_expired_token_answer_provider_unavailable() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "provider_unavailable");
     let c = alice_jira(&world).await;
-    assert_eq!(c.status, mcpserver::store::ConnectionStatus::Active, "the grant is kept");
+    assert_eq!(c.status, mcpserver::domain::ConnectionStatus::Active, "the grant is kept");
 }
 
 #[tokio::test]
@@ -357,7 +357,7 @@ async fn wrong_client_credentials_are_a_configuration_error_and_the_grant_is_kep
     // The old token is still valid, so it is served; the grant is untouched.
     assert_eq!(response.status(), 200);
     let c = alice_jira(&world).await;
-    assert_eq!(c.status, mcpserver::store::ConnectionStatus::Active);
+    assert_eq!(c.status, mcpserver::domain::ConnectionStatus::Active);
     // The misconfigured instance recorded it (listing writes that instance's queued events).
     let audit = misconfigured.state.store.list_audit("alice", None, 50).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "refresh"
@@ -492,7 +492,7 @@ async fn the_keepalive_pass_refreshes_only_what_is_due() {
     let now = now_epoch();
     // Pretend bob's grant was refreshed ten days from now: it is not idle by day 31.
     let bob =
-        state.store.find_connection("bob", mcpserver::store::Provider::Jira, None).await.unwrap().unwrap();
+        state.store.find_connection("bob", mcpserver::domain::Provider::Jira, None).await.unwrap().unwrap();
     let touched = mcpserver::store::TokenUpdate {
         tokens: bob.tokens.clone(),
         expires_at: bob.profile.expires_at,
@@ -507,7 +507,7 @@ async fn the_keepalive_pass_refreshes_only_what_is_due() {
     assert_eq!(due.refreshed, 1, "only alice's grant is idle");
     assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
     let alice =
-        state.store.find_connection("alice", mcpserver::store::Provider::Jira, None).await.unwrap().unwrap();
+        state.store.find_connection("alice", mcpserver::domain::Provider::Jira, None).await.unwrap().unwrap();
     assert!(alice.last_refreshed_at.unwrap() >= now);
     let bob_after = state.store.get_connection(&bob.id).await.unwrap().unwrap();
     assert_eq!(bob_after.last_refreshed_at, Some(now + 10 * 86_400), "bob untouched");
@@ -680,7 +680,7 @@ async fn a_restarted_instance_frees_the_lease_its_killed_predecessor_held() {
     let counters = world.sim.counters();
     assert_eq!(counters.family_revocations, 0);
     assert_eq!(counters.invalid_grants, 0);
-    assert_eq!(alice_jira(&world).await.status, mcpserver::store::ConnectionStatus::Active);
+    assert_eq!(alice_jira(&world).await.status, mcpserver::domain::ConnectionStatus::Active);
 }
 
 /// A graceful shutdown frees the refresh leases the instance still holds, so the other

@@ -5,9 +5,10 @@ use super::{ConfirmJson, enabled_provider, page, token_hash};
 use crate::app::AppState;
 use crate::audit;
 use crate::auth::Caller;
+use crate::domain::{Connection, Provider};
 use crate::http::{ApiError, AppPath, AppQuery, ErrorCode};
 use crate::providers::ProviderError;
-use crate::store::{Connection, Consumed, Provider, now_epoch};
+use crate::store::{Consumed, now_epoch};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -62,7 +63,7 @@ pub(super) fn reject(headers: &HeaderMap, error: ApiError) -> Response {
 
 /// The provider sends the browser here; the state authenticates it (no JWT).
 #[utoipa::path(get, path = "/api/auth/{provider}/callback", tag = "connect", security(()),
-    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion"), CallbackQuery),
+    params(("provider" = inline(crate::domain::Provider), Path, description = "jira or notion"), CallbackQuery),
     responses((status = 200, description = "Result page (HTML) or {provider, status}"), (status = 303, description = "To return_to / MCPSERVER_FRONTEND_URL with ?provider&status"),
         (status = 400, description = "Unknown, expired, used or foreign state", body = ApiError), (status = 403, description = "The flow was started in another browser (no or another connect cookie); left unused", body = ApiError), (status = 404, description = "Unknown or unconfigured provider", body = ApiError), (status = 502, description = "The exchange failed; nothing stored", body = ApiError)))]
 pub async fn callback(
@@ -230,7 +231,7 @@ fn finish(
 /// `POST /api/auth/{provider}/confirm {"connect_id"}`: stores a parked grant, but only for
 /// the user who started the flow.
 #[utoipa::path(post, path = "/api/auth/{provider}/confirm", tag = "connect", security(("hub_jwt" = [])),
-    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion")), request_body = super::ConfirmBody,
+    params(("provider" = inline(crate::domain::Provider), Path, description = "jira or notion")), request_body = super::ConfirmBody,
     responses((status = 200, description = "The stored connection", body = Object), (status = 400, description = "Unknown, used or expired connect_id", body = ApiError), (status = 404, description = "Unknown or unconfigured provider", body = ApiError),
         (status = 403, description = "Started by another user; discarded", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 pub async fn confirm(

@@ -3,8 +3,9 @@
 use crate::app::AppState;
 use crate::config::ConnectConfirm;
 use crate::crypto::Aad;
+use crate::domain::{Connection, ConnectionProfile, Provider};
 use crate::providers::{ProviderError, TokenGrant, atlassian, notion};
-use crate::store::{Connection, ConnectionProfile, HubEvent, PendingGrant, Provider, now_epoch};
+use crate::store::{HubEvent, PendingGrant, now_epoch};
 use crate::vault::{PlainTokens, seal_tokens};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};

@@ -8,9 +8,10 @@ mod start;
 
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::domain::Provider;
 use crate::domain::rfc3339;
 use crate::http::{ApiError, AppJson, AppPath, AppQuery};
-use crate::store::{Provider, now_epoch};
+use crate::store::now_epoch;
 use axum::Json;
 use axum::extract::State;
 use base64::Engine;
@@ -165,7 +166,7 @@ struct UrlQuery {
 
 /// `GET /api/auth/{provider}/url`: a consent URL with a single-use state.
 #[utoipa::path(get, path = "/api/auth/{provider}/url", tag = "connect", security(("hub_jwt" = [])),
-    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion"), UrlQuery),
+    params(("provider" = inline(crate::domain::Provider), Path, description = "jira or notion"), UrlQuery),
     responses((status = 200, description = "The consent URL and its single-use state", body = AuthorizationUrl), (status = 400, description = "return_to refused", body = ApiError),
         (status = 404, description = "Provider not configured", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError)))]
 async fn authorization_url(

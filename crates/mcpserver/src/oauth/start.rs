@@ -26,7 +26,7 @@ pub struct StartQuery {
 
 /// Opens a connect link in a browser: binds it to the browser and redirects to the consent.
 #[utoipa::path(get, path = "/api/auth/{provider}/start", tag = "connect", security(()),
-    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion"), StartQuery),
+    params(("provider" = inline(crate::domain::Provider), Path, description = "jira or notion"), StartQuery),
     responses((status = 303, description = "To the provider's consent, with the connect cookie set"),
         (status = 400, description = "Invalid, expired or already used link", body = ApiError),
         (status = 403, description = "The link was already opened in another browser", body = ApiError),

@@ -13,9 +13,6 @@ mod states;
 
 pub use audit::{AuditEvent, AuditRow};
 pub use connections::{Lease, TokenUpdate};
-// The domain values the store keeps, also named from here for the callers that took them from
-// the store before they moved to `crate::domain`.
-pub use crate::domain::{Connection, ConnectionProfile, ConnectionStatus, Provider, SealedTokens, Site};
 pub use outbox::{HubEvent, OutboxRow};
 pub use states::{Consumed, NewState, Opened, PendingGrant, StateRow};
 

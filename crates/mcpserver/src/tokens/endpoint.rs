@@ -4,9 +4,9 @@ use super::TokenError;
 use crate::app::AppState;
 use crate::audit;
 use crate::auth::Caller;
+use crate::domain::Provider;
 use crate::domain::{pick_site, rfc3339};
 use crate::http::{ApiError, AppPath, AppQuery, ErrorCode};
-use crate::store::Provider;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -81,7 +81,7 @@ fn with_connect_url(
 
 /// A valid access token for the caller (scope `tokens:read`).
 #[utoipa::path(get, path = "/internal/tokens/{provider}", tag = "tokens", security(("hub_jwt" = ["tokens:read"])),
-    params(("provider" = inline(crate::store::Provider), Path, description = "jira or notion"), TokenQuery),
+    params(("provider" = inline(crate::domain::Provider), Path, description = "jira or notion"), TokenQuery),
     responses((status = 200, description = "{access_token, token_type, expires_at, scope, cloud_id, site_url} or Notion's {…, workspace_id}", body = Object),
         (status = 400, description = "Unknown Jira site for this connection (details.sites)", body = ApiError),
         (status = 403, description = "No tokens:read scope", body = ApiError), (status = 404, description = "Unknown provider", body = ApiError), (status = 409, description = "not_connected or reauth_required, with connect_url", body = ApiError),

@@ -13,10 +13,9 @@ pub use endpoint::{api_error, router};
 
 use crate::audit;
 use crate::config::Config;
+use crate::domain::{Connection, ConnectionStatus, Provider};
 use crate::providers::{ProviderError, TokenGrant, atlassian, notion};
-use crate::store::{
-    Connection, ConnectionStatus, HubEvent, Lease, Provider, Store, StoreError, TokenUpdate, now_epoch,
-};
+use crate::store::{HubEvent, Lease, Store, StoreError, TokenUpdate, now_epoch};
 use crate::vault::{PlainTokens, open_tokens, seal_tokens};
 use secrecy::SecretString;
 use std::collections::HashMap;

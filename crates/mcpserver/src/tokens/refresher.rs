@@ -4,7 +4,8 @@
 //! as interactive refreshes make each refresh happen once.
 
 use crate::app::AppState;
-use crate::store::{Connection, now_epoch};
+use crate::domain::Connection;
+use crate::store::now_epoch;
 use futures::StreamExt;
 use std::collections::HashSet;
 
