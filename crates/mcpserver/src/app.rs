@@ -27,9 +27,12 @@ pub struct Shared {
     pub http: reqwest::Client,
     /// Verifies hub JWTs (HS256 with the hub secret; JWKS when configured).
     pub verifier: crate::auth::JwtVerifier,
+    /// The wall clock (tests move it forward instead of sleeping).
+    pub clock: crate::domain::Clock,
     /// The only road to a usable provider token.
     pub tokens: crate::tokens::TokenService,
-    /// Cancelled at shutdown: closes MCP streams.
+    /// Cancelled when shutdown begins: the listener stops accepting, open connections finish
+    /// their requests, MCP streams close and the background jobs stop.
     pub shutdown: tokio_util::sync::CancellationToken,
     /// Per-user inbound limit (`None`: off).
     pub inbound: Option<Arc<crate::ratelimit::KeyedBuckets>>,
@@ -51,7 +54,9 @@ impl AppState {
         let secret = secrecy::SecretBox::from(config.hub_secret_bytes().to_vec().into_boxed_slice());
         let verifier = crate::auth::JwtVerifier::new(secret, config.jwks.clone(), http.clone());
         let config = Arc::new(config);
-        let tokens = crate::tokens::TokenService::new(store.clone(), config.clone(), http.clone());
+        let clock = crate::domain::Clock::system();
+        let tokens =
+            crate::tokens::TokenService::new(store.clone(), config.clone(), http.clone(), clock.clone());
         tokens
             .recover_predecessor()
             .await
@@ -68,6 +73,7 @@ impl AppState {
             store,
             http,
             verifier,
+            clock,
             tokens,
             shutdown,
             inbound,
@@ -127,24 +133,25 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes; in-flight requests finish, then the pool closes.
+    /// Serves until `shutdown` completes, then stops in order: the listener and the
+    /// background jobs at once (one cancellation token), in-flight requests and the pass under
+    /// way to their end, then the token service's refreshes, then the pool.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let store = self.state.store.clone();
         let tokens = self.state.tokens.clone();
-        let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(crate::tokens::refresher::run(self.state.clone(), worker_stop));
-        let cancel_streams = self.state.shutdown.clone();
+        let stop = self.state.shutdown.clone();
+        let worker = tokio::spawn(crate::worker::run(self.state.clone(), stop.clone()));
         let limits = Limits {
             header_read_timeout: self.state.config.header_read_timeout,
             max_connections: self.state.config.max_connections,
         };
         let app = crate::http::router(self.state);
-        let shutdown = async move {
+        let signal = stop.clone();
+        tokio::spawn(async move {
             shutdown.await;
-            cancel_streams.cancel();
-        };
-        let served = serve(self.listener, app, limits, shutdown).await;
-        let _ = stop_worker.send(true);
+            signal.cancel();
+        });
+        let served = serve(self.listener, app, limits, stop).await;
         let _ = worker.await;
         tokens.shutdown().await;
         store.close().await;
@@ -166,29 +173,27 @@ const UNLIMITED: usize = 1 << 24;
 
 /// Accepts connections (at most `max_connections` open at once) and serves `app` on each,
 /// HTTP/1.1 (headers within `header_read_timeout`), with the peer address as
-/// [`axum::extract::ConnectInfo`]. On `shutdown` it stops accepting, lets in-flight requests
-/// finish and returns when every connection has closed.
+/// [`axum::extract::ConnectInfo`]. Once `stop` is cancelled it stops accepting, lets
+/// in-flight requests finish and returns when every connection has closed.
 async fn serve(
     listener: TcpListener,
     app: axum::Router,
     limits: Limits,
-    shutdown: impl Future<Output = ()> + Send + 'static,
+    stop: tokio_util::sync::CancellationToken,
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
     use tower::ServiceExt;
 
     let permits = limits.max_connections.unwrap_or(UNLIMITED).min(UNLIMITED);
     let open = Arc::new(tokio::sync::Semaphore::new(permits));
-    let (stop, stopped) = tokio::sync::watch::channel(false);
     // HTTP/1.1 only, as axum::serve was built here (no HTTP/2 feature).
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
     let builder = Arc::new(builder);
-    let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let permit = tokio::select! {
             permit = open.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
-            () = &mut shutdown => break,
+            () = stop.cancelled() => break,
         };
         let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -200,7 +205,7 @@ async fn serve(
                     continue;
                 }
             },
-            () = &mut shutdown => break,
+            () = stop.cancelled() => break,
         };
         let _ = tcp.set_nodelay(true);
         let service =
@@ -210,20 +215,19 @@ async fn serve(
             });
         let service = hyper_util::service::TowerToHyperService::new(service);
         let builder = builder.clone();
-        let mut stopped = stopped.clone();
+        let stop = stop.clone();
         tokio::spawn(async move {
             let _permit = permit;
             let connection = builder.serve_connection(TokioIo::new(tcp), service).with_upgrades();
             let mut connection = std::pin::pin!(connection);
             tokio::select! {
                 _ = connection.as_mut() => return,
-                _ = stopped.wait_for(|s| *s) => connection.as_mut().graceful_shutdown(),
+                () = stop.cancelled() => connection.as_mut().graceful_shutdown(),
             }
             let _ = connection.await;
         });
     }
     drop(listener);
-    let _ = stop.send(true);
     // Every connection holds a permit until it closes.
     let _ = open.acquire_many(permits as u32).await;
     Ok(())

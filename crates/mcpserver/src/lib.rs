@@ -27,6 +27,7 @@ pub(crate) mod telemetry;
 pub mod tokens;
 pub(crate) mod upstream;
 pub mod vault;
+pub mod worker;
 
 #[cfg(test)]
 mod layering;

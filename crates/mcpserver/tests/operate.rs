@@ -216,8 +216,8 @@ async fn old_audit_events_are_pruned_by_the_worker() {
     world.connect("alice", "jira").await;
     let state = &world.server.state;
     let now = mcpserver::store::now_epoch();
-    mcpserver::tokens::refresher::sweep(state, now + 29 * 86_400).await.unwrap();
+    mcpserver::worker::sweep::run_once(state, now + 29 * 86_400).await.unwrap();
     assert!(!state.store.list_audit("alice", None, 10).await.unwrap().is_empty(), "kept within retention");
-    mcpserver::tokens::refresher::sweep(state, now + 31 * 86_400).await.unwrap();
+    mcpserver::worker::sweep::run_once(state, now + 31 * 86_400).await.unwrap();
     assert!(state.store.list_audit("alice", None, 10).await.unwrap().is_empty(), "pruned after retention");
 }

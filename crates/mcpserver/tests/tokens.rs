@@ -323,6 +323,24 @@ async fn provider_errors_keep_serving_the_old_token_while_it_is_valid() {
 }
 
 #[tokio::test]
+async fn the_service_judges_expiry_by_its_clock() {
+    // An hour-long token (the default): not due now, due once the clock passes its skew.
+    let world = World::start_with(Options::default()).await;
+    assert_eq!(world.connect("alice", "jira").await.status(), 200);
+    world.sim.reset_counters();
+    let first = token_json(&world, "alice").await;
+    assert_eq!(world.sim.counters().atlassian_refresh_grants, 0, "not due yet");
+    world.server.state.clock.advance(Duration::from_secs(3600));
+    let second = token_json(&world, "alice").await;
+    assert_eq!(world.sim.counters().atlassian_refresh_grants, 1, "due an hour on");
+    assert_ne!(first["access_token"], second["access_token"]);
+    // The new token's expiry is counted from the clock's now, so it is not due again.
+    let third = token_json(&world, "alice").await;
+    assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
+    assert_eq!(second["access_token"], third["access_token"]);
+}
+
+#[tokio::test]
 async fn provider_errors_on_an_expired_token_answer_provider_unavailable() {
     let world = World::start_with(Options {
         sim: Some(Box::new(|c| c.access_token_ttl = Duration::from_secs(1))),
@@ -331,7 +349,7 @@ async fn provider_errors_on_an_expired_token_answer_provider_unavailable() {
     .await;
     assert_eq!(world.connect("alice", "jira").await.status(), 200);
     world.sim.set_fault("POST /oauth/token", Fault::status(503, 100));
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    world.server.state.clock.advance(Duration::from_secs(2));
     let response = read_token(&world, &world.server, "alice", "jira").await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: Value = response.json().await.unwrap();
@@ -425,7 +443,7 @@ async fn a_dead_grant_answers_reauth_required_and_the_hub_hears_of_it_even_after
     let state = &world.server.state;
     // Deliver the `connected` event while the hub is down: it stays in the outbox.
     let now = now_epoch();
-    let report = mcpserver::tokens::events::deliver_once(state, now).await.unwrap();
+    let report = mcpserver::worker::events::run_once(state, now).await.unwrap();
     assert_eq!(report.delivered, 0);
     assert!(state.store.pending_event_count().await.unwrap() >= 1);
 
@@ -444,7 +462,7 @@ async fn a_dead_grant_answers_reauth_required_and_the_hub_hears_of_it_even_after
     // The hub comes back; a later pass delivers everything, signed.
     let receiver = start_receiver(tokio::net::TcpListener::bind(address).await.unwrap()).await;
     assert_eq!(receiver.url, url);
-    let report = mcpserver::tokens::events::deliver_once(state, now + 3600 * 2).await.unwrap();
+    let report = mcpserver::worker::events::run_once(state, now + 3600 * 2).await.unwrap();
     assert!(report.delivered >= 2, "{report:?}");
     assert_eq!(state.store.pending_event_count().await.unwrap(), 0);
     let got = receiver.got.lock().unwrap().clone();
@@ -461,15 +479,15 @@ async fn a_dead_grant_answers_reauth_required_and_the_hub_hears_of_it_even_after
     for (signature, body) in &got {
         assert!(signature.starts_with("t="), "{signature}");
         assert!(
-            mcpserver::tokens::events::verify(WEBHOOK_SECRET.as_bytes(), signature, body, sent),
+            mcpserver::worker::events::verify(WEBHOOK_SECRET.as_bytes(), signature, body, sent),
             "{signature}"
         );
         let with_hub_secret =
-            mcpserver::tokens::events::verify(support::TEST_HUB_SECRET.as_bytes(), signature, body, sent);
+            mcpserver::worker::events::verify(support::TEST_HUB_SECRET.as_bytes(), signature, body, sent);
         assert!(!with_hub_secret, "the hub secret does not sign events");
-        let later = sent + mcpserver::tokens::events::SIGNATURE_TOLERANCE_SECS + 60;
+        let later = sent + mcpserver::worker::events::SIGNATURE_TOLERANCE_SECS + 60;
         assert!(
-            !mcpserver::tokens::events::verify(WEBHOOK_SECRET.as_bytes(), signature, body, later),
+            !mcpserver::worker::events::verify(WEBHOOK_SECRET.as_bytes(), signature, body, later),
             "a replay later is refused"
         );
     }
@@ -501,9 +519,9 @@ async fn the_keepalive_pass_refreshes_only_what_is_due() {
         next_refresh_at: None,
     };
     assert!(state.store.update_tokens(&bob.id, bob.version, &touched).await.unwrap());
-    let early = mcpserver::tokens::refresher::run_once(state, now + 29 * 86_400).await.unwrap();
-    assert_eq!(early, mcpserver::tokens::refresher::PassReport::default(), "nothing is idle for 30 days yet");
-    let due = mcpserver::tokens::refresher::run_once(state, now + 31 * 86_400).await.unwrap();
+    let early = mcpserver::worker::refresh::run_once(state, now + 29 * 86_400).await.unwrap();
+    assert_eq!(early, mcpserver::worker::refresh::PassReport::default(), "nothing is idle for 30 days yet");
+    let due = mcpserver::worker::refresh::run_once(state, now + 31 * 86_400).await.unwrap();
     assert_eq!(due.refreshed, 1, "only alice's grant is idle");
     assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
     let alice =
@@ -523,7 +541,7 @@ async fn the_refresher_refreshes_busy_connections_before_they_expire() {
     token_json(&world, "alice").await;
     assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
     world.sim.reset_counters();
-    let pass = mcpserver::tokens::refresher::run_once(state, now_epoch() + 3600).await.unwrap();
+    let pass = mcpserver::worker::refresh::run_once(state, now_epoch() + 3600).await.unwrap();
     assert_eq!(pass.refreshed, 1, "only alice's busy connection");
     assert_eq!(world.sim.counters().atlassian_refresh_grants, 1);
 }
@@ -563,7 +581,7 @@ async fn the_refresher_waiting_on_another_instance_does_not_block_callers() {
     let state = world.server.state.clone();
     // Thirty-one days on, alice's grant is due for a keep-alive refresh.
     let pass =
-        tokio::spawn(async move { mcpserver::tokens::refresher::run_once(&state, now + 31 * 86_400).await });
+        tokio::spawn(async move { mcpserver::worker::refresh::run_once(&state, now + 31 * 86_400).await });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let response =
         tokio::time::timeout(Duration::from_secs(3), read_token(&world, &world.server, "alice", "jira"))
@@ -597,7 +615,7 @@ async fn a_waiter_takes_over_a_dead_lease_when_it_runs_out_instead_of_failing() 
     assert_eq!(world.connect("alice", "jira").await.status(), 200);
     world.sim.set_access_token_ttl(Duration::from_secs(3600));
     world.sim.reset_counters();
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    world.server.state.clock.advance(Duration::from_secs(2));
     let stored = alice_jira(&world).await;
     // Longer than this server's own lease (an older version's, say).
     let lease =

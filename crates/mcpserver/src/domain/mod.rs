@@ -11,4 +11,4 @@ mod times;
 pub use connection::{Connection, ConnectionProfile, ConnectionStatus, SealedTokens, Site, UnknownStatus};
 pub use provider::Provider;
 pub use site::{UnknownSite, pick_site};
-pub use times::rfc3339;
+pub use times::{Clock, rfc3339};

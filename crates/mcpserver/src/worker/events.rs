@@ -60,7 +60,7 @@ pub struct DeliveryReport {
 
 /// Delivers due events once; without a webhook URL, due events are marked delivered
 /// (there is no one to tell).
-pub async fn deliver_once(state: &AppState, now: i64) -> Result<DeliveryReport, crate::store::StoreError> {
+pub async fn run_once(state: &AppState, now: i64) -> Result<DeliveryReport, crate::store::StoreError> {
     let store = &state.store;
     let mut report = DeliveryReport::default();
     let due = store.claim_due_events(now, 50, 60).await?;
@@ -71,7 +71,7 @@ pub async fn deliver_once(state: &AppState, now: i64) -> Result<DeliveryReport, 
             continue;
         };
         // Signed when sent (not when due), so the receiver's age check sees the real time.
-        let signature = sign(secret.expose_secret(), crate::store::now_epoch(), event.payload.as_bytes());
+        let signature = sign(secret.expose_secret(), state.clock.now(), event.payload.as_bytes());
         let result = state
             .http
             .post(url.as_str())
