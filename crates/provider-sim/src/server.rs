@@ -5,9 +5,9 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{
     Json, Router,
-    extract::Request,
-    http::StatusCode,
-    middleware,
+    extract::{Request, State},
+    http::{Method, StatusCode},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -27,14 +27,35 @@ use crate::{
 /// The whole application: Atlassian auth + gateway + Jira, Notion; faults and counters on
 /// every matched route.
 pub(crate) fn app(sim: Arc<Sim>) -> Router {
-    Router::new()
+    let mut routes = Router::new()
         .route("/", get(index))
         .merge(atlassian::router(sim.clone()))
         .merge(notion::router(sim.clone()))
-        .route_layer(middleware::from_fn_with_state(sim.clone(), faults::apply))
-        .fallback(not_found)
-        .method_not_allowed_fallback(not_found)
-        .with_state(sim)
+        .route_layer(middleware::from_fn_with_state(sim.clone(), faults::apply));
+    if sim.state_file.is_some() {
+        // Outside the faults, so a change whose answer a fault drops is saved too.
+        routes = routes.route_layer(middleware::from_fn_with_state(sim.clone(), persist));
+    }
+    routes.fallback(not_found).method_not_allowed_fallback(not_found).with_state(sim)
+}
+
+/// Saves the world after a request that may have changed it, before its answer leaves: every
+/// write, and the authorize endpoints (an auto-approved GET issues a code).
+async fn persist(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
+    let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || req.uri().path().ends_with("/authorize");
+    let resp = next.run(req).await;
+    if changes {
+        let saving = sim.clone();
+        let saved = tokio::task::spawn_blocking(move || saving.save_state())
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+        if let Err(e) = saved {
+            let file = sim.state_file.as_ref().map(|f| f.path().display().to_string()).unwrap_or_default();
+            tracing::error!(%file, error = %e, "could not save the simulator's state; a restart would lose the latest changes");
+        }
+    }
+    resp
 }
 
 async fn index() -> Response {
