@@ -13,7 +13,10 @@ use std::{
     fs::OpenOptions,
     io::{self, Write},
     path::{Path, PathBuf},
-    sync::Mutex,
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 use serde::{Deserialize, Serialize};
@@ -57,13 +60,16 @@ struct Header {
 #[derive(Debug)]
 pub(crate) struct StateFile {
     path: PathBuf,
-    /// Held from the snapshot to the rename, so the last file written is the newest world.
-    writing: Mutex<()>,
+    /// Saves asked for so far (each after its change was made).
+    requested: AtomicU64,
+    /// Held from the snapshot to the rename, so the last file written is the newest world;
+    /// holds how many of the asked-for saves the file on disk covers.
+    writing: Mutex<u64>,
 }
 
 impl StateFile {
     pub(crate) fn new(path: &Path) -> Self {
-        StateFile { path: path.to_path_buf(), writing: Mutex::new(()) }
+        StateFile { path: path.to_path_buf(), requested: AtomicU64::new(0), writing: Mutex::new(0) }
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -90,9 +96,15 @@ impl StateFile {
         serde_json::from_slice(&text).map(Some).map_err(|e| self.invalid(&e))
     }
 
-    /// Writes `world` to the file, atomically.
+    /// Writes `world` to the file, atomically, once the caller's change is made. Saves asked
+    /// for while another is written are done by one snapshot taken after all of them.
     pub(crate) fn save(&self, world: &Mutex<World>) -> io::Result<()> {
-        let _writing = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let mine = self.requested.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut covered = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        if *covered >= mine {
+            return Ok(()); // a snapshot taken after this change is on disk
+        }
+        let upto = self.requested.load(Ordering::SeqCst);
         let bytes = {
             let w = world.lock().unwrap_or_else(|p| p.into_inner());
             serde_json::to_vec(&SavedRef {
@@ -105,7 +117,9 @@ impl StateFile {
             })
             .map_err(io::Error::other)?
         };
-        write_atomically(&self.path, &bytes)
+        write_atomically(&self.path, &bytes)?;
+        *covered = upto;
+        Ok(())
     }
 
     /// serde's own message may quote a value from the file (a token): only its kind and

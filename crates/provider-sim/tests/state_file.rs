@@ -136,6 +136,38 @@ async fn every_answered_change_is_on_disk_before_the_answer() {
     drop(sim);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_answered_at_the_same_time_are_all_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sim-state.json");
+    let sim = sim_with(config(&file)).await;
+    let jira = std::sync::Arc::new(Jira::new(&sim).await);
+    let mut calls = tokio::task::JoinSet::new();
+    for n in 0..24 {
+        let jira = jira.clone();
+        calls.spawn(async move {
+            let summary = format!("Concurrent {n}");
+            let (status, created) = jira
+                .post(
+                    "/issue",
+                    json!({"fields": {"project": {"key": "MOB"}, "summary": summary, "issuetype": {"name": "Bug"}}}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{created}");
+            (s(&created, "key"), summary)
+        });
+    }
+    let created = calls.join_all().await;
+    let copy = dir.path().join("copy.json");
+    std::fs::copy(&file, &copy).unwrap();
+    let other = sim_with(config(&copy)).await;
+    for (key, summary) in created {
+        let issue = other.jira_issue(&key).unwrap_or_else(|| panic!("{key} is not on disk"));
+        assert_eq!(issue["fields"]["summary"], summary.as_str());
+    }
+    drop(sim);
+}
+
 #[tokio::test]
 async fn a_missing_state_file_is_a_fresh_world_written_at_start() {
     let dir = tempfile::tempdir().unwrap();
