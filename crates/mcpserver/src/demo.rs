@@ -1,5 +1,6 @@
 //! `mcpserver demo`: the simulator and the server together on loopback, on SQLite in a local
-//! folder, with generated keys kept there so a restart keeps its data.
+//! folder, with generated keys and the simulator's world kept there so a restart keeps its
+//! data and its grants; one demo per folder (a lock).
 
 use crate::app::Application;
 use crate::config::Settings;
@@ -13,6 +14,37 @@ pub(crate) const DEMO_USER: &str = "demo";
 struct DemoSecrets {
     encryption_keys: String,
     hub_secret: String,
+}
+
+/// The lock a running demo holds on its folder (`flock`, released by the kernel when the
+/// process ends, however it ends).
+const LOCK_FILE: &str = "demo.lock";
+/// The simulator's world: content, grants and refresh-token families (tokens: mode 0600).
+const SIM_STATE_FILE: &str = "simulator-state.json";
+/// The file the simulator writes its world through (`<state file>.tmp`, renamed over it).
+const SIM_STATE_TEMP_FILE: &str = "simulator-state.json.tmp";
+
+/// Locks the demo folder for the life of the process (the file returned holds the lock): a
+/// second demo on the same folder would share the first one's database and simulator state
+/// and use up its refresh tokens, so it is refused.
+fn lock_folder(dir: &Path) -> anyhow::Result<std::fs::File> {
+    let path = dir.join(LOCK_FILE);
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
+    let file = options.open(&path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another `mcpserver demo` is running on the folder {} (it holds {LOCK_FILE} there); stop it first, or give this one a folder of its own with --dir (two demos on one folder would use up each other's refresh tokens)",
+            dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => anyhow::bail!("cannot lock {}: {e}", path.display()),
+    }
 }
 
 /// Reads `<dir>/secrets.json`, or generates it (mode 0600, never through a symlink) on the
@@ -54,8 +86,16 @@ fn restrict(dir: &Path) -> anyhow::Result<()> {
     if !ours || meta.mode() & 0o077 == 0 {
         return Ok(());
     }
-    const DEMO_FILES: [&str; 5] =
-        ["secrets.json", "mcpserver.db", "mcpserver.db-wal", "mcpserver.db-shm", "mcpserver.db-journal"];
+    const DEMO_FILES: [&str; 8] = [
+        "secrets.json",
+        "mcpserver.db",
+        "mcpserver.db-wal",
+        "mcpserver.db-shm",
+        "mcpserver.db-journal",
+        LOCK_FILE,
+        SIM_STATE_FILE,
+        SIM_STATE_TEMP_FILE,
+    ];
     let only_demo_files = std::fs::read_dir(dir)?
         .all(|entry| entry.is_ok_and(|e| DEMO_FILES.iter().any(|f| e.file_name() == *f)));
     if only_demo_files {
@@ -108,7 +148,13 @@ fn refuse_overridden(given: &[&str]) -> Result<(), crate::config::ConfigErrors> 
 pub(crate) fn run(mut settings: Settings, given: &[&str], dir: PathBuf, sim_port: u16) -> anyhow::Result<()> {
     refuse_overridden(given)?;
     std::fs::create_dir_all(&dir)?;
+    // Before anything else in the folder is opened; held until the process ends.
+    let _lock = lock_folder(&dir)?;
     let secrets = load_or_create_secrets(&dir)?;
+    let sim_state = dir.join(SIM_STATE_FILE);
+    if let Err(why) = crate::store::private_file::open_existing(&sim_state) {
+        anyhow::bail!("refusing to use {}: {why}", sim_state.display());
+    }
     let public = format!("http://{}", settings.server.listen);
     settings.server.public_url = public.clone();
     settings.keys.encryption.encryption_keys = Some(secrets.encryption_keys.clone());
@@ -143,11 +189,23 @@ pub(crate) fn run(mut settings: Settings, given: &[&str], dir: PathBuf, sim_port
             // The providers' rate limits, as a real deployment meets them.
             notion_rate_limit: Some(provider_sim::RateLimit::NOTION),
             jira_rate_limit: Some(provider_sim::RateLimit::JIRA_BURST),
+            // The world the stored grants belong to survives a restart.
+            state_file: Some(sim_state),
             ..provider_sim::SimConfig::default()
         })
         .await
         .map_err(|e| {
-            anyhow::anyhow!("cannot start the provider simulator on port {sim_port}: {e} (use --sim-port)")
+            let taken = e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse)
+            });
+            if taken {
+                anyhow::anyhow!(
+                    "cannot start the provider simulator on port {sim_port}: {e:#} (use --sim-port)"
+                )
+            } else {
+                anyhow::anyhow!("cannot start the provider simulator: {e:#}")
+            }
         })?;
         let app = Application::build(config).await?;
         let state = app.state().clone();

@@ -1,36 +1,44 @@
 //! `mcpserver demo` starts on a fresh folder with no other setup, and its printed
 //! instructions work: the token, the connect link (Accept on the simulator's page), the
-//! connections list, the token endpoint, the proxy and the MCP lines.
+//! connections list, the token endpoint, the proxy and the MCP lines. A restart carries on
+//! with the simulator's world (the stored grants still refresh, created issues are there), and
+//! a second demo on a folder in use is refused.
+
+mod support;
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Duration;
-
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use support::server::KillOnDrop;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn start(dir: &std::path::Path, port: u16, sim_port: u16) -> (KillOnDrop, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mcpserver"))
+/// `mcpserver demo` (default `--dir .demo`) started in `dir`, with `env` besides a bare
+/// environment.
+fn demo_command(dir: &Path, port: u16, sim_port: u16, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mcpserver"));
+    command
         .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--sim-port", &sim_port.to_string()])
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .envs(env.iter().copied());
+    command
+}
+
+fn start(dir: &Path, port: u16, sim_port: u16) -> (KillOnDrop, String) {
+    start_with(dir, port, sim_port, &[])
+}
+
+/// Starts the demo and waits for its printed instructions; the process and what it printed.
+fn start_with(dir: &Path, port: u16, sim_port: u16, env: &[(&str, &str)]) -> (KillOnDrop, String) {
+    let mut child =
+        demo_command(dir, port, sim_port, env).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -87,20 +95,10 @@ fn after<'a>(text: &'a str, marker: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no `{marker}` in:\n{text}"))
 }
 
-#[tokio::test]
-async fn the_demo_starts_from_nothing_and_its_instructions_work() {
-    let dir = tempfile::tempdir().unwrap();
-    let (port, sim_port) = (free_port(), free_port());
-    let (child, printed) = start(dir.path(), port, sim_port);
-    let base = format!("http://127.0.0.1:{port}");
-    let token = after(&printed, "export TOKEN=").to_string();
-    let jira_link = after(&printed, "Jira:").to_string();
-    assert!(printed.contains(&format!("{base}/api/jira/proxy")) && printed.contains(&format!("{base}/mcp")));
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-
-    // 1. The connect link binds the flow to this browser (a cookie) and shows the provider's
-    //    consent page; pressing Accept lands on our callback, which checks the cookie.
-    let opened = http.get(&jira_link).send().await.unwrap();
+/// Opens a printed Jira connect link the way a browser does and presses Accept on the
+/// simulator's consent page; the callback's page says Jira is connected.
+async fn connect_jira(http: &reqwest::Client, jira_link: &str, sim_port: u16) {
+    let opened = http.get(jira_link).send().await.unwrap();
     assert_eq!(opened.status(), 303, "the connect link sends the browser on to the consent");
     let cookie = opened.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
     let consent_url = opened.headers()["location"].to_str().unwrap().to_string();
@@ -127,6 +125,22 @@ async fn the_demo_starts_from_nothing_and_its_instructions_work() {
     let done =
         http.get(&callback).header("cookie", cookie).header("accept", "text/html").send().await.unwrap();
     assert!(done.text().await.unwrap().contains("Jira is connected"));
+}
+
+#[tokio::test]
+async fn the_demo_starts_from_nothing_and_its_instructions_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, sim_port) = (free_port(), free_port());
+    let (child, printed) = start(dir.path(), port, sim_port);
+    let base = format!("http://127.0.0.1:{port}");
+    let token = after(&printed, "export TOKEN=").to_string();
+    let jira_link = after(&printed, "Jira:").to_string();
+    assert!(printed.contains(&format!("{base}/api/jira/proxy")) && printed.contains(&format!("{base}/mcp")));
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+
+    // 1. The connect link binds the flow to this browser (a cookie) and shows the provider's
+    //    consent page; pressing Accept lands on our callback, which checks the cookie.
+    connect_jira(&http, &jira_link, sim_port).await;
 
     // 2.-5. The curl lines.
     let connections: Value = http
@@ -227,4 +241,140 @@ async fn the_demo_starts_from_nothing_and_its_instructions_work() {
         .await
         .unwrap();
     assert_eq!(connections["connections"].as_array().unwrap().len(), 1, "the grant survived the restart");
+}
+
+/// Asks the process to stop (SIGTERM, what a service manager sends) and waits for it.
+#[cfg(unix)]
+fn terminate(mut child: KillOnDrop) -> std::process::ExitStatus {
+    // SAFETY: kill(2) on the pid of a child this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(child.0.id() as libc::pid_t, libc::SIGTERM) }, 0);
+    child.0.wait().unwrap()
+}
+
+/// `GET /internal/tokens/jira`: the status and the body.
+async fn jira_token(http: &reqwest::Client, base: &str, token: &str) -> (u16, Value) {
+    let answer = http.get(format!("{base}/internal/tokens/jira")).bearer_auth(token).send().await.unwrap();
+    (answer.status().as_u16(), answer.json().await.unwrap())
+}
+
+/// A call through the Jira proxy: the envelope (`status`, `body`).
+async fn jira_proxy(http: &reqwest::Client, base: &str, token: &str, call: Value) -> Value {
+    http.post(format!("{base}/api/jira/proxy"))
+        .bearer_auth(token)
+        .json(&call)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_restarted_demo_keeps_the_simulators_world_so_its_grants_still_refresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, sim_port) = (free_port(), free_port());
+    // Every token read refreshes (the skew is the whole lifetime; nothing cached), so the
+    // grant's refresh token has rotated before the restart and rotates again after it.
+    let env = [("MCPSERVER_REFRESH_SKEW_SECS", "3600"), ("MCPSERVER_TOKEN_CACHE_SECS", "0")];
+    let (child, printed) = start_with(dir.path(), port, sim_port, &env);
+    let base = format!("http://127.0.0.1:{port}");
+    let token = after(&printed, "export TOKEN=").to_string();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    connect_jira(&http, after(&printed, "Jira:"), sim_port).await;
+    let (status, first) = jira_token(&http, &base, &token).await;
+    assert_eq!(status, 200, "{first}");
+    let (status, second) = jira_token(&http, &base, &token).await;
+    assert_eq!(status, 200, "{second}");
+    assert_ne!(first["access_token"], second["access_token"], "each read refreshed the grant");
+    let created = jira_proxy(
+        &http,
+        &base,
+        &token,
+        json!({"method": "POST", "path": "/rest/api/3/issue", "body": {"fields": {
+            "project": {"key": "PLAT"}, "summary": "Made before the restart", "issuetype": {"name": "Task"}}}}),
+    )
+    .await;
+    assert_eq!(created["status"], 201, "{created}");
+    let key = created["body"]["key"].as_str().unwrap().to_string();
+
+    let stopped = terminate(child);
+    assert!(stopped.success(), "the demo stops cleanly on SIGTERM: {stopped}");
+    let (_child, printed) = start_with(dir.path(), port, sim_port, &env);
+    let token = after(&printed, "export TOKEN=").to_string();
+    // A new client: the old one's pooled connections went with the stopped process.
+    let http = reqwest::Client::new();
+
+    let connections: Value = http
+        .get(format!("{base}/api/connections"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(connections["connections"][0]["status"], "active", "{connections}");
+    let (status, third) = jira_token(&http, &base, &token).await;
+    assert_eq!(status, 200, "the stored grant refreshes with the restarted simulator: {third}");
+    assert_ne!(third["access_token"], second["access_token"], "a refresh, not a cached token");
+    let kept = jira_proxy(
+        &http,
+        &base,
+        &token,
+        json!({"method": "GET", "path": format!("/rest/api/3/issue/{key}"), "query": {"fields": "summary"}}),
+    )
+    .await;
+    assert_eq!(kept["status"], 200, "{kept}");
+    assert_eq!(kept["body"]["fields"]["summary"], "Made before the restart");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_second_demo_on_a_folder_in_use_is_refused_and_the_first_carries_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, sim_port) = (free_port(), free_port());
+    let (_first, printed) = start(dir.path(), port, sim_port);
+    let token = after(&printed, "export TOKEN=").to_string();
+
+    let second = demo_command(dir.path(), free_port(), free_port(), &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = second.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(second.wait_with_output());
+    });
+    let Ok(output) = rx.recv_timeout(Duration::from_secs(60)) else {
+        // SAFETY: kill(2) on the pid of a child this test started; it has not exited.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        panic!("a second demo on the same folder started");
+    };
+    let output = output.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("another `mcpserver demo` is running on the folder .demo")
+            && stderr.contains("--dir"),
+        "{stderr}"
+    );
+    let secrets: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(".demo/secrets.json")).unwrap())
+            .unwrap();
+    for secret in [&secrets["hub_secret"], &secrets["encryption_keys"]] {
+        assert!(!stderr.contains(secret.as_str().unwrap()), "a secret in: {stderr}");
+    }
+    assert!(!stderr.contains(&token) && output.stdout.is_empty(), "{stderr}");
+
+    let http = reqwest::Client::new();
+    let answer = http
+        .get(format!("http://127.0.0.1:{port}/api/connections"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "the first demo still serves");
 }

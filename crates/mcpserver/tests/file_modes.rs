@@ -1,7 +1,8 @@
 //! Files that hold secrets are private: the SQLite database (and its WAL files) is created
 //! 0600, the demo's folder 0700 and its `secrets.json` 0600, never through a symlink; an
 //! existing `secrets.json` that is a symlink, not a regular file or readable by others is
-//! refused with the fix instead of being trusted.
+//! refused with the fix instead of being trusted; so is a `simulator-state.json` (the
+//! simulator's tokens) that others may read. The demo's lock file is private too.
 #![cfg(unix)]
 
 use std::io::{BufRead, BufReader, Read};
@@ -63,16 +64,23 @@ fn the_demo_creates_its_folder_and_secrets_private() {
         }
     });
     let started = rx.recv_timeout(Duration::from_secs(60));
-    let modes = (mode(&dir), mode(&dir.join("secrets.json")), mode(&dir.join("mcpserver.db")));
+    let modes = [&dir, &dir.join("secrets.json"), &dir.join("mcpserver.db")].map(|p| mode(p));
+    let more = [&dir.join("simulator-state.json"), &dir.join("demo.lock")].map(|p| mode(p));
     let _ = child.kill();
     let _ = child.wait();
     started.expect("the demo starts");
-    assert_eq!(modes, (0o700, 0o600, 0o600), "folder, secrets.json, mcpserver.db");
+    assert_eq!(modes, [0o700, 0o600, 0o600], "folder, secrets.json, mcpserver.db");
+    assert_eq!(more, [0o600, 0o600], "simulator-state.json (it holds tokens), demo.lock");
 }
 
 /// Runs the demo on a folder prepared by `prepare` and returns its error output; it must
 /// refuse to start.
 fn refused(prepare: impl FnOnce(&Path)) -> String {
+    refused_naming("secrets.json", prepare)
+}
+
+/// [`refused`], for a problem with the file `named`.
+fn refused_naming(named: &str, prepare: impl FnOnce(&Path)) -> String {
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("demo");
     std::fs::create_dir(&dir).unwrap();
@@ -100,7 +108,7 @@ fn refused(prepare: impl FnOnce(&Path)) -> String {
     }
     let stderr = reader.join().unwrap();
     assert!(status.is_some_and(|s| !s.success()), "the demo started: {stderr}");
-    assert!(stderr.contains("secrets.json"), "{stderr}");
+    assert!(stderr.contains(named), "{stderr}");
     stderr
 }
 
@@ -124,4 +132,24 @@ fn an_untrustworthy_secrets_file_is_refused() {
 
     let why = refused(|dir| std::fs::create_dir(dir.join("secrets.json")).unwrap());
     assert!(why.contains("not a regular file"), "{why}");
+}
+
+#[test]
+fn a_simulator_state_file_others_may_read_is_refused() {
+    let why = refused_naming("simulator-state.json", |dir| {
+        let path = dir.join("simulator-state.json");
+        std::fs::write(&path, "{}").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    });
+    assert!(why.contains("0644") && why.contains("chmod 600"), "{why}");
+}
+
+#[test]
+fn a_simulator_state_file_that_is_not_one_is_refused_not_replaced_by_a_fresh_world() {
+    let why = refused_naming("simulator-state.json", |dir| {
+        let path = dir.join("simulator-state.json");
+        std::fs::write(&path, "nrt_not-a-state-file").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    });
+    assert!(why.contains("is not valid JSON") && !why.contains("nrt_not-a-state-file"), "{why}");
 }

@@ -11,7 +11,7 @@ const JIRA: &[FormatItem<'static>] =
 const RATE_LIMIT_RESET: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]T[hour]:[minute]Z");
 
 /// Wall clock shifted by `offset`.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Clock {
     offset: Duration,
 }

@@ -1,6 +1,6 @@
 //! Start-up settings of the simulator.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 /// Everything the simulator needs to start. `SimConfig::default()` is a working setup.
 #[derive(Clone, Debug)]
@@ -40,6 +40,11 @@ pub struct SimConfig {
     pub jira_rate_limit: Option<RateLimit>,
     /// Seed of the generated Jira and Notion content.
     pub seed: u64,
+    /// Where the world (content, grants, refresh-token families) is kept between runs: read
+    /// at start when it exists (a file that cannot be read is a start-up error), written
+    /// before each answer to a request that may change it, and at shutdown; through
+    /// `<file>.tmp` in the same folder, mode 0600. `None`: every start is a fresh world.
+    pub state_file: Option<PathBuf>,
 }
 
 /// One Atlassian site, as listed by `/oauth/token/accessible-resources`.
@@ -101,6 +106,7 @@ impl Default for SimConfig {
             notion_rate_limit: None,
             jira_rate_limit: None,
             seed: 42,
+            state_file: None,
         }
     }
 }

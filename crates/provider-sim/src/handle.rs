@@ -254,12 +254,17 @@ impl SimHandle {
         });
     }
 
-    /// Stops accepting, lets open requests finish (bounded), and waits for the server task.
+    /// Stops accepting, lets open requests finish (bounded), waits for the server task, and
+    /// saves the world to the state file (if any).
     pub async fn shutdown(self) {
         let _ = self.inner.shutdown.send(true);
         let task = self.inner.task.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(task) = task {
             let _ = task.await;
+        }
+        // What the handle's switches changed since the last request (direct grants …).
+        if let Err(e) = self.sim().save_state() {
+            tracing::error!(error = %e, "could not save the simulator's state at shutdown");
         }
     }
 }

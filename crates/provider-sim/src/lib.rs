@@ -23,6 +23,7 @@ mod faults;
 mod handle;
 mod ids;
 mod notion;
+mod persist;
 pub mod routes;
 mod seed;
 mod server;
@@ -42,16 +43,26 @@ pub use notion::oauth::NotionGrant;
 pub use seed::notion::WORKSPACE_NAME;
 pub use seed::people::{Person, find_person, people};
 
-/// Binds `127.0.0.1:cfg.port` (0 = a free port), seeds the data and starts serving.
+/// Binds `127.0.0.1:cfg.port` (0 = a free port), seeds the data (or reads the world from
+/// `cfg.state_file`, and writes it there) and starts serving.
 ///
 /// The server runs while any clone of the returned handle is alive: `shutdown` stops it,
 /// and so does dropping the last clone.
 pub async fn start(cfg: SimConfig) -> anyhow::Result<SimHandle> {
+    let state_file = cfg.state_file.as_deref().map(persist::StateFile::new);
+    let saved = match &state_file {
+        Some(file) => file.load()?,
+        None => None,
+    };
     let listener = TcpListener::bind(("127.0.0.1", cfg.port))
         .await
         .with_context(|| format!("binding 127.0.0.1:{}", cfg.port))?;
     let addr = listener.local_addr()?;
-    let sim = Arc::new(state::Sim::new(&cfg, format!("http://{addr}")));
+    let sim = Arc::new(state::Sim::new(&cfg, format!("http://{addr}"), saved, state_file));
+    if let Some(file) = &sim.state_file {
+        sim.save_state()
+            .with_context(|| format!("cannot write the simulator's state file {}", file.path().display()))?;
+    }
     let (tx, rx) = watch::channel(false);
     let task = tokio::spawn(server::serve(listener, server::app(sim.clone()), rx));
     Ok(SimHandle::new(sim, tx, task))

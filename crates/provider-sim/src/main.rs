@@ -62,6 +62,10 @@ struct Args {
     /// Jira burst limit per site, endpoint and method as `burst,per_second`, e.g. `50,20`.
     #[arg(long)]
     jira_rate_limit: Option<String>,
+    /// Keep the world (content, grants, refresh-token families) in this file between runs:
+    /// read at start if it exists, written after every change. One simulator per file.
+    #[arg(long)]
+    state_file: Option<std::path::PathBuf>,
 }
 
 fn parse_site(s: &str) -> anyhow::Result<SiteConfig> {
@@ -103,6 +107,7 @@ fn config(a: Args) -> anyhow::Result<SimConfig> {
         notion_rate_limit: a.notion_rate_limit.as_deref().map(parse_rate).transpose()?,
         jira_rate_limit: a.jira_rate_limit.as_deref().map(parse_rate).transpose()?,
         seed: a.seed,
+        state_file: a.state_file,
     })
 }
 

@@ -5,9 +5,9 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{
     Json, Router,
-    extract::Request,
-    http::StatusCode,
-    middleware,
+    extract::{MatchedPath, Request, State},
+    http::{Method, StatusCode},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -21,20 +21,65 @@ use crate::{
     atlassian::{self, errors::JiraError},
     faults::{self, DropConnection},
     notion::{self, errors::NotionError},
+    routes,
     state::Sim,
 };
 
 /// The whole application: Atlassian auth + gateway + Jira, Notion; faults and counters on
 /// every matched route.
 pub(crate) fn app(sim: Arc<Sim>) -> Router {
-    Router::new()
+    let mut routes = Router::new()
         .route("/", get(index))
         .merge(atlassian::router(sim.clone()))
         .merge(notion::router(sim.clone()))
-        .route_layer(middleware::from_fn_with_state(sim.clone(), faults::apply))
-        .fallback(not_found)
-        .method_not_allowed_fallback(not_found)
-        .with_state(sim)
+        .route_layer(middleware::from_fn_with_state(sim.clone(), faults::apply));
+    if sim.state_file.is_some() {
+        // Outside the faults, so a change whose answer a fault drops is saved too.
+        routes = routes.route_layer(middleware::from_fn_with_state(sim.clone(), persist));
+    }
+    routes.fallback(not_found).method_not_allowed_fallback(not_found).with_state(sim)
+}
+
+/// Saves the world after a request that may have changed it, before its answer leaves.
+async fn persist(State(sim): State<Arc<Sim>>, matched: MatchedPath, req: Request, next: Next) -> Response {
+    let changes = may_change(req.method(), matched.as_str());
+    let resp = next.run(req).await;
+    if changes {
+        let saving = sim.clone();
+        let saved = tokio::task::spawn_blocking(move || saving.save_state())
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+        if let Err(e) = saved {
+            let file = sim.state_file.as_ref().map(|f| f.path().display().to_string()).unwrap_or_default();
+            tracing::error!(%file, error = %e, "could not save the simulator's state; a restart would lose the latest changes");
+        }
+    }
+    resp
+}
+
+/// Writes that only read (searches, queries, introspection), kept out of the saves.
+const READ_ONLY_WRITES: &[&str] = &[
+    routes::JIRA_SEARCH,
+    routes::JIRA_COUNT,
+    routes::JIRA_OLD_SEARCH,
+    routes::NOTION_INTROSPECT,
+    routes::NOTION_SEARCH,
+    routes::NOTION_QUERY_DATABASE,
+    routes::NOTION_QUERY_DATA_SOURCE,
+];
+
+/// Reads that change something: an auto-approved authorize issues a code.
+const CHANGING_READS: &[&str] = &[routes::ATLASSIAN_AUTHORIZE, routes::NOTION_AUTHORIZE];
+
+/// Whether a request on this route may change the world: every method but GET, HEAD and
+/// OPTIONS, except the writes known to only read, and the reads known to change.
+fn may_change(method: &Method, template: &str) -> bool {
+    let key = format!("{method} {template}");
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        CHANGING_READS.contains(&key.as_str())
+    } else {
+        !READ_ONLY_WRITES.contains(&key.as_str())
+    }
 }
 
 async fn index() -> Response {
@@ -114,5 +159,36 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watc
     let drain = async { while conns.join_next().await.is_some() {} };
     if tokio::time::timeout(Duration::from_secs(6), drain).await.is_err() {
         conns.abort_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_are_saved_except_the_searches_and_so_are_the_authorize_pages() {
+        let key = |k: &str| {
+            let (m, t) = k.split_once(' ').unwrap();
+            may_change(&m.parse().unwrap(), t)
+        };
+        for k in [
+            routes::ATLASSIAN_TOKEN,
+            routes::JIRA_CREATE_ISSUE,
+            routes::NOTION_APPEND_CHILDREN,
+            routes::NOTION_DELETE_BLOCK,
+            routes::ATLASSIAN_AUTHORIZE,
+            routes::NOTION_DECIDE,
+        ] {
+            assert!(key(k), "{k}");
+        }
+        for k in [
+            routes::JIRA_SEARCH,
+            routes::NOTION_QUERY_DATA_SOURCE,
+            routes::JIRA_GET_ISSUE,
+            routes::NOTION_GET_PAGE,
+        ] {
+            assert!(!key(k), "{k}");
+        }
     }
 }

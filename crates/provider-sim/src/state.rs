@@ -14,6 +14,7 @@ use crate::{
     counters::Counters,
     faults::FaultTable,
     notion::{grants::NotionAuth, model::NotionData},
+    persist::{Saved, StateFile},
     seed::{self, people::Person},
 };
 
@@ -107,6 +108,8 @@ pub(crate) struct Sim {
     pub base_url: String,
     pub fixed: Fixed,
     world: Mutex<World>,
+    /// Where the world is kept between runs, if anywhere.
+    pub state_file: Option<StateFile>,
 }
 
 /// Jira content of every site, seeded.
@@ -119,7 +122,14 @@ pub(crate) fn seed_jira(sites: &[SiteConfig], seed: u64) -> BTreeMap<String, Jir
 }
 
 impl Sim {
-    pub(crate) fn new(cfg: &SimConfig, base_url: String) -> Self {
+    /// A simulator seeded from `cfg`, or carrying on from `saved` (a site of `cfg` the saved
+    /// world lacks is seeded).
+    pub(crate) fn new(
+        cfg: &SimConfig,
+        base_url: String,
+        saved: Option<Saved>,
+        state_file: Option<StateFile>,
+    ) -> Self {
         let fixed = Fixed {
             jira_client_id: cfg.jira_client_id.clone(),
             jira_client_secret: cfg.jira_client_secret.clone(),
@@ -148,11 +158,33 @@ impl Sim {
             pending: HashMap::new(),
             atl: AtlassianAuth::default(),
             notion_auth: NotionAuth::default(),
-            jira: seed_jira(&cfg.sites, cfg.seed),
-            notion: seed::notion::seed_workspace(cfg.seed),
+            jira: BTreeMap::new(),
+            notion: NotionData::default(),
             buckets: HashMap::new(),
         };
-        Sim { base_url, fixed, world: Mutex::new(world) }
+        let mut world = match saved {
+            Some(saved) => World {
+                clock: saved.clock,
+                atl: saved.atlassian,
+                notion_auth: saved.notion_auth,
+                jira: saved.jira,
+                notion: saved.notion,
+                ..world
+            },
+            None => World { notion: seed::notion::seed_workspace(cfg.seed), ..world },
+        };
+        for (id, data) in seed_jira(&cfg.sites, cfg.seed) {
+            world.jira.entry(id).or_insert(data);
+        }
+        Sim { base_url, fixed, world: Mutex::new(world), state_file }
+    }
+
+    /// Writes the world to the state file, if there is one.
+    pub(crate) fn save_state(&self) -> std::io::Result<()> {
+        match &self.state_file {
+            Some(file) => file.save(&self.world),
+            None => Ok(()),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, World> {

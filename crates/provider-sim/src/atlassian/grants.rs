@@ -5,6 +5,7 @@
 //! leeway revokes the whole family. Families also die after 90 days without a refresh and 365
 //! days after the first consent.
 
+use serde::{Deserialize, Serialize};
 use std::{collections::HashMap, time::Duration};
 
 use serde_json::json;
@@ -16,7 +17,7 @@ const INACTIVITY_EXPIRY: time::Duration = time::Duration::days(90);
 const ABSOLUTE_EXPIRY: time::Duration = time::Duration::days(365);
 
 /// An issued authorization code.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct AuthCode {
     pub client_id: String,
     pub account_id: String,
@@ -26,7 +27,7 @@ pub(crate) struct AuthCode {
     pub used: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Family {
     account_id: String,
     scopes: Vec<String>,
@@ -35,14 +36,14 @@ struct Family {
     revoked: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct RefreshRecord {
     family: u64,
     used_at: Option<OffsetDateTime>,
 }
 
 /// What an access token stands for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct AccessRecord {
     family: u64,
     pub account_id: String,
@@ -87,7 +88,7 @@ pub(crate) enum AccessError {
 }
 
 /// All Atlassian grant state.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct AtlassianAuth {
     codes: HashMap<String, AuthCode>,
     families: HashMap<u64, Family>,

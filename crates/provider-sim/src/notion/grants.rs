@@ -1,6 +1,7 @@
 //! Notion OAuth grants: codes, connections (one `bot_id` per authorization), rotating refresh
 //! tokens. Replaying a rotated refresh token revokes the connection (providers.md §2.2).
 
+use serde::{Deserialize, Serialize};
 use std::{collections::HashMap, time::Duration};
 
 use time::OffsetDateTime;
@@ -8,7 +9,7 @@ use time::OffsetDateTime;
 use crate::ids;
 
 /// An issued authorization code.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct NotionCode {
     pub client_id: String,
     pub owner_id: String,
@@ -19,21 +20,21 @@ pub(crate) struct NotionCode {
 }
 
 /// One authorization of the integration by one user.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Connection {
     pub bot_id: String,
     pub owner_id: String,
     pub revoked: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct AccessRecord {
     bot_id: String,
     issued_at: OffsetDateTime,
     expires_at: Option<OffsetDateTime>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct RefreshRecord {
     bot_id: String,
     issued_at: OffsetDateTime,
@@ -71,7 +72,7 @@ pub(crate) enum RefreshError {
 }
 
 /// All Notion grant state.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct NotionAuth {
     codes: HashMap<String, NotionCode>,
     connections: HashMap<String, Connection>,

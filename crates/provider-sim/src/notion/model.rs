@@ -1,5 +1,6 @@
 //! Notion's data: pages, blocks, databases, data sources, comments.
 
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
@@ -8,7 +9,7 @@ use time::OffsetDateTime;
 use super::richtext;
 
 /// Where an object lives.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Parent {
     Workspace,
     Page(String),
@@ -20,7 +21,7 @@ pub(crate) enum Parent {
 pub(crate) type UserId = String;
 
 /// A page; `properties` are stored in response form, keyed by property name.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Page {
     pub id: String,
     pub parent: Parent,
@@ -48,7 +49,7 @@ impl Page {
 }
 
 /// A content block; `content` is the type-specific object without `children`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Block {
     pub id: String,
     pub parent: Parent,
@@ -62,7 +63,7 @@ pub(crate) struct Block {
 }
 
 /// An entry in a page's or block's children list.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Child {
     Block(String),
     Page(String),
@@ -78,7 +79,7 @@ impl Child {
 }
 
 /// A database container (2025-09-03: holds data sources).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Database {
     pub id: String,
     pub parent: Parent,
@@ -94,7 +95,7 @@ pub(crate) struct Database {
 }
 
 /// One property of a data source's schema.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct PropSchema {
     pub id: String,
     pub name: String,
@@ -104,7 +105,7 @@ pub(crate) struct PropSchema {
 }
 
 /// A data source: the schema and the rows' parent.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct DataSource {
     pub id: String,
     pub database_id: String,
@@ -127,7 +128,7 @@ impl DataSource {
 }
 
 /// A comment on a page or block.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Comment {
     pub id: String,
     pub parent: Parent,
@@ -139,7 +140,7 @@ pub(crate) struct Comment {
 }
 
 /// The workspace's content.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct NotionData {
     pub workspace_id: String,
     pub workspace_name: String,

@@ -1,11 +1,12 @@
 //! Jira's data: projects, issues, comments, and the fixed catalogues (statuses, workflows,
 //! priorities, issue types).
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
 /// Workflow statuses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub(crate) enum Status {
     ToDo,
     InProgress,
@@ -67,7 +68,7 @@ pub(crate) struct Transition {
 }
 
 /// Workflows differ in their transition ids, as real ones do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Workflow {
     /// To Do -21-> In Progress -31-> Done; In Progress -11-> To Do; Done -41-> To Do.
     Software,
@@ -103,7 +104,7 @@ impl Workflow {
 }
 
 /// Priorities, highest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Priority {
     Highest,
     High,
@@ -147,7 +148,7 @@ impl Priority {
 }
 
 /// Issue types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum IssueType {
     Epic,
     Task,
@@ -208,7 +209,7 @@ impl IssueType {
 }
 
 /// A Jira project.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Project {
     pub id: u64,
     pub key: String,
@@ -220,7 +221,7 @@ pub(crate) struct Project {
 }
 
 /// A comment on an issue.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Comment {
     pub id: u64,
     pub author: String,
@@ -230,7 +231,7 @@ pub(crate) struct Comment {
 }
 
 /// An issue.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Issue {
     pub id: u64,
     pub key: String,
@@ -270,7 +271,7 @@ impl Issue {
 }
 
 /// One site's Jira content.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct JiraData {
     pub projects: Vec<Project>,
     pub issues: Vec<Issue>,
