@@ -108,65 +108,11 @@ impl Store {
         seal: impl FnOnce(&str) -> SealedTokens,
     ) -> StoreResult<Connection> {
         let mut tx = self.begin_write().await?;
-        let existing: Option<String> = sqlx::query(
-            "SELECT id FROM connections WHERE user_id = $1 AND provider = $2 AND account_id = $3",
-        )
-        .bind(user_id)
-        .bind(provider.as_str())
-        .bind(&profile.account_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|row| row.try_get(0))
-        .transpose()?;
+        let existing = connection_id_in(&mut tx, user_id, provider, &profile.account_id).await?;
         let id = existing.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let sealed = seal(&id);
-        let sql = if existing.is_some() {
-            "UPDATE connections SET display_name = $4, email = $5, workspace_id = $6, \
-             workspace_name = $7, workspace_icon = $8, sites = $9, default_site = $10, meta = $11, \
-             access_token = $12, refresh_token = $13, key_id = $14, expires_at = $15, scope = $16, \
-             status = 'active', last_refreshed_at = $17, updated_at = $17, next_refresh_at = $18, \
-             lease_owner = NULL, lease_until = NULL, lease_until_ms = NULL, version = version + 1 \
-             WHERE id = $1 AND user_id = $2 AND provider = $3"
-        } else {
-            "INSERT INTO connections (id, user_id, provider, display_name, email, workspace_id, \
-             workspace_name, workspace_icon, sites, default_site, meta, access_token, refresh_token, \
-             key_id, expires_at, scope, status, last_refreshed_at, created_at, updated_at, \
-             next_refresh_at, account_id, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-             $11, $12, $13, $14, $15, $16, 'active', $17, $17, $17, $18, $19, 1)"
-        };
-        sqlx::query(sql)
-            .bind(&id)
-            .bind(user_id)
-            .bind(provider.as_str())
-            .bind(&profile.display_name)
-            .bind(&profile.email)
-            .bind(&profile.workspace_id)
-            .bind(&profile.workspace_name)
-            .bind(&profile.workspace_icon)
-            .bind(json_text(&profile.sites))
-            .bind(&profile.default_site)
-            .bind(json_text(&profile.meta))
-            .bind(sealed.access_token)
-            .bind(sealed.refresh_token)
-            .bind(sealed.key_id)
-            .bind(profile.expires_at)
-            .bind(&profile.scope)
-            .bind(now)
-            .bind(profile.expires_at)
-            .bind(&profile.account_id)
-            .execute(&mut *tx)
-            .await?;
-        let has_default: Option<i64> = sqlx::query(
-            "SELECT 1 FROM connections WHERE user_id = $1 AND provider = $2 AND is_default = 1 AND id <> $3",
-        )
-        .bind(user_id)
-        .bind(provider.as_str())
-        .bind(&id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|row| row.try_get(0))
-        .transpose()?;
-        if make_default || has_default.is_none() {
+        let grant = Grant { id: &id, user_id, provider, profile, sealed: seal(&id), now };
+        write_grant_in(&mut tx, grant, existing.is_some()).await?;
+        if make_default || !other_default_in(&mut tx, user_id, provider, &id).await? {
             set_default_in(&mut tx, user_id, provider, &id).await?;
         }
         if let Some(event) = event {
@@ -545,6 +491,98 @@ impl Store {
         .map(row_to_connection)
         .collect()
     }
+}
+
+/// The id of the user's connection to this account of `provider`, if there is one.
+async fn connection_id_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: &str,
+    provider: Provider,
+    account_id: &str,
+) -> StoreResult<Option<String>> {
+    let row =
+        sqlx::query("SELECT id FROM connections WHERE user_id = $1 AND provider = $2 AND account_id = $3")
+            .bind(user_id)
+            .bind(provider.as_str())
+            .bind(account_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(row.map(|row| row.try_get(0)).transpose()?)
+}
+
+/// A fresh grant as it is written.
+struct Grant<'a> {
+    id: &'a str,
+    user_id: &'a str,
+    provider: Provider,
+    profile: &'a ConnectionProfile,
+    sealed: SealedTokens,
+    now: i64,
+}
+
+/// Writes `grant` over the connection of that id (`replace`) or as a new one: active, version
+/// bumped (or 1), any refresh lease dropped.
+async fn write_grant_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    grant: Grant<'_>,
+    replace: bool,
+) -> StoreResult<()> {
+    let sql = if replace {
+        "UPDATE connections SET display_name = $4, email = $5, workspace_id = $6, \
+         workspace_name = $7, workspace_icon = $8, sites = $9, default_site = $10, meta = $11, \
+         access_token = $12, refresh_token = $13, key_id = $14, expires_at = $15, scope = $16, \
+         status = 'active', last_refreshed_at = $17, updated_at = $17, next_refresh_at = $18, \
+         lease_owner = NULL, lease_until = NULL, lease_until_ms = NULL, version = version + 1 \
+         WHERE id = $1 AND user_id = $2 AND provider = $3"
+    } else {
+        "INSERT INTO connections (id, user_id, provider, display_name, email, workspace_id, \
+         workspace_name, workspace_icon, sites, default_site, meta, access_token, refresh_token, \
+         key_id, expires_at, scope, status, last_refreshed_at, created_at, updated_at, \
+         next_refresh_at, account_id, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+         $11, $12, $13, $14, $15, $16, 'active', $17, $17, $17, $18, $19, 1)"
+    };
+    let profile = grant.profile;
+    sqlx::query(sql)
+        .bind(grant.id)
+        .bind(grant.user_id)
+        .bind(grant.provider.as_str())
+        .bind(&profile.display_name)
+        .bind(&profile.email)
+        .bind(&profile.workspace_id)
+        .bind(&profile.workspace_name)
+        .bind(&profile.workspace_icon)
+        .bind(json_text(&profile.sites))
+        .bind(&profile.default_site)
+        .bind(json_text(&profile.meta))
+        .bind(grant.sealed.access_token)
+        .bind(grant.sealed.refresh_token)
+        .bind(grant.sealed.key_id)
+        .bind(profile.expires_at)
+        .bind(&profile.scope)
+        .bind(grant.now)
+        .bind(profile.expires_at)
+        .bind(&profile.account_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Whether another of the user's connections to `provider` than `id` is the default.
+async fn other_default_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: &str,
+    provider: Provider,
+    id: &str,
+) -> StoreResult<bool> {
+    let row = sqlx::query(
+        "SELECT 1 FROM connections WHERE user_id = $1 AND provider = $2 AND is_default = 1 AND id <> $3",
+    )
+    .bind(user_id)
+    .bind(provider.as_str())
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.is_some())
 }
 
 async fn set_default_in(

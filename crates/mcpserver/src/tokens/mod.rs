@@ -158,19 +158,6 @@ impl TokenService {
         if let Some(hit) = self.cached(&key) {
             return Ok(hit);
         }
-        // The miss path (database, perhaps a refresh at the provider) is boxed: its state is
-        // several KB, and inline it would make every caller's future, cache hits included,
-        // that large (moved into a box or a task on every request).
-        Box::pin(self.load(key, user_id, provider, account)).await
-    }
-
-    async fn load(
-        &self,
-        key: String,
-        user_id: &str,
-        provider: Provider,
-        account: Option<&str>,
-    ) -> Result<Access, TokenError> {
         let connection = self
             .inner
             .store

@@ -342,8 +342,7 @@ pub(crate) async fn send(
         let (answer, about_token) = read_unauthorized(request.provider, response).await;
         response = answer;
         if about_token && state.tokens.may_force_refresh(&access.connection) {
-            // Boxed: a refresh's state is large and rare (see `TokenService::access`).
-            access = Box::pin(state.tokens.force_refresh(&access)).await?;
+            access = state.tokens.force_refresh(&access).await?;
             response = send_once(state, request, &access).await?;
         }
     }
