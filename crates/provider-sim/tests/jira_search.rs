@@ -335,3 +335,35 @@ async fn was_and_changed_see_recorded_transitions() {
     assert_eq!(find(mine("assignee CHANGED FROM EMPTY TO \"Grace Hopper\"")).await, vec![key.clone()]);
     assert_eq!(find(mine("assignee WAS EMPTY AND assignee WAS NOT currentUser()")).await, vec![key.clone()]);
 }
+
+/// The values the new fields search are in the issues' answers.
+#[tokio::test]
+async fn searched_sprints_versions_components_and_watches_are_rendered() {
+    let sim = sim().await;
+    let jira = Jira::new(&sim).await;
+    let jql = "sprint in openSprints() AND fixVersion is not EMPTY AND component is not EMPTY";
+    let fields = ["components", "fixVersions", "customfield_10020", "watches", "votes", "environment"];
+    let (status, page) =
+        jira.post("/search/jql", json!({"jql": jql, "fields": fields, "maxResults": 100})).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let issues = page["issues"].as_array().unwrap();
+    assert!(!issues.is_empty());
+    for i in issues {
+        let f = &i["fields"];
+        assert!(f["customfield_10020"].as_array().unwrap().iter().any(|s| s["state"] == "active"), "{f}");
+        assert!(f["fixVersions"][0]["name"].is_string() && f["fixVersions"][0]["released"].is_boolean());
+        assert!(f["components"][0]["name"].is_string());
+        assert!(f["watches"]["watchCount"].as_u64().unwrap() >= 1);
+        assert!(f["votes"]["votes"].is_u64());
+        assert!(f["environment"].is_null() || f["environment"]["type"] == "doc");
+    }
+    let (_, watched) = jira
+        .post(
+            "/search/jql",
+            json!({"jql": "watcher = currentUser()", "fields": ["watches"], "maxResults": 100}),
+        )
+        .await;
+    let watched = watched["issues"].as_array().unwrap();
+    assert!(!watched.is_empty());
+    assert!(watched.iter().all(|i| i["fields"]["watches"]["isWatching"] == true));
+}
