@@ -206,6 +206,11 @@ fn text_test(field: Field, op: Op, name: &str, o: &Operand) -> Result<Test, JqlE
     }
     let query = match o {
         Operand::Value(v) => v.clone(),
+        Operand::Func(f, _) if functions::is_known(f) => {
+            return Err(JqlError(format!(
+                "A value provided by the function '{f}' is invalid for the field '{name}'."
+            )));
+        }
         Operand::Func(f, _) => return Err(functions::unknown_function(f)),
         _ => return Err(unsupported(op, name)),
     };

@@ -77,6 +77,10 @@ const FUNCTIONS: &[(&str, usize, usize, Kind)] = &[
 const GROUPS: &[(&str, &[usize])] =
     &[("jira-software-users", &[]), ("jira-users", &[]), ("site-admins", &[0]), ("jira-admins", &[0, 1])];
 
+pub(super) fn is_known(name: &str) -> bool {
+    FUNCTIONS.iter().any(|(n, ..)| n.eq_ignore_ascii_case(name))
+}
+
 pub(super) fn unknown_function(name: &str) -> JqlError {
     JqlError(format!("Unable to find JQL function '{name}()'."))
 }

@@ -361,6 +361,11 @@ mod tests {
             err("status WAS Done FROM \"To Do\""),
             "The 'from' predicate is not supported by the 'was' operator."
         );
+        assert_eq!(
+            err("summary ~ currentUser()"),
+            "A value provided by the function 'currentUser' is invalid for the field 'summary'."
+        );
+        assert_eq!(err("summary ~ bogus()"), "Unable to find JQL function 'bogus()'.");
         assert_eq!(err("summary WAS x"), "History searches do not support the 'summary' field.");
         assert_eq!(
             err("fixVersion in releasedVersions(NOPE)"),
