@@ -196,7 +196,7 @@ impl SimHandle {
     }
 
     fn links(&self, site: &str) -> Links {
-        Links { api: format!("{}/ex/jira/{site}/rest/api/3", self.base_url()) }
+        Links { api: format!("{}/ex/jira/{site}/rest/api/3", self.base_url()), viewer: String::new() }
     }
 
     /// An issue of the first site as `GET …/issue/{key}` answers it (all fields).

@@ -1,11 +1,17 @@
 //! Seeded Jira content: three projects, sixty issues of varied type, status, assignee, text.
 
-use time::{Duration, OffsetDateTime, macros::datetime};
+use time::{
+    Date, Duration, OffsetDateTime,
+    macros::{date, datetime},
+};
 
 use crate::{
     atlassian::jira::{
         adf,
-        model::{Comment, Issue, IssueType, JiraData, Priority, Project, Status, Workflow},
+        model::{
+            Comment, Component, Issue, IssueType, JiraData, Priority, Project, Sprint, SprintState, Status,
+            Tracked, Version, Workflow,
+        },
     },
     ids::SeedRng,
     seed::people::people,
@@ -159,7 +165,141 @@ pub(crate) fn seed_site(seed: u64) -> JiraData {
             index += 1;
         }
     }
+    catalogue(&mut data);
+    // A separate stream, so the content above stays what it was before these fields existed.
+    let mut extra = SeedRng::new(seed ^ 0x6a71_5f68_6973_7479);
+    for issue in &mut data.issues {
+        extras(issue, &data.sprints, &data.versions, &data.components, &mut extra);
+    }
     data
+}
+
+/// Sprints (PLAT and MOB have boards), versions and components.
+fn catalogue(data: &mut JiraData) {
+    let lead = |i: usize| people()[i].account_id.clone();
+    let mut sprint_id = 0;
+    for key in ["PLAT", "MOB"] {
+        for (n, state) in [(1, SprintState::Closed), (2, SprintState::Active), (3, SprintState::Future)] {
+            sprint_id += 1;
+            data.sprints.push(Sprint { id: sprint_id, name: format!("{key} Sprint {n}"), state });
+        }
+    }
+    let versions: &[(&str, &str, bool, Date)] = &[
+        ("PLAT", "1.0", true, date!(2025 - 02 - 03)),
+        ("PLAT", "1.1", true, date!(2025 - 03 - 31)),
+        ("PLAT", "2.0", false, date!(2025 - 09 - 01)),
+        ("MOB", "3.4", true, date!(2025 - 03 - 10)),
+        ("MOB", "3.5", false, date!(2025 - 07 - 14)),
+        ("MOB", "3.6", false, date!(2025 - 10 - 20)),
+        ("OPS", "2025.Q1", true, date!(2025 - 03 - 31)),
+        ("OPS", "2025.Q2", false, date!(2025 - 06 - 30)),
+    ];
+    for (n, (project, name, released, date)) in versions.iter().enumerate() {
+        data.versions.push(Version {
+            id: 10100 + n as u64,
+            name: (*name).into(),
+            project: (*project).into(),
+            released: *released,
+            release_date: Some(*date),
+        });
+    }
+    let components: &[(&str, &str, usize)] = &[
+        ("PLAT", "API", 0),
+        ("PLAT", "Auth", 2),
+        ("PLAT", "Billing", 1),
+        ("MOB", "iOS", 1),
+        ("MOB", "Android", 3),
+        ("OPS", "Infrastructure", 2),
+        ("OPS", "On-call", 0),
+    ];
+    for (n, (project, name, who)) in components.iter().enumerate() {
+        data.components.push(Component {
+            id: 10200 + n as u64,
+            name: (*name).into(),
+            project: (*project).into(),
+            lead: lead(*who),
+        });
+    }
+}
+
+const ENVIRONMENTS: &[&str] =
+    &["Staging, Chrome 126", "Production EU", "iOS 17.5, iPhone 13", "Android 14, Pixel 8"];
+
+/// Components, versions, sprints, watchers, voters, environment and the status history.
+fn extras(
+    issue: &mut Issue,
+    sprints: &[Sprint],
+    versions: &[Version],
+    components: &[Component],
+    rng: &mut SeedRng,
+) {
+    let own_components: Vec<&Component> = components.iter().filter(|c| c.project == issue.project).collect();
+    if rng.chance(70) {
+        issue.components.push(rng.pick(&own_components).name.clone());
+    }
+    let own_versions: Vec<&Version> = versions.iter().filter(|v| v.project == issue.project).collect();
+    let released: Vec<&&Version> = own_versions.iter().filter(|v| v.released).collect();
+    let unreleased: Vec<&&Version> = own_versions.iter().filter(|v| !v.released).collect();
+    if issue.status == Status::Done && rng.chance(80) {
+        issue.fix_versions.push(rng.pick(&released).name.clone());
+    } else if issue.status != Status::Done && rng.chance(50) {
+        issue.fix_versions.push(rng.pick(&unreleased).name.clone());
+    }
+    if issue.issuetype == IssueType::Bug && rng.chance(60) {
+        issue.affected_versions.push(rng.pick(&released).name.clone());
+    }
+    let board: Vec<&Sprint> =
+        sprints.iter().filter(|s| s.name.starts_with(&format!("{} ", issue.project))).collect();
+    if !board.is_empty() {
+        let [closed, active, future] = [board[0].id, board[1].id, board[2].id];
+        issue.sprints = match issue.status {
+            Status::Done if rng.chance(50) => vec![closed],
+            Status::Done => vec![active],
+            Status::InProgress if rng.chance(30) => vec![closed, active],
+            Status::InProgress => vec![active],
+            Status::ToDo if rng.chance(40) => vec![future],
+            Status::ToDo if rng.chance(50) => vec![active],
+            Status::ToDo => Vec::new(),
+        };
+    }
+    let everyone = people();
+    issue.watchers.push(issue.reporter.clone());
+    if let Some(a) = &issue.assignee
+        && !issue.watchers.contains(a)
+    {
+        issue.watchers.push(a.clone());
+    }
+    if rng.chance(30) {
+        let w = rng.pick(&everyone).account_id.clone();
+        if !issue.watchers.contains(&w) {
+            issue.watchers.push(w);
+        }
+    }
+    for _ in 0..rng.below(3) {
+        let v = rng.pick(&everyone).account_id.clone();
+        if v != issue.reporter && !issue.voters.contains(&v) {
+            issue.voters.push(v);
+        }
+    }
+    if rng.chance(25) {
+        issue.environment = Some(rng.pick(ENVIRONMENTS).to_string());
+    }
+    // The status went To Do -> In Progress (-> Done), moved by the assignee (else the reporter).
+    let mover = issue.assignee.clone().unwrap_or_else(|| issue.reporter.clone());
+    let started = issue.created + (issue.updated - issue.created) / 2;
+    let (todo, progress, done) = (Status::ToDo.id(), Status::InProgress.id(), Status::Done.id());
+    if issue.status != Status::ToDo {
+        issue.record(Tracked::Status, Some(todo.into()), Some(progress.into()), &mover, started);
+    }
+    match issue.status {
+        Status::InProgress => issue.status_changed = started,
+        Status::Done => {
+            let at = issue.updated;
+            issue.record(Tracked::Status, Some(progress.into()), Some(done.into()), &mover, at);
+            issue.record(Tracked::Resolution, None, Some("Done".into()), &mover, at);
+        }
+        Status::ToDo => {}
+    }
 }
 
 fn project(p: usize, spec: &ProjectSeed) -> Project {
@@ -221,6 +361,15 @@ fn seeded_issue(
         duedate: rng.chance(30).then(|| (created + Duration::days(14)).date().to_string()),
         parent: None,
         comments: Vec::new(),
+        components: Vec::new(),
+        fix_versions: Vec::new(),
+        affected_versions: Vec::new(),
+        watchers: Vec::new(),
+        voters: Vec::new(),
+        sprints: Vec::new(),
+        rank: index as u64 + 1,
+        environment: None,
+        history: Vec::new(),
     };
     if status == Status::Done {
         issue.resolution_date = Some(issue.updated);

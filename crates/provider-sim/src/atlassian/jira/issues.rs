@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use super::{
     JiraCtx, adf, json_body,
-    model::{Comment, Issue, IssueType, JiraData, Priority, Status},
+    model::{Comment, Issue, IssueType, JiraData, Priority, Status, Tracked},
     render::{self, FieldSel},
 };
 use crate::{
@@ -263,12 +263,16 @@ fn apply(data: &mut JiraData, index: usize, ch: Changes, author: &str, now: Offs
         issue.description = d;
     }
     if let Some(a) = ch.assignee {
+        issue.record(Tracked::Assignee, issue.assignee.clone(), a.clone(), author, now);
         issue.assignee = a;
     }
     if let Some(r) = ch.reporter {
+        issue.record(Tracked::Reporter, Some(issue.reporter.clone()), Some(r.clone()), author, now);
         issue.reporter = r;
     }
     if let Some(p) = ch.priority {
+        let (from, to) = (issue.priority.id().to_string(), p.id().to_string());
+        issue.record(Tracked::Priority, Some(from), Some(to), author, now);
         issue.priority = p;
     }
     if let Some(l) = ch.labels {
@@ -324,8 +328,21 @@ pub(super) async fn create(
             duedate: None,
             parent: None,
             comments: Vec::new(),
+            components: Vec::new(),
+            fix_versions: Vec::new(),
+            affected_versions: Vec::new(),
+            // Jira makes the reporter a watcher of a new issue.
+            watchers: vec![ctx.account_id.clone()],
+            voters: Vec::new(),
+            sprints: Vec::new(),
+            rank: data.issues.iter().map(|i| i.rank).max().unwrap_or(0) + 1,
+            environment: None,
+            history: Vec::new(),
         });
-        apply(data, data.issues.len() - 1, ch, &ctx.account_id, now);
+        let index = data.issues.len() - 1;
+        apply(data, index, ch, &ctx.account_id, now);
+        // The values an issue is created with are its first values, not changes.
+        data.issues[index].history.clear();
         let out = json!({"id": id.to_string(), "key": key, "self": format!("{}/issue/{id}", ctx.links.api)});
         Ok((StatusCode::CREATED, Json(out)).into_response())
     })
@@ -461,7 +478,7 @@ pub(super) async fn transition(
         }
         let ch = read_changes(data, &body, false)?;
         apply(data, index, ch, &ctx.account_id, now);
-        data.issues[index].set_status(target, now);
+        data.issues[index].set_status(target, &ctx.account_id, now);
         Ok(StatusCode::NO_CONTENT.into_response())
     })
 }
@@ -481,6 +498,7 @@ pub(super) async fn assign(
             _ => user_value(&wanted).map_err(|m| JiraError::field("assignee", m))?,
         };
         let issue = &mut data.issues[index];
+        issue.record(Tracked::Assignee, issue.assignee.clone(), assignee.clone(), &ctx.account_id, now);
         issue.assignee = assignee;
         issue.updated = now;
         Ok(StatusCode::NO_CONTENT.into_response())

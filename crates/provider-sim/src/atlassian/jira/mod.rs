@@ -125,7 +125,10 @@ async fn gate(State(sim): State<Arc<Sim>>, mut req: Request, next: Next) -> Resp
         Ok(remaining) => remaining,
         Err((wait, now)) => return burst_limited(wait, now, limit.map_or(0, |l| l.burst)),
     };
-    let links = render::Links { api: format!("{}/ex/jira/{cloud_id}/rest/api/3", sim.base_url) };
+    let links = render::Links {
+        api: format!("{}/ex/jira/{cloud_id}/rest/api/3", sim.base_url),
+        viewer: caller.account_id.clone(),
+    };
     req.extensions_mut().insert(JiraCtx { account_id: caller.account_id, cloud_id, links });
     let mut response = next.run(req).await;
     // Jira warns before it refuses: a low remaining budget is announced.

@@ -252,6 +252,77 @@ pub(crate) struct Issue {
     pub duedate: Option<String>,
     pub parent: Option<String>,
     pub comments: Vec<Comment>,
+    /// Component names (of the issue's project).
+    pub components: Vec<String>,
+    /// Version names (of the issue's project).
+    pub fix_versions: Vec<String>,
+    pub affected_versions: Vec<String>,
+    /// Account ids.
+    pub watchers: Vec<String>,
+    pub voters: Vec<String>,
+    /// Sprint ids, oldest first (an issue carried over keeps its closed sprints).
+    pub sprints: Vec<u64>,
+    /// Backlog order: smaller ranks first.
+    pub rank: u64,
+    pub environment: Option<String>,
+    /// The changes the history clauses (`WAS`, `CHANGED`) search, oldest first.
+    pub history: Vec<Change>,
+}
+
+/// The fields whose changes are recorded (the fields Jira's history searches support).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tracked {
+    Status,
+    Assignee,
+    Reporter,
+    Priority,
+    Resolution,
+    FixVersion,
+}
+
+/// One recorded change: values as JQL resolves them (status and priority ids, account ids,
+/// `"Done"` for the resolution, version names); `None` is empty.
+#[derive(Clone, Debug)]
+pub(crate) struct Change {
+    pub at: OffsetDateTime,
+    pub author: String,
+    pub field: Tracked,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// A board sprint.
+#[derive(Clone, Debug)]
+pub(crate) struct Sprint {
+    pub id: u64,
+    pub name: String,
+    pub state: SprintState,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SprintState {
+    Closed,
+    Active,
+    Future,
+}
+
+/// A project version.
+#[derive(Clone, Debug)]
+pub(crate) struct Version {
+    pub id: u64,
+    pub name: String,
+    pub project: String,
+    pub released: bool,
+    pub release_date: Option<time::Date>,
+}
+
+/// A project component.
+#[derive(Clone, Debug)]
+pub(crate) struct Component {
+    pub id: u64,
+    pub name: String,
+    pub project: String,
+    pub lead: String,
 }
 
 impl Issue {
@@ -261,12 +332,34 @@ impl Issue {
         (self.project.clone(), number)
     }
 
-    /// Moves to `to`, keeping resolution fields consistent.
-    pub(crate) fn set_status(&mut self, to: Status, now: OffsetDateTime) {
+    /// Moves to `to`, keeping resolution fields consistent, and records the change.
+    pub(crate) fn set_status(&mut self, to: Status, author: &str, now: OffsetDateTime) {
+        let resolution = |s: Status| (s == Status::Done).then(|| "Done".to_string());
+        if to != self.status {
+            self.record(Tracked::Status, Some(self.status.id().into()), Some(to.id().into()), author, now);
+            let (was, will) = (resolution(self.status), resolution(to));
+            if was != will {
+                self.record(Tracked::Resolution, was, will, author, now);
+            }
+        }
         self.status = to;
         self.status_changed = now;
         self.updated = now;
         self.resolution_date = (to == Status::Done).then_some(now);
+    }
+
+    /// Records a change of `field` unless the value stays the same.
+    pub(crate) fn record(
+        &mut self,
+        field: Tracked,
+        from: Option<String>,
+        to: Option<String>,
+        author: &str,
+        at: OffsetDateTime,
+    ) {
+        if from != to {
+            self.history.push(Change { at, author: author.to_string(), field, from, to });
+        }
     }
 }
 
@@ -277,6 +370,9 @@ pub(crate) struct JiraData {
     pub issues: Vec<Issue>,
     pub next_issue_id: u64,
     pub next_comment_id: u64,
+    pub sprints: Vec<Sprint>,
+    pub versions: Vec<Version>,
+    pub components: Vec<Component>,
 }
 
 impl JiraData {

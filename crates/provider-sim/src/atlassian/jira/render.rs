@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     adf,
-    model::{Comment, Issue, IssueType, JiraData, Priority, Project, Status},
+    model::{Comment, Issue, IssueType, JiraData, Priority, Project, SprintState, Status},
 };
 use crate::{
     clock,
@@ -17,6 +17,8 @@ use crate::{
 #[derive(Clone, Debug)]
 pub(crate) struct Links {
     pub api: String,
+    /// The caller's account id (for `isWatching` and `hasVoted`).
+    pub viewer: String,
 }
 
 fn avatars(seed: &str) -> Value {
@@ -160,6 +162,14 @@ pub(crate) const ALL_FIELDS: &[&str] = &[
     "comment",
     "parent",
     "statuscategorychangedate",
+    "components",
+    "fixVersions",
+    "versions",
+    "environment",
+    "watches",
+    "votes",
+    "customfield_10020",
+    "customfield_10019",
 ];
 
 /// `fields=` selection: names, `*all`, `*navigable`, `-name`.
@@ -240,8 +250,68 @@ fn field(l: &Links, data: &JiraData, i: &Issue, name: &str) -> Option<Value> {
             json!({"id": p.id.to_string(), "key": p.key, "self": format!("{}/issue/{}", l.api, p.id),
                    "fields": {"summary": p.summary, "status": status(l, p.status), "priority": priority(l, p.priority), "issuetype": issuetype(l, p.issuetype)}})
         }
+        "components" => json!(
+            i.components
+                .iter()
+                .filter_map(|n| data.components.iter().find(|c| c.name == *n))
+                .map(|c| json!({"self": format!("{}/component/{}", l.api, c.id), "id": c.id.to_string(), "name": c.name}))
+                .collect::<Vec<_>>()
+        ),
+        "fixVersions" => versions(l, data, &i.fix_versions),
+        "versions" => versions(l, data, &i.affected_versions),
+        "environment" => i.environment.as_deref().map_or(Value::Null, adf::doc),
+        "watches" => json!({
+            "self": format!("{}/issue/{}/watchers", l.api, i.key),
+            "watchCount": i.watchers.len(),
+            "isWatching": i.watchers.contains(&l.viewer),
+        }),
+        "votes" => json!({
+            "self": format!("{}/issue/{}/votes", l.api, i.key),
+            "votes": i.voters.len(),
+            "hasVoted": i.voters.contains(&l.viewer),
+        }),
+        "customfield_10020" if i.sprints.is_empty() => Value::Null,
+        "customfield_10020" => json!(
+            i.sprints
+                .iter()
+                .filter_map(|id| data.sprints.iter().find(|s| s.id == *id))
+                .map(|s| {
+                    let state = match s.state {
+                        SprintState::Closed => "closed",
+                        SprintState::Active => "active",
+                        SprintState::Future => "future",
+                    };
+                    // One board per project: PLAT's is 1, MOB's 2.
+                    json!({"id": s.id, "name": s.name, "state": state, "boardId": (s.id - 1) / 3 + 1, "goal": ""})
+                })
+                .collect::<Vec<_>>()
+        ),
+        "customfield_10019" => json!(format!("0|i{:05}:", i.rank)),
         _ => return None,
     })
+}
+
+fn versions(l: &Links, data: &JiraData, names: &[String]) -> Value {
+    json!(
+        names
+            .iter()
+            .filter_map(|n| data.versions.iter().find(|v| v.name == *n))
+            .map(|v| {
+                let mut out = json!({
+                    "self": format!("{}/version/{}", l.api, v.id),
+                    "id": v.id.to_string(),
+                    "description": "",
+                    "name": v.name,
+                    "archived": false,
+                    "released": v.released,
+                });
+                if let Some(d) = v.release_date {
+                    out["releaseDate"] = json!(d.to_string());
+                }
+                out
+            })
+            .collect::<Vec<_>>()
+    )
 }
 
 /// An issue with the selected fields; `expand` may ask for `renderedFields` and `names`.
@@ -286,6 +356,10 @@ fn display_name(field: &str) -> String {
         "duedate" => "Due date".into(),
         "resolutiondate" => "Resolved".into(),
         "statuscategorychangedate" => "Status Category Changed".into(),
+        "fixVersions" => "Fix versions".into(),
+        "versions" => "Affects versions".into(),
+        "customfield_10020" => "Sprint".into(),
+        "customfield_10019" => "Rank".into(),
         f => {
             let mut c = f.chars();
             c.next().map(|h| h.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
