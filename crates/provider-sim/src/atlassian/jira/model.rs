@@ -270,7 +270,7 @@ pub(crate) struct Issue {
 }
 
 /// The fields whose changes are recorded (the fields Jira's history searches support).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Tracked {
     Status,
     Assignee,
@@ -282,7 +282,7 @@ pub(crate) enum Tracked {
 
 /// One recorded change: values as JQL resolves them (status and priority ids, account ids,
 /// `"Done"` for the resolution, version names); `None` is empty.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Change {
     pub at: OffsetDateTime,
     pub author: String,
@@ -292,14 +292,14 @@ pub(crate) struct Change {
 }
 
 /// A board sprint.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Sprint {
     pub id: u64,
     pub name: String,
     pub state: SprintState,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum SprintState {
     Closed,
     Active,
@@ -307,7 +307,7 @@ pub(crate) enum SprintState {
 }
 
 /// A project version.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Version {
     pub id: u64,
     pub name: String,
@@ -317,7 +317,7 @@ pub(crate) struct Version {
 }
 
 /// A project component.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Component {
     pub id: u64,
     pub name: String,
