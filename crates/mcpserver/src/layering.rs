@@ -18,6 +18,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
 
 /// (module, crate modules it must not use): the upper layers' known directions.
 const MUST_NOT_USE: &[(&str, &[&str])] = &[
+    ("config", &["store", "vault", "providers", "tokens", "upstream", "worker"]),
     ("upstream", &["proxy", "mcp", "commands", "connections", "oauth"]),
     ("tokens", &["upstream", "proxy", "mcp", "commands", "worker"]),
     ("mcp/registry.rs", &["commands", "proxy"]),

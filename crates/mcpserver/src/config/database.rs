@@ -85,10 +85,18 @@ impl DatabaseSettings {
             audit_retention: days(retention?),
             token_cache: token_cache?,
             instance_dir: self.instance_dir.as_ref().map(std::path::PathBuf::from).or_else(|| {
-                crate::store::sqlite_file(&self.url.database_url).map(|file| {
+                sqlite_file(&self.url.database_url).map(|file| {
                     file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(".".as_ref()).into()
                 })
             }),
         })
     }
+}
+
+/// The file of a `sqlite:` URL, or `None` for an in-memory database.
+pub(crate) fn sqlite_file(url: &str) -> Option<&std::path::Path> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let file = rest.split('?').next().unwrap_or_default();
+    (!file.is_empty() && !file.starts_with(":memory:") && !url.contains("mode=memory"))
+        .then(|| std::path::Path::new(file))
 }

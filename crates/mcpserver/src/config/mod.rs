@@ -18,6 +18,7 @@ mod mcp;
 mod providers;
 mod server;
 
+pub(crate) use database::sqlite_file;
 pub use database::{DEFAULT_DATABASE_URL, DatabaseSettings, DatabaseUrl};
 pub use dev::DevSettings;
 pub(crate) use dev::is_loopback_name;

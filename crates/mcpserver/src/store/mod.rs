@@ -16,11 +16,10 @@ pub use connections::{Lease, TokenUpdate};
 pub use outbox::{HubEvent, OutboxRow};
 pub use states::{Consumed, NewState, Opened, PendingGrant, StateRow};
 
-use crate::config::DbKind;
+use crate::config::{DbKind, sqlite_file};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
-use std::path::Path;
 use std::time::Duration;
 
 /// A database failure, already stripped of anything secret.
@@ -154,14 +153,6 @@ fn describe_connect_error(error: &sqlx::Error) -> String {
         sqlx::Error::Configuration(_) => "the URL is not valid".to_string(),
         other => other.to_string(),
     }
-}
-
-/// The file of a `sqlite:` URL, or `None` for an in-memory database.
-pub(crate) fn sqlite_file(url: &str) -> Option<&Path> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
-    let file = rest.split('?').next().unwrap_or_default();
-    (!file.is_empty() && !file.starts_with(":memory:") && !url.contains("mode=memory"))
-        .then(|| Path::new(file))
 }
 
 /// Seconds since the Unix epoch.
