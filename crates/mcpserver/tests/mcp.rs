@@ -48,6 +48,10 @@ async fn tools_list_is_small_annotated_and_documented() {
             "notion_get_data_source",
             "notion_add_comment",
             "notion_get_comments",
+            "notion_list_blocks",
+            "notion_update_block",
+            "notion_delete_block",
+            "notion_list_users",
             "connections_status",
             "run_command",
             "run_workflow",
@@ -68,6 +72,7 @@ async fn tools_list_is_small_annotated_and_documented() {
             || name.contains("update")
             || name.contains("add")
             || name.contains("append")
+            || name.contains("delete")
             || name.contains("transition_issue")
             || name.contains("assign")
             || name.starts_with("run_");
@@ -376,6 +381,62 @@ async fn every_notion_tool_changes_or_reads_the_simulator_as_asked() {
 }
 
 #[tokio::test]
+async fn single_blocks_are_listed_replaced_and_trashed_at_the_simulator() {
+    let world = world().await;
+    let client = client(&world, "alice").await;
+    let found = ok(&client, "notion_search", json!({"query": "Roadmap", "filter": "page"})).await;
+    let parent = found["results"][0]["id"].as_str().unwrap().to_string();
+    let created = ok(&client, "notion_create_page", json!({
+        "parent": parent, "title": "Blocks", "content": "First line\n\n- [ ] a task\n\n```rust\nfn a() {}\n```\n\nLast",
+    }))
+    .await;
+    let page = created["id"].as_str().unwrap().to_string();
+
+    let listed = ok(&client, "notion_list_blocks", json!({"page": page})).await;
+    let blocks = listed["blocks"].as_array().unwrap();
+    let kinds: Vec<&str> = blocks.iter().map(|b| b["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["paragraph", "to_do", "code", "paragraph"]);
+    assert_eq!(blocks[1]["checked"], false);
+    assert_eq!(blocks[0]["text"], "First line");
+    let id = |i: usize| blocks[i]["id"].as_str().unwrap().to_string();
+
+    ok(&client, "notion_update_block", json!({"block": id(0), "text": "First **bold** line"})).await;
+    ok(&client, "notion_update_block", json!({"block": id(1), "checked": true})).await;
+    ok(&client, "notion_update_block", json!({"block": id(2), "text": "fn b() {}"})).await;
+    let stored = world.sim.notion_children(&page);
+    let rich = &stored[0]["paragraph"]["rich_text"];
+    assert_eq!(rich[1]["plain_text"], "bold");
+    assert_eq!(rich[1]["annotations"]["bold"], true);
+    assert_eq!(stored[1]["to_do"]["checked"], true);
+    assert_eq!(stored[2]["code"]["rich_text"][0]["plain_text"], "fn b() {}");
+    assert_eq!(stored[2]["code"]["language"], "rust", "the language is kept");
+
+    let deleted = ok(&client, "notion_delete_block", json!({"block": id(3)})).await;
+    assert_eq!(deleted["in_trash"], true);
+    let left: Vec<Value> = world.sim.notion_children(&page);
+    assert_eq!(left.len(), 3, "the last paragraph is in the trash");
+
+    // Refused before anything is sent: nothing to change, checked on a paragraph, no text.
+    world.sim.reset_counters();
+    let nothing = call(&client, "notion_update_block", json!({"block": id(0)})).await;
+    assert_eq!(nothing.is_error, Some(true));
+    let wrong = call(&client, "notion_update_block", json!({"block": id(0), "checked": true})).await;
+    assert_eq!(wrong.is_error, Some(true));
+    assert_eq!(world.sim.counters().route("PATCH /v1/blocks/{block_id}"), 0);
+    let child_page = ok(&client, "notion_list_blocks", json!({"page": parent})).await;
+    let sub = child_page["blocks"].as_array().unwrap().iter().find(|b| b["type"] == "child_page").unwrap();
+    let refused = call(&client, "notion_update_block", json!({"block": sub["id"], "text": "x"})).await;
+    assert_eq!(refused.is_error, Some(true));
+    assert!(text(&refused).contains("child_page"), "{}", text(&refused));
+    assert_eq!(world.sim.counters().route("PATCH /v1/blocks/{block_id}"), 0);
+
+    let users = ok(&client, "notion_list_users", json!({})).await;
+    let users = users["users"].as_array().unwrap();
+    assert!(users.iter().any(|u| u["type"] == "person" && u["email"].is_string()), "{users:?}");
+    assert!(users.iter().any(|u| u["type"] == "bot"));
+}
+
+#[tokio::test]
 async fn connections_status_shows_each_provider_and_connect_urls() {
     let world = World::start().await;
     assert_eq!(world.connect("alice", "jira").await.status(), 200);
@@ -494,6 +555,8 @@ async fn read_only_and_tool_selection_shrink_the_list() {
             "notion_query_data_source",
             "notion_get_data_source",
             "notion_get_comments",
+            "notion_list_blocks",
+            "notion_list_users",
             "connections_status"
         ]
     );
@@ -562,7 +625,7 @@ async fn the_stdio_transport_initializes_lists_and_calls() {
     let client =
         tokio::time::timeout(std::time::Duration::from_secs(20), ().serve(transport)).await.unwrap().unwrap();
     let tools = client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 24);
+    assert_eq!(tools.len(), mcpserver::mcp::all_tools().len());
     let found = ok(&client, "jira_search", json!({"jql": "project = OPS", "limit": 2})).await;
     assert_eq!(found["issues"].as_array().unwrap().len(), 2);
     client.cancel().await.unwrap();

@@ -284,3 +284,34 @@ async fn a_table_update_changes_its_headers_and_keeps_its_width() {
     let (status, body) = n.patch(&format!("/blocks/{t}"), json!({"table": {"table_width": 3}})).await;
     assert_validation(status, &body, "body.table.table_width should be not present");
 }
+
+#[tokio::test]
+async fn a_block_update_changes_only_what_it_gives_as_the_sdks_update_types_say() {
+    let sim = sim().await;
+    let n = Notion::new(&sim);
+    let id = page(&n).await;
+    let blocks = json!([
+        {"type": "to_do", "to_do": {"rich_text": text("task"), "color": "red"}},
+        {"type": "code", "code": {"rich_text": text("fn a() {}"), "language": "rust"}},
+        {"type": "heading_2", "heading_2": {"rich_text": text("Title")}},
+    ]);
+    let (_, body) = append(&n, &id, blocks).await;
+    let ids: Vec<String> =
+        body["results"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap().into()).collect();
+    // `to_do.rich_text` is optional on update: checking it keeps its text and color.
+    let (status, body) = n.patch(&format!("/blocks/{}", ids[0]), json!({"to_do": {"checked": true}})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["to_do"]["checked"], true);
+    assert_eq!(body["to_do"]["rich_text"][0]["plain_text"], "task");
+    assert_eq!(body["to_do"]["color"], "red");
+    // `code.language` too: new code keeps its language.
+    let (status, body) =
+        n.patch(&format!("/blocks/{}", ids[1]), json!({"code": {"rich_text": text("fn b() {}")}})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["code"]["language"], "rust");
+    assert_eq!(body["code"]["rich_text"][0]["plain_text"], "fn b() {}");
+    // A heading's `rich_text` is required (HeaderContentWithRichTextAndColorRequest).
+    let (status, body) =
+        n.patch(&format!("/blocks/{}", ids[2]), json!({"heading_2": {"color": "blue"}})).await;
+    assert_validation(status, &body, "body.heading_2.rich_text should be defined");
+}

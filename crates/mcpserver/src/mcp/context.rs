@@ -151,6 +151,13 @@ impl<'a> Call<'a> {
         }
     }
 
+    /// The same call as a `DELETE` (no body).
+    pub fn delete(mut self) -> Self {
+        self.method = Method::DELETE;
+        self.body = None;
+        self
+    }
+
     pub fn with_method(mut self, method: Method, body: Value) -> Self {
         self.method = method;
         self.body = Some(body);

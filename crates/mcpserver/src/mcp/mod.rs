@@ -6,6 +6,7 @@ mod fixtures;
 pub mod jira;
 mod meta;
 pub(crate) mod notion;
+mod notion_blocks;
 pub(crate) mod registry;
 mod server;
 
@@ -24,6 +25,7 @@ use std::sync::Arc;
 pub fn all_tools() -> Vec<ToolDef> {
     let mut tools = jira::tools();
     tools.extend(notion::tools());
+    tools.extend(notion_blocks::tools());
     tools.extend(meta::tools());
     tools.extend(crate::commands::tools());
     tools

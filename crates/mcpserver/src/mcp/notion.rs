@@ -53,7 +53,7 @@ pub(crate) fn tools() -> Vec<ToolDef> {
 /// Most blocks read for one page.
 const MAX_BLOCKS: usize = 500;
 
-fn notion(path: impl Into<String>) -> Call<'static> {
+pub(super) fn notion(path: impl Into<String>) -> Call<'static> {
     Call::get(Provider::Notion, format!("/v1{}", path.into()))
 }
 

@@ -330,8 +330,33 @@ pub(crate) fn parse_update(kind: &str, body: &Value, path: &str) -> Result<Value
         // Their required children cannot come with an update: only their own settings.
         return parse_settings(kind, obj, path);
     }
-    Ok(parse_type_object(kind, obj, path, 0)?.content)
+    if !merges_on_update(kind) {
+        return Ok(parse_type_object(kind, obj, path, 0)?.content);
+    }
+    // Checked as on creation, with what the SDK's update types make optional filled in for
+    // the check only; the answer holds just the keys given (the rest stays as stored).
+    let mut probe = obj.clone();
+    if UPDATE_TEXT_OPTIONAL.contains(&kind) {
+        probe.entry("rich_text").or_insert_with(|| json!([]));
+    }
+    if kind == "code" {
+        probe.entry("language").or_insert_with(|| json!("plain text"));
+    }
+    let parsed = parse_type_object(kind, &probe, path, 0)?.content;
+    let given = parsed.as_object().into_iter().flatten().filter(|(k, _)| obj.contains_key(*k));
+    Ok(Value::Object(given.map(|(k, v)| (k.clone(), v.clone())).collect()))
 }
+
+/// Block types whose update changes only the keys it gives (text blocks and code; tables and
+/// columns their settings): the stored content is merged with the update.
+pub(crate) fn merges_on_update(kind: &str) -> bool {
+    TEXT_BLOCKS.contains(&kind) || matches!(kind, "code" | "table" | "column")
+}
+
+/// Block types whose `rich_text` is optional in an update (the SDK's `UpdateBlockBodyParameters`:
+/// `paragraph` is `ContentWithRichTextColorAndIconUpdateRequest`, `to_do`, `callout` and `code`
+/// their own optional lists); the other text blocks require it.
+const UPDATE_TEXT_OPTIONAL: &[&str] = &["paragraph", "to_do", "callout", "code"];
 
 /// `table` / `column_list` / `column` settings on an update.
 fn parse_settings(kind: &str, obj: &Map<String, Value>, path: &str) -> Result<Value, NotionError> {

@@ -14,7 +14,7 @@ use crate::{
     ids,
     notion::{
         NotionCtx,
-        blockspec::{check_append_target, parse_request_children, parse_update},
+        blockspec::{check_append_target, merges_on_update, parse_request_children, parse_update},
         errors::{self, NotionError, NotionResult},
         json_body,
         model::{Child, NotionData, Position},
@@ -89,10 +89,9 @@ pub(crate) async fn update_block(
             return Err(NotionError::not_found("block", &id));
         };
         match (content, block.content.as_object_mut()) {
-            // A table's update carries its header switches only: its width stays.
-            (Some(Value::Object(c)), Some(existing)) if matches!(kind.as_str(), "table" | "column") => {
-                existing.extend(c)
-            }
+            // Only what the update gives changes (a table's width stays, a to-do's text when
+            // only `checked` is sent).
+            (Some(Value::Object(c)), Some(existing)) if merges_on_update(&kind) => existing.extend(c),
             (Some(c), _) => block.content = c,
             (None, _) => {}
         }
