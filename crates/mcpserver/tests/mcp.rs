@@ -39,6 +39,12 @@ async fn tools_list_is_small_annotated_and_documented() {
             "jira_list_projects",
             "jira_search_users",
             "jira_list_sites",
+            "jira_update_comment",
+            "jira_delete_comment",
+            "jira_get_watchers",
+            "jira_add_watcher",
+            "jira_remove_watcher",
+            "jira_whoami",
             "notion_search",
             "notion_get_page",
             "notion_create_page",
@@ -73,6 +79,7 @@ async fn tools_list_is_small_annotated_and_documented() {
             || name.contains("add")
             || name.contains("append")
             || name.contains("delete")
+            || name.contains("remove")
             || name.contains("transition_issue")
             || name.contains("assign")
             || name.starts_with("run_");
@@ -378,6 +385,56 @@ async fn every_notion_tool_changes_or_reads_the_simulator_as_asked() {
     let stored = world.sim.notion_page(row["id"].as_str().unwrap()).unwrap();
     assert_eq!(stored["properties"]["Name"]["title"][0]["plain_text"], "New task");
     assert_eq!(stored["parent"]["type"], "data_source_id");
+}
+
+#[tokio::test]
+async fn comments_are_edited_and_deleted_and_watchers_changed_at_the_simulator() {
+    let world = world().await;
+    let client = client(&world, "alice").await;
+    let me = ok(&client, "jira_whoami", json!({})).await;
+    let mine = me["account_id"].as_str().unwrap().to_string();
+    assert!(!mine.is_empty() && me["name"].is_string() && me["time_zone"].is_string(), "{me}");
+
+    let added = ok(&client, "jira_add_comment", json!({"issue_key": "PLAT-2", "body": "first draft"})).await;
+    let id = added["comment"]["id"].as_str().unwrap().to_string();
+    let edited = ok(
+        &client,
+        "jira_update_comment",
+        json!({"issue_key": "PLAT-2", "comment_id": id, "body": "final **text**"}),
+    )
+    .await;
+    assert_eq!(edited["comment"]["body"].as_str().unwrap().trim_end(), "final **text**");
+    let stored = world.sim.jira_comments("PLAT-2");
+    let at_sim = stored.iter().find(|c| c["id"] == id.as_str()).expect("the comment is still there");
+    assert_eq!(at_sim["body"]["content"][0]["content"][1]["marks"][0]["type"], "strong", "{at_sim}");
+    ok(&client, "jira_delete_comment", json!({"issue_key": "PLAT-2", "comment_id": id})).await;
+    assert!(world.sim.jira_comments("PLAT-2").iter().all(|c| c["id"] != id.as_str()));
+    let gone = call(&client, "jira_delete_comment", json!({"issue_key": "PLAT-2", "comment_id": id})).await;
+    assert_eq!(gone.is_error, Some(true), "a deleted comment is not found again");
+    let bad = call(
+        &client,
+        "jira_update_comment",
+        json!({"issue_key": "PLAT-2", "comment_id": "1/../x", "body": "x"}),
+    )
+    .await;
+    assert_eq!(bad.is_error, Some(true));
+    assert!(text(&bad).contains("comment_id"), "{}", text(&bad));
+
+    let count =
+        || world.sim.jira_issue("PLAT-2").unwrap()["fields"]["watches"]["watchCount"].as_u64().unwrap();
+    let before = count();
+    ok(&client, "jira_add_watcher", json!({"issue_key": "PLAT-2"})).await;
+    assert_eq!(count(), before + 1, "the simulator has one watcher more");
+    let watchers = ok(&client, "jira_get_watchers", json!({"issue_key": "PLAT-2"})).await;
+    assert_eq!(watchers["watching"], true);
+    assert!(watchers["watchers"].as_array().unwrap().iter().any(|w| w["account_id"] == mine.as_str()));
+    ok(&client, "jira_remove_watcher", json!({"issue_key": "PLAT-2", "user": "me"})).await;
+    let watchers = ok(&client, "jira_get_watchers", json!({"issue_key": "PLAT-2"})).await;
+    assert_eq!(watchers["watching"], false);
+    assert_eq!(count(), before);
+    let unknown =
+        call(&client, "jira_add_watcher", json!({"issue_key": "PLAT-2", "user": "no-such-account"})).await;
+    assert_eq!(unknown.is_error, Some(true));
 }
 
 #[tokio::test]

@@ -33,6 +33,16 @@ pub const JIRA_EDIT_ISSUE: &str = "PUT /ex/jira/{cloudid}/rest/api/3/issue/{key}
 pub const JIRA_LIST_COMMENTS: &str = "GET /ex/jira/{cloudid}/rest/api/3/issue/{key}/comment";
 /// `POST …/issue/{key}/comment`.
 pub const JIRA_ADD_COMMENT: &str = "POST /ex/jira/{cloudid}/rest/api/3/issue/{key}/comment";
+/// `PUT …/issue/{key}/comment/{id}`.
+pub const JIRA_UPDATE_COMMENT: &str = "PUT /ex/jira/{cloudid}/rest/api/3/issue/{key}/comment/{id}";
+/// `DELETE …/issue/{key}/comment/{id}`.
+pub const JIRA_DELETE_COMMENT: &str = "DELETE /ex/jira/{cloudid}/rest/api/3/issue/{key}/comment/{id}";
+/// `GET …/issue/{key}/watchers`.
+pub const JIRA_LIST_WATCHERS: &str = "GET /ex/jira/{cloudid}/rest/api/3/issue/{key}/watchers";
+/// `POST …/issue/{key}/watchers`.
+pub const JIRA_ADD_WATCHER: &str = "POST /ex/jira/{cloudid}/rest/api/3/issue/{key}/watchers";
+/// `DELETE …/issue/{key}/watchers`.
+pub const JIRA_REMOVE_WATCHER: &str = "DELETE /ex/jira/{cloudid}/rest/api/3/issue/{key}/watchers";
 /// `GET …/issue/{key}/transitions`.
 pub const JIRA_LIST_TRANSITIONS: &str = "GET /ex/jira/{cloudid}/rest/api/3/issue/{key}/transitions";
 /// `POST …/issue/{key}/transitions`.
@@ -119,6 +129,11 @@ pub const ALL: &[&str] = &[
     JIRA_EDIT_ISSUE,
     JIRA_LIST_COMMENTS,
     JIRA_ADD_COMMENT,
+    JIRA_UPDATE_COMMENT,
+    JIRA_DELETE_COMMENT,
+    JIRA_LIST_WATCHERS,
+    JIRA_ADD_WATCHER,
+    JIRA_REMOVE_WATCHER,
     JIRA_LIST_TRANSITIONS,
     JIRA_TRANSITION,
     JIRA_ASSIGN,

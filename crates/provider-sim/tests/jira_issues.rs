@@ -370,3 +370,51 @@ async fn myself_is_the_token_owner() {
         assert!(me.get(field).is_some(), "{field}");
     }
 }
+
+#[tokio::test]
+async fn comments_are_edited_and_deleted_and_watchers_added_and_removed() {
+    let sim = sim().await;
+    let jira = Jira::new(&sim).await;
+    let (status, comment) = jira.post("/issue/PLAT-1/comment", json!({"body": adf("first")})).await;
+    assert_eq!(status, StatusCode::CREATED, "{comment}");
+    let id = comment["id"].as_str().unwrap().to_string();
+
+    let (status, edited) =
+        jira.put(&format!("/issue/PLAT-1/comment/{id}"), json!({"body": adf("second")})).await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(edited["id"], id.as_str());
+    assert_eq!(edited["body"], adf("second"));
+    assert_eq!(sim.jira_comments("PLAT-1").last().unwrap()["body"], adf("second"));
+    let (status, body) = jira.put(&format!("/issue/PLAT-1/comment/{id}"), json!({"body": "plain"})).await;
+    assert_eq!(
+        (status, &body["errors"]["comment"]),
+        (StatusCode::BAD_REQUEST, &json!("Comment body is not valid!"))
+    );
+    let (status, body) = jira.put("/issue/PLAT-1/comment/999999", json!({"body": adf("x")})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    let (status, _) = send(jira.req(reqwest::Method::DELETE, &format!("/issue/PLAT-1/comment/{id}"))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(sim.jira_comments("PLAT-1").iter().all(|c| c["id"] != id.as_str()));
+    let (status, _) = send(jira.req(reqwest::Method::DELETE, &format!("/issue/PLAT-1/comment/{id}"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "gone");
+
+    let (status, before) = jira.get("/issue/PLAT-1/watchers").await;
+    assert_eq!(status, StatusCode::OK, "{before}");
+    assert_eq!(before["watchCount"], before["watchers"].as_array().unwrap().len());
+    let (status, _) = jira.post("/issue/PLAT-1/watchers", json!(GRACE)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, after) = jira.get("/issue/PLAT-1/watchers").await;
+    assert!(after["watchers"].as_array().unwrap().iter().any(|w| w["accountId"] == GRACE), "{after}");
+    let (status, _) = jira.post("/issue/PLAT-1/watchers", json!("no-such-account")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = jira.post("/issue/PLAT-1/watchers", json!({"accountId": GRACE})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the body is the account id as a JSON string");
+    let (status, _) =
+        send(jira.req(reqwest::Method::DELETE, &format!("/issue/PLAT-1/watchers?accountId={GRACE}"))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, removed) = jira.get("/issue/PLAT-1/watchers").await;
+    assert!(removed["watchers"].as_array().unwrap().iter().all(|w| w["accountId"] != GRACE));
+    let (status, _) = send(jira.req(reqwest::Method::DELETE, "/issue/PLAT-1/watchers")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "accountId is required");
+}

@@ -66,12 +66,12 @@ pub const SEARCH_FIELDS: &str = "summary,status,assignee,priority,issuetype,upda
 pub const ISSUE_FIELDS: &str =
     "summary,status,assignee,priority,issuetype,updated,description,labels,reporter,created,parent";
 
-fn jira(path: impl Into<String>) -> Call<'static> {
+pub(super) fn jira(path: impl Into<String>) -> Call<'static> {
     Call::get(Provider::Jira, format!("/rest/api/3{}", path.into()))
 }
 
 /// An issue key such as `ENG-12` (or a numeric id), checked so it cannot alter the path.
-fn issue_key(key: &str) -> Result<String, ToolError> {
+pub(super) fn issue_key(key: &str) -> Result<String, ToolError> {
     let key = key.trim();
     let valid = !key.is_empty()
         && key.len() <= 64
@@ -124,7 +124,7 @@ struct KeyOnly {
 
 /// A comment as `GET …/comment` lists it, the parts a tool shows.
 #[derive(Deserialize)]
-struct CommentDoc {
+pub(super) struct CommentDoc {
     #[serde(default)]
     id: String,
     #[serde(default)]
@@ -426,7 +426,7 @@ async fn recent_comments(
     Ok(offload::run(page.comments, size, |comments| comments.iter().rev().map(comment).collect()).await)
 }
 
-fn comment(c: &CommentDoc) -> Comment {
+pub(super) fn comment(c: &CommentDoc) -> Comment {
     Comment {
         id: c.id.clone(),
         author: person(&c.author),
@@ -467,7 +467,7 @@ pub struct Created {
 }
 
 /// The account id for `who` (`me`, an account id), or `None` for nobody.
-async fn account_id(ctx: &ToolContext, who: &str) -> Result<Option<String>, ToolError> {
+pub(super) async fn account_id(ctx: &ToolContext, who: &str) -> Result<Option<String>, ToolError> {
     match who.trim() {
         "me" => Ok(Some(ctx.connection(Provider::Jira, None).await?.profile.account_id)),
         "" | "none" | "unassigned" => Ok(None),

@@ -4,6 +4,7 @@
 pub(crate) mod context;
 mod fixtures;
 pub mod jira;
+mod jira_people;
 mod meta;
 pub(crate) mod notion;
 mod notion_blocks;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 /// Every tool this server has: each module lists its own.
 pub fn all_tools() -> Vec<ToolDef> {
     let mut tools = jira::tools();
+    tools.extend(jira_people::tools());
     tools.extend(notion::tools());
     tools.extend(notion_blocks::tools());
     tools.extend(meta::tools());

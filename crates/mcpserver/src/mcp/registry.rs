@@ -221,10 +221,10 @@ pub(crate) fn input_schema<A: JsonSchema>() -> Map<String, Value> {
 pub(crate) fn output_schema<O: JsonSchema>() -> Map<String, Value> {
     let mut schema = schema_of::<O>(SchemaSettings::draft2020_12().for_serialize());
     schema.remove("required");
+    // Short: it is repeated in every tool of the listing.
     let error = json!({
         "type": "object",
-        "description": "Only in a failed call's result (isError), instead of the fields above: the error envelope's object (docs/http-api.md).",
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        "description": "Set instead when isError: the error envelope.",
     });
     if let Some(Value::Object(properties)) = schema.get_mut("properties") {
         properties.insert("error".into(), error);
@@ -463,7 +463,10 @@ mod tests {
         assert_eq!(schema["properties"]["list"], json!({"type": "array", "items": {"type": "object"}}));
         assert_eq!(schema["properties"]["limit"], json!({"type": "integer", "minimum": 0}));
         assert!(!schema.contains_key("required"), "{schema:?}");
-        assert_eq!(schema["properties"]["error"]["properties"]["code"]["type"], "string");
+        assert_eq!(
+            schema["properties"]["error"]["type"], "object",
+            "a failed call's {{\"error\": …}} validates too"
+        );
         assert!(!schema.contains_key("description"));
         assert!(portability_problems(&Value::Object(schema)).is_empty());
     }

@@ -408,18 +408,7 @@ pub(super) async fn add_comment(
     body: Bytes,
 ) -> JiraResult {
     let body = json_body(&body)?;
-    let doc = match body.get("body") {
-        None | Some(Value::Null) => {
-            return Err(JiraError::field("comment", "Comment body can not be empty!"));
-        }
-        Some(d) => match adf::judge(d) {
-            adf::Verdict::Valid => d.clone(),
-            adf::Verdict::NotADocument => {
-                return Err(JiraError::field("comment", "Comment body is not valid!"));
-            }
-            adf::Verdict::Invalid(_) => return Err(JiraError::invalid_input()),
-        },
-    };
+    let doc = super::people::comment_body(&body)?;
     on_site(&sim, &ctx, |data, now| {
         let index = data.issue_index(&key).ok_or_else(JiraError::no_issue)?;
         let id = data.allocate_comment();

@@ -24,6 +24,7 @@ mod issues;
 pub(crate) mod jql;
 mod meta;
 pub(crate) mod model;
+mod people;
 pub(crate) mod render;
 mod search;
 
@@ -51,6 +52,11 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
         .route(&at("/issue"), post(issues::create))
         .route(&at("/issue/{key}"), get(issues::get_issue).put(issues::edit))
         .route(&at("/issue/{key}/comment"), get(issues::list_comments).post(issues::add_comment))
+        .route(&at("/issue/{key}/comment/{id}"), put(people::update_comment).delete(people::delete_comment))
+        .route(
+            &at("/issue/{key}/watchers"),
+            get(people::list_watchers).post(people::add_watcher).delete(people::remove_watcher),
+        )
         .route(&at("/issue/{key}/transitions"), get(issues::list_transitions).post(issues::transition))
         .route(&at("/issue/{key}/assignee"), put(issues::assign))
         .route(&at("/issue/createmeta/{project}/issuetypes"), get(meta::create_meta))
