@@ -4,6 +4,7 @@
 pub(crate) mod context;
 mod fixtures;
 pub mod jira;
+pub(crate) mod jira_meta;
 mod meta;
 pub(crate) mod notion;
 pub(crate) mod registry;

@@ -5,7 +5,9 @@ use time::{Duration, OffsetDateTime, macros::datetime};
 use crate::{
     atlassian::jira::{
         adf,
-        model::{Comment, Issue, IssueType, JiraData, Priority, Project, Status, Workflow},
+        model::{
+            Comment, Issue, IssueType, JiraData, Priority, Project, ScreenRules, Status, Style, Workflow,
+        },
     },
     ids::SeedRng,
     seed::people::people,
@@ -19,6 +21,11 @@ struct ProjectSeed {
     description: &'static str,
     lead: usize,
     workflow: Workflow,
+    style: Style,
+    /// Fields on none of its screens, left off its create screens, required by a type.
+    hidden: &'static [&'static str],
+    not_on_create: &'static [&'static str],
+    required: &'static [(IssueType, &'static str)],
     subjects: &'static [&'static str],
 }
 
@@ -29,6 +36,10 @@ const PROJECTS: &[ProjectSeed] = &[
         description: "Backend services, identity and the public API.",
         lead: 0,
         workflow: Workflow::Software,
+        style: Style::Classic,
+        hidden: &[],
+        not_on_create: &[],
+        required: &[],
         subjects: &[
             "login timeout on SSO sessions",
             "rate limiting on the public API",
@@ -62,6 +73,11 @@ const PROJECTS: &[ProjectSeed] = &[
         description: "The iOS and Android apps.",
         lead: 1,
         workflow: Workflow::Software,
+        // Team-managed: types of its own (`Subtask`); the due date is set after creation.
+        style: Style::NextGen,
+        hidden: &[],
+        not_on_create: &["duedate"],
+        required: &[],
         subjects: &[
             "crash on startup on Android 14",
             "dark mode contrast in settings",
@@ -91,6 +107,11 @@ const PROJECTS: &[ProjectSeed] = &[
         description: "Infrastructure, on-call and incident follow-ups.",
         lead: 2,
         workflow: Workflow::Classic,
+        // Company-managed with its own screens: no priority anywhere, bugs need a description.
+        style: Style::Classic,
+        hidden: &["priority"],
+        not_on_create: &[],
+        required: &[(IssueType::Bug, "description")],
         subjects: &[
             "disk usage alerts on the database hosts",
             "backup restore drill",
@@ -171,6 +192,12 @@ fn project(p: usize, spec: &ProjectSeed) -> Project {
         lead: people()[spec.lead].account_id.clone(),
         workflow: spec.workflow,
         next_number: 1,
+        style: spec.style,
+        screens: ScreenRules {
+            hidden: spec.hidden.iter().map(|f| f.to_string()).collect(),
+            not_on_create: spec.not_on_create.iter().map(|f| f.to_string()).collect(),
+            required: spec.required.iter().map(|(k, f)| (*k, f.to_string())).collect(),
+        },
     }
 }
 

@@ -25,6 +25,7 @@ pub(crate) mod jql;
 mod meta;
 pub(crate) mod model;
 pub(crate) mod render;
+pub(crate) mod screens;
 mod search;
 
 /// The caller of a Jira route, set by the gate.
@@ -53,7 +54,9 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
         .route(&at("/issue/{key}/comment"), get(issues::list_comments).post(issues::add_comment))
         .route(&at("/issue/{key}/transitions"), get(issues::list_transitions).post(issues::transition))
         .route(&at("/issue/{key}/assignee"), put(issues::assign))
+        .route(&at("/issue/{key}/editmeta"), get(meta::edit_meta))
         .route(&at("/issue/createmeta/{project}/issuetypes"), get(meta::create_meta))
+        .route(&at("/issue/createmeta/{project}/issuetypes/{type_id}"), get(meta::create_meta_fields))
         .route(&at("/project/search"), get(meta::project_search))
         .route(&at("/project/{project}"), get(meta::project))
         .route(&at("/user"), get(meta::user))
