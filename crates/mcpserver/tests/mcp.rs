@@ -731,3 +731,31 @@ async fn issue_metadata_is_cached_briefly() {
     ok(&client, "jira_create_issue", create).await;
     assert_eq!(world.sim.counters().route(provider_sim::routes::JIRA_CREATE_META), 2);
 }
+
+/// Katherine may not assign or transition in OPS (the simulator's permissions): the tools say
+/// so instead of pretending.
+#[tokio::test]
+async fn missing_permissions_are_reported_clearly() {
+    let world = world().await;
+    world.sim.set_current_user("Katherine Johnson");
+    assert_eq!(world.connect("kate", "jira").await.status(), 200);
+    let client = client(&world, "kate").await;
+    world.sim.reset_counters();
+    let error =
+        refused(&client, "jira_create_issue", json!({"project": "OPS", "summary": "Mine", "assignee": "me"}))
+            .await;
+    assert_eq!(error["code"], "invalid_request");
+    assert!(error["message"].as_str().unwrap().contains("`assignee`"), "{error}");
+    assert_eq!(world.sim.counters().route(provider_sim::routes::JIRA_CREATE_ISSUE), 0, "nothing sent");
+    let error =
+        refused(&client, "jira_transition_issue", json!({"issue_key": "OPS-1", "transition": "Done"})).await;
+    assert_eq!(error["code"], "invalid_request");
+    assert!(error["message"].as_str().unwrap().contains("Transition issues permission"), "{error}");
+    let error = refused(&client, "jira_assign_issue", json!({"issue_key": "OPS-2", "assignee": "me"})).await;
+    assert!(
+        error["message"].as_str().unwrap().contains("You do not have permission to assign issues."),
+        "{error}"
+    );
+    // Elsewhere she may.
+    ok(&client, "jira_assign_issue", json!({"issue_key": "PLAT-2", "assignee": "me"})).await;
+}

@@ -219,3 +219,43 @@ async fn required_fields_are_named() {
     let body = json!({"fields": {"project": {"key": "OPS"}, "issuetype": {"name": "Bug"}, "summary": "Disk full", "description": adf("On db-2")}});
     assert_eq!(jira.post("/issue", body).await.0, StatusCode::CREATED);
 }
+
+const KATHERINE: &str = "61e9a3c0b1a2c4006a1f7e33";
+
+#[tokio::test]
+async fn a_user_without_assign_or_transition_permission_gets_jiras_answers() {
+    let sim = sim().await;
+    let ada = Jira::new(&sim).await;
+    let katherine =
+        Jira { sim: sim.clone(), token: sim.issue_jira_grant(KATHERINE, FULL_SCOPE).access_token };
+    // In OPS Katherine may not assign: the assignee endpoint is 403, the field is on no screen.
+    assert_eq!(
+        katherine.put("/issue/OPS-2/assignee", json!({"accountId": GRACE})).await,
+        (
+            StatusCode::FORBIDDEN,
+            json!({"errorMessages": ["You do not have permission to assign issues."], "errors": {}})
+        )
+    );
+    assert_eq!(
+        katherine.put("/issue/OPS-2", json!({"fields": {"assignee": {"accountId": GRACE}}})).await,
+        (StatusCode::BAD_REQUEST, cannot_set("assignee"))
+    );
+    let (_, meta) = katherine.get("/issue/OPS-2/editmeta").await;
+    assert!(meta["fields"].get("assignee").is_none() && meta["fields"].get("summary").is_some());
+    assert!(ada.get("/issue/OPS-2/editmeta").await.1["fields"].get("assignee").is_some());
+    // Nor transition: Jira lists no transitions for her, and taking one is refused.
+    let (_, list) = katherine.get("/issue/OPS-1/transitions").await;
+    assert_eq!(list["transitions"], json!([]));
+    let (_, theirs) = ada.get("/issue/OPS-1/transitions").await;
+    let id = theirs["transitions"][0]["id"].clone();
+    let (status, _) = katherine.post("/issue/OPS-1/transitions", json!({"transition": {"id": id}})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Elsewhere she may do both.
+    assert_eq!(
+        katherine.put("/issue/PLAT-2/assignee", json!({"accountId": GRACE})).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert!(
+        !katherine.get("/issue/PLAT-1/transitions").await.1["transitions"].as_array().unwrap().is_empty()
+    );
+}

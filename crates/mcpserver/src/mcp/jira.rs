@@ -496,7 +496,7 @@ type Given = Vec<(&'static str, &'static str)>;
 fn not_allowed(argument: &str, whose: &str, screen: &str, details: Value) -> ToolError {
     ToolError(
         crate::http::ApiError::invalid(format!(
-            "{whose} does not allow `{argument}`: the field is not on its {screen} screen in Jira; leave `{argument}` out"
+            "{whose} does not allow `{argument}`: the field is not on its {screen} screen in Jira (for this account); leave `{argument}` out"
         ))
         .with_details(details),
     )
@@ -862,6 +862,11 @@ pub async fn transition_issue(ctx: ToolContext, args: TransitionArgs) -> Result<
             || t.name.eq_ignore_ascii_case(wanted)
             || t.to.as_deref().is_some_and(|to| to.eq_ignore_ascii_case(wanted))
     };
+    if available.is_empty() {
+        return Err(ToolError::invalid(format!(
+            "Jira offers this account no transitions on {key}: none lead from its status, or the account lacks the Transition issues permission in its project"
+        )));
+    }
     let Some(chosen) = available.iter().find(matches) else {
         let names: Vec<&str> = available.iter().map(|t| t.name.as_str()).collect();
         return Err(ToolError::invalid(format!(

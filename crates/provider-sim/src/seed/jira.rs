@@ -6,7 +6,8 @@ use crate::{
     atlassian::jira::{
         adf,
         model::{
-            Comment, Issue, IssueType, JiraData, Priority, Project, ScreenRules, Status, Style, Workflow,
+            Comment, Issue, IssueType, JiraData, Permission, Priority, Project, ScreenRules, Status, Style,
+            Workflow,
         },
     },
     ids::SeedRng,
@@ -26,6 +27,8 @@ struct ProjectSeed {
     hidden: &'static [&'static str],
     not_on_create: &'static [&'static str],
     required: &'static [(IssueType, &'static str)],
+    /// Permissions a person (by index in `people()`) lacks in the project.
+    denied: &'static [(usize, Permission)],
     subjects: &'static [&'static str],
 }
 
@@ -40,6 +43,7 @@ const PROJECTS: &[ProjectSeed] = &[
         hidden: &[],
         not_on_create: &[],
         required: &[],
+        denied: &[],
         subjects: &[
             "login timeout on SSO sessions",
             "rate limiting on the public API",
@@ -78,6 +82,7 @@ const PROJECTS: &[ProjectSeed] = &[
         hidden: &[],
         not_on_create: &["duedate"],
         required: &[],
+        denied: &[],
         subjects: &[
             "crash on startup on Android 14",
             "dark mode contrast in settings",
@@ -112,6 +117,8 @@ const PROJECTS: &[ProjectSeed] = &[
         hidden: &["priority"],
         not_on_create: &[],
         required: &[(IssueType::Bug, "description")],
+        // Katherine Johnson may browse, create and edit here, not assign or transition.
+        denied: &[(3, Permission::AssignIssues), (3, Permission::TransitionIssues)],
         subjects: &[
             "disk usage alerts on the database hosts",
             "backup restore drill",
@@ -198,6 +205,7 @@ fn project(p: usize, spec: &ProjectSeed) -> Project {
             not_on_create: spec.not_on_create.iter().map(|f| f.to_string()).collect(),
             required: spec.required.iter().map(|(k, f)| (*k, f.to_string())).collect(),
         },
+        denied: spec.denied.iter().map(|(who, p)| (people()[*who].account_id.clone(), *p)).collect(),
     }
 }
 

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use super::{
     JiraCtx, adf, json_body,
-    model::{Comment, Issue, IssueType, JiraData, Priority, Project, Status},
+    model::{Comment, Issue, IssueType, JiraData, Permission, Priority, Project, Status},
     render::{self, FieldSel},
     screens::{self, Screen},
 };
@@ -246,7 +246,8 @@ fn read_update(
     Ok(())
 }
 
-fn read_changes(data: &JiraData, body: &Value, mode: &Mode) -> Result<Changes, JiraError> {
+/// Reads a change by `who` (whose permissions decide what the screens show them).
+fn read_changes(data: &JiraData, body: &Value, mode: &Mode, who: &str) -> Result<Changes, JiraError> {
     let creating = matches!(mode, Mode::Create);
     let mut ch = Changes::default();
     let mut errs = JiraError::new(StatusCode::BAD_REQUEST, Vec::new());
@@ -270,7 +271,7 @@ fn read_changes(data: &JiraData, body: &Value, mode: &Mode) -> Result<Changes, J
         (Mode::Edit { kind, .. }, Some(p)) => Some((p, *kind, Screen::Edit)),
         _ => None,
     };
-    let off_screen = |name: &str| screen.is_some_and(|(p, kind, s)| !screens::allows(p, kind, s, name));
+    let off_screen = |name: &str| screen.is_some_and(|(p, kind, s)| !screens::allows(p, kind, s, name, who));
     for (name, v) in fields {
         if off_screen(name) {
             errs = errs.and_field(name, cannot_set(name));
@@ -288,7 +289,7 @@ fn read_changes(data: &JiraData, body: &Value, mode: &Mode) -> Result<Changes, J
     // What the create screen requires beyond the project, type and summary (checked below)
     // and the reporter (the caller by default).
     if let Some((p, kind, Screen::Create)) = screen {
-        for f in screens::fields(p, kind, Screen::Create) {
+        for f in screens::fields(p, kind, Screen::Create, who) {
             let given = fields.contains_key(f.id) || update.contains_key(f.id);
             if !f.required || given || matches!(f.id, "project" | "issuetype" | "summary" | "reporter") {
                 continue;
@@ -369,7 +370,7 @@ pub(super) async fn create(
 ) -> JiraResult {
     let body = json_body(&body)?;
     on_site(&sim, &ctx, |data, now| {
-        let ch = read_changes(data, &body, &Mode::Create)?;
+        let ch = read_changes(data, &body, &Mode::Create, &ctx.account_id)?;
         let project = ch.project.clone().unwrap_or_default();
         let (id, key) = data
             .allocate_issue(&project)
@@ -414,7 +415,7 @@ pub(super) async fn edit(
         let index = data.issue_index(&key).ok_or_else(JiraError::no_issue)?;
         let issue = &data.issues[index];
         let mode = Mode::Edit { project: issue.project.clone(), kind: issue.issuetype };
-        let ch = read_changes(data, &body, &mode)?;
+        let ch = read_changes(data, &body, &mode, &ctx.account_id)?;
         apply(data, index, ch, &ctx.account_id, now);
         if return_issue {
             let issue = &data.issues[index];
@@ -496,9 +497,18 @@ pub(super) async fn list_transitions(
 ) -> JiraResult {
     on_site(&sim, &ctx, |data, _| {
         let issue = data.issue(&key).ok_or_else(JiraError::no_issue)?;
-        let workflow = data.project(&issue.project).map(|p| p.workflow).ok_or_else(JiraError::no_issue)?;
-        let list: Vec<Value> =
-            workflow.transitions(issue.status).iter().map(|t| render::transition(&ctx.links, t)).collect();
+        let project = data.project(&issue.project).ok_or_else(JiraError::no_issue)?;
+        // Jira lists the transitions the caller may take: none without the permission.
+        let list: Vec<Value> = if project.may(&ctx.account_id, Permission::TransitionIssues) {
+            project
+                .workflow
+                .transitions(issue.status)
+                .iter()
+                .map(|t| render::transition(&ctx.links, t))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(Json(json!({"expand": "transitions", "transitions": list})).into_response())
     })
 }
@@ -519,10 +529,13 @@ pub(super) async fn transition(
     on_site(&sim, &ctx, |data, now| {
         let index = data.issue_index(&key).ok_or_else(JiraError::no_issue)?;
         let issue = &data.issues[index];
-        let workflow = data.project(&issue.project).map(|p| p.workflow).ok_or_else(JiraError::no_issue)?;
-        let chosen = workflow.transitions(issue.status).iter().find(|t| t.id == id).ok_or_else(|| {
-            JiraError::bad_request(format!("Transition id '{id}' is not valid for this issue."))
-        })?;
+        let project = data.project(&issue.project).ok_or_else(JiraError::no_issue)?;
+        let workflow = project.workflow;
+        let allowed = project.may(&ctx.account_id, Permission::TransitionIssues);
+        let chosen =
+            workflow.transitions(issue.status).iter().find(|t| allowed && t.id == id).ok_or_else(|| {
+                JiraError::bad_request(format!("Transition id '{id}' is not valid for this issue."))
+            })?;
         let (target, screen) = (chosen.to, chosen.screen);
         if !screen {
             // As Jira Cloud does: a comment on a transition without a screen is accepted and
@@ -531,8 +544,8 @@ pub(super) async fn transition(
                 update.remove("comment");
             }
         }
-        let ch =
-            read_changes(data, &body, &Mode::Transition { project: data.issues[index].project.clone() })?;
+        let mode = Mode::Transition { project: data.issues[index].project.clone() };
+        let ch = read_changes(data, &body, &mode, &ctx.account_id)?;
         apply(data, index, ch, &ctx.account_id, now);
         data.issues[index].set_status(target, now);
         Ok(StatusCode::NO_CONTENT.into_response())
@@ -549,6 +562,13 @@ pub(super) async fn assign(
     let wanted = body.get("accountId").cloned().unwrap_or(Value::Null);
     on_site(&sim, &ctx, |data, now| {
         let index = data.issue_index(&key).ok_or_else(JiraError::no_issue)?;
+        let project = data.project(&data.issues[index].project).ok_or_else(JiraError::no_issue)?;
+        if !project.may(&ctx.account_id, Permission::AssignIssues) {
+            return Err(JiraError::new(
+                StatusCode::FORBIDDEN,
+                vec!["You do not have permission to assign issues.".into()],
+            ));
+        }
         let assignee = match wanted.as_str() {
             Some("-1") => data.project(&data.issues[index].project).map(|p| p.lead.clone()),
             _ => user_value(&wanted).map_err(|m| JiraError::field("assignee", m))?,
@@ -572,7 +592,7 @@ mod tests {
     #[test]
     fn creating_without_required_fields_names_each_one() {
         let data = seed_site(42);
-        let err = read_changes(&data, &json!({"fields": {}}), &Mode::Create).unwrap_err();
+        let err = read_changes(&data, &json!({"fields": {}}), &Mode::Create, "x").unwrap_err();
         assert_eq!(err.errors.len(), 3);
         assert_eq!(err.errors["summary"], "You must specify a summary of the issue.");
     }
@@ -581,7 +601,7 @@ mod tests {
     fn a_plain_string_description_is_refused_with_the_adf_message() {
         let data = seed_site(42);
         let body = json!({"fields": {"project": {"key": "PLAT"}, "issuetype": {"name": "Task"}, "summary": "x", "description": "plain"}});
-        let err = read_changes(&data, &body, &Mode::Create).unwrap_err();
+        let err = read_changes(&data, &body, &Mode::Create, "x").unwrap_err();
         assert_eq!(err.errors["description"], adf::NOT_A_DOCUMENT);
         assert!(err.messages.is_empty());
     }
@@ -589,8 +609,8 @@ mod tests {
     #[test]
     fn status_cannot_be_edited_directly() {
         let data = seed_site(42);
-        let err =
-            read_changes(&data, &json!({"fields": {"status": {"name": "Done"}}}), &edit(&data)).unwrap_err();
+        let err = read_changes(&data, &json!({"fields": {"status": {"name": "Done"}}}), &edit(&data), "x")
+            .unwrap_err();
         assert!(err.errors["status"].as_str().unwrap().starts_with("Field 'status' cannot be set"));
     }
 
@@ -601,6 +621,7 @@ mod tests {
             &data,
             &json!({"update": {"labels": [{"add": "triage"}, {"remove": "nope"}]}}),
             &edit(&data),
+            "x",
         )
         .unwrap();
         apply(&mut data, 0, ch, "x", OffsetDateTime::now_utc());

@@ -121,7 +121,7 @@ pub(super) async fn create_meta_fields(
                 )
             },
         )?;
-        let all = screens::fields(p, kind, Screen::Create);
+        let all = screens::fields(p, kind, Screen::Create, &ctx.account_id);
         let fields: Vec<Value> = all
             .iter()
             .skip(start)
@@ -142,10 +142,13 @@ pub(super) async fn edit_meta(
     on_site(&sim, &ctx, |data, _| {
         let issue = data.issue(&key).ok_or_else(JiraError::no_issue)?;
         let p = data.project(&issue.project).ok_or_else(JiraError::no_issue)?;
-        let fields: serde_json::Map<String, Value> = screens::fields(p, issue.issuetype, Screen::Edit)
-            .iter()
-            .map(|f| (f.id.to_string(), screens::field_json(&ctx.links, p, issue.issuetype, f, Screen::Edit)))
-            .collect();
+        let fields: serde_json::Map<String, Value> =
+            screens::fields(p, issue.issuetype, Screen::Edit, &ctx.account_id)
+                .iter()
+                .map(|f| {
+                    (f.id.to_string(), screens::field_json(&ctx.links, p, issue.issuetype, f, Screen::Edit))
+                })
+                .collect();
         Ok(Json(json!({"fields": fields})).into_response())
     })
 }

@@ -242,6 +242,15 @@ pub(crate) struct ScreenRules {
     pub required: Vec<(IssueType, String)>,
 }
 
+/// Project permissions the simulator checks (everyone has every other one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Permission {
+    /// `ASSIGN_ISSUES`: assign, and the assignee field on screens.
+    AssignIssues,
+    /// `TRANSITION_ISSUES`: see and take transitions.
+    TransitionIssues,
+}
+
 /// A Jira project.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Project {
@@ -256,6 +265,16 @@ pub(crate) struct Project {
     pub style: Style,
     #[serde(default)]
     pub screens: ScreenRules,
+    /// Permissions some users lack here: (account id, permission).
+    #[serde(default)]
+    pub denied: Vec<(String, Permission)>,
+}
+
+impl Project {
+    /// Whether `account_id` has `permission` in this project.
+    pub(crate) fn may(&self, account_id: &str, permission: Permission) -> bool {
+        !self.denied.iter().any(|(who, p)| who == account_id && *p == permission)
+    }
 }
 
 /// A comment on an issue.

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::{
-    model::{IssueType, Priority, Project, Style},
+    model::{IssueType, Permission, Priority, Project, Style},
     render::{self, Links},
 };
 
@@ -88,9 +88,11 @@ pub(crate) struct OnScreen {
     pub required: bool,
 }
 
-/// The fields of the `screen` of type `kind` in `p`, in screen order.
-pub(crate) fn fields(p: &Project, kind: IssueType, screen: Screen) -> Vec<OnScreen> {
+/// The fields of the `screen` of type `kind` in `p` as `who` sees it, in screen order (the
+/// assignee only for those who may assign).
+pub(crate) fn fields(p: &Project, kind: IssueType, screen: Screen, who: &str) -> Vec<OnScreen> {
     let rules = &p.screens;
+    let may_assign = p.may(who, Permission::AssignIssues);
     FIELDS
         .iter()
         .filter(|(id, ..)| match *id {
@@ -98,6 +100,7 @@ pub(crate) fn fields(p: &Project, kind: IssueType, screen: Screen) -> Vec<OnScre
             "comment" => screen == Screen::Edit,
             // An epic is at the top of the hierarchy: it has no parent to set.
             "parent" => kind != IssueType::Epic,
+            "assignee" => may_assign,
             _ => true,
         })
         .filter(|(id, ..)| !rules.hidden.iter().any(|h| h == id))
@@ -112,9 +115,9 @@ pub(crate) fn fields(p: &Project, kind: IssueType, screen: Screen) -> Vec<OnScre
         .collect()
 }
 
-/// Whether `field` is on the `screen` of type `kind` in `p`.
-pub(crate) fn allows(p: &Project, kind: IssueType, screen: Screen, field: &str) -> bool {
-    fields(p, kind, screen).iter().any(|f| f.id == field)
+/// Whether `field` is on the `screen` of type `kind` in `p` for `who`.
+pub(crate) fn allows(p: &Project, kind: IssueType, screen: Screen, field: &str, who: &str) -> bool {
+    fields(p, kind, screen, who).iter().any(|f| f.id == field)
 }
 
 /// One field as `createmeta` (with `fieldId`) and `editmeta` describe it.
@@ -191,13 +194,18 @@ mod tests {
     fn screens_follow_the_project_rules() {
         let data = seed_site(42);
         let ops = data.project("OPS").unwrap();
-        assert!(!allows(ops, IssueType::Task, Screen::Create, "priority"));
-        assert!(!allows(ops, IssueType::Task, Screen::Edit, "priority"));
-        assert!(allows(data.project("PLAT").unwrap(), IssueType::Task, Screen::Create, "priority"));
-        let sub = fields(ops, IssueType::Subtask, Screen::Create);
+        let ada = "5b10a2844c20165700ede21g";
+        assert!(!allows(ops, IssueType::Task, Screen::Create, "priority", ada));
+        assert!(!allows(ops, IssueType::Task, Screen::Edit, "priority", ada));
+        assert!(allows(data.project("PLAT").unwrap(), IssueType::Task, Screen::Create, "priority", ada));
+        let sub = fields(ops, IssueType::Subtask, Screen::Create, ada);
         assert!(sub.iter().any(|f| f.id == "parent" && f.required));
-        assert!(!allows(ops, IssueType::Epic, Screen::Create, "parent"));
-        assert!(allows(ops, IssueType::Task, Screen::Edit, "comment"));
-        assert!(!allows(ops, IssueType::Task, Screen::Create, "comment"));
+        assert!(!allows(ops, IssueType::Epic, Screen::Create, "parent", ada));
+        assert!(allows(ops, IssueType::Task, Screen::Edit, "comment", ada));
+        assert!(!allows(ops, IssueType::Task, Screen::Create, "comment", ada));
+        // Who may not assign does not see the assignee.
+        let katherine = "61e9a3c0b1a2c4006a1f7e33";
+        assert!(allows(ops, IssueType::Task, Screen::Edit, "assignee", ada));
+        assert!(!allows(ops, IssueType::Task, Screen::Edit, "assignee", katherine));
     }
 }
