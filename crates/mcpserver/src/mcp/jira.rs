@@ -512,6 +512,11 @@ async fn check_create(
     given: &Given,
 ) -> Result<jira_meta::IssueType, ToolError> {
     let types = jira_meta::issue_types(ctx, site, project).await?;
+    if types.is_empty() {
+        return Err(ToolError::invalid(format!(
+            "Jira lists no issue types this account may create in project {project} (it may lack the Create issues permission there)"
+        )));
+    }
     let Some(chosen) = jira_meta::pick_type(&types, wanted).cloned() else {
         let names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
         return Err(ToolError(
