@@ -40,6 +40,8 @@ pub struct Shared {
     pub outbound: Arc<crate::upstream::Outbound>,
     /// The tools this deployment offers, chosen once at start.
     pub tools: Arc<crate::mcp::registry::ToolSet>,
+    /// Jira create and edit metadata, kept briefly for the issue tools.
+    pub jira_meta: crate::mcp::jira_meta::MetaCache,
 }
 
 impl AppState {
@@ -79,6 +81,7 @@ impl AppState {
             inbound,
             outbound,
             tools,
+            jira_meta: Default::default(),
         })))
     }
 }

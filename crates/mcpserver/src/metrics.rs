@@ -100,6 +100,8 @@ const JIRA_API_ENDPOINTS: &[&str] = &[
     "/issue",
     "/issue/bulk",
     "/issue/createmeta",
+    "/issue/createmeta/{id}/issuetypes",
+    "/issue/createmeta/{id}/issuetypes/{id}",
     "/issue/picker",
     "/issue/{id}",
     "/issue/{id}/assignee",

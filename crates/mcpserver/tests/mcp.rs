@@ -718,3 +718,164 @@ async fn a_client_that_supports_url_elicitation_is_sent_to_the_connect_url() {
     assert_eq!(without["result"]["isError"], true, "{without}");
     assert_eq!(without["result"]["structuredContent"]["error"]["code"], "not_connected");
 }
+
+/// The error envelope of a failed call (panics when the call succeeded).
+async fn refused(client: &support::mcp::Client, tool: &str, args: Value) -> Value {
+    let result = call(client, tool, args).await;
+    assert_eq!(result.is_error, Some(true), "{tool} succeeded: {}", text(&result));
+    result.structured_content.unwrap()["error"].clone()
+}
+
+/// Each project has its own issue types (issue 19 item 2): the tool reads them from
+/// `createmeta` and picks the one named, in any case and spelling (`Sub-task` in
+/// company-managed projects, `Subtask` in team-managed ones).
+#[tokio::test]
+async fn jira_create_issue_picks_the_projects_own_type_by_name() {
+    let world = world().await;
+    let client = client(&world, "alice").await;
+    // MOB is team-managed: its sub-task type is `Subtask`, with an id of its own.
+    let made = ok(
+        &client,
+        "jira_create_issue",
+        json!({"project": "mob", "issue_type": "subtask", "summary": "Check Android 15", "parent": "MOB-1"}),
+    )
+    .await;
+    let issue = world.sim.jira_issue(made["key"].as_str().unwrap()).unwrap();
+    assert_eq!(issue["fields"]["issuetype"]["name"], "Subtask");
+    assert_eq!(issue["fields"]["issuetype"]["scope"]["project"]["id"], issue["fields"]["project"]["id"]);
+    let made = ok(
+        &client,
+        "jira_create_issue",
+        json!({"project": "MOB", "issue_type": "Sub-task", "summary": "Check iOS 18", "parent": "MOB-1"}),
+    )
+    .await;
+    assert_eq!(
+        world.sim.jira_issue(made["key"].as_str().unwrap()).unwrap()["fields"]["issuetype"]["name"],
+        "Subtask"
+    );
+    // PLAT is company-managed: `Sub-task`.
+    let made = ok(
+        &client,
+        "jira_create_issue",
+        json!({"project": "PLAT", "issue_type": "SUBTASK", "summary": "Check Safari", "parent": "PLAT-1"}),
+    )
+    .await;
+    assert_eq!(
+        world.sim.jira_issue(made["key"].as_str().unwrap()).unwrap()["fields"]["issuetype"]["name"],
+        "Sub-task"
+    );
+
+    world.sim.reset_counters();
+    let error = refused(
+        &client,
+        "jira_create_issue",
+        json!({"project": "MOB", "issue_type": "Incident", "summary": "x"}),
+    )
+    .await;
+    assert_eq!(error["code"], "invalid_request");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("Incident") && message.contains("Task, Bug, Story, Epic, Subtask"), "{message}");
+    assert_eq!(world.sim.counters().route(provider_sim::routes::JIRA_CREATE_ISSUE), 0, "nothing sent");
+}
+
+/// A field the project's create or edit screen lacks is refused with `invalid_request` naming
+/// the argument, before anything is created or changed.
+#[tokio::test]
+async fn a_field_the_screen_lacks_is_refused_before_sending() {
+    let world = world().await;
+    let client = client(&world, "alice").await;
+    world.sim.reset_counters();
+    // OPS's screens have no priority.
+    let error = refused(
+        &client,
+        "jira_create_issue",
+        json!({"project": "OPS", "summary": "Rotate the keys", "priority": "High"}),
+    )
+    .await;
+    assert_eq!(error["code"], "invalid_request");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("`priority`") && message.contains("OPS"), "{message}");
+    assert_eq!(error["details"]["argument"], "priority");
+    assert_eq!(world.sim.counters().route(provider_sim::routes::JIRA_CREATE_ISSUE), 0, "nothing sent");
+    assert!(world.sim.jira_issue("OPS-17").is_none(), "nothing created");
+    // What the create screen requires: OPS bugs need a description.
+    let error = refused(
+        &client,
+        "jira_create_issue",
+        json!({"project": "OPS", "issue_type": "bug", "summary": "Disk full"}),
+    )
+    .await;
+    assert!(error["message"].as_str().unwrap().contains("requires `description`"), "{error}");
+    assert_eq!(world.sim.counters().route(provider_sim::routes::JIRA_CREATE_ISSUE), 0, "nothing sent");
+    ok(
+        &client,
+        "jira_create_issue",
+        json!({"project": "OPS", "issue_type": "bug", "summary": "Disk full", "description": "On db-2."}),
+    )
+    .await;
+
+    // The edit screen: OPS-1 has no priority to change; its summary can.
+    let error = refused(
+        &client,
+        "jira_update_issue",
+        json!({"issue_key": "OPS-1", "priority": "Low", "summary": "Renamed"}),
+    )
+    .await;
+    assert_eq!(error["code"], "invalid_request");
+    assert!(error["message"].as_str().unwrap().contains("`priority`"), "{error}");
+    assert_eq!(world.sim.counters().route(provider_sim::routes::JIRA_EDIT_ISSUE), 0, "nothing sent");
+    assert_ne!(world.sim.jira_issue("OPS-1").unwrap()["fields"]["summary"], "Renamed");
+    ok(&client, "jira_update_issue", json!({"issue_key": "OPS-1", "summary": "Renamed"})).await;
+    assert_eq!(world.sim.jira_issue("OPS-1").unwrap()["fields"]["summary"], "Renamed");
+}
+
+/// The metadata is read once and kept briefly: a second create in the same project and type
+/// (and a second edit of the same issue) asks Jira only for the create (edit) itself.
+#[tokio::test]
+async fn issue_metadata_is_cached_briefly() {
+    let world = world().await;
+    let client = client(&world, "alice").await;
+    world.sim.reset_counters();
+    let create = json!({"project": "PLAT", "issue_type": "Bug", "summary": "Cached", "priority": "High"});
+    ok(&client, "jira_create_issue", create.clone()).await;
+    ok(&client, "jira_create_issue", create.clone()).await;
+    let counters = world.sim.counters();
+    assert_eq!(counters.route(provider_sim::routes::JIRA_CREATE_ISSUE), 2);
+    assert_eq!(counters.route(provider_sim::routes::JIRA_CREATE_META), 1, "types read once");
+    assert_eq!(counters.route(provider_sim::routes::JIRA_CREATE_META_FIELDS), 1, "fields read once");
+    ok(&client, "jira_update_issue", json!({"issue_key": "PLAT-1", "summary": "One"})).await;
+    ok(&client, "jira_update_issue", json!({"issue_key": "PLAT-1", "summary": "Two"})).await;
+    assert_eq!(world.sim.counters().route(provider_sim::routes::JIRA_EDIT_META), 1, "editmeta read once");
+    // After a minute it is read again.
+    world.server.state.clock.advance(std::time::Duration::from_secs(61));
+    ok(&client, "jira_create_issue", create).await;
+    assert_eq!(world.sim.counters().route(provider_sim::routes::JIRA_CREATE_META), 2);
+}
+
+/// Katherine may not assign or transition in OPS (the simulator's permissions): the tools say
+/// so instead of pretending.
+#[tokio::test]
+async fn missing_permissions_are_reported_clearly() {
+    let world = world().await;
+    world.sim.set_current_user("Katherine Johnson");
+    assert_eq!(world.connect("kate", "jira").await.status(), 200);
+    let client = client(&world, "kate").await;
+    world.sim.reset_counters();
+    let error =
+        refused(&client, "jira_create_issue", json!({"project": "OPS", "summary": "Mine", "assignee": "me"}))
+            .await;
+    assert_eq!(error["code"], "invalid_request");
+    assert!(error["message"].as_str().unwrap().contains("`assignee`"), "{error}");
+    assert_eq!(world.sim.counters().route(provider_sim::routes::JIRA_CREATE_ISSUE), 0, "nothing sent");
+    let error =
+        refused(&client, "jira_transition_issue", json!({"issue_key": "OPS-1", "transition": "Done"})).await;
+    assert_eq!(error["code"], "invalid_request");
+    assert!(error["message"].as_str().unwrap().contains("Transition issues permission"), "{error}");
+    let error = refused(&client, "jira_assign_issue", json!({"issue_key": "OPS-2", "assignee": "me"})).await;
+    assert!(
+        error["message"].as_str().unwrap().contains("You do not have permission to assign issues."),
+        "{error}"
+    );
+    // Elsewhere she may.
+    ok(&client, "jira_assign_issue", json!({"issue_key": "PLAT-2", "assignee": "me"})).await;
+}

@@ -51,6 +51,11 @@ pub const JIRA_TRANSITION: &str = "POST /ex/jira/{cloudid}/rest/api/3/issue/{key
 pub const JIRA_ASSIGN: &str = "PUT /ex/jira/{cloudid}/rest/api/3/issue/{key}/assignee";
 /// `GET …/issue/createmeta/{project}/issuetypes`.
 pub const JIRA_CREATE_META: &str = "GET /ex/jira/{cloudid}/rest/api/3/issue/createmeta/{project}/issuetypes";
+/// `GET …/issue/createmeta/{project}/issuetypes/{type_id}`.
+pub const JIRA_CREATE_META_FIELDS: &str =
+    "GET /ex/jira/{cloudid}/rest/api/3/issue/createmeta/{project}/issuetypes/{type_id}";
+/// `GET …/issue/{key}/editmeta`.
+pub const JIRA_EDIT_META: &str = "GET /ex/jira/{cloudid}/rest/api/3/issue/{key}/editmeta";
 /// `GET …/project/search`.
 pub const JIRA_PROJECT_SEARCH: &str = "GET /ex/jira/{cloudid}/rest/api/3/project/search";
 /// `GET …/project/{project}`.
@@ -138,6 +143,8 @@ pub const ALL: &[&str] = &[
     JIRA_TRANSITION,
     JIRA_ASSIGN,
     JIRA_CREATE_META,
+    JIRA_CREATE_META_FIELDS,
+    JIRA_EDIT_META,
     JIRA_PROJECT_SEARCH,
     JIRA_PROJECT,
     JIRA_USER,

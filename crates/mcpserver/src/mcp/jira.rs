@@ -2,6 +2,7 @@
 //! Each tool's result is a typed value; its schema is the tool's `outputSchema`.
 
 use super::context::{Call, Reply, ToolContext, ToolError, bounded};
+use super::jira_meta;
 use super::registry::{Group, OVERWRITE, ToolDef, WRITE, WRITE_IDEMPOTENT};
 use crate::domain::{Connection, Provider};
 use crate::markdown::adf::adf_to_markdown;
@@ -22,11 +23,11 @@ pub fn tools() -> Vec<ToolDef> {
             .about("One Jira issue with its description and recent comments as Markdown.")
             .run(get_issue),
         tool("jira_create_issue", "Create a Jira issue")
-            .about("Create a Jira issue. The description is Markdown; assignee is an account id or `me`.")
+            .about("Create a Jira issue. The description is Markdown; assignee is an account id or `me`. The type is matched to the project's own by name; a field the project's create screen lacks is refused before sending.")
             .hints(WRITE)
             .run(create_issue),
         tool("jira_update_issue", "Update a Jira issue")
-            .about("Change a Jira issue's summary, Markdown description, priority or labels.")
+            .about("Change a Jira issue's summary, Markdown description, priority or labels. A field the issue's edit screen lacks is refused before sending.")
             .hints(OVERWRITE)
             .run(update_issue),
         tool("jira_add_comment", "Comment on a Jira issue")
@@ -475,13 +476,110 @@ pub(super) async fn account_id(ctx: &ToolContext, who: &str) -> Result<Option<St
     }
 }
 
+/// A project key such as `ENG` (or a numeric id), checked so it cannot alter a path.
+fn project_key(project: &str) -> Result<String, ToolError> {
+    let project = project.trim();
+    let valid = !project.is_empty()
+        && project.len() <= 64
+        && project.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(project.to_ascii_uppercase())
+    } else {
+        Err(ToolError::invalid("project must be a project key such as ENG"))
+    }
+}
+
+/// The issue fields a create or an edit sets, each with the tool argument that sets it.
+type Given = Vec<(&'static str, &'static str)>;
+
+/// An argument whose field the project does not allow: refused before anything is sent.
+fn not_allowed(argument: &str, whose: &str, screen: &str, details: Value) -> ToolError {
+    ToolError(
+        crate::http::ApiError::invalid(format!(
+            "{whose} does not allow `{argument}`: the field is not on its {screen} screen in Jira (for this account); leave `{argument}` out"
+        ))
+        .with_details(details),
+    )
+}
+
+/// Picks the project's issue type named `wanted` and checks the `given` fields against its
+/// create screen (fields it lacks; required fields not given), from the cached metadata.
+async fn check_create(
+    ctx: &ToolContext,
+    site: Option<&str>,
+    project: &str,
+    wanted: &str,
+    given: &Given,
+) -> Result<jira_meta::IssueType, ToolError> {
+    let types = jira_meta::issue_types(ctx, site, project).await?;
+    if types.is_empty() {
+        return Err(ToolError::invalid(format!(
+            "Jira lists no issue types this account may create in project {project} (it may lack the Create issues permission there)"
+        )));
+    }
+    let Some(chosen) = jira_meta::pick_type(&types, wanted).cloned() else {
+        let names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
+        return Err(ToolError(
+            crate::http::ApiError::invalid(format!(
+                "project {project} has no issue type `{wanted}`; its types: {}",
+                names.join(", ")
+            ))
+            .with_details(json!({"project": project, "issue_types": names})),
+        ));
+    };
+    let screen = jira_meta::create_fields(ctx, site, project, &chosen.id).await?;
+    let whose = format!("project {project} ({} issues)", chosen.name);
+    let details =
+        |argument: &str| json!({"project": project, "issue_type": chosen.name, "argument": argument});
+    for (field, argument) in given {
+        if jira_meta::field(&screen, field).is_none() {
+            return Err(not_allowed(argument, &whose, "create", details(argument)));
+        }
+    }
+    let needed = screen.iter().find(|f| {
+        f.required
+            && !f.has_default
+            && !matches!(f.id.as_str(), "project" | "issuetype" | "summary" | "reporter")
+            && !given.iter().any(|(field, _)| *field == f.id)
+    });
+    if let Some(f) = needed {
+        let settable = ["description", "assignee", "labels", "priority", "parent"];
+        let message = if settable.contains(&f.id.as_str()) {
+            format!("{whose} requires `{}`", f.id)
+        } else {
+            format!(
+                "{whose} requires the field {} (`{}`), which this tool does not set; create the issue in Jira or through the proxy",
+                f.name, f.id
+            )
+        };
+        return Err(ToolError(crate::http::ApiError::invalid(message).with_details(details(&f.id))));
+    }
+    Ok(chosen)
+}
+
 pub async fn create_issue(ctx: ToolContext, args: CreateArgs) -> Result<Reply<Created>, ToolError> {
     if args.summary.trim().is_empty() {
         return Err(ToolError::invalid("summary must not be empty"));
     }
+    let project = project_key(&args.project)?;
+    let site = args.site.as_deref();
+    let given: Given = [
+        ("description", "description", args.description.is_some()),
+        ("assignee", "assignee", args.assignee.is_some()),
+        ("labels", "labels", !args.labels.is_empty()),
+        ("priority", "priority", args.priority.is_some()),
+        ("parent", "parent", args.parent.is_some()),
+    ]
+    .into_iter()
+    .filter(|(.., set)| *set)
+    .map(|(field, argument, _)| (field, argument))
+    .collect();
+    let parent = args.parent.as_deref().map(issue_key).transpose()?;
+    let wanted = args.issue_type.as_deref().unwrap_or("Task");
+    let chosen = check_create(&ctx, site, &project, wanted, &given).await?;
     let mut fields = json!({
-        "project": {"key": args.project.trim().to_ascii_uppercase()},
-        "issuetype": {"name": args.issue_type.as_deref().unwrap_or("Task")},
+        "project": {"key": project},
+        "issuetype": {"id": chosen.id},
         "summary": args.summary,
     });
     if let Some(md) = &args.description {
@@ -496,10 +594,9 @@ pub async fn create_issue(ctx: ToolContext, args: CreateArgs) -> Result<Reply<Cr
     if let Some(p) = &args.priority {
         fields["priority"] = json!({"name": p});
     }
-    if let Some(parent) = &args.parent {
-        fields["parent"] = json!({"key": issue_key(parent)?});
+    if let Some(parent) = parent {
+        fields["parent"] = json!({"key": parent});
     }
-    let site = args.site.as_deref();
     let call = jira("/issue").with_method(Method::POST, json!({"fields": fields})).site(site);
     let (created, connection) = ctx.send_as::<CreatedDoc>(call).await?;
     let url = format!("{}/browse/{}", site_url(&connection, site), created.key);
@@ -568,6 +665,23 @@ pub async fn update_issue(ctx: ToolContext, args: UpdateArgs) -> Result<Reply<Up
         return Err(ToolError::invalid(
             "nothing to update: give summary, description, priority, add_labels or remove_labels",
         ));
+    }
+    // The issue's edit screen, from the cached metadata: each field there, with the operation.
+    let screen = jira_meta::edit_fields(&ctx, args.site.as_deref(), &key).await?;
+    let wanted = [
+        ("summary", "summary", "set", args.summary.is_some()),
+        ("description", "description", "set", args.description.is_some()),
+        ("priority", "priority", "set", args.priority.is_some()),
+        ("labels", "add_labels", "add", !args.add_labels.is_empty()),
+        ("labels", "remove_labels", "remove", !args.remove_labels.is_empty()),
+    ];
+    for (field, argument, operation, _) in wanted.iter().filter(|w| w.3) {
+        let allowed = jira_meta::field(&screen, field)
+            .is_some_and(|f| f.operations.is_empty() || f.operations.iter().any(|o| o == operation));
+        if !allowed {
+            let details = json!({"issue_key": key, "argument": argument});
+            return Err(not_allowed(argument, &key, "edit", details));
+        }
     }
     let mut body = json!({"fields": fields});
     if !label_ops.is_empty() {
@@ -753,6 +867,11 @@ pub async fn transition_issue(ctx: ToolContext, args: TransitionArgs) -> Result<
             || t.name.eq_ignore_ascii_case(wanted)
             || t.to.as_deref().is_some_and(|to| to.eq_ignore_ascii_case(wanted))
     };
+    if available.is_empty() {
+        return Err(ToolError::invalid(format!(
+            "Jira offers this account no transitions on {key}: none lead from its status, or the account lacks the Transition issues permission in its project"
+        )));
+    }
     let Some(chosen) = available.iter().find(matches) else {
         let names: Vec<&str> = available.iter().map(|t| t.name.as_str()).collect();
         return Err(ToolError::invalid(format!(

@@ -4,6 +4,7 @@
 pub(crate) mod context;
 mod fixtures;
 pub mod jira;
+pub(crate) mod jira_meta;
 mod jira_people;
 mod meta;
 pub(crate) mod notion;

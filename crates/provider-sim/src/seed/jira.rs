@@ -9,8 +9,8 @@ use crate::{
     atlassian::jira::{
         adf,
         model::{
-            Comment, Component, Issue, IssueType, JiraData, Priority, Project, Sprint, SprintState, Status,
-            Tracked, Version, Workflow,
+            Comment, Component, Issue, IssueType, JiraData, Permission, Priority, Project, ScreenRules,
+            Sprint, SprintState, Status, Style, Tracked, Version, Workflow,
         },
     },
     ids::SeedRng,
@@ -25,6 +25,13 @@ struct ProjectSeed {
     description: &'static str,
     lead: usize,
     workflow: Workflow,
+    style: Style,
+    /// Fields on none of its screens, left off its create screens, required by a type.
+    hidden: &'static [&'static str],
+    not_on_create: &'static [&'static str],
+    required: &'static [(IssueType, &'static str)],
+    /// Permissions a person (by index in `people()`) lacks in the project.
+    denied: &'static [(usize, Permission)],
     subjects: &'static [&'static str],
 }
 
@@ -35,6 +42,11 @@ const PROJECTS: &[ProjectSeed] = &[
         description: "Backend services, identity and the public API.",
         lead: 0,
         workflow: Workflow::Software,
+        style: Style::Classic,
+        hidden: &[],
+        not_on_create: &[],
+        required: &[],
+        denied: &[],
         subjects: &[
             "login timeout on SSO sessions",
             "rate limiting on the public API",
@@ -68,6 +80,12 @@ const PROJECTS: &[ProjectSeed] = &[
         description: "The iOS and Android apps.",
         lead: 1,
         workflow: Workflow::Software,
+        // Team-managed: types of its own (`Subtask`); the due date is set after creation.
+        style: Style::NextGen,
+        hidden: &[],
+        not_on_create: &["duedate"],
+        required: &[],
+        denied: &[],
         subjects: &[
             "crash on startup on Android 14",
             "dark mode contrast in settings",
@@ -97,6 +115,13 @@ const PROJECTS: &[ProjectSeed] = &[
         description: "Infrastructure, on-call and incident follow-ups.",
         lead: 2,
         workflow: Workflow::Classic,
+        // Company-managed with its own screens: no priority anywhere, bugs need a description.
+        style: Style::Classic,
+        hidden: &["priority"],
+        not_on_create: &[],
+        required: &[(IssueType::Bug, "description")],
+        // Katherine Johnson may browse, create and edit here, not assign or transition.
+        denied: &[(3, Permission::AssignIssues), (3, Permission::TransitionIssues)],
         subjects: &[
             "disk usage alerts on the database hosts",
             "backup restore drill",
@@ -311,6 +336,13 @@ fn project(p: usize, spec: &ProjectSeed) -> Project {
         lead: people()[spec.lead].account_id.clone(),
         workflow: spec.workflow,
         next_number: 1,
+        style: spec.style,
+        screens: ScreenRules {
+            hidden: spec.hidden.iter().map(|f| f.to_string()).collect(),
+            not_on_create: spec.not_on_create.iter().map(|f| f.to_string()).collect(),
+            required: spec.required.iter().map(|(k, f)| (*k, f.to_string())).collect(),
+        },
+        denied: spec.denied.iter().map(|(who, p)| (people()[*who].account_id.clone(), *p)).collect(),
     }
 }
 

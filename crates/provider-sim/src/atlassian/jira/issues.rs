@@ -14,8 +14,9 @@ use time::OffsetDateTime;
 
 use super::{
     JiraCtx, adf, json_body,
-    model::{Comment, Issue, IssueType, JiraData, Priority, Status, Tracked},
+    model::{Comment, Issue, IssueType, JiraData, Permission, Priority, Project, Status, Tracked},
     render::{self, FieldSel},
+    screens::{self, Screen},
 };
 use crate::{
     atlassian::errors::{JiraError, JiraResult},
@@ -141,12 +142,24 @@ fn date_value(v: &Value) -> Result<Option<String>, String> {
     }
 }
 
+/// What a change is: an issue created, or one of the issue's (project's key, type) edited, or
+/// the fields of a transition (whose screens are not modelled).
+#[derive(Clone, Debug)]
+enum Mode {
+    Create,
+    Edit { project: String, kind: IssueType },
+    Transition { project: String },
+}
+
+/// Reads one field of `fields` (or a `set` of `update`); `types_of` is the project whose issue
+/// types `issuetype` names (none when the project asked for is not known).
 fn read_field(
     data: &JiraData,
     ch: &mut Changes,
     name: &str,
     v: &Value,
     creating: bool,
+    types_of: Option<&Project>,
 ) -> Result<(), String> {
     match name {
         "project" if creating => {
@@ -154,8 +167,18 @@ fn read_field(
             ch.project = Some(data.project(&key).ok_or("valid project is required")?.key.clone());
         }
         "issuetype" => {
-            let t = id_or(v, &["name", "id"]).ok_or("Specify an issue type")?;
-            ch.issuetype = Some(IssueType::parse(&t).ok_or("Specify a valid issue type")?);
+            let t = id_or(v, &["id", "name"]).ok_or("Specify an issue type")?;
+            ch.issuetype = Some(match types_of {
+                Some(p) => screens::find_type(p, &t).ok_or_else(|| {
+                    // Another project's type id: not a type of this one.
+                    if screens::known_elsewhere(data.projects.iter(), &t) {
+                        "The issue type selected is invalid."
+                    } else {
+                        "Specify a valid issue type"
+                    }
+                })?,
+                None => IssueType::parse(&t).ok_or("Specify a valid issue type")?,
+            });
         }
         "summary" => {
             let s = v.as_str().ok_or("Operation value must be a string")?;
@@ -191,7 +214,13 @@ fn read_field(
     Ok(())
 }
 
-fn read_update(data: &JiraData, ch: &mut Changes, name: &str, ops: &Value) -> Result<(), String> {
+fn read_update(
+    data: &JiraData,
+    ch: &mut Changes,
+    name: &str,
+    ops: &Value,
+    types_of: Option<&Project>,
+) -> Result<(), String> {
     let ops = ops.as_array().ok_or("Operation value must be an array")?;
     for op in ops {
         let Some((verb, arg)) = op.as_object().and_then(|o| o.iter().next()) else {
@@ -210,27 +239,69 @@ fn read_update(data: &JiraData, ch: &mut Changes, name: &str, ops: &Value) -> Re
                     adf::Verdict::Invalid(_) => ch.invalid_adf = true,
                 }
             }
-            (_, "set") => read_field(data, ch, name, arg, false)?,
+            (_, "set") => read_field(data, ch, name, arg, false, types_of)?,
             _ => return Err(cannot_set(name)),
         }
     }
     Ok(())
 }
 
-fn read_changes(data: &JiraData, body: &Value, creating: bool) -> Result<Changes, JiraError> {
+/// Reads a change by `who` (whose permissions decide what the screens show them).
+fn read_changes(data: &JiraData, body: &Value, mode: &Mode, who: &str) -> Result<Changes, JiraError> {
+    let creating = matches!(mode, Mode::Create);
     let mut ch = Changes::default();
     let mut errs = JiraError::new(StatusCode::BAD_REQUEST, Vec::new());
     let empty = Map::new();
     let fields = body.get("fields").and_then(Value::as_object).unwrap_or(&empty);
+    let update = body.get("update").and_then(Value::as_object).unwrap_or(&empty);
+    // The project whose types `issuetype` names, and the screen (project, type) the change
+    // must fit: a field not on it cannot be set, whatever its value.
+    let types_of = match mode {
+        Mode::Create => {
+            fields.get("project").and_then(|v| id_or(v, &["id", "key"])).and_then(|k| data.project(&k))
+        }
+        Mode::Edit { project, .. } | Mode::Transition { project } => data.project(project),
+    };
+    let screen = match (mode, types_of) {
+        (Mode::Create, Some(p)) => fields
+            .get("issuetype")
+            .and_then(|v| id_or(v, &["id", "name"]))
+            .and_then(|t| screens::find_type(p, &t))
+            .map(|kind| (p, kind, Screen::Create)),
+        (Mode::Edit { kind, .. }, Some(p)) => Some((p, *kind, Screen::Edit)),
+        _ => None,
+    };
+    let off_screen = |name: &str| screen.is_some_and(|(p, kind, s)| !screens::allows(p, kind, s, name, who));
     for (name, v) in fields {
-        if let Err(m) = read_field(data, &mut ch, name, v, creating) {
+        if off_screen(name) {
+            errs = errs.and_field(name, cannot_set(name));
+        } else if let Err(m) = read_field(data, &mut ch, name, v, creating, types_of) {
             errs = errs.and_field(name, m);
         }
     }
-    let update = body.get("update").and_then(Value::as_object).unwrap_or(&empty);
     for (name, ops) in update {
-        if let Err(m) = read_update(data, &mut ch, name, ops) {
+        if off_screen(name) {
+            errs = errs.and_field(name, cannot_set(name));
+        } else if let Err(m) = read_update(data, &mut ch, name, ops, types_of) {
             errs = errs.and_field(name, m);
+        }
+    }
+    // What the create screen requires beyond the project, type and summary (checked below)
+    // and the reporter (the caller by default).
+    if let Some((p, kind, Screen::Create)) = screen {
+        for f in screens::fields(p, kind, Screen::Create, who) {
+            let given = fields.contains_key(f.id) || update.contains_key(f.id);
+            if !f.required || given || matches!(f.id, "project" | "issuetype" | "summary" | "reporter") {
+                continue;
+            }
+            errs = if f.id == "parent" {
+                errs.and_field(
+                    "issuetype",
+                    "Issue type is a sub-task but parent issue key or id not specified.",
+                )
+            } else {
+                errs.and_field(f.id, format!("{} is required.", f.name))
+            };
         }
     }
     if ch.invalid_adf {
@@ -303,7 +374,7 @@ pub(super) async fn create(
 ) -> JiraResult {
     let body = json_body(&body)?;
     on_site(&sim, &ctx, |data, now| {
-        let ch = read_changes(data, &body, true)?;
+        let ch = read_changes(data, &body, &Mode::Create, &ctx.account_id)?;
         let project = ch.project.clone().unwrap_or_default();
         let (id, key) = data
             .allocate_issue(&project)
@@ -359,7 +430,9 @@ pub(super) async fn edit(
     let return_issue = q.get("returnIssue").is_some_and(|v| v == "true");
     on_site(&sim, &ctx, |data, now| {
         let index = data.issue_index(&key).ok_or_else(JiraError::no_issue)?;
-        let ch = read_changes(data, &body, false)?;
+        let issue = &data.issues[index];
+        let mode = Mode::Edit { project: issue.project.clone(), kind: issue.issuetype };
+        let ch = read_changes(data, &body, &mode, &ctx.account_id)?;
         apply(data, index, ch, &ctx.account_id, now);
         if return_issue {
             let issue = &data.issues[index];
@@ -430,9 +503,18 @@ pub(super) async fn list_transitions(
 ) -> JiraResult {
     on_site(&sim, &ctx, |data, _| {
         let issue = data.issue(&key).ok_or_else(JiraError::no_issue)?;
-        let workflow = data.project(&issue.project).map(|p| p.workflow).ok_or_else(JiraError::no_issue)?;
-        let list: Vec<Value> =
-            workflow.transitions(issue.status).iter().map(|t| render::transition(&ctx.links, t)).collect();
+        let project = data.project(&issue.project).ok_or_else(JiraError::no_issue)?;
+        // Jira lists the transitions the caller may take: none without the permission.
+        let list: Vec<Value> = if project.may(&ctx.account_id, Permission::TransitionIssues) {
+            project
+                .workflow
+                .transitions(issue.status)
+                .iter()
+                .map(|t| render::transition(&ctx.links, t))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(Json(json!({"expand": "transitions", "transitions": list})).into_response())
     })
 }
@@ -453,10 +535,13 @@ pub(super) async fn transition(
     on_site(&sim, &ctx, |data, now| {
         let index = data.issue_index(&key).ok_or_else(JiraError::no_issue)?;
         let issue = &data.issues[index];
-        let workflow = data.project(&issue.project).map(|p| p.workflow).ok_or_else(JiraError::no_issue)?;
-        let chosen = workflow.transitions(issue.status).iter().find(|t| t.id == id).ok_or_else(|| {
-            JiraError::bad_request(format!("Transition id '{id}' is not valid for this issue."))
-        })?;
+        let project = data.project(&issue.project).ok_or_else(JiraError::no_issue)?;
+        let workflow = project.workflow;
+        let allowed = project.may(&ctx.account_id, Permission::TransitionIssues);
+        let chosen =
+            workflow.transitions(issue.status).iter().find(|t| allowed && t.id == id).ok_or_else(|| {
+                JiraError::bad_request(format!("Transition id '{id}' is not valid for this issue."))
+            })?;
         let (target, screen) = (chosen.to, chosen.screen);
         if !screen {
             // As Jira Cloud does: a comment on a transition without a screen is accepted and
@@ -465,7 +550,8 @@ pub(super) async fn transition(
                 update.remove("comment");
             }
         }
-        let ch = read_changes(data, &body, false)?;
+        let mode = Mode::Transition { project: data.issues[index].project.clone() };
+        let ch = read_changes(data, &body, &mode, &ctx.account_id)?;
         apply(data, index, ch, &ctx.account_id, now);
         data.issues[index].set_status(target, &ctx.account_id, now);
         Ok(StatusCode::NO_CONTENT.into_response())
@@ -482,6 +568,13 @@ pub(super) async fn assign(
     let wanted = body.get("accountId").cloned().unwrap_or(Value::Null);
     on_site(&sim, &ctx, |data, now| {
         let index = data.issue_index(&key).ok_or_else(JiraError::no_issue)?;
+        let project = data.project(&data.issues[index].project).ok_or_else(JiraError::no_issue)?;
+        if !project.may(&ctx.account_id, Permission::AssignIssues) {
+            return Err(JiraError::new(
+                StatusCode::FORBIDDEN,
+                vec!["You do not have permission to assign issues.".into()],
+            ));
+        }
         let assignee = match wanted.as_str() {
             Some("-1") => data.project(&data.issues[index].project).map(|p| p.lead.clone()),
             _ => user_value(&wanted).map_err(|m| JiraError::field("assignee", m))?,
@@ -499,10 +592,14 @@ mod tests {
     use super::*;
     use crate::seed::jira::seed_site;
 
+    fn edit(data: &JiraData) -> Mode {
+        Mode::Edit { project: data.issues[0].project.clone(), kind: data.issues[0].issuetype }
+    }
+
     #[test]
     fn creating_without_required_fields_names_each_one() {
         let data = seed_site(42);
-        let err = read_changes(&data, &json!({"fields": {}}), true).unwrap_err();
+        let err = read_changes(&data, &json!({"fields": {}}), &Mode::Create, "x").unwrap_err();
         assert_eq!(err.errors.len(), 3);
         assert_eq!(err.errors["summary"], "You must specify a summary of the issue.");
     }
@@ -511,7 +608,7 @@ mod tests {
     fn a_plain_string_description_is_refused_with_the_adf_message() {
         let data = seed_site(42);
         let body = json!({"fields": {"project": {"key": "PLAT"}, "issuetype": {"name": "Task"}, "summary": "x", "description": "plain"}});
-        let err = read_changes(&data, &body, true).unwrap_err();
+        let err = read_changes(&data, &body, &Mode::Create, "x").unwrap_err();
         assert_eq!(err.errors["description"], adf::NOT_A_DOCUMENT);
         assert!(err.messages.is_empty());
     }
@@ -519,7 +616,8 @@ mod tests {
     #[test]
     fn status_cannot_be_edited_directly() {
         let data = seed_site(42);
-        let err = read_changes(&data, &json!({"fields": {"status": {"name": "Done"}}}), false).unwrap_err();
+        let err = read_changes(&data, &json!({"fields": {"status": {"name": "Done"}}}), &edit(&data), "x")
+            .unwrap_err();
         assert!(err.errors["status"].as_str().unwrap().starts_with("Field 'status' cannot be set"));
     }
 
@@ -529,7 +627,8 @@ mod tests {
         let ch = read_changes(
             &data,
             &json!({"update": {"labels": [{"add": "triage"}, {"remove": "nope"}]}}),
-            false,
+            &edit(&data),
+            "x",
         )
         .unwrap();
         apply(&mut data, 0, ch, "x", OffsetDateTime::now_utc());

@@ -10,7 +10,12 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use super::{JiraCtx, issues::on_site, model::IssueType, render};
+use super::{
+    JiraCtx,
+    issues::on_site,
+    render,
+    screens::{self, Screen},
+};
 use crate::{
     atlassian::errors::{JiraError, JiraResult},
     seed::people::{Person, find_person, people},
@@ -73,11 +78,13 @@ pub(super) async fn project(
     on_site(&sim, &ctx, |data, _| {
         let p = data.project(&key).ok_or_else(|| no_project(&key))?;
         let mut out = render::project(&ctx.links, p);
-        out["issueTypes"] = IssueType::ALL.iter().map(|t| render::issuetype(&ctx.links, *t)).collect();
+        out["issueTypes"] =
+            screens::issue_types(p).iter().map(|t| render::issuetype(&ctx.links, p, t.kind)).collect();
         Ok(Json(out).into_response())
     })
 }
 
+/// `GET …/issue/createmeta/{project}/issuetypes`: the project's types, paged.
 pub(super) async fn create_meta(
     State(sim): State<Arc<Sim>>,
     Extension(ctx): Extension<JiraCtx>,
@@ -86,13 +93,63 @@ pub(super) async fn create_meta(
 ) -> JiraResult {
     let (start, max) = paging(&q, 50);
     on_site(&sim, &ctx, |data, _| {
-        data.project(&key).ok_or_else(|| no_project(&key))?;
+        let p = data.project(&key).ok_or_else(|| no_project(&key))?;
+        let all = screens::issue_types(p);
         let types: Vec<Value> =
-            IssueType::ALL.iter().skip(start).take(max).map(|t| render::issuetype(&ctx.links, *t)).collect();
-        Ok(Json(
-            json!({"maxResults": max, "startAt": start, "total": IssueType::ALL.len(), "issueTypes": types}),
-        )
-        .into_response())
+            all.iter().skip(start).take(max).map(|t| render::issuetype(&ctx.links, p, t.kind)).collect();
+        Ok(Json(json!({"maxResults": max, "startAt": start, "total": all.len(), "issueTypes": types}))
+            .into_response())
+    })
+}
+
+/// `GET …/issue/createmeta/{project}/issuetypes/{id}`: the fields of the type's create
+/// screen, paged.
+pub(super) async fn create_meta_fields(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<JiraCtx>,
+    Path((_, key, type_id)): Path<(String, String, String)>,
+    Query(q): Q,
+) -> JiraResult {
+    let (start, max) = paging(&q, 50);
+    on_site(&sim, &ctx, |data, _| {
+        let p = data.project(&key).ok_or_else(|| no_project(&key))?;
+        let kind = screens::issue_types(p).into_iter().find(|t| t.id == type_id).map(|t| t.kind).ok_or_else(
+            || {
+                JiraError::new(
+                    StatusCode::NOT_FOUND,
+                    vec![format!("Issue type with id '{type_id}' not found.")],
+                )
+            },
+        )?;
+        let all = screens::fields(p, kind, Screen::Create, &ctx.account_id);
+        let fields: Vec<Value> = all
+            .iter()
+            .skip(start)
+            .take(max)
+            .map(|f| screens::field_json(&ctx.links, p, kind, f, Screen::Create))
+            .collect();
+        Ok(Json(json!({"maxResults": max, "startAt": start, "total": all.len(), "fields": fields}))
+            .into_response())
+    })
+}
+
+/// `GET …/issue/{key}/editmeta`: the fields of the issue's edit screen.
+pub(super) async fn edit_meta(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<JiraCtx>,
+    Path((_, key)): Path<(String, String)>,
+) -> JiraResult {
+    on_site(&sim, &ctx, |data, _| {
+        let issue = data.issue(&key).ok_or_else(JiraError::no_issue)?;
+        let p = data.project(&issue.project).ok_or_else(JiraError::no_issue)?;
+        let fields: serde_json::Map<String, Value> =
+            screens::fields(p, issue.issuetype, Screen::Edit, &ctx.account_id)
+                .iter()
+                .map(|f| {
+                    (f.id.to_string(), screens::field_json(&ctx.links, p, issue.issuetype, f, Screen::Edit))
+                })
+                .collect();
+        Ok(Json(json!({"fields": fields})).into_response())
     })
 }
 

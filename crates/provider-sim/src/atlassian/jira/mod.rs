@@ -26,6 +26,7 @@ mod meta;
 pub(crate) mod model;
 mod people;
 pub(crate) mod render;
+pub(crate) mod screens;
 mod search;
 
 /// The caller of a Jira route, set by the gate.
@@ -59,7 +60,9 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
         )
         .route(&at("/issue/{key}/transitions"), get(issues::list_transitions).post(issues::transition))
         .route(&at("/issue/{key}/assignee"), put(issues::assign))
+        .route(&at("/issue/{key}/editmeta"), get(meta::edit_meta))
         .route(&at("/issue/createmeta/{project}/issuetypes"), get(meta::create_meta))
+        .route(&at("/issue/createmeta/{project}/issuetypes/{type_id}"), get(meta::create_meta_fields))
         .route(&at("/project/search"), get(meta::project_search))
         .route(&at("/project/{project}"), get(meta::project))
         .route(&at("/user"), get(meta::user))

@@ -208,6 +208,49 @@ impl IssueType {
     }
 }
 
+/// How a project is managed, as Jira's project JSON says (`style`, `simplified`):
+/// company-managed (`classic`: the site's shared issue types, `Sub-task`) or team-managed
+/// (`next-gen`: issue types of its own, with project-scoped ids, `Subtask`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Style {
+    #[default]
+    Classic,
+    NextGen,
+}
+
+impl Style {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Style::Classic => "classic",
+            Style::NextGen => "next-gen",
+        }
+    }
+}
+
+/// What a project's screens leave off or require, beyond the fields every screen has (see
+/// `screens.rs`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ScreenRules {
+    /// Fields on none of the project's create and edit screens, e.g. `priority`.
+    #[serde(default)]
+    pub hidden: Vec<String>,
+    /// Fields left off the create screens only (they can be set by an edit later).
+    #[serde(default)]
+    pub not_on_create: Vec<String>,
+    /// Fields the create screen of an issue type requires.
+    #[serde(default)]
+    pub required: Vec<(IssueType, String)>,
+}
+
+/// Project permissions the simulator checks (everyone has every other one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Permission {
+    /// `ASSIGN_ISSUES`: assign, and the assignee field on screens.
+    AssignIssues,
+    /// `TRANSITION_ISSUES`: see and take transitions.
+    TransitionIssues,
+}
+
 /// A Jira project.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Project {
@@ -218,6 +261,20 @@ pub(crate) struct Project {
     pub lead: String,
     pub workflow: Workflow,
     pub next_number: u32,
+    #[serde(default)]
+    pub style: Style,
+    #[serde(default)]
+    pub screens: ScreenRules,
+    /// Permissions some users lack here: (account id, permission).
+    #[serde(default)]
+    pub denied: Vec<(String, Permission)>,
+}
+
+impl Project {
+    /// Whether `account_id` has `permission` in this project.
+    pub(crate) fn may(&self, account_id: &str, permission: Permission) -> bool {
+        !self.denied.iter().any(|(who, p)| who == account_id && *p == permission)
+    }
 }
 
 /// A comment on an issue.

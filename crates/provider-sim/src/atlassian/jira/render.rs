@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     adf,
-    model::{Comment, Issue, IssueType, JiraData, Priority, Project, SprintState, Status},
+    model::{Comment, Issue, IssueType, JiraData, Priority, Project, SprintState, Status, Style},
 };
 use crate::{
     clock,
@@ -74,7 +74,7 @@ pub(crate) fn status(l: &Links, s: Status) -> Value {
     })
 }
 
-fn priority(l: &Links, p: Priority) -> Value {
+pub(crate) fn priority(l: &Links, p: Priority) -> Value {
     json!({
         "self": format!("{}/priority/{}", l.api, p.id()),
         "iconUrl": format!("{}/images/icons/priorities/{}.svg", l.api, p.name().to_lowercase()),
@@ -83,17 +83,23 @@ fn priority(l: &Links, p: Priority) -> Value {
     })
 }
 
-pub(crate) fn issuetype(l: &Links, t: IssueType) -> Value {
-    json!({
-        "self": format!("{}/issuetype/{}", l.api, t.id()),
-        "id": t.id(),
+/// The type `t` as project `p` has it (a team-managed project's own id, name and `scope`).
+pub(crate) fn issuetype(l: &Links, p: &Project, t: IssueType) -> Value {
+    let pt = super::screens::issue_type(p, t);
+    let mut out = json!({
+        "self": format!("{}/issuetype/{}", l.api, pt.id),
+        "id": pt.id,
         "description": t.description(),
         "iconUrl": format!("{}/images/icons/issuetypes/{}.png", l.api, t.name().to_lowercase()),
-        "name": t.name(),
+        "name": pt.name,
         "subtask": t == IssueType::Subtask,
         "avatarId": 10300 + t.id().parse::<u32>().unwrap_or(0) % 100,
         "hierarchyLevel": t.hierarchy_level(),
-    })
+    });
+    if p.style == Style::NextGen {
+        out["scope"] = json!({"type": "PROJECT", "project": {"id": p.id.to_string()}});
+    }
+    out
 }
 
 /// A project as embedded in an issue.
@@ -104,7 +110,7 @@ pub(crate) fn project_ref(l: &Links, p: &Project) -> Value {
         "key": p.key,
         "name": p.name,
         "projectTypeKey": "software",
-        "simplified": false,
+        "simplified": p.style == Style::NextGen,
         "avatarUrls": avatars(&p.key),
     })
 }
@@ -113,7 +119,7 @@ pub(crate) fn project_ref(l: &Links, p: &Project) -> Value {
 pub(crate) fn project(l: &Links, p: &Project) -> Value {
     let mut out = project_ref(l, p);
     out["expand"] = json!("description,lead,issueTypes,url,projectKeys,permissions,insight");
-    out["style"] = json!("classic");
+    out["style"] = json!(p.style.as_str());
     out["isPrivate"] = json!(false);
     out["properties"] = json!({});
     out["description"] = json!(p.description);
@@ -228,7 +234,7 @@ fn field(l: &Links, data: &JiraData, i: &Issue, name: &str) -> Option<Value> {
         "reporter" => user(l, &i.reporter),
         "creator" => user(l, &i.creator),
         "priority" => priority(l, i.priority),
-        "issuetype" => issuetype(l, i.issuetype),
+        "issuetype" => issuetype(l, data.project(&i.project)?, i.issuetype),
         "project" => data.project(&i.project).map_or(Value::Null, |p| project_ref(l, p)),
         "labels" => json!(i.labels),
         "created" => json!(clock::jira(i.created)),
@@ -248,7 +254,7 @@ fn field(l: &Links, data: &JiraData, i: &Issue, name: &str) -> Option<Value> {
         "parent" => {
             let p = data.issue(i.parent.as_deref()?)?;
             json!({"id": p.id.to_string(), "key": p.key, "self": format!("{}/issue/{}", l.api, p.id),
-                   "fields": {"summary": p.summary, "status": status(l, p.status), "priority": priority(l, p.priority), "issuetype": issuetype(l, p.issuetype)}})
+                   "fields": {"summary": p.summary, "status": status(l, p.status), "priority": priority(l, p.priority), "issuetype": issuetype(l, data.project(&p.project)?, p.issuetype)}})
         }
         "components" => json!(
             i.components
