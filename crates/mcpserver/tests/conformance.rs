@@ -180,7 +180,7 @@ async fn fixture_tools_and_client_logging_do_not_exist_without_the_fixtures_flag
     assert!(capabilities.logging.is_none());
     let names: Vec<String> =
         client.list_all_tools().await.unwrap().iter().map(|t| t.name.to_string()).collect();
-    assert_eq!(names.len(), 24);
+    assert_eq!(names.len(), mcpserver::mcp::all_tools().len());
     assert!(!names.iter().any(|n| n.starts_with("test_") || n.starts_with("json_schema")), "{names:?}");
     let unknown = client.call_tool(CallToolRequestParams::new("test_simple_text")).await;
     assert!(unknown.is_err(), "a fixture cannot be called either");
@@ -197,7 +197,7 @@ async fn fixture_tools_answer_as_the_conformance_scenarios_ask_in_sessions_mode(
     let client = connect_without_credentials(&server.url("/mcp"), handler.clone()).await;
     assert!(client.peer_info().unwrap().capabilities.logging.is_some());
     let tools = client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 24 + 13);
+    assert_eq!(tools.len(), mcpserver::mcp::all_tools().len() + 13);
     assert!(tools.iter().all(|t| t.description.as_deref().is_some_and(|d| !d.is_empty())));
 
     let simple = call(&client, "test_simple_text", json!({})).await;
