@@ -46,6 +46,7 @@ pub(super) async fn project_search(
 ) -> JiraResult {
     let (start, max) = paging(&q, 50);
     let query = q.get("query").map(|s| s.to_lowercase()).unwrap_or_default();
+    let expand = q.get("expand").map(String::as_str);
     on_site(&sim, &ctx, |data, _| {
         let mut matching: Vec<_> = data
             .projects
@@ -54,8 +55,12 @@ pub(super) async fn project_search(
             .collect();
         matching.sort_by(|a, b| a.key.cmp(&b.key));
         let total = matching.len();
-        let values: Vec<Value> =
-            matching.iter().skip(start).take(max).map(|p| render::project(&ctx.links, p)).collect();
+        let values: Vec<Value> = matching
+            .iter()
+            .skip(start)
+            .take(max)
+            .map(|p| render::project_listed(&ctx.links, p, expand))
+            .collect();
         let is_last = start + max >= total;
         let link = |s: usize| format!("{}/project/search?maxResults={max}&startAt={s}", ctx.links.api);
         let mut out = json!({"self": link(start), "maxResults": max, "startAt": start, "total": total, "isLast": is_last, "values": values});

@@ -115,7 +115,22 @@ pub(crate) fn project_ref(l: &Links, p: &Project) -> Value {
     })
 }
 
-/// A project as `/project/search` lists it.
+/// A project as `/project/search` lists it: `description` and `lead` only when `expand` names
+/// them (or `*`), as the REST v3 reference documents that endpoint's `expand`.
+pub(crate) fn project_listed(l: &Links, p: &Project, expand: Option<&str>) -> Value {
+    let mut out = project(l, p);
+    let expanded = |name: &str| expand.unwrap_or("").split(',').any(|e| e.trim() == name || e.trim() == "*");
+    for name in ["description", "lead"] {
+        if !expanded(name)
+            && let Some(map) = out.as_object_mut()
+        {
+            map.remove(name);
+        }
+    }
+    out
+}
+
+/// A project with the details `GET /project/{key}` answers by default (description, lead).
 pub(crate) fn project(l: &Links, p: &Project) -> Value {
     let mut out = project_ref(l, p);
     out["expand"] = json!("description,lead,issueTypes,url,projectKeys,permissions,insight");
