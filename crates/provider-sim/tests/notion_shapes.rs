@@ -447,6 +447,8 @@ impl Checker {
                     if self.specs.kind_ok(&f.ty, val, 0) == Some(false) {
                         self.problem(format!("{what}: {at}.{k} = {val} is not `{}` ({names})", f.ty));
                     }
+                    let ty = f.ty.clone();
+                    self.nested(what, &format!("{at}.{k}"), &ty, val);
                 }
             }
         }
@@ -455,6 +457,29 @@ impl Checker {
             if required && !obj.contains_key(k) {
                 self.problem(format!("{what}: {at} lacks `{k}` ({names})"));
             }
+        }
+    }
+
+    /// A value whose declared type names an SDK object type (`T`, `T | null`, `Array<T>`):
+    /// its keys are checked against it too (objects with an `object` kind are checked by the
+    /// walk instead).
+    fn nested(&mut self, what: &str, at: &str, ty: &str, v: &Value) {
+        let alts: Vec<String> = top_level_union(ty).into_iter().filter(|a| a != "null").collect();
+        let [ty] = alts.as_slice() else { return };
+        if let Some(inner) = ty.strip_prefix("Array<").and_then(|t| t.strip_suffix('>')) {
+            for (i, x) in v.as_array().into_iter().flatten().enumerate() {
+                self.nested(what, &format!("{at}[{i}]"), inner, x);
+            }
+            return;
+        }
+        let named = !ty.is_empty() && ty.chars().all(|c| c.is_ascii_alphanumeric());
+        if named
+            && v.is_object()
+            && v.get("object").is_none()
+            && v.get("plain_text").is_none()
+            && self.specs.object_type(ty).is_some()
+        {
+            self.keys(what, at, v, &[ty]);
         }
     }
 

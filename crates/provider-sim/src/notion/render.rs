@@ -83,6 +83,11 @@ pub(crate) fn block(b: &Block, data: &NotionData, v: Version) -> Value {
         "type": b.kind,
     });
     out[b.kind.as_str()] = b.content.clone();
+    // A paragraph's `icon` is always answered (`ContentWithRichTextColorAndIconResponse`:
+    // `PageIconResponse | null`), stored only when one was sent.
+    if b.kind == "paragraph" && out["paragraph"].get("icon").is_none() {
+        out["paragraph"]["icon"] = Value::Null;
+    }
     trash_fields(&mut out, b.in_trash, v);
     out
 }
