@@ -185,6 +185,21 @@ impl Specs {
         self.object_type(name).unwrap_or_else(|| panic!("the SDK declares no object type {name}"))
     }
 
+    /// The named object types a type expression stands for (`A | B`, aliases of unions
+    /// expanded); members that are anything else (intersections, literals, …) are left out.
+    fn object_members(&self, ty: &str, out: &mut Vec<String>, depth: u8) {
+        for alt in top_level_union(ty) {
+            if alt.is_empty() || !alt.chars().all(|c| c.is_ascii_alphanumeric()) || depth > 3 {
+                continue;
+            }
+            if self.object_type(&alt).is_some() {
+                out.push(alt);
+            } else if let Some(a) = self.alias(&alt) {
+                self.object_members(&a, out, depth + 1);
+            }
+        }
+    }
+
     /// The right-hand side of a one-line alias `type NAME = …;` that is not an object literal.
     fn alias(&self, name: &str) -> Option<String> {
         self.sdk.iter().find_map(|(_, text)| {
@@ -512,21 +527,37 @@ impl Checker {
     /// walk instead).
     fn nested(&mut self, what: &str, at: &str, ty: &str, v: &Value) {
         let alts: Vec<String> = top_level_union(ty).into_iter().filter(|a| a != "null").collect();
-        let [ty] = alts.as_slice() else { return };
-        if let Some(inner) = ty.strip_prefix("Array<").and_then(|t| t.strip_suffix('>')) {
+        if let [ty] = alts.as_slice()
+            && let Some(inner) = ty.strip_prefix("Array<").and_then(|t| t.strip_suffix('>'))
+        {
             for (i, x) in v.as_array().into_iter().flatten().enumerate() {
                 self.nested(what, &format!("{at}[{i}]"), inner, x);
             }
             return;
         }
-        let named = !ty.is_empty() && ty.chars().all(|c| c.is_ascii_alphanumeric());
-        if named
-            && v.is_object()
-            && v.get("object").is_none()
-            && v.get("plain_text").is_none()
-            && self.specs.object_type(ty).is_some()
-        {
-            self.keys(what, at, v, &[ty]);
+        if !v.is_object() || v.get("object").is_some() || v.get("plain_text").is_some() {
+            return;
+        }
+        // A named object type, or the member of a union of them (aliases expanded) whose
+        // `type` literal is the value's.
+        let single = match alts.as_slice() {
+            [only] => self.specs.object_type(only).is_some().then(|| only.clone()),
+            _ => None,
+        };
+        let chosen = match single {
+            Some(only) => Some(only),
+            None => {
+                let mut members = Vec::new();
+                self.specs.object_members(&alts.join(" | "), &mut members, 0);
+                let tag = v["type"].as_str().map(|t| format!("\"{t}\""));
+                members.into_iter().find(|m| {
+                    tag.is_some()
+                        && self.specs.object_type(m).and_then(|f| f.get("type").map(|f| f.ty.clone())) == tag
+                })
+            }
+        };
+        if let Some(ty) = chosen {
+            self.keys(what, at, v, &[&ty]);
         }
     }
 
@@ -1035,6 +1066,13 @@ async fn successes(sim: &SimHandle, specs: &'static Specs, version: &'static str
         "ChildDatabaseBlockObjectResponse",
         "TableRowBlockObjectResponse",
         "MentionRichTextItemResponse",
+        "PageIdParentForBlockBasedObjectResponse",
+        "BlockIdParentForBlockBasedObjectResponse",
+        "WorkspaceParentForBlockBasedObjectResponse",
+        "DataSourceParentResponse",
+        "DatabaseParentResponse",
+        "PageIdCommentParentResponse",
+        "EmojiPageIconResponse",
     ];
     let missing: Vec<&str> = expected.iter().copied().filter(|t| !c.seen.contains(*t)).collect();
     assert!(missing.is_empty(), "no answer held {missing:?}; checked against {:?}", c.seen);
