@@ -12,7 +12,8 @@
 //! * **Notion**: the block, rich-text, color and code-language rules come from the request
 //!   types of the official SDK (`@notionhq/client`, `build/src/api-endpoints/common.d.ts`) and
 //!   are always on (they are small); the SDK is installed by the same script for the test that
-//!   compares the simulator's lists with it.
+//!   compares the simulator's lists with it, and with Notion's OpenAPI document for the test
+//!   that checks the simulator's answers against both (`tests/notion_shapes.rs`).
 
 use std::path::PathBuf;
 

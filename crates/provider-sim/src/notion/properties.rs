@@ -55,7 +55,13 @@ pub(crate) fn defaults(ds: &DataSource) -> Map<String, Value> {
 }
 
 fn first_option(p: &PropSchema) -> Value {
-    p.config["options"].get(0).cloned().unwrap_or(Value::Null)
+    p.config["options"].get(0).map(option_value).unwrap_or(Value::Null)
+}
+
+/// A select/status option as a page property value carries it: `id`, `name`, `color` (the
+/// SDK's `PartialSelectPropertyValueResponse`; the schema's `description` is not repeated).
+fn option_value(option: &Value) -> Value {
+    json!({"id": option["id"], "name": option["name"], "color": option["color"]})
 }
 
 fn wrap(p: &PropSchema, value: Value) -> Value {
@@ -141,7 +147,7 @@ fn find_option(p: &PropSchema, v: &Value) -> Option<Value> {
             (v.get("id").is_some() && o.get("id") == v.get("id"))
                 || (v.get("name").is_some() && o.get("name") == v.get("name"))
         })
-        .cloned()
+        .map(option_value)
 }
 
 fn option_or_new(p: &PropSchema, v: &Value, ds: &mut DataSource) -> Result<Value, NotionError> {
@@ -161,7 +167,10 @@ fn option_or_new(p: &PropSchema, v: &Value, ds: &mut DataSource) -> Result<Value
     if let Some(schema) = ds.property_mut(&p.id)
         && let Some(list) = schema.config["options"].as_array_mut()
     {
-        list.push(option.clone());
+        // The schema's options carry a `description` (the SDK's `SelectPropertyResponse`).
+        let mut entry = option.clone();
+        entry["description"] = Value::Null;
+        list.push(entry);
     }
     Ok(option)
 }

@@ -61,6 +61,9 @@ pub(crate) fn page(p: &Page, v: Version) -> Value {
         "properties": Value::Object(p.properties.clone()),
         "url": url(&p.title(), &p.id),
         "public_url": null,
+        // The SDK's `PageObjectResponse` requires it; the simulator archives nothing apart
+        // from the trash, so it is always false.
+        "is_archived": false,
     });
     trash_fields(&mut out, p.in_trash, v);
     out
@@ -80,6 +83,11 @@ pub(crate) fn block(b: &Block, data: &NotionData, v: Version) -> Value {
         "type": b.kind,
     });
     out[b.kind.as_str()] = b.content.clone();
+    // A paragraph's `icon` is always answered (`ContentWithRichTextColorAndIconResponse`:
+    // `PageIconResponse | null`), stored only when one was sent.
+    if b.kind == "paragraph" && out["paragraph"].get("icon").is_none() {
+        out["paragraph"]["icon"] = Value::Null;
+    }
     trash_fields(&mut out, b.in_trash, v);
     out
 }
@@ -146,8 +154,6 @@ pub(crate) fn database(d: &Database, data: &NotionData, v: Version) -> Value {
         "id": d.id,
         "created_time": iso(d.created_time),
         "last_edited_time": iso(d.last_edited_time),
-        "created_by": user_ref(&d.created_by),
-        "last_edited_by": user_ref(&d.created_by),
         "title": d.title,
         "description": d.description,
         "icon": d.icon,
@@ -159,14 +165,20 @@ pub(crate) fn database(d: &Database, data: &NotionData, v: Version) -> Value {
         "public_url": null,
     });
     if v.has_data_sources() {
+        // The database container (the SDK's `DatabaseObjectResponse`) has no `created_by` /
+        // `last_edited_by`; the data sources have them.
         out["data_sources"] = d
             .data_sources
             .iter()
             .filter_map(|id| data.data_sources.get(id))
             .map(|ds| json!({"id": ds.id, "name": ds.name}))
             .collect();
-    } else if let Some(ds) = d.data_sources.first().and_then(|id| data.data_sources.get(id)) {
-        out["properties"] = schema(ds);
+    } else {
+        out["created_by"] = user_ref(&d.created_by);
+        out["last_edited_by"] = user_ref(&d.created_by);
+        if let Some(ds) = d.data_sources.first().and_then(|id| data.data_sources.get(id)) {
+            out["properties"] = schema(ds);
+        }
     }
     trash_fields(&mut out, d.in_trash, v);
     out
