@@ -293,6 +293,70 @@ fn schema(name: &str) -> Fields {
             ("system", "str"),
             ("!type", "str"),
         ],
+        // PageOfCreateMetaIssueTypes (GET …/issue/createmeta/{project}/issuetypes 200).
+        "PageOfCreateMetaIssueTypes" => &[
+            ("createMetaIssueType", "[IssueTypeIssueCreateMetadata]"),
+            ("!issueTypes", "[IssueTypeIssueCreateMetadata]"),
+            ("!maxResults", "int"),
+            ("!startAt", "int"),
+            ("!total", "int"),
+        ],
+        "IssueTypeIssueCreateMetadata" => &[
+            ("avatarId", "int"),
+            ("description", "str"),
+            ("entityId", "str"),
+            ("expand", "str"),
+            ("fields", "{FieldMetadata}"),
+            ("hierarchyLevel", "int"),
+            ("iconUrl", "str"),
+            ("!id", "str"),
+            ("!name", "str"),
+            ("scope", "obj"),
+            ("self", "str"),
+            ("!subtask", "bool"),
+        ],
+        // PageOfCreateMetaIssueTypeWithField (GET …/createmeta/{project}/issuetypes/{id} 200).
+        "PageOfCreateMetaIssueTypeWithField" => &[
+            ("!fields", "[FieldCreateMetadata]"),
+            ("!maxResults", "int"),
+            ("results", "[FieldCreateMetadata]"),
+            ("!startAt", "int"),
+            ("!total", "int"),
+        ],
+        "FieldCreateMetadata" => &[
+            ("allowedValues", "[any]"),
+            ("autoCompleteUrl", "str"),
+            ("configuration", "obj"),
+            ("defaultValue", "any"),
+            ("!fieldId", "str"),
+            ("hasDefaultValue", "bool"),
+            ("!key", "str"),
+            ("!name", "str"),
+            ("!operations", "[str]"),
+            ("!required", "bool"),
+            ("!schema", "JsonTypeBean"),
+        ],
+        // IssueUpdateMetadata (GET …/issue/{key}/editmeta 200): FieldMetadata by field id.
+        "IssueUpdateMetadata" => &[("!fields", "{FieldMetadata}")],
+        "FieldMetadata" => &[
+            ("allowedValues", "[any]"),
+            ("autoCompleteUrl", "str"),
+            ("configuration", "obj"),
+            ("defaultValue", "any"),
+            ("hasDefaultValue", "bool"),
+            ("!key", "str"),
+            ("!name", "str"),
+            ("!operations", "[str]"),
+            ("!required", "bool"),
+            ("!schema", "JsonTypeBean"),
+        ],
+        // Watchers (GET …/issue/{key}/watchers 200).
+        "Watchers" => &[
+            ("!isWatching", "bool"),
+            ("self", "str"),
+            ("!watchCount", "int"),
+            ("!watchers", "[UserDetails]"),
+        ],
         // CreatedIssue (POST /issue 201).
         "CreatedIssue" => {
             &[("!id", "str"), ("!key", "str"), ("!self", "str"), ("transition", "obj"), ("watchers", "obj")]
@@ -908,4 +972,62 @@ async fn rate_limits_and_faults_answer_an_error_collection() {
     jira_error("injected 429", &jira.post("/search/jql", json!({"jql": "project = PLAT"})).await, 429);
     sim.set_fault(routes::JIRA_GET_ISSUE, Fault::status(503, 1));
     jira_error("injected 503", &jira.get("/issue/PLAT-1").await, 503);
+}
+
+#[tokio::test]
+async fn metadata_watchers_and_comment_edits_answer_their_schemas() {
+    let sim = sim().await;
+    let jira = Jira::new(&sim).await;
+    for project in ["PLAT", "MOB", "OPS"] {
+        let types = jira.get(&format!("/issue/createmeta/{project}/issuetypes")).await;
+        shape(&format!("createmeta types of {project}"), &types, 200, "PageOfCreateMetaIssueTypes");
+        for t in types.1["issueTypes"].as_array().unwrap() {
+            let id = t["id"].as_str().unwrap();
+            let fields = jira.get(&format!("/issue/createmeta/{project}/issuetypes/{id}")).await;
+            shape(
+                &format!("createmeta fields of {project} {id}"),
+                &fields,
+                200,
+                "PageOfCreateMetaIssueTypeWithField",
+            );
+        }
+    }
+    jira_error("createmeta of a missing project", &jira.get("/issue/createmeta/NOPE/issuetypes").await, 404);
+    shape("editmeta", &jira.get("/issue/PLAT-1/editmeta").await, 200, "IssueUpdateMetadata");
+    jira_error("editmeta of a missing issue", &jira.get("/issue/PLAT-9999/editmeta").await, 404);
+
+    shape("watchers", &jira.get("/issue/PLAT-1/watchers").await, 200, "Watchers");
+    no_content("add watcher", &jira.post("/issue/PLAT-1/watchers", json!(GRACE)).await);
+    jira_error("add an unknown watcher", &jira.post("/issue/PLAT-1/watchers", json!("nobody")).await, 404);
+    jira_error("watchers of a missing issue", &jira.get("/issue/PLAT-9999/watchers").await, 404);
+    let removed = send(jira.req(Method::DELETE, &format!("/issue/PLAT-1/watchers?accountId={GRACE}"))).await;
+    no_content("remove watcher", &removed);
+    jira_error(
+        "remove without accountId",
+        &send(jira.req(Method::DELETE, "/issue/PLAT-1/watchers")).await,
+        400,
+    );
+
+    let added = jira.post("/issue/PLAT-1/comment", json!({"body": adf("draft")})).await;
+    let id = added.1["id"].as_str().unwrap().to_string();
+    shape(
+        "edit comment",
+        &jira.put(&format!("/issue/PLAT-1/comment/{id}"), json!({"body": adf("final")})).await,
+        200,
+        "Comment",
+    );
+    jira_error(
+        "edit comment, plain body",
+        &jira.put(&format!("/issue/PLAT-1/comment/{id}"), json!({"body": "x"})).await,
+        400,
+    );
+    no_content(
+        "delete comment",
+        &send(jira.req(Method::DELETE, &format!("/issue/PLAT-1/comment/{id}"))).await,
+    );
+    jira_error(
+        "delete a deleted comment",
+        &send(jira.req(Method::DELETE, &format!("/issue/PLAT-1/comment/{id}"))).await,
+        404,
+    );
 }
