@@ -224,7 +224,7 @@ fn schema(name: &str) -> Fields {
             ("!updated", "time"),
             ("visibility", "obj"),
         ],
-        // Watchers.
+        // Watchers (the issue's `watches` field, and GET …/issue/{key}/watchers 200).
         "Watchers" => {
             &[("isWatching", "bool"), ("self", "str"), ("watchCount", "int"), ("watchers", "[UserDetails]")]
         }
@@ -349,13 +349,6 @@ fn schema(name: &str) -> Fields {
             ("!operations", "[str]"),
             ("!required", "bool"),
             ("!schema", "JsonTypeBean"),
-        ],
-        // Watchers (GET …/issue/{key}/watchers 200).
-        "Watchers" => &[
-            ("!isWatching", "bool"),
-            ("self", "str"),
-            ("!watchCount", "int"),
-            ("!watchers", "[UserDetails]"),
         ],
         // CreatedIssue (POST /issue 201).
         "CreatedIssue" => {
