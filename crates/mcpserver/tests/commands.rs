@@ -172,6 +172,24 @@ async fn jira_move_transitions_the_issue_to_the_named_status() {
 }
 
 #[tokio::test]
+async fn jira_watch_and_unwatch_take_me_or_a_name() {
+    let world = world().await;
+    let count =
+        || world.sim.jira_issue("PLAT-3").unwrap()["fields"]["watches"]["watchCount"].as_u64().unwrap();
+    // Neither watches it to begin with (the seed makes reporters and assignees watchers).
+    command(&world, "/jira unwatch PLAT-3 grace").await;
+    command(&world, "/jira unwatch PLAT-3").await;
+    let before = count();
+    let answer = command(&world, "/jira watch PLAT-3 grace").await;
+    assert_eq!(result(&answer, 0)["account_id"], GRACE, "the name is looked up");
+    let answer = command(&world, "/jira watch PLAT-3").await;
+    assert_eq!(result(&answer, 0)["account_id"], ADA, "nobody named: the caller");
+    assert_eq!(count(), before + 2);
+    command(&world, "/jira unwatch PLAT-3 grace").await;
+    assert_eq!(count(), before + 1);
+}
+
+#[tokio::test]
 async fn jira_assign_takes_me_a_name_or_none() {
     let world = world().await;
     command(&world, "/jira assign PLAT-3 me").await;
@@ -292,7 +310,7 @@ async fn help_lists_every_command_and_details_a_group_from_the_registry() {
     }
     let jira = command(&world, "/help jira").await;
     let listed = result(&jira, 0)["commands"].as_array().unwrap();
-    assert_eq!(listed.len(), 6);
+    assert_eq!(listed.len(), 8);
     assert_eq!(listed[2]["title"], "Create a Jira issue", "the registry's title");
     assert!(markdown(&jira).contains("`labels:` comma-separated"));
     let one = command(&world, "/help notion query").await;
@@ -516,14 +534,14 @@ async fn an_unknown_command_answers_with_the_closest_matches() {
     let (status, error) = refused(&world, "/jira serch login").await;
     assert_eq!(status, 400);
     assert_eq!(error["code"], "invalid_request");
-    assert_eq!(error["details"]["did_you_mean"], json!(["/jira search"]));
+    assert_eq!(error["details"]["did_you_mean"][0], "/jira search", "the closest first");
     assert_eq!(error["details"]["position"], 0);
     let (_, error) = refused(&world, "/stats").await;
     assert_eq!(error["details"]["did_you_mean"], json!(["/status"]));
     let (_, error) = refused(&world, "/jiar get PLAT-1").await;
     assert_eq!(error["details"]["did_you_mean"][0], "/jira get");
     let (_, error) = refused(&world, "/jira").await;
-    assert_eq!(error["details"]["did_you_mean"].as_array().unwrap().len(), 6);
+    assert_eq!(error["details"]["did_you_mean"].as_array().unwrap().len(), 8);
 }
 
 #[tokio::test]

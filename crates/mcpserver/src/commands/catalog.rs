@@ -201,6 +201,32 @@ pub(crate) const COMMANDS: &[Command] = &[
         action: Action::Tool("jira_assign_issue", jira_assign),
     },
     Command {
+        path: "jira watch",
+        usage: "/jira watch <KEY> [me | name | account id]",
+        example: "/jira watch PLAT-1",
+        input_help: "Without a key, watches the piped issue; without a person, you watch it.",
+        options: &[],
+        open_options: false,
+        body: false,
+        layout: Layout::Text { lead: 1 },
+        takes: Takes::One,
+        gives: Gives::One(Kind::JiraIssue),
+        action: Action::Tool("jira_add_watcher", jira_watch),
+    },
+    Command {
+        path: "jira unwatch",
+        usage: "/jira unwatch <KEY> [me | name | account id]",
+        example: "/jira unwatch PLAT-1",
+        input_help: "Without a key, unwatches the piped issue; without a person, you stop watching it.",
+        options: &[],
+        open_options: false,
+        body: false,
+        layout: Layout::Text { lead: 1 },
+        takes: Takes::One,
+        gives: Gives::One(Kind::JiraIssue),
+        action: Action::Tool("jira_remove_watcher", jira_unwatch),
+    },
+    Command {
         path: "notion search",
         usage: "/notion search <words>",
         example: "/notion search Roadmap",
@@ -737,6 +763,23 @@ fn jira_assign(a: &Args) -> Result<Call, BuildError> {
     let mut args = json!({"issue_key": key});
     let prepare = assignee(&mut args, "assignee", &who);
     Ok(Call { tool: "jira_assign_issue", args, prepare })
+}
+
+fn jira_watch(a: &Args) -> Result<Call, BuildError> {
+    watcher(a, "jira_add_watcher")
+}
+
+fn jira_unwatch(a: &Args) -> Result<Call, BuildError> {
+    watcher(a, "jira_remove_watcher")
+}
+
+/// A watcher command: the issue, and who (`me` when nobody is named).
+fn watcher(a: &Args, tool: &'static str) -> Result<Call, BuildError> {
+    let (key, _, text) = a.key_then_text(Kind::JiraIssue, "an issue key, e.g. PLAT-12")?;
+    let who = text.map(|t| t.plain().trim().to_string()).filter(|w| !w.is_empty());
+    let mut args = json!({"issue_key": key});
+    let prepare = assignee(&mut args, "user", who.as_deref().unwrap_or("me"));
+    Ok(Call { tool, args, prepare })
 }
 
 fn notion_search(a: &Args) -> Result<Call, BuildError> {
