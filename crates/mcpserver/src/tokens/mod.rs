@@ -158,6 +158,21 @@ impl TokenService {
         if let Some(hit) = self.cached(&key) {
             return Ok(hit);
         }
+        // The miss path (database, perhaps a refresh at the provider) is boxed: inline, its
+        // state (several KB) would make every caller's future that large, cache hits included.
+        // Measured with scripts/instructions: 4.8 % fewer instructions per MCP tool call and
+        // 2.5 % per proxied request than without the box (557,032 / 585,146 and 190,241 /
+        // 195,165, session of 2026-12-03).
+        Box::pin(self.load(key, user_id, provider, account)).await
+    }
+
+    async fn load(
+        &self,
+        key: String,
+        user_id: &str,
+        provider: Provider,
+        account: Option<&str>,
+    ) -> Result<Access, TokenError> {
         let connection = self
             .inner
             .store

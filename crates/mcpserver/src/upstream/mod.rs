@@ -342,7 +342,8 @@ pub(crate) async fn send(
         let (answer, about_token) = read_unauthorized(request.provider, response).await;
         response = answer;
         if about_token && state.tokens.may_force_refresh(&access.connection) {
-            access = state.tokens.force_refresh(&access).await?;
+            // Boxed for the same reason as `TokenService::access`'s miss path.
+            access = Box::pin(state.tokens.force_refresh(&access)).await?;
             response = send_once(state, request, &access).await?;
         }
     }
