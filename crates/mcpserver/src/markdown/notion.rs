@@ -428,7 +428,9 @@ fn rich_text_items(inl: &[Inline]) -> Vec<Value> {
         .collect()
 }
 
-fn code_rich_text(text: &str) -> Vec<Value> {
+/// Code (or any plain text) as unformatted rich-text items of at most 2000 UTF-16 units each,
+/// cut where Notion's limit allows (as in a converted code block).
+pub fn code_rich_text(text: &str) -> Vec<Value> {
     split_text(text, MAX_TEXT).into_iter().map(|piece| text_item(piece, &Marks::default())).collect()
 }
 

@@ -4,7 +4,7 @@
 use super::context::{Reply, ToolContext, ToolError, bounded};
 use super::notion::{notion, notion_id};
 use super::registry::{Group, OVERWRITE, ToolDef};
-use crate::markdown::notion::{markdown_to_rich_text, rich_text_to_markdown};
+use crate::markdown::notion::{code_rich_text, markdown_to_rich_text, rich_text_to_markdown};
 use axum::http::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -182,26 +182,6 @@ pub(crate) async fn update_block(
     Ok(Reply::new(out, markdown))
 }
 
-/// Code as plain text items of at most 2000 characters (Notion's limit per item).
-fn code_rich_text(code: &str) -> Vec<Value> {
-    let chars: Vec<char> = code.chars().collect();
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < chars.len() {
-        // Counted in UTF-16 units, as Notion counts.
-        let mut end = start;
-        let mut units = 0;
-        while end < chars.len() && units + chars[end].len_utf16() <= 2000 {
-            units += chars[end].len_utf16();
-            end += 1;
-        }
-        let piece: String = chars[start..end].iter().collect();
-        out.push(json!({"type": "text", "text": {"content": piece}}));
-        start = end;
-    }
-    out
-}
-
 /// Arguments of `notion_delete_block`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -303,19 +283,4 @@ pub(crate) async fn list_users(ctx: ToolContext, args: ListUsersArgs) -> Result<
         let _ = write!(markdown, "\n\nMore users: cursor `{c}`");
     }
     Ok(Reply::new(UserList { users, next_cursor }, markdown))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::code_rich_text;
-
-    #[test]
-    fn long_code_is_split_at_2000_utf16_units() {
-        let code = "🚀".repeat(1500); // 3000 units
-        let items = code_rich_text(&code);
-        assert_eq!(items.len(), 2);
-        let units = |v: &serde_json::Value| v["text"]["content"].as_str().unwrap().encode_utf16().count();
-        assert_eq!((units(&items[0]), units(&items[1])), (2000, 1000));
-        assert!(code_rich_text("").is_empty());
-    }
 }

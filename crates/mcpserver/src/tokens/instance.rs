@@ -46,7 +46,6 @@ impl Identity {
 #[cfg(unix)]
 fn take_slot(dir: &Path, owner: &str) -> std::io::Result<(File, PathBuf, Option<String>)> {
     use std::io::{Read, Seek, Write};
-    use std::os::fd::AsRawFd;
     use std::os::unix::fs::OpenOptionsExt;
     for n in 0..SLOTS {
         let path = dir.join(format!("mcpserver-instance-{n}.lock"));
@@ -58,13 +57,11 @@ fn take_slot(dir: &Path, owner: &str) -> std::io::Result<(File, PathBuf, Option<
             .mode(0o600)
             .custom_flags(libc::O_NOFOLLOW)
             .open(&path)?;
-        // SAFETY: flock on a descriptor this function owns; no memory is shared.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            let error = std::io::Error::last_os_error();
-            if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
-                continue; // a live process holds this slot
-            }
-            return Err(error);
+        // An exclusive `flock` (std's, as the demo's folder lock), released when the process ends.
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => continue, // a live process holds this slot
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
         }
         let mut previous = String::new();
         file.read_to_string(&mut previous)?;
