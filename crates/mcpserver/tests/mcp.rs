@@ -19,7 +19,7 @@ async fn client(world: &World, user: &str) -> support::mcp::Client {
 }
 
 #[tokio::test]
-async fn tools_list_is_small_annotated_and_documented() {
+async fn tools_list_is_annotated_and_documented() {
     let world = world().await;
     let client = client(&world, "alice").await;
     let tools = client.list_all_tools().await.unwrap();
@@ -64,8 +64,6 @@ async fn tools_list_is_small_annotated_and_documented() {
         ]
     );
     let listing = serde_json::to_value(&tools).unwrap();
-    let size = listing.to_string().len();
-    assert!(size <= 40 * 1024, "tools/list is {size} bytes");
     for tool in listing.as_array().unwrap() {
         let name = tool["name"].as_str().unwrap();
         assert!(tool["description"].as_str().unwrap().len() > 20, "{name} has a description");
@@ -594,6 +592,86 @@ async fn mcp_without_or_with_a_bad_jwt_is_unauthenticated() {
     }
 }
 
+/// The names `tools/list` gives a client connected with `query` and `headers`.
+async fn listed(world: &World, query: &str, headers: &[(&'static str, &str)]) -> Vec<String> {
+    let headers = headers
+        .iter()
+        .map(|(name, value)| {
+            (http::HeaderName::from_static(name), http::HeaderValue::from_str(value).unwrap())
+        })
+        .collect();
+    let url = format!("{}{query}", world.server.url("/mcp"));
+    let client = support::mcp::connect_with(&url, &world.jwt("alice", &[]), headers).await;
+    client.list_all_tools().await.unwrap().iter().map(|t| t.name.to_string()).collect()
+}
+
+#[tokio::test]
+async fn a_client_selects_toolsets_and_each_lists_small() {
+    let world = world().await;
+    let always = ["connections_status", "run_command", "run_workflow"];
+    // By the query string, as a client configured by URL does.
+    let people = listed(&world, "?toolsets=jira_people", &[]).await;
+    let expected = ["jira_update_comment", "jira_delete_comment", "jira_get_watchers", "jira_add_watcher"];
+    assert_eq!(people[..4], expected);
+    assert_eq!(people[people.len() - 3..], always);
+    assert!(people.iter().all(|t| t.starts_with("jira_") || always.contains(&t.as_str())), "{people:?}");
+    // By the header, a toolset and a single tool together; the query adds to it.
+    let both =
+        listed(&world, "?toolsets=notion_blocks", &[("x-mcp-toolsets", "jira_whoami, jira_get_issue")]).await;
+    let expected = [
+        "jira_get_issue",
+        "jira_whoami",
+        "notion_list_blocks",
+        "notion_update_block",
+        "notion_delete_block",
+        "notion_list_users",
+    ];
+    assert_eq!(both[..6], expected);
+    assert_eq!(both.len(), 9, "{both:?}");
+
+    // Each toolset alone stays well under 40 KB; the whole list is what an unselecting client gets.
+    let all = listed(&world, "", &[]).await;
+    let mut covered = 0;
+    for set in mcpserver::mcp::toolsets() {
+        let url = format!("{}?toolsets={}", world.server.url("/mcp"), set.name);
+        let client = support::mcp::connect(&url, &world.jwt("alice", &[])).await;
+        let tools = client.list_all_tools().await.unwrap();
+        let size = serde_json::to_string(&tools).unwrap().len();
+        assert!(size <= 40 * 1024, "toolset {} lists {size} bytes", set.name);
+        covered += tools.len() - always.len();
+    }
+    assert_eq!(covered + always.len(), all.len(), "every tool but the meta ones is in exactly one toolset");
+
+    // A tool outside the selection is not called, even by name.
+    let url = format!("{}?toolsets=notion_pages", world.server.url("/mcp"));
+    let client = support::mcp::connect(&url, &world.jwt("alice", &[])).await;
+    world.sim.reset_counters();
+    let refused = client
+        .call_tool(rmcp::model::CallToolRequestParams::new("jira_whoami"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("not in the toolsets this client selected"), "{refused}");
+    let sent: u64 = world.sim.counters().routes.values().sum();
+    assert_eq!(sent, 0, "nothing reached Jira");
+
+    // An unknown name is refused before MCP, naming the toolsets.
+    let answer = world
+        .http
+        .post(world.server.url("/mcp?toolsets=jira_issues,jira_everything"))
+        .bearer_auth(world.jwt("alice", &[]))
+        .header("accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_request");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("jira_everything") && message.contains("jira_people"), "{message}");
+}
+
 #[tokio::test]
 async fn read_only_and_tool_selection_shrink_the_list() {
     let world = World::start_with(Options {
@@ -619,6 +697,11 @@ async fn read_only_and_tool_selection_shrink_the_list() {
     );
     let hidden = client.call_tool(rmcp::model::CallToolRequestParams::new("notion_create_page")).await;
     assert!(hidden.is_err(), "a hidden tool cannot be called");
+    // A client's toolsets narrow what the deployment offers, never widen it.
+    assert_eq!(
+        listed(&world, "?toolsets=jira_issues,notion_blocks", &[]).await,
+        ["notion_list_blocks", "notion_list_users", "connections_status"]
+    );
 }
 
 #[tokio::test]

@@ -27,13 +27,20 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::http::{ApiError, AppJson};
 use crate::mcp::context::{Reply, ToolContext, ToolError};
-use crate::mcp::registry::{Group, RUNS_TOOLS, ToolDef, ToolSet, WRITE};
+use crate::mcp::registry::{Group, RUNS_TOOLS, ToolDef, ToolSet, Toolset, WRITE};
 use axum::Json;
 use axum::extract::State;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+/// This module's tools as a selectable set.
+pub(crate) const COMMANDS: Toolset = Toolset {
+    name: "commands",
+    group: Group::Meta,
+    about: "chat commands and workflows over the other tools (always offered)",
+};
 
 /// `POST /api/commands` and `POST /api/workflows/run`, behind the hub JWT.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -42,7 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The tools that run other tools: `run_command` and `run_workflow`.
 pub fn tools() -> Vec<ToolDef> {
-    let tool = |name, title| ToolDef::build(Group::Meta, name, title);
+    let tool = |name, title| ToolDef::build(COMMANDS, name, title);
     vec![
         tool("run_command", "Run a chat command")
             .about("Run chat commands as people type them, e.g. `/jira get PLAT-12 | /notion create <page>`; `/help` lists them. Result per step.")

@@ -10,7 +10,8 @@ use url::Url;
 #[derive(Args, Clone)]
 #[command(next_help_heading = MCP)]
 pub struct McpSettings {
-    /// MCP tools offered: comma-separated tool names and groups (`jira`, `notion`); all when empty.
+    /// MCP tools offered: comma-separated toolsets (`jira_issues`, `notion_pages`, …), groups
+    /// (`jira`, `notion`) and tool names; all when empty. Clients may narrow it (`toolsets`).
     #[arg(long, env = "MCPSERVER_TOOLS", default_value = "")]
     pub tools: String,
 
@@ -71,17 +72,13 @@ impl McpSettings {
 
     fn tool_selection(&self, p: &mut Problems) -> Option<Vec<String>> {
         let selection = split_list(&self.tools);
-        let known = crate::mcp::known_selectors();
-        let unknown: Vec<&str> =
-            selection.iter().map(String::as_str).filter(|s| !known.contains(s)).collect();
-        if unknown.is_empty() {
-            return Some(selection);
+        match crate::mcp::selection(selection.clone()) {
+            Ok(_) => Some(selection),
+            Err(problem) => {
+                p.add(format!("MCPSERVER_TOOLS: {problem}"));
+                None
+            }
         }
-        p.add(format!(
-            "MCPSERVER_TOOLS: unknown tool or group {}; use tool names or the groups jira, notion",
-            unknown.join(", ")
-        ));
-        None
     }
 
     fn hosts(&self, around: &Around) -> Vec<String> {

@@ -488,6 +488,19 @@ mod tests {
     }
 
     #[test]
+    fn the_tool_selection_takes_toolsets_groups_and_names() {
+        let config = settings(&["--tools", "jira_people,notion,jira_search"]).validate().unwrap();
+        assert_eq!(config.tools, ["jira_people", "notion", "jira_search"]);
+        let lines = problems(&["--tools", "jira_people,jira_everything"]);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].starts_with("MCPSERVER_TOOLS: unknown tool or toolset jira_everything;"),
+            "{lines:?}"
+        );
+        assert!(lines[0].contains("jira_issues") && lines[0].contains("notion_blocks"), "{lines:?}");
+    }
+
+    #[test]
     fn missing_keys_and_secret_say_how_to_fix_them() {
         let lines = TestCli::try_parse_from(["test"]).unwrap().settings.validate().unwrap_err().0;
         assert!(lines.iter().any(|l| l.starts_with("MCPSERVER_ENCRYPTION_KEYS") && l.contains("keygen")));

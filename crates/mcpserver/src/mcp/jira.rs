@@ -3,7 +3,7 @@
 
 use super::context::{Call, Reply, ToolContext, ToolError, bounded};
 use super::jira_meta;
-use super::registry::{Group, OVERWRITE, ToolDef, WRITE, WRITE_IDEMPOTENT};
+use super::registry::{Group, OVERWRITE, ToolDef, Toolset, WRITE, WRITE_IDEMPOTENT};
 use crate::domain::{Connection, Provider};
 use crate::markdown::adf::adf_to_markdown;
 use crate::markdown::offload;
@@ -12,9 +12,16 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+/// This module's tools as a selectable set.
+pub(crate) const ISSUES: Toolset = Toolset {
+    name: "jira_issues",
+    group: Group::Jira,
+    about: "search, read, create and update issues, comment, transition, assign; projects, users, sites",
+};
+
 /// The Jira tools.
 pub fn tools() -> Vec<ToolDef> {
-    let tool = |name, title| ToolDef::build(Group::Jira, name, title);
+    let tool = |name, title| ToolDef::build(ISSUES, name, title);
     vec![
         tool("jira_search", "Search Jira issues")
             .about("Search Jira issues with JQL. Returns key, summary, status, assignee, priority, URL; page with next_page_token.")

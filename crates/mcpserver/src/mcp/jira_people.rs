@@ -3,16 +3,23 @@
 
 use super::context::{Reply, ToolContext, ToolError};
 use super::jira::{Comment, CommentDoc, account_id, comment, issue_key, jira};
-use super::registry::{Group, OVERWRITE, ToolDef, WRITE_IDEMPOTENT};
+use super::registry::{Group, OVERWRITE, ToolDef, Toolset, WRITE_IDEMPOTENT};
 use crate::markdown::offload;
 use axum::http::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+/// This module's tools as a selectable set.
+pub(crate) const PEOPLE: Toolset = Toolset {
+    name: "jira_people",
+    group: Group::Jira,
+    about: "edit and delete comments, watchers, who the connection is",
+};
+
 /// The comment, watcher and identity tools.
 pub(crate) fn tools() -> Vec<ToolDef> {
-    let tool = |name, title| ToolDef::build(Group::Jira, name, title);
+    let tool = |name, title| ToolDef::build(PEOPLE, name, title);
     vec![
         tool("jira_update_comment", "Edit a Jira comment")
             .about("Replace the text of a comment on a Jira issue (Markdown).")

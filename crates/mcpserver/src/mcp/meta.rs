@@ -2,15 +2,19 @@
 //! commands and workflows, are `crate::commands::tools`).
 
 use super::context::{Reply, ToolContext, ToolError};
-use super::registry::{Group, ToolDef};
+use super::registry::{Group, ToolDef, Toolset};
 use crate::domain::{ConnectionStatus, Provider};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// This module's tools as a selectable set.
+pub(crate) const CONNECTIONS: Toolset =
+    Toolset { name: "connections", group: Group::Meta, about: "the connections themselves (always offered)" };
+
 /// The tools of no provider.
 pub(super) fn tools() -> Vec<ToolDef> {
     vec![
-        ToolDef::build(Group::Meta, "connections_status", "Connection status")
+        ToolDef::build(CONNECTIONS, "connections_status", "Connection status")
             .about("Which providers this user has connected, their state, and a connect URL for each that is missing or needs re-authorization.")
             .run(connections_status),
     ]

@@ -17,7 +17,7 @@ pub use server::McpServer;
 use crate::app::AppState;
 use crate::http::ApiError;
 use axum::Router;
-use registry::{ToolDef, ToolSet};
+use registry::{Group, Selection, ToolDef, ToolSet, Toolset};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
@@ -36,14 +36,35 @@ pub fn all_tools() -> Vec<ToolDef> {
 
 /// The tools offered with this `MCPSERVER_TOOLS` selection and `MCPSERVER_READ_ONLY`.
 pub fn tool_set(selection: &[String], read_only: bool) -> ToolSet {
-    ToolSet::new(all_tools(), selection, read_only)
+    ToolSet::new(all_tools(), &Selection::new(selection.to_vec()), read_only)
 }
 
-/// Names accepted in `MCPSERVER_TOOLS`.
-pub fn known_selectors() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = all_tools().iter().map(|t| t.name).collect();
-    names.extend(["jira", "notion"]);
-    names
+/// The toolsets a selection may name, in registration order (the meta ones, always offered,
+/// are left out).
+pub fn toolsets() -> Vec<Toolset> {
+    let mut sets: Vec<Toolset> = Vec::new();
+    for tool in all_tools() {
+        if tool.group != Group::Meta && !sets.contains(&tool.toolset) {
+            sets.push(tool.toolset);
+        }
+    }
+    sets
+}
+
+/// A selection of tool names, toolsets and the groups `jira` and `notion` (`MCPSERVER_TOOLS`,
+/// a client's `toolsets`), or what is wrong with it.
+pub fn selection(names: Vec<String>) -> Result<Selection, String> {
+    let selection = Selection::new(names);
+    let unknown = selection.unknown(&all_tools());
+    if unknown.is_empty() {
+        return Ok(selection);
+    }
+    let sets: Vec<&str> = toolsets().iter().map(|t| t.name).collect();
+    Err(format!(
+        "unknown tool or toolset {}; name toolsets ({}), the groups jira and notion, or tool names",
+        unknown.join(", "),
+        sets.join(", ")
+    ))
 }
 
 /// `/mcp`, to be mounted behind the hub-JWT middleware.
@@ -69,7 +90,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let prototype = McpServer::new(state.clone(), tools, None);
     let in_flight = prototype.in_flight();
     let factory = move || Ok(prototype.for_new_session());
-    if config.mcp_stateless {
+    let routes = if config.mcp_stateless {
         let service =
             StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), http_config);
         Router::new()
@@ -79,7 +100,48 @@ pub fn router(state: &AppState) -> Router<AppState> {
         let service =
             StreamableHttpService::new(factory, Arc::new(LocalSessionManager::default()), http_config);
         Router::new().route_service("/mcp", service)
+    };
+    routes.route_layer(axum::middleware::from_fn(client_toolsets))
+}
+
+/// The tools one client asked for on `/mcp`: `?toolsets=a,b` and the `X-MCP-Toolsets` header
+/// (together, when both are given), within what the deployment offers.
+#[derive(Clone, Debug)]
+pub(crate) struct ClientTools(pub Selection);
+
+/// The `X-MCP-Toolsets` request header.
+const TOOLSETS_HEADER: &str = "x-mcp-toolsets";
+
+/// Reads and checks the client's toolsets; a name no tool, toolset or group has is refused
+/// (`invalid_request`, naming the toolsets) before the request reaches MCP.
+async fn client_toolsets(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let query = request.uri().query().unwrap_or_default();
+    let from_query = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(key, _)| key == "toolsets")
+        .map(|(_, value)| value.into_owned());
+    let from_header = request
+        .headers()
+        .get_all(TOOLSETS_HEADER)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let names: Vec<String> = from_query
+        .chain(from_header)
+        .flat_map(|list| list.split(',').map(|name| name.trim().to_string()).collect::<Vec<_>>())
+        .filter(|name| !name.is_empty())
+        .collect();
+    if !names.is_empty() {
+        match selection(names) {
+            Ok(chosen) => {
+                request.extensions_mut().insert(ClientTools(chosen));
+            }
+            Err(problem) => return ApiError::invalid(format!("toolsets: {problem}")).into_response(),
+        }
     }
+    next.run(request).await
 }
 
 /// The `Origin` values `/mcp` accepts: `MCPSERVER_MCP_ALLOWED_ORIGINS` (default: the CORS
@@ -103,10 +165,13 @@ pub fn allowed_origins(config: &crate::config::Config) -> Vec<String> {
         The tools, their input and output schemas and the error mapping are described in docs/mcp-tools.md; \
         `tools/list` on a running server is the machine-readable list. Send `Accept: application/json, text/event-stream` \
         and `Content-Type: application/json`. With MCPSERVER_MCP_STATELESS=false, GET (SSE) and DELETE serve sessions too.",
+    params(
+        ("toolsets" = Option<String>, Query, description = "Comma-separated toolsets (or tool names) this client wants listed and callable, within what the deployment offers; all when absent (docs/mcp-tools.md)"),
+        ("X-MCP-Toolsets" = Option<String>, Header, description = "The same as the `toolsets` query parameter (both together: their union)")),
     request_body(content = Object, description = "A JSON-RPC 2.0 request or notification", content_type = "application/json"),
     responses((status = 200, description = "The JSON-RPC response, as application/json or a text/event-stream", body = Object),
         (status = 202, description = "A notification was accepted; no body"),
-        (status = 400, description = "Not a valid JSON-RPC message: a JSON-RPC error (or the envelope)"),
+        (status = 400, description = "Not a valid JSON-RPC message: a JSON-RPC error (or the envelope); an unknown toolset: invalid_request", body = ApiError),
         (status = 401, description = "No or bad hub JWT", body = ApiError),
         (status = 403, description = "Host or Origin refused (MCPSERVER_MCP_ALLOWED_HOSTS, MCPSERVER_MCP_ALLOWED_ORIGINS)", body = ApiError),
         (status = 404, description = "Sessions mode: unknown or expired Mcp-Session-Id", body = ApiError),

@@ -2,7 +2,7 @@
 //! (query, schema) and comments. Ids are accepted as ids or Notion URLs.
 
 use super::context::{Call, Reply, ToolContext, ToolError, bounded};
-use super::registry::{Group, OVERWRITE, ToolDef, WRITE};
+use super::registry::{Group, OVERWRITE, ToolDef, Toolset, WRITE};
 use crate::domain::Provider;
 use crate::markdown::notion::{append_batches, markdown_to_rich_text, plain_text};
 use axum::http::Method;
@@ -12,9 +12,16 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+/// This module's tools as a selectable set.
+pub(crate) const PAGES: Toolset = Toolset {
+    name: "notion_pages",
+    group: Group::Notion,
+    about: "search, read, create and update pages, append content, query databases, comments",
+};
+
 /// The Notion tools.
 pub(crate) fn tools() -> Vec<ToolDef> {
-    let tool = |name, title| ToolDef::build(Group::Notion, name, title);
+    let tool = |name, title| ToolDef::build(PAGES, name, title);
     vec![
         tool("notion_search", "Search Notion")
             .about("Search Notion pages and databases shared with the integration by title.")

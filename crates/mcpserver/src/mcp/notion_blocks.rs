@@ -3,7 +3,7 @@
 
 use super::context::{Reply, ToolContext, ToolError, bounded};
 use super::notion::{notion, notion_id};
-use super::registry::{Group, OVERWRITE, ToolDef};
+use super::registry::{Group, OVERWRITE, ToolDef, Toolset};
 use crate::markdown::notion::{code_rich_text, markdown_to_rich_text, rich_text_to_markdown};
 use axum::http::Method;
 use schemars::JsonSchema;
@@ -11,9 +11,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
+/// This module's tools as a selectable set.
+pub(crate) const BLOCKS: Toolset = Toolset {
+    name: "notion_blocks",
+    group: Group::Notion,
+    about: "a page's single blocks: list, replace, delete; workspace users",
+};
+
 /// The block and user tools.
 pub(crate) fn tools() -> Vec<ToolDef> {
-    let tool = |name, title| ToolDef::build(Group::Notion, name, title);
+    let tool = |name, title| ToolDef::build(BLOCKS, name, title);
     vec![
         tool("notion_list_blocks", "List a Notion page's blocks")
             .about("The blocks directly inside a Notion page or block, with their ids, types and text as Markdown (for notion_update_block and notion_delete_block).")

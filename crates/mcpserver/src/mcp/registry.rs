@@ -22,12 +22,68 @@ type Handler =
     Arc<dyn Fn(ToolContext, Value) -> BoxFuture<'static, Result<ToolOutput, ToolError>> + Send + Sync>;
 type Checker = Arc<dyn Fn(&Value) -> Result<(), ToolError> + Send + Sync>;
 
-/// Which provider a tool belongs to (the `MCPSERVER_TOOLS` groups).
+/// Which provider a tool belongs to (the groups `jira` and `notion` of a selection).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Group {
     Jira,
     Notion,
     Meta,
+}
+
+impl Group {
+    /// The group's name in a selection (`None`: meta tools, always offered).
+    fn selector(self) -> Option<&'static str> {
+        match self {
+            Self::Jira => Some("jira"),
+            Self::Notion => Some("notion"),
+            Self::Meta => None,
+        }
+    }
+}
+
+/// A named set of tools of one kind, which a deployment (`MCPSERVER_TOOLS`) or a client (the
+/// `toolsets` of `/mcp`) can select. Each tool module declares its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Toolset {
+    pub name: &'static str,
+    pub group: Group,
+    /// What its tools are for, in a few words (docs, and the error naming the toolsets).
+    pub about: &'static str,
+}
+
+/// Which tools a list of names picks: tool names, toolsets and the groups `jira` and
+/// `notion`; an empty list picks every tool. Meta tools are always picked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection(Vec<String>);
+
+impl Selection {
+    /// A selection of these names (not checked: see [`Selection::unknown`]).
+    pub fn new(names: Vec<String>) -> Self {
+        Self(names)
+    }
+
+    /// Whether the selection picks `tool`.
+    pub fn picks(&self, tool: &ToolDef) -> bool {
+        let group = tool.toolset.group;
+        self.0.is_empty()
+            || group == Group::Meta
+            || self
+                .0
+                .iter()
+                .any(|s| s == tool.name || s == tool.toolset.name || group.selector() == Some(s.as_str()))
+    }
+
+    /// The names in the selection that no tool, toolset or group of `all` has.
+    pub fn unknown<'a>(&'a self, all: &[ToolDef]) -> Vec<&'a str> {
+        let known = |s: &str| {
+            all.iter().any(|t| t.name == s || t.toolset.name == s || t.toolset.group.selector() == Some(s))
+        };
+        self.0.iter().map(String::as_str).filter(|s| !known(s)).collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// What a call does to the world (the MCP tool annotations).
@@ -55,6 +111,7 @@ pub struct ToolDef {
     pub title: &'static str,
     pub description: &'static str,
     pub group: Group,
+    pub toolset: Toolset,
     pub hints: Hints,
     pub input_schema: Map<String, Value>,
     pub output_schema: Map<String, Value>,
@@ -62,9 +119,9 @@ pub struct ToolDef {
     checker: Checker,
 }
 
-/// A tool being defined: `ToolDef::build(group, name, title).about(..).hints(..).run(f)`.
+/// A tool being defined: `ToolDef::build(toolset, name, title).about(..).hints(..).run(f)`.
 pub struct Builder {
-    group: Group,
+    toolset: Toolset,
     name: &'static str,
     title: &'static str,
     description: &'static str,
@@ -73,8 +130,8 @@ pub struct Builder {
 
 impl ToolDef {
     /// Starts the definition of a tool (read-only until [`Builder::hints`] says otherwise).
-    pub fn build(group: Group, name: &'static str, title: &'static str) -> Builder {
-        Builder { group, name, title, description: "", hints: READ }
+    pub fn build(toolset: Toolset, name: &'static str, title: &'static str) -> Builder {
+        Builder { toolset, name, title, description: "", hints: READ }
     }
 
     /// Changes something at the provider.
@@ -166,7 +223,8 @@ impl Builder {
             name,
             title: self.title,
             description: self.description,
-            group: self.group,
+            group: self.toolset.group,
+            toolset: self.toolset,
             hints: self.hints,
             input_schema: input_schema::<A>(),
             output_schema: output_schema::<O>(),
@@ -385,19 +443,9 @@ pub struct ToolSet {
 }
 
 impl ToolSet {
-    /// Selects from `all` tools: `selection` lists names and groups (`jira`, `notion`); empty
-    /// means all. Meta tools are always offered.
-    pub fn new(all: Vec<ToolDef>, selection: &[String], read_only: bool) -> Self {
-        let offered = |t: &ToolDef| {
-            !(read_only && t.writes())
-                && (selection.is_empty()
-                    || t.group == Group::Meta
-                    || selection.iter().any(|s| {
-                        s == t.name
-                            || (s == "jira" && t.group == Group::Jira)
-                            || (s == "notion" && t.group == Group::Notion)
-                    }))
-        };
+    /// The tools of `all` that `selection` picks, without the writing ones when `read_only`.
+    pub fn new(all: Vec<ToolDef>, selection: &Selection, read_only: bool) -> Self {
+        let offered = |t: &ToolDef| !(read_only && t.writes()) && selection.picks(t);
         let (tools, hidden) = all.into_iter().partition(offered);
         Self { tools, hidden }
     }

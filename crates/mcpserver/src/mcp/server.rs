@@ -3,9 +3,10 @@
 //! except that a client which declared URL-mode elicitation is asked, the way the MCP spec
 //! describes for third-party authorization, to send its user to the connect URL.
 
+use super::ClientTools;
 use super::context::{Progress, ToolContext, ToolError, ToolOutput};
 use super::fixtures::Fixtures;
-use super::registry::ToolSet;
+use super::registry::{Selection, ToolSet};
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::http::ErrorCode as ApiCode;
@@ -65,6 +66,12 @@ impl McpServer {
         next
     }
 
+    /// The tools the client selected on `/mcp` (`None`: every tool offered).
+    fn client_tools<'a>(&self, context: &'a RequestContext<RoleServer>) -> Option<&'a Selection> {
+        let parts = context.extensions.get::<axum::http::request::Parts>()?;
+        parts.extensions.get::<ClientTools>().map(|chosen| &chosen.0)
+    }
+
     /// The caller: from the hub JWT the HTTP middleware verified, or the stdio user.
     fn caller(&self, context: &RequestContext<RoleServer>) -> Result<String, ErrorData> {
         let from_http = context
@@ -117,9 +124,17 @@ impl ServerHandler for McpServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.listing.as_ref().clone()))
+        let listing = match self.client_tools(&context) {
+            None => self.listing.as_ref().clone(),
+            // The conformance fixtures are in no toolset: always listed.
+            Some(chosen) => (self.listing.iter())
+                .filter(|tool| self.tools.get(&tool.name).is_none_or(|def| chosen.picks(def)))
+                .cloned()
+                .collect(),
+        };
+        Ok(ListToolsResult::with_all_items(listing))
     }
 
     #[allow(deprecated)] // logging/setLevel is deprecated by SEP-2577 (protocol 2026-07-28).
@@ -152,6 +167,10 @@ impl ServerHandler for McpServer {
         let Some(tool) = self.tools.get(&request.name) else {
             return Err(ErrorData::invalid_params(unknown_tool(&request.name), None));
         };
+        if self.client_tools(&context).is_some_and(|chosen| !chosen.picks(tool)) {
+            let message = format!("`{}` is not in the toolsets this client selected", tool.name);
+            return Err(ErrorData::invalid_params(message, None));
+        }
         let user_id = self.caller(&context)?;
         let progress = match context.meta.get_progress_token() {
             Some(token) => Progress::to_client(context.peer.clone(), token),

@@ -17,7 +17,18 @@ pub type Client = RunningService<RoleClient, ()>;
 
 /// Connects to `url` (the server's `/mcp`) with `jwt`.
 pub async fn connect(url: &str, jwt: &str) -> Client {
-    let config = StreamableHttpClientTransportConfig::with_uri(url.to_string()).auth_header(jwt.to_string());
+    connect_with(url, jwt, HashMap::new()).await
+}
+
+/// Connects to `url` with `jwt`, sending `headers` with every request.
+pub async fn connect_with(
+    url: &str,
+    jwt: &str,
+    headers: HashMap<http::HeaderName, http::HeaderValue>,
+) -> Client {
+    let mut config =
+        StreamableHttpClientTransportConfig::with_uri(url.to_string()).auth_header(jwt.to_string());
+    config.custom_headers = headers;
     let transport = StreamableHttpClientTransport::from_config(config);
     tokio::time::timeout(Duration::from_secs(20), ().serve(transport))
         .await
