@@ -182,8 +182,10 @@ pub(crate) async fn link_issues(ctx: ToolContext, args: LinkArgs) -> Result<Repl
         body["comment"] = json!({"body": offload::markdown_to_adf(c.clone()).await});
     }
     ctx.send(jira("/issueLink").with_method(Method::POST, body).site(site)).await?;
-    // Jira answers a new link with no body: its id is read from the source's links.
-    let link_id = find_link(&ctx, site, &source, &destination, &kind.id).await?;
+    // Jira answers a new link with no body: its id is read from the source's links. The link
+    // is made by now, so a failed read only leaves the id out (a retry would not link twice,
+    // but would add the comment again).
+    let link_id = find_link(&ctx, site, &source, &destination, &kind.id).await.ok().flatten();
     let phrase = match direction {
         Direction::Outward => &kind.outward,
         Direction::Inward => &kind.inward,
