@@ -190,6 +190,21 @@ async fn jira_watch_and_unwatch_take_me_or_a_name() {
 }
 
 #[tokio::test]
+async fn jira_link_and_log_link_in_the_direction_read_and_log_time() {
+    let world = world().await;
+    command(&world, "/jira link PLAT-5 is blocked by PLAT-6").await;
+    let links = world.sim.jira_issue("PLAT-6").unwrap()["fields"]["issuelinks"].clone();
+    assert_eq!(links[0]["outwardIssue"]["key"], "PLAT-5", "PLAT-6 blocks PLAT-5: {links}");
+    let answer = command(&world, "/jira log PLAT-5 2h 30m pairing on the flaky test").await;
+    assert_eq!(result(&answer, 0)["worklog"]["seconds"], 9000);
+    let stored = world.sim.jira_issue("PLAT-5").unwrap()["fields"]["worklog"]["worklogs"][0].clone();
+    assert_eq!(stored["timeSpentSeconds"], 9000);
+    assert!(stored["comment"].to_string().contains("pairing on the flaky test"), "{stored}");
+    let (status, _) = refused(&world, "/jira log PLAT-5 soon").await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
 async fn jira_assign_takes_me_a_name_or_none() {
     let world = world().await;
     command(&world, "/jira assign PLAT-3 me").await;
@@ -310,7 +325,7 @@ async fn help_lists_every_command_and_details_a_group_from_the_registry() {
     }
     let jira = command(&world, "/help jira").await;
     let listed = result(&jira, 0)["commands"].as_array().unwrap();
-    assert_eq!(listed.len(), 8);
+    assert_eq!(listed.len(), 10);
     assert_eq!(listed[2]["title"], "Create a Jira issue", "the registry's title");
     assert!(markdown(&jira).contains("`labels:` comma-separated"));
     let one = command(&world, "/help notion query").await;
@@ -541,7 +556,7 @@ async fn an_unknown_command_answers_with_the_closest_matches() {
     let (_, error) = refused(&world, "/jiar get PLAT-1").await;
     assert_eq!(error["details"]["did_you_mean"][0], "/jira get");
     let (_, error) = refused(&world, "/jira").await;
-    assert_eq!(error["details"]["did_you_mean"].as_array().unwrap().len(), 8);
+    assert_eq!(error["details"]["did_you_mean"].as_array().unwrap().len(), 10);
 }
 
 #[tokio::test]

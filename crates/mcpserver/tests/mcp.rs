@@ -45,6 +45,11 @@ async fn tools_list_is_annotated_and_documented() {
             "jira_add_watcher",
             "jira_remove_watcher",
             "jira_whoami",
+            "jira_list_link_types",
+            "jira_link_issues",
+            "jira_remove_link",
+            "jira_add_worklog",
+            "jira_get_worklogs",
             "notion_search",
             "notion_get_page",
             "notion_create_page",
@@ -80,6 +85,7 @@ async fn tools_list_is_annotated_and_documented() {
             || name.contains("remove")
             || name.contains("transition_issue")
             || name.contains("assign")
+            || name.contains("link_issues")
             || name.starts_with("run_");
         assert_eq!(a["readOnlyHint"], !writes, "{name}");
     }

@@ -99,6 +99,56 @@ fn schema(name: &str) -> Fields {
             ("customfield_10020", "[SprintBean]?"),
             // Rank (Jira Software): a LexoRank string.
             ("customfield_10019", "str"),
+            ("issuelinks", "[IssueLink]"),
+            // Field metadata: an array of `issuelinks` items; each is a LinkedIssue.
+            ("subtasks", "[LinkedIssue]"),
+            ("worklog", "PageOfWorklogs"),
+        ],
+        // IssueLink (GET /issueLink/{id} 200, and each of an issue's `issuelinks`).
+        "IssueLink" => &[
+            ("id", "str"),
+            ("inwardIssue", "LinkedIssue"),
+            ("outwardIssue", "LinkedIssue"),
+            ("self", "uri"),
+            ("!type", "IssueLinkType"),
+        ],
+        // LinkedIssue.
+        "LinkedIssue" => &[("fields", "LinkedFields"), ("!id", "str"), ("!key", "str"), ("self", "uri")],
+        // Fields (LinkedIssue.fields).
+        "LinkedFields" => &[
+            ("assignee", "UserDetails"),
+            ("issueType", "IssueTypeDetails"),
+            ("issuetype", "IssueTypeDetails"),
+            ("priority", "Priority"),
+            ("status", "StatusDetails"),
+            ("summary", "str"),
+            ("timetracking", "obj"),
+        ],
+        // IssueLinkType.
+        "IssueLinkType" => {
+            &[("!id", "str"), ("!inward", "str"), ("!name", "str"), ("!outward", "str"), ("self", "uri")]
+        }
+        // IssueLinkTypes (GET /issueLinkType 200).
+        "IssueLinkTypes" => &[("!issueLinkTypes", "[IssueLinkType]")],
+        // PageOfWorklogs (GET …/worklog 200, and the issue's `worklog` field).
+        "PageOfWorklogs" => {
+            &[("!maxResults", "int"), ("!startAt", "int"), ("!total", "int"), ("!worklogs", "[Worklog]")]
+        }
+        // Worklog (POST …/worklog 201, and each listed worklog).
+        "Worklog" => &[
+            ("!author", "UserDetails"),
+            ("comment", "adf"),
+            ("!created", "time"),
+            ("!id", "str"),
+            ("!issueId", "str"),
+            ("properties", "[obj]"),
+            ("!self", "uri"),
+            ("!started", "time"),
+            ("!timeSpent", "str"),
+            ("!timeSpentSeconds", "int"),
+            ("updateAuthor", "UserDetails"),
+            ("!updated", "time"),
+            ("visibility", "obj"),
         ],
         // Hand-written: the `parent` field has no schema in the document (fields is a free
         // map); Jira Cloud renders the parent's id, key, self and a few of its fields.
@@ -1023,4 +1073,40 @@ async fn metadata_watchers_and_comment_edits_answer_their_schemas() {
         &send(jira.req(Method::DELETE, &format!("/issue/PLAT-1/comment/{id}"))).await,
         404,
     );
+}
+
+#[tokio::test]
+async fn links_and_worklogs_answer_their_schemas() {
+    let sim = sim().await;
+    let jira = Jira::new(&sim).await;
+    shape("link types", &jira.get("/issueLinkType").await, 200, "IssueLinkTypes");
+    let link = json!({"type": {"name": "Blocks"}, "inwardIssue": {"key": "PLAT-1"}, "outwardIssue": {"key": "PLAT-2"}});
+    let created = jira.post("/issueLink", link).await;
+    assert_eq!(created, (StatusCode::CREATED, json!("")), "201 with no body");
+    let (_, issue) = jira.get("/issue/PLAT-1").await;
+    shape("an issue with a link", &(StatusCode::OK, issue.clone()), 200, "IssueBean");
+    let id = issue["fields"]["issuelinks"][0]["id"].as_str().unwrap().to_string();
+    shape("a link", &jira.get(&format!("/issueLink/{id}")).await, 200, "IssueLink");
+    jira_error(
+        "unknown link type",
+        &jira.post("/issueLink", json!({"type": {"name": "Nope"}, "inwardIssue": {"key": "PLAT-1"}, "outwardIssue": {"key": "PLAT-2"}})).await,
+        404,
+    );
+    no_content("delete a link", &send(jira.req(Method::DELETE, &format!("/issueLink/{id}"))).await);
+    jira_error("a deleted link", &send(jira.req(Method::DELETE, &format!("/issueLink/{id}"))).await, 404);
+
+    let body = json!({"timeSpent": "1h", "started": "2025-01-17T12:34:00.000+0000", "comment": adf("done")});
+    shape("add worklog", &jira.post("/issue/PLAT-1/worklog", body).await, 201, "Worklog");
+    shape("worklogs", &jira.get("/issue/PLAT-1/worklog").await, 200, "PageOfWorklogs");
+    jira_error(
+        "worklog, bad time",
+        &jira
+            .post(
+                "/issue/PLAT-1/worklog",
+                json!({"timeSpent": "soon", "started": "2025-01-17T12:34:00.000+0000"}),
+            )
+            .await,
+        400,
+    );
+    jira_error("worklogs of a missing issue", &jira.get("/issue/PLAT-9999/worklog").await, 404);
 }

@@ -227,6 +227,32 @@ pub(crate) const COMMANDS: &[Command] = &[
         action: Action::Tool("jira_remove_watcher", jira_unwatch),
     },
     Command {
+        path: "jira link",
+        usage: "/jira link <KEY> <link> <OTHER-KEY>",
+        example: "/jira link PLAT-1 blocks PLAT-2",
+        input_help: "Without a key, links the piped issue. The link is a type or its phrase: blocks, is blocked by, relates to, duplicates.",
+        options: &[],
+        open_options: false,
+        body: false,
+        layout: Layout::Text { lead: 1 },
+        takes: Takes::One,
+        gives: Gives::Nothing,
+        action: Action::Tool("jira_link_issues", jira_link),
+    },
+    Command {
+        path: "jira log",
+        usage: "/jira log <KEY> <time, e.g. 2h 30m> [comment]",
+        example: "/jira log PLAT-1 2h 30m pairing on the flaky test",
+        input_help: "Without a key, logs time on the piped issue.",
+        options: &[],
+        open_options: false,
+        body: false,
+        layout: Layout::Text { lead: 1 },
+        takes: Takes::One,
+        gives: Gives::One(Kind::JiraIssue),
+        action: Action::Tool("jira_add_worklog", jira_log),
+    },
+    Command {
         path: "notion search",
         usage: "/notion search <words>",
         example: "/notion search Roadmap",
@@ -782,6 +808,47 @@ fn watcher(a: &Args, tool: &'static str) -> Result<Call, BuildError> {
     Ok(Call { tool, args, prepare })
 }
 
+fn jira_link(a: &Args) -> Result<Call, BuildError> {
+    let (key, _, text) = a.key_then_text(Kind::JiraIssue, "an issue key, e.g. PLAT-12")?;
+    let text = a.required_text(text, "a link and the other issue, e.g. blocks PLAT-2")?;
+    let (phrase, other) = text.trim().rsplit_once(char::is_whitespace).unwrap_or(("", text.trim()));
+    let Some(other) = parse_key(Kind::JiraIssue, other) else {
+        return Err(a.missing("the other issue's key last, e.g. blocks PLAT-2"));
+    };
+    if phrase.trim().is_empty() {
+        return Err(a.missing("a link such as blocks, is blocked by, relates to"));
+    }
+    Ok(call("jira_link_issues", json!({"issue_key": key, "link": phrase.trim(), "other_issue_key": other})))
+}
+
+/// Whether a word is part of a time in Jira's notation (`2h`, `30m`, `1w2d`).
+fn is_time_word(word: &str) -> bool {
+    let mut digits = false;
+    for c in word.chars() {
+        match c {
+            '0'..='9' => digits = true,
+            'w' | 'd' | 'h' | 'm' | 'W' | 'D' | 'H' | 'M' if digits => digits = false,
+            _ => return false,
+        }
+    }
+    !word.is_empty() && !digits
+}
+
+fn jira_log(a: &Args) -> Result<Call, BuildError> {
+    let (key, _, text) = a.key_then_text(Kind::JiraIssue, "an issue key, e.g. PLAT-12")?;
+    let text = a.required_text(text, "the time spent, e.g. 2h 30m")?;
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let time = words.iter().take_while(|w| is_time_word(w)).count();
+    if time == 0 {
+        return Err(a.missing("the time spent first, e.g. 2h 30m"));
+    }
+    let mut args = json!({"issue_key": key, "time_spent": words[..time].join(" ")});
+    if time < words.len() {
+        args["comment"] = json!(words[time..].join(" "));
+    }
+    Ok(call("jira_add_worklog", args))
+}
+
 fn notion_search(a: &Args) -> Result<Call, BuildError> {
     let query = a.step.text.as_ref().map(|t| t.plain().to_string()).unwrap_or_default();
     Ok(call("notion_search", json!({"query": query})))
@@ -954,7 +1021,7 @@ mod tests {
     fn close_commands_are_suggested() {
         assert_eq!(closest(&["jira".into(), "serch".into()])[0], "/jira search", "the closest first");
         assert_eq!(closest(&["stats".into()]), ["/status"]);
-        assert_eq!(closest(&["jira".into()]).len(), 8);
+        assert_eq!(closest(&["jira".into()]).len(), 10);
         assert_eq!(distance("kitten", "sitting"), 3);
     }
 }

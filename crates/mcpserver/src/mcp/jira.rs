@@ -2,6 +2,7 @@
 //! Each tool's result is a typed value; its schema is the tool's `outputSchema`.
 
 use super::context::{Call, Reply, ToolContext, ToolError, bounded};
+use super::jira_links;
 use super::jira_meta;
 use super::registry::{Group, OVERWRITE, ToolDef, Toolset, WRITE, WRITE_IDEMPOTENT};
 use crate::domain::{Connection, Provider};
@@ -71,8 +72,7 @@ pub fn tools() -> Vec<ToolDef> {
 /// is more for Jira to gather and for us to parse; `fields` adds the caller's own).
 pub const SEARCH_FIELDS: &str = "summary,status,assignee,priority,issuetype,updated";
 /// The fields `jira_get_issue` asks for: the summary ones plus the details it shows.
-pub const ISSUE_FIELDS: &str =
-    "summary,status,assignee,priority,issuetype,updated,description,labels,reporter,created,parent";
+pub const ISSUE_FIELDS: &str = "summary,status,assignee,priority,issuetype,updated,description,labels,reporter,created,parent,duedate,issuelinks,subtasks";
 
 pub(super) fn jira(path: impl Into<String>) -> Call<'static> {
     Call::get(Provider::Jira, format!("/rest/api/3{}", path.into()))
@@ -122,6 +122,9 @@ struct SummaryFields {
     reporter: Option<Person>,
     created: Option<String>,
     parent: Option<KeyOnly>,
+    duedate: Option<String>,
+    issuelinks: Option<Vec<jira_links::LinkDoc>>,
+    subtasks: Option<Vec<jira_links::LinkedDoc>>,
 }
 
 #[derive(Deserialize)]
@@ -342,6 +345,12 @@ pub struct IssueDetails {
     /// Key of the parent issue (sub-tasks, issues in an epic).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// `yyyy-mm-dd`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    /// Links to other issues, as this issue reads them.
+    pub links: Vec<jira_links::IssueLinkOut>,
+    pub subtasks: Vec<jira_links::OtherIssue>,
     /// The most recent comments, oldest first.
     pub comments: Vec<Comment>,
 }
@@ -393,6 +402,9 @@ pub async fn get_issue(ctx: ToolContext, args: IssueArgs) -> Result<Reply<IssueD
         reporter: person(&f.reporter),
         created: f.created.clone(),
         parent: f.parent.as_ref().and_then(|p| p.key.clone()),
+        due_date: f.duedate.clone(),
+        links: jira_links::issue_links(f.issuelinks.as_deref().unwrap_or_default()),
+        subtasks: f.subtasks.iter().flatten().map(jira_links::other).collect(),
         comments: comments?,
     };
     let i = &details.issue;
@@ -406,6 +418,23 @@ pub async fn get_issue(ctx: ToolContext, args: IssueArgs) -> Result<Reply<IssueD
         i.assignee.as_deref().unwrap_or("unassigned"),
         if details.description.is_empty() { "_No description._" } else { &details.description },
     );
+    let mut facts = Vec::new();
+    if let Some(r) = &details.reporter {
+        facts.push(format!("**Reporter:** {r}"));
+    }
+    if let Some(p) = &details.parent {
+        facts.push(format!("**Parent:** {p}"));
+    }
+    if let Some(d) = &details.due_date {
+        facts.push(format!("**Due:** {d}"));
+    }
+    if !details.labels.is_empty() {
+        facts.push(format!("**Labels:** {}", details.labels.join(", ")));
+    }
+    if !facts.is_empty() {
+        md.push_str(&format!("\n\n{}", facts.join(" · ")));
+    }
+    md.push_str(&jira_links::links_markdown(&details.links, &details.subtasks));
     if !details.comments.is_empty() {
         md.push_str("\n\n## Recent comments\n");
         for c in &details.comments {

@@ -1,6 +1,7 @@
 //! What a Jira project allows, read from its create and edit metadata (`createmeta`,
 //! `editmeta`) and kept briefly, so that `jira_create_issue` and `jira_update_issue` pick the
-//! project's own issue type and refuse a field its screen lacks before sending anything.
+//! project's own issue type and refuse a field its screen lacks before sending anything; and
+//! the site's issue link types, so that `jira_link_issues` refuses an unknown one.
 
 use super::context::{Call, ToolContext, ToolError};
 use crate::domain::Provider;
@@ -41,10 +42,26 @@ pub struct Field {
     pub operations: Vec<String>,
 }
 
+/// An issue link type (`GET /issueLinkType`).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct LinkType {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// How the link's destination reads it, e.g. `is blocked by`.
+    #[serde(default)]
+    pub inward: String,
+    /// How the link's source reads it, e.g. `blocks`.
+    #[serde(default)]
+    pub outward: String,
+}
+
 #[derive(Clone)]
 enum Entry {
     Types(Arc<Vec<IssueType>>),
     Fields(Arc<Vec<Field>>),
+    LinkTypes(Arc<Vec<LinkType>>),
 }
 
 /// Metadata lists by (user, connection, site, what), each until its expiry.
@@ -186,6 +203,26 @@ pub async fn edit_fields(
     let fields = Arc::new(fields);
     cache.put(key, Entry::Fields(fields.clone()), now);
     Ok(fields)
+}
+
+/// The site's issue link types (`GET /issueLinkType`, one unpaged list).
+pub async fn link_types(ctx: &ToolContext, site: Option<&str>) -> Result<Arc<Vec<LinkType>>, ToolError> {
+    #[derive(Deserialize)]
+    struct LinkTypes {
+        #[serde(default, rename = "issueLinkTypes")]
+        types: Vec<LinkType>,
+    }
+    let key = key(ctx, site, "link types").await?;
+    let cache = &ctx.state.jira_meta;
+    let now = ctx.state.clock.now();
+    if let Some(Entry::LinkTypes(types)) = cache.get(&key, now) {
+        return Ok(types);
+    }
+    let call = Call::get(Provider::Jira, "/rest/api/3/issueLinkType").site(site);
+    let (answer, _) = ctx.send_as::<LinkTypes>(call).await?;
+    let types = Arc::new(answer.types);
+    cache.put(key, Entry::LinkTypes(types.clone()), now);
+    Ok(types)
 }
 
 /// The type of `types` that `wanted` names: its id, its name in any case, or its name without

@@ -10,7 +10,7 @@ use crate::{
         adf,
         model::{
             Comment, Component, Issue, IssueType, JiraData, Permission, Priority, Project, ScreenRules,
-            Sprint, SprintState, Status, Style, Tracked, Version, Workflow,
+            Sprint, SprintState, Status, Style, Tracked, Version, Workflow, default_link_types,
         },
     },
     ids::SeedRng,
@@ -178,7 +178,14 @@ const COMMENTS: &[&str] = &[
 /// Content of one Jira site for `seed`.
 pub(crate) fn seed_site(seed: u64) -> JiraData {
     let mut rng = SeedRng::new(seed);
-    let mut data = JiraData { next_issue_id: 10000, next_comment_id: 10000, ..JiraData::default() };
+    let mut data = JiraData {
+        next_issue_id: 10000,
+        next_comment_id: 10000,
+        next_link_id: 10000,
+        next_worklog_id: 10000,
+        link_types: default_link_types(),
+        ..JiraData::default()
+    };
     let mut index = 0;
     for (p, spec) in PROJECTS.iter().enumerate() {
         data.projects.push(project(p, spec));
@@ -402,6 +409,8 @@ fn seeded_issue(
         rank: index as u64 + 1,
         environment: None,
         history: Vec::new(),
+        links: Vec::new(),
+        worklogs: Vec::new(),
     };
     if status == Status::Done {
         issue.resolution_date = Some(issue.updated);

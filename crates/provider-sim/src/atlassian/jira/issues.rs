@@ -409,6 +409,8 @@ pub(super) async fn create(
             rank: data.issues.iter().map(|i| i.rank).max().unwrap_or(0) + 1,
             environment: None,
             history: Vec::new(),
+            links: Vec::new(),
+            worklogs: Vec::new(),
         });
         let index = data.issues.len() - 1;
         apply(data, index, ch, &ctx.account_id, now);

@@ -22,12 +22,14 @@ use crate::state::Sim;
 pub(crate) mod adf;
 mod issues;
 pub(crate) mod jql;
+mod links;
 mod meta;
 pub(crate) mod model;
 mod people;
 pub(crate) mod render;
 pub(crate) mod screens;
 mod search;
+mod worklogs;
 
 /// The caller of a Jira route, set by the gate.
 #[derive(Clone, Debug)]
@@ -60,6 +62,10 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
         )
         .route(&at("/issue/{key}/transitions"), get(issues::list_transitions).post(issues::transition))
         .route(&at("/issue/{key}/assignee"), put(issues::assign))
+        .route(&at("/issue/{key}/worklog"), get(worklogs::list).post(worklogs::add))
+        .route(&at("/issueLinkType"), get(links::list_types))
+        .route(&at("/issueLink"), post(links::create))
+        .route(&at("/issueLink/{id}"), get(links::get).delete(links::delete))
         .route(&at("/issue/{key}/editmeta"), get(meta::edit_meta))
         .route(&at("/issue/createmeta/{project}/issuetypes"), get(meta::create_meta))
         .route(&at("/issue/createmeta/{project}/issuetypes/{type_id}"), get(meta::create_meta_fields))

@@ -324,6 +324,64 @@ pub(crate) struct Issue {
     pub environment: Option<String>,
     /// The changes the history clauses (`WAS`, `CHANGED`) search, oldest first.
     pub history: Vec<Change>,
+    /// The links this issue is the source of (the `inwardIssue` of `POST /issueLink`, which
+    /// reads as `<this> <outward phrase> <destination>`, e.g. "blocks"); the destination shows
+    /// them too, with the inward phrase.
+    #[serde(default)]
+    pub links: Vec<IssueLink>,
+    /// Time logged on the issue, oldest first.
+    #[serde(default)]
+    pub worklogs: Vec<Worklog>,
+}
+
+/// An issue link type (`GET /issueLinkType`): a name and the phrase of each direction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct LinkType {
+    pub id: u64,
+    pub name: String,
+    /// How the destination reads the link, e.g. "is blocked by".
+    pub inward: String,
+    /// How the source reads the link, e.g. "blocks".
+    pub outward: String,
+}
+
+/// The link types of a new Jira Cloud site.
+pub(crate) fn default_link_types() -> Vec<LinkType> {
+    let t = |id, name: &str, inward: &str, outward: &str| LinkType {
+        id,
+        name: name.into(),
+        inward: inward.into(),
+        outward: outward.into(),
+    };
+    vec![
+        t(10000, "Blocks", "is blocked by", "blocks"),
+        t(10001, "Cloners", "is cloned by", "clones"),
+        t(10002, "Duplicate", "is duplicated by", "duplicates"),
+        t(10003, "Relates", "relates to", "relates to"),
+    ]
+}
+
+/// A link from the issue that holds it to `destination`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct IssueLink {
+    pub id: u64,
+    /// The link type's id.
+    pub kind: u64,
+    /// The other issue's id.
+    pub destination: u64,
+}
+
+/// A worklog entry.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Worklog {
+    pub id: u64,
+    pub author: String,
+    /// ADF.
+    pub comment: Option<Value>,
+    pub started: OffsetDateTime,
+    pub seconds: u64,
+    pub created: OffsetDateTime,
+    pub updated: OffsetDateTime,
 }
 
 /// The fields whose changes are recorded (the fields Jira's history searches support).
@@ -430,6 +488,17 @@ pub(crate) struct JiraData {
     pub sprints: Vec<Sprint>,
     pub versions: Vec<Version>,
     pub components: Vec<Component>,
+    #[serde(default = "default_link_types")]
+    pub link_types: Vec<LinkType>,
+    #[serde(default = "first_id")]
+    pub next_link_id: u64,
+    #[serde(default = "first_id")]
+    pub next_worklog_id: u64,
+}
+
+/// Where link and worklog ids start (Jira Cloud's ids start at 10000).
+fn first_id() -> u64 {
+    10000
 }
 
 impl JiraData {
@@ -467,6 +536,35 @@ impl JiraData {
     pub(crate) fn allocate_comment(&mut self) -> u64 {
         self.next_comment_id += 1;
         self.next_comment_id
+    }
+
+    /// Allocates the next issue link id.
+    pub(crate) fn allocate_link(&mut self) -> u64 {
+        self.next_link_id += 1;
+        self.next_link_id
+    }
+
+    /// Allocates the next worklog id.
+    pub(crate) fn allocate_worklog(&mut self) -> u64 {
+        self.next_worklog_id += 1;
+        self.next_worklog_id
+    }
+
+    /// A link type by id, or by name (case-insensitive, as Jira matches it).
+    pub(crate) fn link_type(&self, id: Option<&str>, name: Option<&str>) -> Option<&LinkType> {
+        self.link_types.iter().find(|t| match (id, name) {
+            (Some(id), _) => t.id.to_string() == id,
+            (None, Some(name)) => t.name.eq_ignore_ascii_case(name),
+            (None, None) => false,
+        })
+    }
+
+    /// The source issue's index and the link with this id.
+    pub(crate) fn link(&self, id: u64) -> Option<(usize, &IssueLink)> {
+        self.issues
+            .iter()
+            .enumerate()
+            .find_map(|(i, issue)| issue.links.iter().find(|l| l.id == id).map(|l| (i, l)))
     }
 }
 

@@ -6,7 +6,9 @@ use serde_json::{Map, Value, json};
 
 use super::{
     adf,
-    model::{Comment, Issue, IssueType, JiraData, Priority, Project, SprintState, Status, Style},
+    model::{
+        Comment, Issue, IssueType, JiraData, LinkType, Priority, Project, SprintState, Status, Style, Worklog,
+    },
 };
 use crate::{
     clock,
@@ -163,6 +165,126 @@ pub(crate) fn comments_page(l: &Links, issue: &Issue, start: usize, max: usize) 
     json!({"startAt": start, "maxResults": max, "total": issue.comments.len(), "comments": page})
 }
 
+/// A link type as `GET /issueLinkType` lists it and links embed it.
+pub(crate) fn link_type(l: &Links, t: &LinkType) -> Value {
+    json!({
+        "id": t.id.to_string(),
+        "name": t.name,
+        "inward": t.inward,
+        "outward": t.outward,
+        "self": format!("{}/issueLinkType/{}", l.api, t.id),
+    })
+}
+
+/// Another issue as a link or a subtask list embeds it: id, key, and a few fields.
+pub(crate) fn linked_issue(l: &Links, data: &JiraData, i: &Issue) -> Option<Value> {
+    let project = data.project(&i.project)?;
+    Some(json!({
+        "id": i.id.to_string(),
+        "key": i.key,
+        "self": format!("{}/issue/{}", l.api, i.id),
+        "fields": {
+            "summary": i.summary,
+            "status": status(l, i.status),
+            "priority": priority(l, i.priority),
+            "issuetype": issuetype(l, project, i.issuetype),
+        },
+    }))
+}
+
+/// A link as `GET /issueLink/{id}` answers it: the source is `inwardIssue`, the destination
+/// `outwardIssue` (as `POST /issueLink` takes them).
+pub(crate) fn issue_link(
+    l: &Links,
+    data: &JiraData,
+    source: &Issue,
+    link: &super::model::IssueLink,
+) -> Value {
+    let mut out = link_head(l, data, link);
+    if let Some(v) = linked_issue(l, data, source) {
+        out["inwardIssue"] = v;
+    }
+    if let Some(v) = data.issue(&link.destination.to_string()).and_then(|d| linked_issue(l, data, d)) {
+        out["outwardIssue"] = v;
+    }
+    out
+}
+
+fn link_head(l: &Links, data: &JiraData, link: &super::model::IssueLink) -> Value {
+    let kind = data.link_types.iter().find(|t| t.id == link.kind);
+    json!({
+        "id": link.id.to_string(),
+        "self": format!("{}/issueLink/{}", l.api, link.id),
+        "type": kind.map_or(Value::Null, |t| link_type(l, t)),
+    })
+}
+
+/// `fields.issuelinks` of `i`: each link from the other issue's side, as Jira shows it. On the
+/// source, the destination is the `outwardIssue` (read with the outward phrase: "blocks"); on
+/// the destination, the source is the `inwardIssue` ("is blocked by").
+fn issue_links(l: &Links, data: &JiraData, i: &Issue) -> Vec<Value> {
+    let mut out = Vec::new();
+    for link in &i.links {
+        if let Some(other) = data.issue(&link.destination.to_string()).and_then(|d| linked_issue(l, data, d))
+        {
+            let mut v = link_head(l, data, link);
+            v["outwardIssue"] = other;
+            out.push(v);
+        }
+    }
+    for source in &data.issues {
+        for link in source.links.iter().filter(|k| k.destination == i.id) {
+            if let Some(other) = linked_issue(l, data, source) {
+                let mut v = link_head(l, data, link);
+                v["inwardIssue"] = other;
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// Seconds as Jira writes a duration with its default time tracking (1w = 5d, 1d = 8h):
+/// `1w 2d 3h 30m`.
+pub(crate) fn duration(seconds: u64) -> String {
+    let mut left = seconds / 60;
+    let mut parts = Vec::new();
+    for (unit, minutes) in [("w", 5 * 8 * 60), ("d", 8 * 60), ("h", 60), ("m", 1)] {
+        if left >= minutes {
+            parts.push(format!("{}{unit}", left / minutes));
+            left %= minutes;
+        }
+    }
+    if parts.is_empty() { "0m".to_string() } else { parts.join(" ") }
+}
+
+/// A worklog.
+pub(crate) fn worklog(l: &Links, issue_id: u64, w: &Worklog) -> Value {
+    let mut out = json!({
+        "self": format!("{}/issue/{issue_id}/worklog/{}", l.api, w.id),
+        "author": user(l, &w.author),
+        "updateAuthor": user(l, &w.author),
+        "created": clock::jira(w.created),
+        "updated": clock::jira(w.updated),
+        "started": clock::jira(w.started),
+        "timeSpent": duration(w.seconds),
+        "timeSpentSeconds": w.seconds,
+        "id": w.id.to_string(),
+        "issueId": issue_id.to_string(),
+    });
+    if let Some(c) = &w.comment {
+        out["comment"] = c.clone();
+    }
+    out
+}
+
+/// The worklog page bean.
+pub(crate) fn worklogs_page(l: &Links, issue: &Issue, start: usize, max: usize) -> Value {
+    let page: Vec<Value> =
+        issue.worklogs.iter().skip(start).take(max).map(|w| worklog(l, issue.id, w)).collect();
+    json!({"startAt": start, "maxResults": max, "total": issue.worklogs.len(), "worklogs": page})
+}
+
 /// Every field an issue has, in Jira's order of importance.
 pub(crate) const ALL_FIELDS: &[&str] = &[
     "summary",
@@ -191,6 +313,9 @@ pub(crate) const ALL_FIELDS: &[&str] = &[
     "votes",
     "customfield_10020",
     "customfield_10019",
+    "issuelinks",
+    "subtasks",
+    "worklog",
 ];
 
 /// `fields=` selection: names, `*all`, `*navigable`, `-name`.
@@ -231,7 +356,7 @@ impl FieldSel {
         if self.exclude.contains(name) {
             return false;
         }
-        self.include.contains(name) || self.all || (self.navigable && name != "comment")
+        self.include.contains(name) || self.all || (self.navigable && !matches!(name, "comment" | "worklog"))
     }
 
     /// True when only `id`/`key` were asked for (larger pages allowed).
@@ -308,6 +433,15 @@ fn field(l: &Links, data: &JiraData, i: &Issue, name: &str) -> Option<Value> {
                 .collect::<Vec<_>>()
         ),
         "customfield_10019" => json!(format!("0|i{:05}:", i.rank)),
+        "issuelinks" => json!(issue_links(l, data, i)),
+        "subtasks" => json!(
+            data.issues
+                .iter()
+                .filter(|s| s.issuetype == IssueType::Subtask && s.parent.as_deref() == Some(i.key.as_str()))
+                .filter_map(|s| linked_issue(l, data, s))
+                .collect::<Vec<_>>()
+        ),
+        "worklog" => worklogs_page(l, i, 0, 20),
         _ => return None,
     })
 }
@@ -381,6 +515,9 @@ fn display_name(field: &str) -> String {
         "versions" => "Affects versions".into(),
         "customfield_10020" => "Sprint".into(),
         "customfield_10019" => "Rank".into(),
+        "issuelinks" => "Linked Issues".into(),
+        "subtasks" => "Sub-tasks".into(),
+        "worklog" => "Log Work".into(),
         f => {
             let mut c = f.chars();
             c.next().map(|h| h.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
