@@ -10,7 +10,7 @@
 use super::context::{Reply, ToolContext, ToolError, bounded};
 use super::jira::{issue_key, jira};
 use super::jira_meta::{self, LinkType};
-use super::registry::{Group, OVERWRITE, ToolDef, WRITE};
+use super::registry::{Group, OVERWRITE, ToolDef, Toolset, WRITE};
 use crate::markdown::adf::adf_to_markdown;
 use crate::markdown::offload;
 use axum::http::Method;
@@ -18,9 +18,17 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+/// The link tools as a selectable set.
+pub(crate) const LINKS: Toolset =
+    Toolset { name: "jira_links", group: Group::Jira, about: "issue links and link types" };
+/// The worklog tools as a selectable set.
+pub(crate) const WORKLOGS: Toolset =
+    Toolset { name: "jira_worklogs", group: Group::Jira, about: "log and read time spent" };
+
 /// The link and worklog tools.
 pub(crate) fn tools() -> Vec<ToolDef> {
-    let tool = |name, title| ToolDef::build(Group::Jira, name, title);
+    let tool = |name, title| ToolDef::build(LINKS, name, title);
+    let worklog = |name, title| ToolDef::build(WORKLOGS, name, title);
     vec![
         tool("jira_list_link_types", "Jira link types")
             .about("The issue link types of the Jira site: name and the phrase of each direction.")
@@ -33,11 +41,11 @@ pub(crate) fn tools() -> Vec<ToolDef> {
             .about("Delete an issue link by its id (from jira_get_issue's links).")
             .hints(OVERWRITE)
             .run(remove_link),
-        tool("jira_add_worklog", "Log work on a Jira issue")
+        worklog("jira_add_worklog", "Log work on a Jira issue")
             .about("Log time on a Jira issue: time_spent like `1w 2d 3h 30m` (1w = 5d, 1d = 8h), optional start and Markdown comment.")
             .hints(WRITE)
             .run(add_worklog),
-        tool("jira_get_worklogs", "Read Jira worklogs")
+        worklog("jira_get_worklogs", "Read Jira worklogs")
             .about("The time logged on a Jira issue, oldest first; page with start_at.")
             .run(get_worklogs),
     ]
