@@ -85,6 +85,7 @@ async fn tools_list_is_small_annotated_and_documented() {
             || name.contains("delete")
             || name.contains("remove")
             || name.contains("transition_issue")
+            || name.contains("move_to")
             || name.contains("assign")
             || name.starts_with("run_");
         assert_eq!(a["readOnlyHint"], !writes, "{name}");

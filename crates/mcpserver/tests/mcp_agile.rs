@@ -112,7 +112,7 @@ async fn issues_move_into_a_sprint_and_to_the_backlog_at_the_simulator() {
     let world = agile_world().await;
     let client = client(&world).await;
     let moved =
-        ok(&client, "jira_move_to_sprint", json!({"issues": ["plat-1", "PLAT-2", "PLAT-1"], "sprint": "3"}))
+        ok(&client, "jira_move_to_sprint", json!({"issues": ["plat-1", "PLAT-2", "PLAT-1"], "sprint_id": 3}))
             .await;
     assert_eq!(moved, json!({"issues": ["PLAT-1", "PLAT-2"], "sprint_id": 3, "backlog": false}));
     for key in ["PLAT-1", "PLAT-2"] {
@@ -123,12 +123,12 @@ async fn issues_move_into_a_sprint_and_to_the_backlog_at_the_simulator() {
     let future = ok(&client, "jira_get_sprint_issues", json!({"sprint_id": 3, "limit": 50})).await;
     assert!(future["issues"].as_array().unwrap().iter().any(|i| i["key"] == "PLAT-2"));
 
-    let back = ok(&client, "jira_move_to_sprint", json!({"issues": ["PLAT-1"], "sprint": "backlog"})).await;
+    let back = ok(&client, "jira_move_to_sprint", json!({"issues": ["PLAT-1"], "backlog": true})).await;
     assert_eq!(back["backlog"], true);
     assert!(sprints_at_sim(&world, "PLAT-1").iter().all(|s| *s == 1), "only a closed sprint stays");
     assert_eq!(sprints_at_sim(&world, "PLAT-2").last(), Some(&3), "the other issue did not move");
 
-    let closed = call(&client, "jira_move_to_sprint", json!({"issues": ["PLAT-2"], "sprint": "1"})).await;
+    let closed = call(&client, "jira_move_to_sprint", json!({"issues": ["PLAT-2"], "sprint_id": 1})).await;
     let e = error(&closed);
     assert_eq!(e["code"], "provider_error");
     assert!(e["message"].as_str().unwrap().starts_with("sprint 1: "), "{e}");
@@ -170,11 +170,12 @@ async fn bad_moves_are_refused_before_anything_is_sent() {
     world.sim.reset_counters();
     let fifty_one: Vec<String> = (1..=51).map(|n| format!("PLAT-{n}")).collect();
     let cases = [
-        (json!({"issues": fifty_one, "sprint": "3"}), "at most 50"),
-        (json!({"issues": [], "sprint": "3"}), "at least one"),
-        (json!({"issues": ["PLAT-1"], "sprint": "next"}), "backlog"),
-        (json!({"issues": ["PLAT-1"], "sprint": "0"}), "sprint"),
-        (json!({"issues": ["PLAT 1/.."], "sprint": "3"}), "issue_key"),
+        (json!({"issues": fifty_one, "sprint_id": 3}), "at most 50"),
+        (json!({"issues": [], "sprint_id": 3}), "at least one"),
+        (json!({"issues": ["PLAT-1"]}), "backlog"),
+        (json!({"issues": ["PLAT-1"], "sprint_id": 3, "backlog": true}), "not both"),
+        (json!({"issues": ["PLAT-1"], "sprint_id": 0}), "sprint_id"),
+        (json!({"issues": ["PLAT 1/.."], "sprint_id": 3}), "issue_key"),
     ];
     for (args, says) in cases {
         let e = error(&call(&client, "jira_move_to_sprint", args.clone()).await);
@@ -236,7 +237,7 @@ async fn a_server_that_does_not_request_the_agile_scopes_says_so_without_a_conne
     let world = World::start().await;
     assert_eq!(world.connect("alice", "jira").await.status(), 200);
     let client = client(&world).await;
-    let e = error(&call(&client, "jira_move_to_sprint", json!({"issues": ["PLAT-1"], "sprint": "3"})).await);
+    let e = error(&call(&client, "jira_move_to_sprint", json!({"issues": ["PLAT-1"], "sprint_id": 3})).await);
     assert_eq!(e["code"], "forbidden");
     assert!(e.get("connect_url").is_none(), "a re-consent would grant the same scopes: {e}");
     assert!(e["message"].as_str().unwrap().contains("JIRA_SCOPES"), "{e}");
@@ -260,4 +261,27 @@ async fn a_scope_mismatch_from_the_gateway_is_not_refreshed_and_names_the_scopes
     assert_eq!(counters.route(routes::JIRA_SPRINT_ISSUES), 1, "sent once, not retried");
     assert_eq!(counters.route(routes::ATLASSIAN_TOKEN), 0, "no refresh for a scope mismatch");
     assert_eq!(world.connections("alice").await[0]["status"], "active");
+}
+
+#[tokio::test]
+async fn the_sprint_chat_command_lists_the_boards_active_sprint() {
+    let world = agile_world().await;
+    let response = world
+        .http
+        .post(world.server.url("/api/commands"))
+        .bearer_auth(world.jwt("alice", &[]))
+        .json(&json!({"text": "/jira sprint 1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["isError"], false, "{answer:#}");
+    let result = &answer["structuredContent"]["steps"][0]["result"];
+    assert_eq!(result["sprint"]["name"], "PLAT Sprint 2", "{result}");
+    let keys: Vec<&str> =
+        result["issues"].as_array().unwrap().iter().map(|i| i["key"].as_str().unwrap()).collect();
+    assert!(!keys.is_empty());
+    assert!(keys.iter().all(|k| sprints_at_sim(&world, k).contains(&2)), "{keys:?}");
+    assert!(answer["content"][0]["text"].as_str().unwrap().contains("PLAT Sprint 2"));
 }

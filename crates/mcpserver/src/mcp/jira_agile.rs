@@ -30,7 +30,7 @@ pub(crate) fn tools() -> Vec<ToolDef> {
             )
             .run(get_sprint_issues),
         tool("jira_move_to_sprint", "Move issues to a sprint")
-            .about("Move up to 50 issues into an active or future sprint, or to the backlog (`backlog`).")
+            .about("Move up to 50 issues into an active or future sprint, or to the backlog.")
             .hints(WRITE_IDEMPOTENT)
             .run(move_to_sprint),
     ]
@@ -538,8 +538,11 @@ pub(crate) async fn get_sprint_issues(
 pub(crate) struct MoveArgs {
     /// Issue keys, 1-50.
     pub issues: Vec<String>,
-    /// A sprint id (an active or future sprint, from jira_list_sprints), or `backlog`.
-    pub sprint: String,
+    /// An active or future sprint (from jira_list_sprints).
+    pub sprint_id: Option<u64>,
+    /// Instead of a sprint: take the issues out of their open sprints.
+    #[serde(default)]
+    pub backlog: bool,
     pub site: Option<String>,
 }
 
@@ -554,16 +557,11 @@ pub(crate) struct MovedToSprint {
 }
 
 /// Where a move goes: `Some(sprint)`, or `None` for the backlog.
-fn target(sprint: &str) -> Result<Option<u64>, ToolError> {
-    let sprint = sprint.trim();
-    if sprint.eq_ignore_ascii_case("backlog") {
-        return Ok(None);
-    }
-    match sprint.parse::<u64>() {
-        Ok(id) if id > 0 && sprint.chars().all(|c| c.is_ascii_digit()) => Ok(Some(id)),
-        _ => Err(ToolError::invalid(
-            "sprint must be a sprint's numeric id (from jira_list_sprints) or `backlog`",
-        )),
+fn target(args: &MoveArgs) -> Result<Option<u64>, ToolError> {
+    match (args.sprint_id, args.backlog) {
+        (Some(id), false) => Ok(Some(sprint_id(id)?)),
+        (None, true) => Ok(None),
+        _ => Err(ToolError::invalid("give sprint_id (from jira_list_sprints), or backlog: true (not both)")),
     }
 }
 
@@ -590,7 +588,7 @@ pub(crate) async fn move_to_sprint(
     args: MoveArgs,
 ) -> Result<Reply<MovedToSprint>, ToolError> {
     let keys = move_keys(&args.issues)?;
-    let into = target(&args.sprint)?;
+    let into = target(&args)?;
     let body = json!({"issues": keys});
     let (call, needed, what) = match into {
         Some(id) => (agile(format!("/sprint/{id}/issue")), [WRITE_SPRINT], format!("sprint {id}")),
