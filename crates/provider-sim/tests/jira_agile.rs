@@ -214,3 +214,25 @@ async fn the_agile_api_needs_the_jira_software_scopes_not_the_classic_ones() {
     let mixed = Jira { sim: sim.clone(), token: sim.issue_jira_grant(ADA, AGILE_SCOPE).access_token };
     assert_eq!(mixed.get("/issue/PLAT-1").await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn boards_sprints_and_moves_are_kept_in_the_state_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sim.json");
+    let config =
+        || provider_sim::SimConfig { state_file: Some(file.clone()), ..provider_sim::SimConfig::default() };
+    let sim = sim_with(config()).await;
+    let agile = Agile::new(&sim, ADA, AGILE_SCOPE);
+    let (status, _) = agile.post("/sprint/6/issue", json!({"issues": ["PLAT-3"]})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    sim.shutdown().await;
+
+    let again = sim_with(config()).await;
+    assert_eq!(sprint_ids(&again.jira_issue("PLAT-3").unwrap()).last(), Some(&6));
+    let agile = Agile::new(&again, ADA, AGILE_SCOPE);
+    let (_, sprints) = agile.get("/board/2/sprint?state=future").await;
+    assert_eq!(sprints["values"][0]["goal"], "Pay down the flaky tests");
+    let (_, boards) = agile.get("/board").await;
+    assert_eq!(boards["total"], 3);
+    again.shutdown().await;
+}
