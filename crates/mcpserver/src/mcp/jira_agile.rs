@@ -361,7 +361,10 @@ impl From<SprintDoc> for Sprint {
 
 fn sprint_line(s: &Sprint) -> String {
     let dates = match (&s.start, &s.end) {
-        (Some(a), Some(b)) => format!(" {} → {}", &a[..a.len().min(10)], &b[..b.len().min(10)]),
+        (Some(a), Some(b)) => {
+            let day = |t: &str| t.chars().take(10).collect::<String>();
+            format!(" {} → {}", day(a), day(b))
+        }
         _ => String::new(),
     };
     let goal = s.goal.as_ref().map(|g| format!(" — {g}")).unwrap_or_default();
