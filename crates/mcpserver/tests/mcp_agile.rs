@@ -256,7 +256,8 @@ async fn a_scope_mismatch_from_the_gateway_is_not_refreshed_and_names_the_scopes
     let e = error(&call(&client, "jira_get_sprint_issues", json!({"sprint_id": 2})).await);
     assert_eq!(e["code"], "forbidden", "{e}");
     assert!(e["connect_url"].is_string(), "{e}");
-    assert!(e["message"].as_str().unwrap().contains("read:sprint:jira-software"), "{e}");
+    let message = e["message"].as_str().unwrap();
+    assert!(message.contains("read:sprint:jira-software") && message.contains("Atlassian refused"), "{e}");
     let counters = world.sim.counters();
     assert_eq!(counters.route(routes::JIRA_SPRINT_ISSUES), 1, "sent once, not retried");
     assert_eq!(counters.route(routes::ATLASSIAN_TOKEN), 0, "no refresh for a scope mismatch");

@@ -63,18 +63,23 @@ async fn check_scopes(ctx: &ToolContext, needed: &[&'static str]) -> Result<(), 
     let Some(granted) = connection.profile.scope.as_deref() else { return Ok(()) };
     let granted: Vec<&str> = granted.split_whitespace().collect();
     let missing: Vec<&str> = needed.iter().copied().filter(|s| !granted.contains(s)).collect();
-    if missing.is_empty() { Ok(()) } else { Err(missing_scopes(ctx, &missing)) }
+    if missing.is_empty() { Ok(()) } else { Err(missing_scopes(ctx, &missing, false)) }
 }
 
 /// The grant lacks Jira Software scopes: `forbidden`, naming them; with a connect URL when
 /// this server asks for them (a re-consent then grants them), else saying that
 /// `JIRA_SCOPES` must name them first. The connection itself stays usable for other tools.
-fn missing_scopes(ctx: &ToolContext, missing: &[&str]) -> ToolError {
+/// `refused`: Atlassian's gateway refused the call though the stored grant lists them.
+fn missing_scopes(ctx: &ToolContext, missing: &[&str], refused: bool) -> ToolError {
     let configured: Vec<&str> =
         ctx.state.config.jira.as_ref().map(|j| j.scopes.split_whitespace().collect()).unwrap_or_default();
     let requested = missing.iter().all(|s| configured.contains(s));
     let list = missing.join(", ");
-    let message = if requested {
+    let message = if requested && refused {
+        format!(
+            "Atlassian refused the call (scope does not match): the Jira connection's grant does not cover the Jira Software scopes this tool needs ({list}); reconnect Jira (connect_url), and if that does not help, the Atlassian app lacks them"
+        )
+    } else if requested {
         format!(
             "the Jira connection was granted without the Jira Software scopes this tool needs ({list}); reconnect Jira (connect_url) to grant them"
         )
@@ -109,7 +114,7 @@ fn agile_error(ctx: &ToolContext, error: ToolError, needed: &[&'static str], wha
     let ToolError(mut e) = error;
     let from_jira = e.code == ErrorCode::ProviderError;
     if from_jira && e.status == Some(401) && e.message.to_ascii_lowercase().contains("scope does not match") {
-        return missing_scopes(ctx, needed);
+        return missing_scopes(ctx, needed, true);
     }
     if from_jira && matches!(e.status, Some(400 | 403 | 404)) {
         e.message = format!("{what}: {}", e.message);
