@@ -325,7 +325,7 @@ async fn help_lists_every_command_and_details_a_group_from_the_registry() {
     }
     let jira = command(&world, "/help jira").await;
     let listed = result(&jira, 0)["commands"].as_array().unwrap();
-    assert_eq!(listed.len(), 10);
+    assert_eq!(listed.len(), 11);
     assert_eq!(listed[2]["title"], "Create a Jira issue", "the registry's title");
     assert!(markdown(&jira).contains("`labels:` comma-separated"));
     let one = command(&world, "/help notion query").await;
@@ -556,7 +556,7 @@ async fn an_unknown_command_answers_with_the_closest_matches() {
     let (_, error) = refused(&world, "/jiar get PLAT-1").await;
     assert_eq!(error["details"]["did_you_mean"][0], "/jira get");
     let (_, error) = refused(&world, "/jira").await;
-    assert_eq!(error["details"]["did_you_mean"].as_array().unwrap().len(), 10);
+    assert_eq!(error["details"]["did_you_mean"].as_array().unwrap().len(), 11);
 }
 
 #[tokio::test]

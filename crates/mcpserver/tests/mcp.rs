@@ -50,6 +50,10 @@ async fn tools_list_is_annotated_and_documented() {
             "jira_remove_link",
             "jira_add_worklog",
             "jira_get_worklogs",
+            "jira_list_boards",
+            "jira_list_sprints",
+            "jira_get_sprint_issues",
+            "jira_move_to_sprint",
             "notion_search",
             "notion_get_page",
             "notion_create_page",
@@ -84,6 +88,7 @@ async fn tools_list_is_annotated_and_documented() {
             || name.contains("delete")
             || name.contains("remove")
             || name.contains("transition_issue")
+            || name.contains("move_to")
             || name.contains("assign")
             || name.contains("link_issues")
             || name.starts_with("run_");

@@ -139,6 +139,19 @@ impl SimHandle {
         });
     }
 
+    /// Atlassian stops granting `scopes` (space-separated) to the person's grants, live access
+    /// tokens included, as when an app's scopes are reduced in the developer console: calls
+    /// that need them get the gateway's `401 scope does not match`, though the token response
+    /// the client stored still lists them.
+    ///
+    /// # Panics
+    /// If nobody matches `who`.
+    pub fn withdraw_jira_scopes(&self, who: &str, scopes: &str) {
+        let p = person(who);
+        let scopes: Vec<String> = scopes.split_whitespace().map(String::from).collect();
+        self.sim().with(|w| w.atl.withdraw_scopes(&p.account_id, &scopes));
+    }
+
     /// Lifetime of Atlassian access tokens issued from now on.
     pub fn set_access_token_ttl(&self, d: Duration) {
         self.sim().with(|w| w.settings.access_token_ttl = d);

@@ -67,6 +67,21 @@ pub const JIRA_USER_SEARCH: &str = "GET /ex/jira/{cloudid}/rest/api/3/user/searc
 /// `GET …/user/assignable/search`.
 pub const JIRA_ASSIGNABLE_SEARCH: &str = "GET /ex/jira/{cloudid}/rest/api/3/user/assignable/search";
 
+/// `GET …/rest/agile/1.0/board`.
+pub const JIRA_BOARDS: &str = "GET /ex/jira/{cloudid}/rest/agile/1.0/board";
+/// `GET …/rest/agile/1.0/board/{board_id}`.
+pub const JIRA_BOARD: &str = "GET /ex/jira/{cloudid}/rest/agile/1.0/board/{board_id}";
+/// `GET …/rest/agile/1.0/board/{board_id}/sprint`.
+pub const JIRA_BOARD_SPRINTS: &str = "GET /ex/jira/{cloudid}/rest/agile/1.0/board/{board_id}/sprint";
+/// `GET …/rest/agile/1.0/sprint/{sprint_id}`.
+pub const JIRA_SPRINT: &str = "GET /ex/jira/{cloudid}/rest/agile/1.0/sprint/{sprint_id}";
+/// `GET …/rest/agile/1.0/sprint/{sprint_id}/issue`.
+pub const JIRA_SPRINT_ISSUES: &str = "GET /ex/jira/{cloudid}/rest/agile/1.0/sprint/{sprint_id}/issue";
+/// `POST …/rest/agile/1.0/sprint/{sprint_id}/issue`.
+pub const JIRA_MOVE_TO_SPRINT: &str = "POST /ex/jira/{cloudid}/rest/agile/1.0/sprint/{sprint_id}/issue";
+/// `POST …/rest/agile/1.0/backlog/issue`.
+pub const JIRA_MOVE_TO_BACKLOG: &str = "POST /ex/jira/{cloudid}/rest/agile/1.0/backlog/issue";
+
 /// `GET /v1/oauth/authorize` (Notion consent).
 pub const NOTION_AUTHORIZE: &str = "GET /v1/oauth/authorize";
 /// `POST /v1/oauth/authorize` (Notion consent form).
@@ -150,6 +165,13 @@ pub const ALL: &[&str] = &[
     JIRA_USER,
     JIRA_USER_SEARCH,
     JIRA_ASSIGNABLE_SEARCH,
+    JIRA_BOARDS,
+    JIRA_BOARD,
+    JIRA_BOARD_SPRINTS,
+    JIRA_SPRINT,
+    JIRA_SPRINT_ISSUES,
+    JIRA_MOVE_TO_SPRINT,
+    JIRA_MOVE_TO_BACKLOG,
     NOTION_AUTHORIZE,
     NOTION_DECIDE,
     NOTION_TOKEN,

@@ -186,7 +186,9 @@ async fn every_documented_route_key_is_a_real_route() {
             .replace("{cloudid}", SITE)
             .replace("{key}", "PLAT-1")
             .replace("{project}", "PLAT")
-            .replace("{property_id}", "title");
+            .replace("{property_id}", "title")
+            .replace("{board_id}", "1")
+            .replace("{sprint_id}", "2");
         let path = ["{page_id}", "{block_id}", "{database_id}", "{data_source_id}", "{user_id}"]
             .iter()
             .fold(path, |p, k| p.replace(k, uuid));

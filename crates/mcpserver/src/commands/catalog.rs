@@ -253,6 +253,19 @@ pub(crate) const COMMANDS: &[Command] = &[
         action: Action::Tool("jira_add_worklog", jira_log),
     },
     Command {
+        path: "jira sprint",
+        usage: "/jira sprint <board id>",
+        example: "/jira sprint 1",
+        input_help: "Lists the issues of the board's active sprint (board ids: jira_list_boards).",
+        options: &[],
+        open_options: false,
+        body: false,
+        layout: Layout::Words,
+        takes: Takes::Nothing,
+        gives: Gives::Many(Kind::JiraIssue),
+        action: Action::Tool("jira_get_sprint_issues", jira_sprint),
+    },
+    Command {
         path: "notion search",
         usage: "/notion search <words>",
         example: "/notion search Roadmap",
@@ -849,6 +862,15 @@ fn jira_log(a: &Args) -> Result<Call, BuildError> {
     Ok(call("jira_add_worklog", args))
 }
 
+fn jira_sprint(a: &Args) -> Result<Call, BuildError> {
+    a.at_most(1)?;
+    let word = a.words.first().ok_or_else(|| a.missing("a board id, e.g. 1"))?;
+    match word.text.parse::<u64>() {
+        Ok(board) if board > 0 => Ok(call("jira_get_sprint_issues", json!({"board_id": board, "limit": 50}))),
+        _ => Err(ParseError::at(word.span.start, format!("`{}` is not a board id like 1", word.raw)).into()),
+    }
+}
+
 fn notion_search(a: &Args) -> Result<Call, BuildError> {
     let query = a.step.text.as_ref().map(|t| t.plain().to_string()).unwrap_or_default();
     Ok(call("notion_search", json!({"query": query})))
@@ -956,6 +978,15 @@ mod tests {
     }
 
     #[test]
+    fn jira_sprint_takes_one_board_id() {
+        let call = build("/jira sprint 4", &Piped::Nothing).unwrap();
+        assert_eq!((call.tool, call.args), ("jira_get_sprint_issues", json!({"board_id": 4, "limit": 50})));
+        for bad in ["/jira sprint", "/jira sprint PLAT", "/jira sprint 0", "/jira sprint 1 2"] {
+            assert!(matches!(build(bad, &Piped::Nothing), Err(BuildError::Arg(_))), "{bad}");
+        }
+    }
+
+    #[test]
     fn jira_create_maps_words_options_and_body() {
         let call = build(
             "/jira create plat \"Login fails\" type:Bug priority:High assignee:me labels:a,b -- Steps **here**",
@@ -1021,7 +1052,7 @@ mod tests {
     fn close_commands_are_suggested() {
         assert_eq!(closest(&["jira".into(), "serch".into()])[0], "/jira search", "the closest first");
         assert_eq!(closest(&["stats".into()]), ["/status"]);
-        assert_eq!(closest(&["jira".into()]).len(), 10);
+        assert_eq!(closest(&["jira".into()]).len(), 11);
         assert_eq!(distance("kitten", "sitting"), 3);
     }
 }

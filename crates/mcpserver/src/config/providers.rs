@@ -23,7 +23,8 @@ pub struct ProviderSettings {
     #[arg(long, env = "JIRA_CLIENT_SECRET", hide_env_values = true)]
     pub jira_client_secret: Option<String>,
 
-    /// Scopes requested from Atlassian (space-separated; must include offline_access).
+    /// Scopes requested from Atlassian (space-separated; must include offline_access). The board
+    /// and sprint tools also need Jira Software's granular scopes (docs/mcp-tools.md).
     #[arg(
         long,
         env = "JIRA_SCOPES",

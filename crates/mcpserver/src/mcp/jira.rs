@@ -91,7 +91,7 @@ pub(super) fn issue_key(key: &str) -> Result<String, ToolError> {
     }
 }
 
-fn site_url(connection: &Connection, site: Option<&str>) -> String {
+pub(super) fn site_url(connection: &Connection, site: Option<&str>) -> String {
     crate::domain::pick_site(connection, site)
         .map(|s| s.url.trim_end_matches('/').to_string())
         .unwrap_or_default()
@@ -99,7 +99,7 @@ fn site_url(connection: &Connection, site: Option<&str>) -> String {
 
 /// The parts of an issue that a summary shows, read straight from Jira's JSON.
 #[derive(Deserialize)]
-struct IssueSummary {
+pub(super) struct IssueSummary {
     key: String,
     #[serde(default)]
     fields: SummaryFields,
@@ -201,7 +201,7 @@ pub struct Issue {
 
 impl IssueSummary {
     /// The summary the tools return.
-    fn brief(&self, base: &str) -> Issue {
+    pub(super) fn brief(&self, base: &str) -> Issue {
         let f = &self.fields;
         Issue {
             key: self.key.clone(),
@@ -217,7 +217,7 @@ impl IssueSummary {
     }
 }
 
-fn issue_line(i: &Issue) -> String {
+pub(super) fn issue_line(i: &Issue) -> String {
     format!(
         "- **{}** {} — {} · {}",
         i.key,

@@ -4,6 +4,7 @@
 pub(crate) mod context;
 mod fixtures;
 pub mod jira;
+pub mod jira_agile;
 mod jira_links;
 pub(crate) mod jira_meta;
 mod jira_people;
@@ -29,6 +30,7 @@ pub fn all_tools() -> Vec<ToolDef> {
     let mut tools = jira::tools();
     tools.extend(jira_people::tools());
     tools.extend(jira_links::tools());
+    tools.extend(jira_agile::tools());
     tools.extend(notion::tools());
     tools.extend(notion_blocks::tools());
     tools.extend(meta::tools());

@@ -226,6 +226,18 @@ impl AtlassianAuth {
         ids.len()
     }
 
+    /// Takes `scopes` away from every grant of the account, its live access tokens included
+    /// (Atlassian enforces the app's current scopes, not what a token response once said).
+    pub(crate) fn withdraw_scopes(&mut self, account_id: &str, scopes: &[String]) {
+        let keep = |s: &String| !scopes.contains(s);
+        for f in self.families.values_mut().filter(|f| f.account_id == account_id) {
+            f.scopes.retain(keep);
+        }
+        for a in self.access.values_mut().filter(|a| a.account_id == account_id) {
+            a.scopes.retain(keep);
+        }
+    }
+
     fn revoke_family(&mut self, family: u64) {
         if let Some(f) = self.families.get_mut(&family) {
             f.revoked = true;

@@ -9,8 +9,8 @@ use crate::{
     atlassian::jira::{
         adf,
         model::{
-            Comment, Component, Issue, IssueType, JiraData, Permission, Priority, Project, ScreenRules,
-            Sprint, SprintState, Status, Style, Tracked, Version, Workflow, default_link_types,
+            Board, BoardKind, Comment, Component, Issue, IssueType, JiraData, Permission, Priority, Project,
+            ScreenRules, Sprint, SprintState, Status, Style, Tracked, Version, Workflow, default_link_types,
         },
     },
     ids::SeedRng,
@@ -209,13 +209,7 @@ pub(crate) fn seed_site(seed: u64) -> JiraData {
 /// Sprints (PLAT and MOB have boards), versions and components.
 fn catalogue(data: &mut JiraData) {
     let lead = |i: usize| people()[i].account_id.clone();
-    let mut sprint_id = 0;
-    for key in ["PLAT", "MOB"] {
-        for (n, state) in [(1, SprintState::Closed), (2, SprintState::Active), (3, SprintState::Future)] {
-            sprint_id += 1;
-            data.sprints.push(Sprint { id: sprint_id, name: format!("{key} Sprint {n}"), state });
-        }
-    }
+    boards(data);
     let versions: &[(&str, &str, bool, Date)] = &[
         ("PLAT", "1.0", true, date!(2025 - 02 - 03)),
         ("PLAT", "1.1", true, date!(2025 - 03 - 31)),
@@ -251,6 +245,49 @@ fn catalogue(data: &mut JiraData) {
             project: (*project).into(),
             lead: lead(*who),
         });
+    }
+}
+
+/// Boards: a scrum board for PLAT and for MOB (board 1 and 2, three sprints each: closed,
+/// active, future), a kanban board for OPS, and a kanban board over OPS whose filter is
+/// shared with the OPS lead only.
+fn boards(data: &mut JiraData) {
+    let board = |id, name: &str, kind, project: &str, viewers: Vec<String>| Board {
+        id,
+        name: name.into(),
+        kind,
+        project: project.into(),
+        viewers,
+    };
+    data.boards = vec![
+        board(1, "PLAT board", BoardKind::Scrum, "PLAT", Vec::new()),
+        board(2, "MOB board", BoardKind::Scrum, "MOB", Vec::new()),
+        board(3, "OPS board", BoardKind::Kanban, "OPS", Vec::new()),
+        board(4, "OPS leads", BoardKind::Kanban, "OPS", vec![people()[2].account_id.clone()]),
+    ];
+    const GOALS: [&str; 3] =
+        ["Stabilise sign-in and billing", "Ship the public API beta", "Pay down the flaky tests"];
+    let two_weeks = Duration::weeks(2);
+    let mut sprint_id = 0;
+    for (board, key) in [(1, "PLAT"), (2, "MOB")] {
+        for (n, state) in [(1, SprintState::Closed), (2, SprintState::Active), (3, SprintState::Future)] {
+            sprint_id += 1;
+            let start = BASE + two_weeks * (n as i32 - 1);
+            let (start, end) = match state {
+                SprintState::Future => (None, None),
+                _ => (Some(start), Some(start + two_weeks)),
+            };
+            data.sprints.push(Sprint {
+                id: sprint_id,
+                name: format!("{key} Sprint {n}"),
+                state,
+                board,
+                start,
+                end,
+                complete: (state == SprintState::Closed).then_some(BASE + two_weeks),
+                goal: GOALS[n - 1].into(),
+            });
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! Jira Cloud REST v3 behind the gateway: `/ex/jira/{cloudid}/rest/api/3/…`.
+//! Jira Cloud REST v3 behind the gateway: `/ex/jira/{cloudid}/rest/api/3/…`, and Jira
+//! Software's agile API beside it (`…/rest/agile/1.0/…`, `agile.rs`).
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use super::{
 use crate::state::Sim;
 
 pub(crate) mod adf;
+mod agile;
 mod issues;
 pub(crate) mod jql;
 mod links;
@@ -74,6 +76,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
         .route(&at("/user"), get(meta::user))
         .route(&at("/user/search"), get(meta::user_search))
         .route(&at("/user/assignable/search"), get(meta::assignable_search))
+        .merge(agile::routes())
         .route_layer(middleware::from_fn_with_state(sim, gate))
 }
 
@@ -106,6 +109,16 @@ fn allowed(caller: &gateway::Caller, need: Need) -> bool {
     }
 }
 
+/// Whether the caller's scopes cover the call: the platform's classic-or-granular rule, or
+/// every granular scope an agile call needs.
+fn permitted(caller: &gateway::Caller, method: &Method, path: &str) -> bool {
+    if path.contains("/rest/agile/1.0/") {
+        agile::scopes(method, path).iter().all(|s| caller.has(s))
+    } else {
+        allowed(caller, need(method, path))
+    }
+}
+
 /// Bearer token valid, the site granted, the scope sufficient; else the gateway's 401.
 async fn gate(State(sim): State<Arc<Sim>>, mut req: Request, next: Next) -> Response {
     let caller = match gateway::authenticate(&sim, req.headers()) {
@@ -116,7 +129,7 @@ async fn gate(State(sim): State<Arc<Sim>>, mut req: Request, next: Next) -> Resp
     if !sim.fixed.sites.iter().any(|s| s.id == cloud_id) {
         return errors::unauthorized();
     }
-    if !allowed(&caller, need(req.method(), req.uri().path())) {
+    if !permitted(&caller, req.method(), req.uri().path()) {
         return errors::scope_mismatch();
     }
     if !json_or_nothing(&req) {

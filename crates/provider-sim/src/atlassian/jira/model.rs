@@ -412,6 +412,72 @@ pub(crate) struct Sprint {
     pub id: u64,
     pub name: String,
     pub state: SprintState,
+    /// The board it was created on (`originBoardId`).
+    #[serde(default)]
+    pub board: u64,
+    /// Set when it was started (future sprints may have planned dates too).
+    #[serde(default)]
+    pub start: Option<OffsetDateTime>,
+    #[serde(default)]
+    pub end: Option<OffsetDateTime>,
+    /// When it was completed (closed sprints only).
+    #[serde(default)]
+    pub complete: Option<OffsetDateTime>,
+    #[serde(default)]
+    pub goal: String,
+}
+
+impl SprintState {
+    /// The name the agile API uses (`state` field and filter).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SprintState::Closed => "closed",
+            SprintState::Active => "active",
+            SprintState::Future => "future",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<SprintState> {
+        [SprintState::Closed, SprintState::Active, SprintState::Future]
+            .into_iter()
+            .find(|st| st.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// A Jira Software board: scrum boards have sprints, kanban boards do not.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Board {
+    pub id: u64,
+    pub name: String,
+    pub kind: BoardKind,
+    /// The key of the project it is located in (its filter selects that project's issues).
+    pub project: String,
+    /// Who may see it when its filter is shared with some people only; empty: everyone who
+    /// can browse the project.
+    #[serde(default)]
+    pub viewers: Vec<String>,
+}
+
+impl Board {
+    /// Whether `account_id` may see the board.
+    pub(crate) fn visible_to(&self, account_id: &str) -> bool {
+        self.viewers.is_empty() || self.viewers.iter().any(|v| v == account_id)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum BoardKind {
+    Scrum,
+    Kanban,
+}
+
+impl BoardKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            BoardKind::Scrum => "scrum",
+            BoardKind::Kanban => "kanban",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -486,6 +552,8 @@ pub(crate) struct JiraData {
     pub next_issue_id: u64,
     pub next_comment_id: u64,
     pub sprints: Vec<Sprint>,
+    #[serde(default)]
+    pub boards: Vec<Board>,
     pub versions: Vec<Version>,
     pub components: Vec<Component>,
     #[serde(default = "default_link_types")]

@@ -7,7 +7,8 @@ use serde_json::{Map, Value, json};
 use super::{
     adf,
     model::{
-        Comment, Issue, IssueType, JiraData, LinkType, Priority, Project, SprintState, Status, Style, Worklog,
+        Comment, Issue, IssueType, JiraData, LinkType, Priority, Project, Sprint, SprintState, Status, Style,
+        Worklog,
     },
 };
 use crate::{
@@ -422,13 +423,9 @@ fn field(l: &Links, data: &JiraData, i: &Issue, name: &str) -> Option<Value> {
                 .iter()
                 .filter_map(|id| data.sprints.iter().find(|s| s.id == *id))
                 .map(|s| {
-                    let state = match s.state {
-                        SprintState::Closed => "closed",
-                        SprintState::Active => "active",
-                        SprintState::Future => "future",
-                    };
-                    // One board per project: PLAT's is 1, MOB's 2.
-                    json!({"id": s.id, "name": s.name, "state": state, "boardId": (s.id - 1) / 3 + 1, "goal": ""})
+                    let mut v = json!({"id": s.id, "name": s.name, "state": s.state.as_str(), "boardId": s.board, "goal": s.goal});
+                    sprint_dates(&mut v, s);
+                    v
                 })
                 .collect::<Vec<_>>()
         ),
@@ -538,6 +535,15 @@ pub(crate) fn transition(l: &Links, t: &super::model::Transition) -> Value {
         "isConditional": false,
         "isLooped": false,
     })
+}
+
+/// A sprint's `startDate`, `endDate` and `completeDate`, those it has.
+pub(crate) fn sprint_dates(v: &mut Value, s: &Sprint) {
+    for (name, at) in [("startDate", s.start), ("endDate", s.end), ("completeDate", s.complete)] {
+        if let Some(at) = at {
+            v[name] = json!(clock::iso(at));
+        }
+    }
 }
 
 #[cfg(test)]
