@@ -58,6 +58,10 @@ async fn tools_list_is_small_annotated_and_documented() {
             "notion_update_block",
             "notion_delete_block",
             "notion_list_users",
+            "notion_update_content",
+            "notion_create_database",
+            "notion_update_data_source",
+            "notion_move_page",
             "connections_status",
             "run_command",
             "run_workflow",
@@ -82,6 +86,7 @@ async fn tools_list_is_small_annotated_and_documented() {
             || name.contains("remove")
             || name.contains("transition_issue")
             || name.contains("assign")
+            || name.contains("move")
             || name.starts_with("run_");
         assert_eq!(a["readOnlyHint"], !writes, "{name}");
     }
