@@ -1143,6 +1143,33 @@ async fn error_answers_match_the_openapi_document_and_the_sdk_types() {
         json!({"children": [{"type": "paragraph", "paragraph": {"rich_text": [], "colour": "red"}}]});
     let cases: Vec<ErrorCase> = vec![
         (
+            "page markdown before 2026-03-11",
+            Method::GET,
+            "/v1/pages/{page_id}/markdown",
+            format!("/pages/{}/markdown", ids.roadmap),
+            None,
+            400,
+            "invalid_request_url",
+        ),
+        (
+            "update data source: the title removed",
+            Method::PATCH,
+            "/v1/data_sources/{data_source_id}",
+            format!("/data_sources/{}", ids.data_source),
+            Some(json!({"properties": {"Name": null}})),
+            400,
+            "validation_error",
+        ),
+        (
+            "move page: under itself",
+            Method::POST,
+            "/v1/pages/{page_id}/move",
+            format!("/pages/{}/move", ids.roadmap),
+            Some(json!({"parent": {"page_id": ids.roadmap}})),
+            400,
+            "validation_error",
+        ),
+        (
             "search: bad filter",
             Method::POST,
             "/v1/search",
