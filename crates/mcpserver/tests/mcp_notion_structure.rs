@@ -224,3 +224,17 @@ async fn bad_schemas_and_arguments_are_refused_before_anything_is_sent() {
     let sent: u64 = world.sim.counters().routes.values().sum();
     assert_eq!(sent, 0, "refused before anything reached Notion");
 }
+
+#[tokio::test]
+async fn the_notion_move_command_moves_a_page() {
+    let world = world_with(&[]).await;
+    let client = client(&world).await;
+    let parent = roadmap(&client).await;
+    let (a, b) = (new_page(&client, &parent, "A", "").await, new_page(&client, &parent, "B", "").await);
+    let ran = ok(&client, "run_command", json!({"text": format!("/notion move {a} {b}")})).await;
+    assert_eq!(ran["ok"], true, "{ran}");
+    assert_eq!(world.sim.notion_page(&a).unwrap()["parent"]["page_id"], b.as_str());
+    let piped = ok(&client, "run_command", json!({"text": format!("/notion page {a} | /notion move {parent}")})).await;
+    assert_eq!(piped["ok"], true, "{piped}");
+    assert_eq!(world.sim.notion_page(&a).unwrap()["parent"]["page_id"], parent.as_str());
+}
