@@ -9,9 +9,11 @@ use support::mcp::{call, connect, ok, text};
 use support::world::{Options, World};
 
 async fn world_with(flags: &[&str]) -> World {
-    let world =
-        World::start_with(Options { flags: flags.iter().map(|f| f.to_string()).collect(), ..Options::default() })
-            .await;
+    let world = World::start_with(Options {
+        flags: flags.iter().map(|f| f.to_string()).collect(),
+        ..Options::default()
+    })
+    .await;
     assert_eq!(world.connect("alice", "notion").await.status(), 200);
     world
 }
@@ -69,11 +71,19 @@ async fn at_2026_03_11_pages_are_read_and_rewritten_through_the_markdown_endpoin
     world.sim.reset_counters();
     let read = ok(&client, "notion_get_page", json!({"page": page})).await;
     let content = read["content"].as_str().unwrap();
-    assert!(content.contains("First line") && content.contains("- an item") && content.contains("- [x] done"), "{content}");
+    assert!(
+        content.contains("First line") && content.contains("- an item") && content.contains("- [x] done"),
+        "{content}"
+    );
     assert_eq!(hits(&world, MARKDOWN_GET), 1, "Notion rendered the page");
     assert_eq!(hits(&world, CHILDREN_GET), 0, "no block was read");
 
-    let done = ok(&client, "notion_update_content", json!({"page": page, "content": "# Plan\n\nBody with **bold**\n\n1. step"})).await;
+    let done = ok(
+        &client,
+        "notion_update_content",
+        json!({"page": page, "content": "# Plan\n\nBody with **bold**\n\n1. step"}),
+    )
+    .await;
     assert_eq!(done["via"], "markdown");
     assert_eq!(done["notion_version"], "2026-03-11");
     assert_eq!(hits(&world, MARKDOWN_PATCH), 1);
@@ -88,9 +98,19 @@ async fn at_2026_03_11_pages_are_read_and_rewritten_through_the_markdown_endpoin
     let children = world.sim.notion_children(&page);
     assert_eq!(children[1]["paragraph"]["rich_text"][1]["annotations"]["bold"], true, "{}", children[1]);
 
-    ok(&client, "notion_update_content", json!({"page": page, "edits": [{"old": "step", "new": "first step"}]})).await;
+    ok(
+        &client,
+        "notion_update_content",
+        json!({"page": page, "edits": [{"old": "step", "new": "first step"}]}),
+    )
+    .await;
     assert_eq!(blocks(&world, &page)[2], ("numbered_list_item".into(), "first step".into()));
-    let missing = call(&client, "notion_update_content", json!({"page": page, "edits": [{"old": "nowhere", "new": "x"}]})).await;
+    let missing = call(
+        &client,
+        "notion_update_content",
+        json!({"page": page, "edits": [{"old": "nowhere", "new": "x"}]}),
+    )
+    .await;
     assert_eq!(missing.is_error, Some(true), "Notion refuses an edit that matches nothing");
     assert_eq!(blocks(&world, &page).len(), 3, "nothing changed");
 
@@ -99,7 +119,12 @@ async fn at_2026_03_11_pages_are_read_and_rewritten_through_the_markdown_endpoin
     let refused = call(&client, "notion_update_content", json!({"page": page, "content": "only this"})).await;
     assert_eq!(refused.is_error, Some(true), "{}", text(&refused));
     assert!(world.sim.notion_children(&page).iter().any(|b| b["type"] == "child_page"));
-    ok(&client, "notion_update_content", json!({"page": page, "content": "only this", "delete_child_pages": true})).await;
+    ok(
+        &client,
+        "notion_update_content",
+        json!({"page": page, "content": "only this", "delete_child_pages": true}),
+    )
+    .await;
     assert_eq!(blocks(&world, &page), [("paragraph".into(), "only this".into())]);
 }
 
@@ -116,7 +141,9 @@ async fn an_older_notion_version_takes_the_block_road() {
     assert_eq!(hits(&world, MARKDOWN_GET), 0, "the Markdown endpoint needs 2026-03-11");
     assert!(hits(&world, CHILDREN_GET) >= 1);
 
-    let done = ok(&client, "notion_update_content", json!({"page": page, "edits": [{"old": "Two", "new": "2"}]})).await;
+    let done =
+        ok(&client, "notion_update_content", json!({"page": page, "edits": [{"old": "Two", "new": "2"}]}))
+            .await;
     assert_eq!(done["via"], "blocks");
     assert_eq!(done["notion_version"], "2025-09-03");
     assert_eq!(hits(&world, MARKDOWN_PATCH), 0);
@@ -148,17 +175,27 @@ async fn databases_are_created_and_changed_and_pages_moved_at_the_simulator() {
     assert_eq!(stored["title"][0]["plain_text"], "Bugs");
     let schema = world.sim.notion_data_source(&ds_id).unwrap()["properties"].clone();
     assert_eq!(schema["Title"]["type"], "title");
-    let options: Vec<&str> =
-        schema["Status"]["select"]["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    let options: Vec<&str> = schema["Status"]["select"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
     assert_eq!(options, ["Todo", "Done"]);
     assert_eq!(schema["Due"]["type"], "date");
     assert_eq!(schema["Cost"]["number"]["format"], "euro");
-    assert!(world.sim.notion_children(&parent).iter().any(|b| b["id"] == db_id && b["type"] == "child_database"));
+    assert!(
+        world.sim.notion_children(&parent).iter().any(|b| b["id"] == db_id && b["type"] == "child_database")
+    );
 
-    let changed = ok(&client, "notion_update_data_source", json!({
-        "data_source": db_id, "add": {"Points": "number", "Tags": {"multi_select": ["ui"]}},
-        "rename": {"Due": "Deadline"}, "remove": ["Status"],
-    }))
+    let changed = ok(
+        &client,
+        "notion_update_data_source",
+        json!({
+            "data_source": db_id, "add": {"Points": "number", "Tags": {"multi_select": ["ui"]}},
+            "rename": {"Due": "Deadline"}, "remove": ["Status"],
+        }),
+    )
     .await;
     assert_eq!(changed["properties"]["Deadline"], "date");
     let schema = world.sim.notion_data_source(&ds_id).unwrap()["properties"].clone();
@@ -170,14 +207,21 @@ async fn databases_are_created_and_changed_and_pages_moved_at_the_simulator() {
 
     // Refused by the simulator (Notion): the title column cannot go; checked before the PATCH.
     world.sim.reset_counters();
-    let title_gone = call(&client, "notion_update_data_source", json!({"data_source": ds_id, "remove": ["Title"]})).await;
+    let title_gone =
+        call(&client, "notion_update_data_source", json!({"data_source": ds_id, "remove": ["Title"]})).await;
     assert_eq!(title_gone.is_error, Some(true));
     assert_eq!(hits(&world, "PATCH /v1/data_sources/{data_source_id}"), 0);
-    let taken = call(&client, "notion_update_data_source", json!({"data_source": ds_id, "rename": {"Cost": "points"}})).await;
+    let taken = call(
+        &client,
+        "notion_update_data_source",
+        json!({"data_source": ds_id, "rename": {"Cost": "points"}}),
+    )
+    .await;
     assert!(text(&taken).contains("exists already"), "{}", text(&taken));
 
     let loose = new_page(&client, &parent, "Loose end", "").await;
-    let moved = ok(&client, "notion_move_page", json!({"page": loose, "to": db_id, "to_type": "database"})).await;
+    let moved =
+        ok(&client, "notion_move_page", json!({"page": loose, "to": db_id, "to_type": "database"})).await;
     assert_eq!(moved["parent_type"], "data_source_id");
     let at_sim = world.sim.notion_page(&loose).unwrap();
     assert_eq!(at_sim["parent"]["data_source_id"], ds_id.as_str());
@@ -202,18 +246,50 @@ async fn bad_schemas_and_arguments_are_refused_before_anything_is_sent() {
     let page = "598337872cf94fdf8782e53db20768a5";
     world.sim.reset_counters();
     for (tool, args, says) in [
-        ("notion_create_database", json!({"parent": page, "title": "X", "properties": {"A": "bogus"}}), "unknown type"),
-        ("notion_create_database", json!({"parent": page, "title": "X", "properties": {"A": "title", "B": "title"}}), "only one"),
-        ("notion_create_database", json!({"parent": page, "title": "X", "properties": {"S": {"select": ["a", "a"]}}}), "twice"),
-        ("notion_create_database", json!({"parent": page, "title": "X", "properties": {"D": {"date": ["x"]}}}), "no options"),
-        ("notion_create_database", json!({"parent": page, "title": "X", "properties": {"N": {"number": "btc"}}}), "format"),
+        (
+            "notion_create_database",
+            json!({"parent": page, "title": "X", "properties": {"A": "bogus"}}),
+            "unknown type",
+        ),
+        (
+            "notion_create_database",
+            json!({"parent": page, "title": "X", "properties": {"A": "title", "B": "title"}}),
+            "only one",
+        ),
+        (
+            "notion_create_database",
+            json!({"parent": page, "title": "X", "properties": {"S": {"select": ["a", "a"]}}}),
+            "twice",
+        ),
+        (
+            "notion_create_database",
+            json!({"parent": page, "title": "X", "properties": {"D": {"date": ["x"]}}}),
+            "no options",
+        ),
+        (
+            "notion_create_database",
+            json!({"parent": page, "title": "X", "properties": {"N": {"number": "btc"}}}),
+            "format",
+        ),
         ("notion_update_data_source", json!({"data_source": page, "add": {"T": "title"}}), "title"),
         ("notion_update_data_source", json!({"data_source": page, "add": {"T": ["x"]}}), "type"),
         ("notion_update_data_source", json!({"data_source": page}), "nothing to change"),
         ("notion_move_page", json!({"page": page, "to": page}), "itself"),
-        ("notion_move_page", json!({"page": page, "to": page.replace('5', "6"), "to_type": "folder"}), "to_type"),
-        ("notion_update_content", json!({"page": page, "content": "a", "edits": [{"old": "a", "new": "b"}]}), "not both"),
-        ("notion_update_content", json!({"page": page, "edits": [{"old": "", "new": "b"}]}), "must not be empty"),
+        (
+            "notion_move_page",
+            json!({"page": page, "to": page.replace('5', "6"), "to_type": "folder"}),
+            "to_type",
+        ),
+        (
+            "notion_update_content",
+            json!({"page": page, "content": "a", "edits": [{"old": "a", "new": "b"}]}),
+            "not both",
+        ),
+        (
+            "notion_update_content",
+            json!({"page": page, "edits": [{"old": "", "new": "b"}]}),
+            "must not be empty",
+        ),
     ] {
         let result = call(&client, tool, args.clone()).await;
         assert_eq!(result.is_error, Some(true), "{tool} {args}");
@@ -234,7 +310,9 @@ async fn the_notion_move_command_moves_a_page() {
     let ran = ok(&client, "run_command", json!({"text": format!("/notion move {a} {b}")})).await;
     assert_eq!(ran["ok"], true, "{ran}");
     assert_eq!(world.sim.notion_page(&a).unwrap()["parent"]["page_id"], b.as_str());
-    let piped = ok(&client, "run_command", json!({"text": format!("/notion page {a} | /notion move {parent}")})).await;
+    let piped =
+        ok(&client, "run_command", json!({"text": format!("/notion page {a} | /notion move {parent}")}))
+            .await;
     assert_eq!(piped["ok"], true, "{piped}");
     assert_eq!(world.sim.notion_page(&a).unwrap()["parent"]["page_id"], parent.as_str());
 }

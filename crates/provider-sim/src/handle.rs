@@ -231,14 +231,17 @@ impl SimHandle {
     /// A database as `GET /v1/databases/{id}` answers it with `Notion-Version: 2025-09-03`.
     pub fn notion_database(&self, id: &str) -> Option<Value> {
         let id = ids::parse_notion_id(id)?;
-        self.sim().with(|w| w.notion.databases.get(&id).map(|d| notion_render::database(d, &w.notion, Version::DEFAULT)))
+        self.sim().with(|w| {
+            w.notion.databases.get(&id).map(|d| notion_render::database(d, &w.notion, Version::DEFAULT))
+        })
     }
 
     /// A data source (its schema) as `GET /v1/data_sources/{id}` answers it (2025-09-03).
     pub fn notion_data_source(&self, id: &str) -> Option<Value> {
         let id = ids::parse_notion_id(id)?;
-        self.sim()
-            .with(|w| w.notion.data_sources.get(&id).map(|d| notion_render::data_source(d, &w.notion, Version::DEFAULT)))
+        self.sim().with(|w| {
+            w.notion.data_sources.get(&id).map(|d| notion_render::data_source(d, &w.notion, Version::DEFAULT))
+        })
     }
 
     /// Children (not in the trash) of a page or block, as blocks, all of them.

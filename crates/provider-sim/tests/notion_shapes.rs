@@ -1021,7 +1021,12 @@ async fn successes(sim: &SimHandle, specs: &'static Specs, version: &'static str
         )
         .await;
     ok(&mut c, "update data source", Method::PATCH, "/v1/data_sources/{data_source_id}", a, None);
-    let a = n.post(&format!("/pages/{created}/move"), json!({"parent": {"type": "data_source_id", "data_source_id": shapes_ds}})).await;
+    let a = n
+        .post(
+            &format!("/pages/{created}/move"),
+            json!({"parent": {"type": "data_source_id", "data_source_id": shapes_ds}}),
+        )
+        .await;
     ok(&mut c, "move page", Method::POST, "/v1/pages/{page_id}/move", a, None);
     let a = n.post(&format!("/pages/{created}/move"), json!({"parent": {"page_id": ids.roadmap}})).await;
     ok(&mut c, "move page back", Method::POST, "/v1/pages/{page_id}/move", a, None);

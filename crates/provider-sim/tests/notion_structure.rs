@@ -23,7 +23,10 @@ async fn the_markdown_routes_need_2026_03_11() {
         assert_eq!(body["code"], "invalid_request_url", "{v}");
         let (status, _) = n
             .with_version(v)
-            .patch(&format!("/pages/{roadmap}/markdown"), json!({"type": "replace_content", "replace_content": {"new_str": "x"}}))
+            .patch(
+                &format!("/pages/{roadmap}/markdown"),
+                json!({"type": "replace_content", "replace_content": {"new_str": "x"}}),
+            )
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
     }
@@ -46,7 +49,10 @@ async fn markdown_updates_replace_edit_and_insert_blocks() {
     let n = Notion::new(&sim).with_version(MD);
     let roadmap = n.page_id("Roadmap 2025").await;
     let (_, page) = n
-        .post("/pages", json!({"parent": {"page_id": roadmap}, "properties": {"title": [{"text": {"content": "MD"}}]}}))
+        .post(
+            "/pages",
+            json!({"parent": {"page_id": roadmap}, "properties": {"title": [{"text": {"content": "MD"}}]}}),
+        )
         .await;
     let id = page["id"].as_str().unwrap().to_string();
     let path = format!("/pages/{id}/markdown");
@@ -81,12 +87,17 @@ async fn markdown_updates_replace_edit_and_insert_blocks() {
 
     // Child pages are kept where the Markdown names them, and not dropped without leave.
     let (_, child) = n
-        .post("/pages", json!({"parent": {"page_id": id}, "properties": {"title": [{"text": {"content": "Kid"}}]}}))
+        .post(
+            "/pages",
+            json!({"parent": {"page_id": id}, "properties": {"title": [{"text": {"content": "Kid"}}]}}),
+        )
         .await;
-    let (status, body) = n.patch(&path, json!({"type": "replace_content", "replace_content": {"new_str": "gone"}})).await;
+    let (status, body) =
+        n.patch(&path, json!({"type": "replace_content", "replace_content": {"new_str": "gone"}})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let (_, md) = n.get(&path).await;
-    let page_line = md["markdown"].as_str().unwrap().lines().find(|l| l.starts_with("<page")).unwrap().to_string();
+    let page_line =
+        md["markdown"].as_str().unwrap().lines().find(|l| l.starts_with("<page")).unwrap().to_string();
     let (status, _) = n
         .patch(&path, json!({"type": "replace_content", "replace_content": {"new_str": format!("before\n{page_line}\nafter")}}))
         .await;
@@ -125,7 +136,10 @@ async fn databases_are_created_with_a_valid_schema_only() {
         (json!({"Due": {"date": {}}}), "Title property is required"),
         (json!({"A": {"title": {}}, "B": {"title": {}}}), "Only one title"),
         (json!({"A": {"title": {}}, "B": {"wormhole": {}}}), "not a supported property type"),
-        (json!({"A": {"title": {}}, "B": {"select": {"options": [{"name": "x"}, {"name": "x"}]}}}), "Duplicate select option"),
+        (
+            json!({"A": {"title": {}}, "B": {"select": {"options": [{"name": "x"}, {"name": "x"}]}}}),
+            "Duplicate select option",
+        ),
         (json!({"A": {"title": {}}, "a": {"date": {}}}), "more than once"),
     ] {
         let (status, body) = n.post("/databases", create(props.clone())).await;
@@ -149,7 +163,10 @@ async fn a_schema_update_renames_removes_and_adds_and_the_rows_follow() {
     let row = rows["results"][0]["id"].as_str().unwrap().to_string();
     let due = rows["results"][0]["properties"]["Due"]["date"].clone();
     let (status, body) = n
-        .patch(&path, json!({"properties": {"Due": {"name": "Deadline"}, "Blocked": null, "Points": {"number": {}}}}))
+        .patch(
+            &path,
+            json!({"properties": {"Due": {"name": "Deadline"}, "Blocked": null, "Points": {"number": {}}}}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let props = body["properties"].as_object().unwrap();
@@ -184,13 +201,15 @@ async fn pages_move_to_pages_and_data_sources_with_parent_checks() {
         .post("/pages", json!({"parent": {"page_id": roadmap}, "properties": {"title": [{"text": {"content": "Mover"}}]}}))
         .await;
     let id = page["id"].as_str().unwrap().to_string();
-    let (status, moved) = n.post(&format!("/pages/{id}/move"), json!({"parent": {"type": "page_id", "page_id": notes}})).await;
+    let (status, moved) =
+        n.post(&format!("/pages/{id}/move"), json!({"parent": {"type": "page_id", "page_id": notes}})).await;
     assert_eq!(status, StatusCode::OK, "{moved}");
     assert_eq!(moved["parent"], json!({"type": "page_id", "page_id": notes}));
     assert!(sim.notion_children(&notes).iter().any(|b| b["id"] == id.as_str()));
     assert!(!sim.notion_children(&roadmap).iter().any(|b| b["id"] == id.as_str()));
 
-    let (status, moved) = n.post(&format!("/pages/{id}/move"), json!({"parent": {"data_source_id": ds}})).await;
+    let (status, moved) =
+        n.post(&format!("/pages/{id}/move"), json!({"parent": {"data_source_id": ds}})).await;
     assert_eq!(status, StatusCode::OK, "{moved}");
     assert_eq!(moved["parent"]["data_source_id"], ds.as_str());
     assert_eq!(moved["properties"]["Name"]["title"][0]["plain_text"], "Mover");
@@ -198,8 +217,12 @@ async fn pages_move_to_pages_and_data_sources_with_parent_checks() {
 
     let (status, body) = n.post(&format!("/pages/{notes}/move"), json!({"parent": {"page_id": notes}})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("validation_error")));
-    let (status, _) =
-        n.post(&format!("/pages/{id}/move"), json!({"parent": {"page_id": "00000000-0000-4000-8000-000000000000"}})).await;
+    let (status, _) = n
+        .post(
+            &format!("/pages/{id}/move"),
+            json!({"parent": {"page_id": "00000000-0000-4000-8000-000000000000"}}),
+        )
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, body) = n.post(&format!("/pages/{id}/move"), json!({"parent": {"block_id": roadmap}})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("validation_error")));

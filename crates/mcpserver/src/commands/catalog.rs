@@ -856,7 +856,9 @@ fn notion_append(a: &Args) -> Result<Call, BuildError> {
 fn notion_move(a: &Args) -> Result<Call, BuildError> {
     a.at_most(2)?;
     let (page, to) = match a.words.as_slice() {
-        [page, to] => (parse_key(Kind::NotionPage, &page.text).ok_or_else(|| not_a(Kind::NotionPage, page))?, to),
+        [page, to] => {
+            (parse_key(Kind::NotionPage, &page.text).ok_or_else(|| not_a(Kind::NotionPage, page))?, to)
+        }
         [to] => (a.input_key(Kind::NotionPage, "the page to move")?, to),
         _ => return Err(a.missing("the page and its new parent (ids or URLs)")),
     };

@@ -123,9 +123,7 @@ fn apply_edit(text: &str, e: &Edit, i: usize) -> Result<String, ToolError> {
         0 => Err(ToolError::invalid(format!("edits[{i}].old is not in the page's content"))),
         1 => Ok(text.replacen(e.old.as_str(), &e.new, 1)),
         _ if e.all == Some(true) => Ok(text.replace(e.old.as_str(), &e.new)),
-        n => Err(ToolError::invalid(format!(
-            "edits[{i}].old occurs {n} times; make it unique or set all"
-        ))),
+        n => Err(ToolError::invalid(format!("edits[{i}].old occurs {n} times; make it unique or set all"))),
     }
 }
 
@@ -136,7 +134,9 @@ pub(crate) async fn update_content(
     let id = notion_id(&args.page)?;
     let workspace = args.workspace.as_deref();
     match (&args.content, &args.edits) {
-        (Some(_), Some(_)) | (None, None) => return Err(ToolError::invalid("give content or edits, not both")),
+        (Some(_), Some(_)) | (None, None) => {
+            return Err(ToolError::invalid("give content or edits, not both"));
+        }
         (None, Some(edits)) => check_edits(edits)?,
         (Some(_), None) => {}
     }
@@ -156,7 +156,8 @@ pub(crate) async fn update_content(
                     "content_updates": updates, "allow_deleting_content": allow}})
             }
         };
-        let call = notion(format!("/pages/{id}/markdown")).with_method(Method::PATCH, body).account(workspace);
+        let call =
+            notion(format!("/pages/{id}/markdown")).with_method(Method::PATCH, body).account(workspace);
         ctx.json(call.version(&version)).await?;
         let out = ContentUpdated { page: id, via: "markdown".into(), notion_version: version };
         return Ok(Reply::new(out, "Page content updated."));
@@ -262,7 +263,10 @@ fn options(name: &str, list: &Value) -> Result<Value, ToolError> {
 pub(crate) fn property_config(name: &str, spec: &Value) -> Result<(String, Value), ToolError> {
     check_name(name, "property")?;
     let unknown = |t: &str| {
-        ToolError::invalid(format!("property `{name}`: unknown type `{t}`; types: text, {}", TYPES.join(", ")))
+        ToolError::invalid(format!(
+            "property `{name}`: unknown type `{t}`; types: text, {}",
+            TYPES.join(", ")
+        ))
     };
     let (kind, arg) = match spec {
         Value::String(t) => (type_name(t).ok_or_else(|| unknown(t))?, Value::Null),
@@ -289,7 +293,9 @@ pub(crate) fn property_config(name: &str, spec: &Value) -> Result<(String, Value
             )));
         }
         (_, Value::Null) => json!({}),
-        (k, _) => return Err(ToolError::invalid(format!("property `{name}`: a `{k}` property takes no options"))),
+        (k, _) => {
+            return Err(ToolError::invalid(format!("property `{name}`: a `{k}` property takes no options")));
+        }
     };
     Ok((kind.to_string(), json!({ kind: config })))
 }
@@ -455,7 +461,8 @@ pub(crate) async fn update_data_source(
     }
     let version = at_least(&ctx, DATA_SOURCE_VERSION);
     let ds_id = resolve_data_source(&ctx, &id, workspace).await?;
-    let current = ctx.json(notion(format!("/data_sources/{ds_id}")).account(workspace).version(&version)).await?;
+    let current =
+        ctx.json(notion(format!("/data_sources/{ds_id}")).account(workspace).version(&version)).await?;
     let existing: BTreeMap<String, String> = current["properties"]
         .as_object()
         .into_iter()
@@ -466,7 +473,9 @@ pub(crate) async fn update_data_source(
         match existing.get(name) {
             None => return Err(ToolError::invalid(format!("no column `{name}` to remove"))),
             Some(k) if k == "title" => {
-                return Err(ToolError::invalid(format!("`{name}` is the title column; it cannot be removed")));
+                return Err(ToolError::invalid(format!(
+                    "`{name}` is the title column; it cannot be removed"
+                )));
             }
             Some(_) => properties.insert(name.clone(), Value::Null),
         };
@@ -567,7 +576,12 @@ pub(crate) async fn move_page(ctx: ToolContext, args: MovePageArgs) -> Result<Re
         parent_type,
         url: moved["url"].as_str().map(str::to_string),
     };
-    let markdown = format!("Moved [{}]({}) to `{}`.", or_untitled(&out.title), out.url.as_deref().unwrap_or_default(), out.parent);
+    let markdown = format!(
+        "Moved [{}]({}) to `{}`.",
+        or_untitled(&out.title),
+        out.url.as_deref().unwrap_or_default(),
+        out.parent
+    );
     Ok(Reply::new(out, markdown))
 }
 

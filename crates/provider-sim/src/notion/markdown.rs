@@ -30,7 +30,13 @@ pub(crate) fn render_page(data: &NotionData, id: &str) -> (String, bool) {
     (out.join("\n"), truncated)
 }
 
-fn render_children(data: &NotionData, id: &str, depth: usize, out: &mut Vec<String>, count: &mut usize) -> bool {
+fn render_children(
+    data: &NotionData,
+    id: &str,
+    depth: usize,
+    out: &mut Vec<String>,
+    count: &mut usize,
+) -> bool {
     for child in data.children_of(id) {
         if data.is_trashed(child.id()) {
             continue;
@@ -43,11 +49,19 @@ fn render_children(data: &NotionData, id: &str, depth: usize, out: &mut Vec<Stri
         match child {
             Child::Page(pid) => {
                 let title = data.pages.get(pid).map(|p| p.title()).unwrap_or_default();
-                out.push(format!("{indent}<page url=\"{}\">{}</page>", render::url(&title, pid), escape(&title)));
+                out.push(format!(
+                    "{indent}<page url=\"{}\">{}</page>",
+                    render::url(&title, pid),
+                    escape(&title)
+                ));
             }
             Child::Database(did) => {
                 let title = data.databases.get(did).map(|d| richtext::plain(&d.title)).unwrap_or_default();
-                out.push(format!("{indent}<database url=\"{}\">{}</database>", render::url(&title, did), escape(&title)));
+                out.push(format!(
+                    "{indent}<database url=\"{}\">{}</database>",
+                    render::url(&title, did),
+                    escape(&title)
+                ));
             }
             Child::Block(bid) => {
                 let Some(b) = data.blocks.get(bid) else { continue };
@@ -68,8 +82,11 @@ fn render_children(data: &NotionData, id: &str, depth: usize, out: &mut Vec<Stri
                     "equation" => format!("$$ {} $$", b.content["expression"].as_str().unwrap_or_default()),
                     "code" => {
                         let lang = b.content["language"].as_str().unwrap_or("plain text");
-                        let code = richtext::plain(b.content["rich_text"].as_array().map(Vec::as_slice).unwrap_or_default());
-                        let body = code.lines().map(|l| format!("{indent}{l}")).collect::<Vec<_>>().join("\n");
+                        let code = richtext::plain(
+                            b.content["rich_text"].as_array().map(Vec::as_slice).unwrap_or_default(),
+                        );
+                        let body =
+                            code.lines().map(|l| format!("{indent}{l}")).collect::<Vec<_>>().join("\n");
                         format!("```{lang}\n{body}\n{indent}```")
                     }
                     "callout" => {
@@ -279,13 +296,14 @@ fn rich(s: &str) -> Vec<Value> {
         }
     };
     while let Some(c) = rest.chars().next() {
-        let styled = [("**", "bold"), ("~~", "strikethrough"), ("`", "code"), ("*", "italic"), ("_", "italic")]
-            .iter()
-            .find_map(|(mark, ann)| {
-                let inner = rest.strip_prefix(mark)?;
-                let end = inner.find(mark)?;
-                (end > 0).then(|| (*ann, &inner[..end], mark.len() * 2 + end))
-            });
+        let styled =
+            [("**", "bold"), ("~~", "strikethrough"), ("`", "code"), ("*", "italic"), ("_", "italic")]
+                .iter()
+                .find_map(|(mark, ann)| {
+                    let inner = rest.strip_prefix(mark)?;
+                    let end = inner.find(mark)?;
+                    (end > 0).then(|| (*ann, &inner[..end], mark.len() * 2 + end))
+                });
         if let Some((ann, text, used)) = styled {
             flush(&mut plain, &mut out);
             for mut item in chunks(text) {
@@ -335,7 +353,16 @@ mod tests {
         let md = "# Plan\n\nSome **bold** and [a link](https://x.test).\n- one\n\t- nested\n- [x] done\n1. first\n> quoted\n---\n```rust\nfn main() {}\n```";
         assert_eq!(
             kinds(md),
-            ["heading_1", "paragraph", "bulleted_list_item", "to_do", "numbered_list_item", "quote", "divider", "code"]
+            [
+                "heading_1",
+                "paragraph",
+                "bulleted_list_item",
+                "to_do",
+                "numbered_list_item",
+                "quote",
+                "divider",
+                "code"
+            ]
         );
         let blocks = parse(md).unwrap();
         let Item::New(p) = &blocks[1] else { panic!() };

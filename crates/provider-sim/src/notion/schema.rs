@@ -75,14 +75,19 @@ fn kind_of(obj: &Map<String, Value>, path: &str) -> Result<String, NotionError> 
         }
         return Ok(kind.to_string());
     }
-    let found: Vec<&String> = obj.keys().filter(|k| !["name", "description", "type"].contains(&k.as_str())).collect();
+    let found: Vec<&String> =
+        obj.keys().filter(|k| !["name", "description", "type"].contains(&k.as_str())).collect();
     match found.as_slice() {
         [k] if TYPES.contains(&k.as_str()) => Ok((*k).clone()),
         [k] => Err(NotionError::validation(format!(
             "body failed validation: {path}.{k} is not a supported property type; supported: {}.",
             TYPES.join(", ")
         ))),
-        _ => Err(NotionError::body(path, "an object with exactly one property type", &shown(&Value::Object(obj.clone())))),
+        _ => Err(NotionError::body(
+            path,
+            "an object with exactly one property type",
+            &shown(&Value::Object(obj.clone())),
+        )),
     }
 }
 
@@ -102,10 +107,16 @@ fn options(v: Option<&Value>, path: &str) -> Result<Vec<Value>, NotionError> {
         let p = format!("{path}[{i}]");
         let name = o.get("name").and_then(Value::as_str).map(str::trim).unwrap_or_default();
         if name.is_empty() {
-            return Err(NotionError::body(&format!("{p}.name"), "a non-empty string", &shown(o.get("name").unwrap_or(&Value::Null))));
+            return Err(NotionError::body(
+                &format!("{p}.name"),
+                "a non-empty string",
+                &shown(o.get("name").unwrap_or(&Value::Null)),
+            ));
         }
         if name.contains(',') {
-            return Err(NotionError::validation(format!("Invalid select option, commas not allowed: {name}")));
+            return Err(NotionError::validation(format!(
+                "Invalid select option, commas not allowed: {name}"
+            )));
         }
         if out.iter().any(|x| x["name"] == name) {
             return Err(NotionError::validation(format!("Duplicate select option name: {name}")));
@@ -163,14 +174,15 @@ fn config(kind: &str, inner: Option<&Value>, path: &str) -> Result<Value, Notion
         "number" => {
             let format = match obj.get("format") {
                 None | Some(Value::Null) => "number",
-                Some(f) => f
-                    .as_str()
-                    .filter(|f| NUMBER_FORMATS.contains(f))
-                    .ok_or_else(|| NotionError::body(&format!("{path}.format"), "a number format", &shown(f)))?,
+                Some(f) => f.as_str().filter(|f| NUMBER_FORMATS.contains(f)).ok_or_else(|| {
+                    NotionError::body(&format!("{path}.format"), "a number format", &shown(f))
+                })?,
             };
             json!({"format": format})
         }
-        "select" | "multi_select" => json!({"options": options(obj.get("options"), &format!("{path}.options"))?}),
+        "select" | "multi_select" => {
+            json!({"options": options(obj.get("options"), &format!("{path}.options"))?})
+        }
         "status" => status_config(&inner, path)?,
         _ => json!({}),
     })
@@ -201,19 +213,28 @@ fn new_property(name: &str, v: &Value, path: &str) -> Result<PropSchema, NotionE
 fn check_titles(props: &[PropSchema]) -> Result<(), NotionError> {
     match props.iter().filter(|p| p.kind == "title").count() {
         1 => Ok(()),
-        0 => Err(NotionError::validation("Title property is required: a data source needs exactly one property of type `title`.")),
-        _ => Err(NotionError::validation("Only one title property is allowed: a data source has exactly one property of type `title`.")),
+        0 => Err(NotionError::validation(
+            "Title property is required: a data source needs exactly one property of type `title`.",
+        )),
+        _ => Err(NotionError::validation(
+            "Only one title property is allowed: a data source has exactly one property of type `title`.",
+        )),
     }
 }
 
 fn check_unique(props: &[PropSchema]) -> Result<(), NotionError> {
     for (i, p) in props.iter().enumerate() {
         if props[..i].iter().any(|q| q.name.eq_ignore_ascii_case(&p.name)) {
-            return Err(NotionError::validation(format!("Property name `{}` is used more than once.", p.name)));
+            return Err(NotionError::validation(format!(
+                "Property name `{}` is used more than once.",
+                p.name
+            )));
         }
     }
     if props.len() > MAX_PROPERTIES {
-        return Err(NotionError::validation(format!("A data source holds at most {MAX_PROPERTIES} properties.")));
+        return Err(NotionError::validation(format!(
+            "A data source holds at most {MAX_PROPERTIES} properties."
+        )));
     }
     Ok(())
 }
@@ -222,7 +243,12 @@ fn check_unique(props: &[PropSchema]) -> Result<(), NotionError> {
 /// title property `Name`, as Notion does.
 pub(crate) fn create(v: Option<&Value>, path: &str) -> Result<Vec<PropSchema>, NotionError> {
     let Some(v) = v.filter(|v| !v.is_null()) else {
-        return Ok(vec![PropSchema { id: "title".into(), name: "Name".into(), kind: "title".into(), config: json!({}) }]);
+        return Ok(vec![PropSchema {
+            id: "title".into(),
+            name: "Name".into(),
+            kind: "title".into(),
+            config: json!({}),
+        }]);
     };
     let Some(obj) = v.as_object() else {
         return Err(NotionError::body(path, "an object", &shown(v)));
@@ -253,7 +279,9 @@ pub(crate) fn update(current: &[PropSchema], v: &Value, path: &str) -> Result<Ve
             }
             (Some(i), Value::Null) => {
                 if props[i].kind == "title" {
-                    return Err(NotionError::validation("Cannot delete the title property of a data source."));
+                    return Err(NotionError::validation(
+                        "Cannot delete the title property of a data source.",
+                    ));
                 }
                 props.remove(i);
             }
@@ -271,7 +299,9 @@ pub(crate) fn update(current: &[PropSchema], v: &Value, path: &str) -> Result<Ve
                     }
                 }
                 if let Some(name) = o.get("name") {
-                    let name = name.as_str().ok_or_else(|| NotionError::body(&format!("{p}.name"), "a string", &shown(name)))?;
+                    let name = name
+                        .as_str()
+                        .ok_or_else(|| NotionError::body(&format!("{p}.name"), "a string", &shown(name)))?;
                     check_name(name, &format!("{p}.name"))?;
                     props[i].name = name.to_string();
                 }
@@ -295,20 +325,41 @@ mod tests {
         assert_eq!(ok.len(), 3);
         assert_eq!(by("Name").id, "title");
         assert_eq!(by("S").config["options"][0]["color"], "default");
-        assert!(create(Some(&json!({"Due": {"date": {}}})), "p").unwrap_err().message.contains("Title property is required"));
-        assert!(create(Some(&json!({"A": {"title": {}}, "B": {"title": {}}})), "p").unwrap_err().message.contains("Only one title"));
-        assert!(create(Some(&json!({"A": {"title": {}}, "B": {"bogus": {}}})), "p").unwrap_err().message.contains("not a supported property type"));
+        assert!(
+            create(Some(&json!({"Due": {"date": {}}})), "p")
+                .unwrap_err()
+                .message
+                .contains("Title property is required")
+        );
+        assert!(
+            create(Some(&json!({"A": {"title": {}}, "B": {"title": {}}})), "p")
+                .unwrap_err()
+                .message
+                .contains("Only one title")
+        );
+        assert!(
+            create(Some(&json!({"A": {"title": {}}, "B": {"bogus": {}}})), "p")
+                .unwrap_err()
+                .message
+                .contains("not a supported property type")
+        );
     }
 
     #[test]
     fn updates_rename_remove_and_refuse_duplicates() {
         let base = create(Some(&json!({"Name": {"title": {}}, "Due": {"date": {}}})), "p").unwrap();
-        let out = update(&base, &json!({"Due": {"name": "Deadline"}, "Tags": {"multi_select": {}}}), "p").unwrap();
+        let out =
+            update(&base, &json!({"Due": {"name": "Deadline"}, "Tags": {"multi_select": {}}}), "p").unwrap();
         assert!(out.iter().any(|p| p.name == "Deadline" && p.kind == "date"));
         assert!(out.iter().any(|p| p.name == "Tags" && p.kind == "multi_select"));
         let out = update(&out, &json!({"Deadline": null}), "p").unwrap();
         assert_eq!(out.len(), 2);
-        assert!(update(&out, &json!({"Tags": {"name": "Name"}}), "p").unwrap_err().message.contains("more than once"));
+        assert!(
+            update(&out, &json!({"Tags": {"name": "Name"}}), "p")
+                .unwrap_err()
+                .message
+                .contains("more than once")
+        );
         assert!(update(&out, &json!({"Name": null}), "p").unwrap_err().message.contains("title property"));
     }
 }

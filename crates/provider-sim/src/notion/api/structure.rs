@@ -27,7 +27,9 @@ use crate::{
 };
 
 fn only_keys(body: &Value, allowed: &[&str]) -> Result<(), NotionError> {
-    if let Some((k, v)) = body.as_object().and_then(|o| o.iter().find(|(k, _)| !allowed.contains(&k.as_str()))) {
+    if let Some((k, v)) =
+        body.as_object().and_then(|o| o.iter().find(|(k, _)| !allowed.contains(&k.as_str())))
+    {
         return Err(NotionError::body(&format!("body.{k}"), "not present", &richtext::shown(Some(v))));
     }
     Ok(())
@@ -58,7 +60,11 @@ pub(crate) async fn create_database(
     let props = if ctx.version.has_data_sources() {
         let initial = body.get("initial_data_source");
         if let Some(i) = initial.filter(|i| !i.is_object() && !i.is_null()) {
-            return Err(NotionError::body("body.initial_data_source", "an object", &richtext::shown(Some(i))));
+            return Err(NotionError::body(
+                "body.initial_data_source",
+                "an object",
+                &richtext::shown(Some(i)),
+            ));
         }
         schema::create(initial.and_then(|i| i.get("properties")), "body.initial_data_source.properties")?
     } else {
@@ -164,7 +170,8 @@ pub(crate) async fn update_data_source(
         v => Some(richtext::normalize(v, "body.title")?),
     };
     on_data(&sim, &ctx, |data, stamp| {
-        let old = data.data_sources.get(&id).cloned().ok_or_else(|| NotionError::not_found("data_source", &id))?;
+        let old =
+            data.data_sources.get(&id).cloned().ok_or_else(|| NotionError::not_found("data_source", &id))?;
         if data.is_trashed(&old.database_id) {
             return Err(archived());
         }
@@ -270,12 +277,16 @@ pub(crate) async fn move_page(
                 (Parent::Page(to.clone()), props)
             }
             Target::DataSource(ds_id) => {
-                let ds = data.data_sources.get(ds_id).ok_or_else(|| NotionError::not_found("data_source", ds_id))?;
+                let ds = data
+                    .data_sources
+                    .get(ds_id)
+                    .ok_or_else(|| NotionError::not_found("data_source", ds_id))?;
                 if data.is_trashed(&ds.database_id) {
                     return Err(archived());
                 }
                 let mut props = properties::defaults(ds);
-                let kept_row = matches!(&old_parent, Parent::DataSource { data_source, .. } if data_source == ds_id);
+                let kept_row =
+                    matches!(&old_parent, Parent::DataSource { data_source, .. } if data_source == ds_id);
                 if kept_row {
                     props = data.pages[&id].properties.clone();
                 } else if let Some(t) = ds.properties.iter().find(|p| p.kind == "title") {
@@ -344,9 +355,9 @@ pub(crate) async fn get_page_markdown(
 }
 
 fn string_at<'a>(v: &'a Value, key: &str, path: &str) -> Result<&'a str, NotionError> {
-    v.get(key).and_then(Value::as_str).ok_or_else(|| {
-        NotionError::body(&format!("{path}.{key}"), "a string", &richtext::shown(v.get(key)))
-    })
+    v.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| NotionError::body(&format!("{path}.{key}"), "a string", &richtext::shown(v.get(key))))
 }
 
 /// The one occurrence (or all, with `all`) of `old` in `text` replaced by `new`.
@@ -385,7 +396,8 @@ fn replace_children(
     allow_delete: bool,
     stamp: &Stamp,
 ) -> Result<(), NotionError> {
-    let current: Vec<Child> = data.children_of(id).iter().filter(|c| !data.is_trashed(c.id())).cloned().collect();
+    let current: Vec<Child> =
+        data.children_of(id).iter().filter(|c| !data.is_trashed(c.id())).cloned().collect();
     let named: Vec<&str> = items
         .iter()
         .filter_map(|i| match i {
@@ -479,7 +491,11 @@ pub(crate) async fn update_page_markdown(
             "replace_content" => string_at(op, "new_str", &path)?.to_string(),
             "update_content" => {
                 let Some(edits) = op.get("content_updates").and_then(Value::as_array) else {
-                    return Err(NotionError::body(&format!("{path}.content_updates"), "an array", &richtext::shown(op.get("content_updates"))));
+                    return Err(NotionError::body(
+                        &format!("{path}.content_updates"),
+                        "an array",
+                        &richtext::shown(op.get("content_updates")),
+                    ));
                 };
                 if edits.len() > 100 {
                     return Err(NotionError::validation(format!(
@@ -491,15 +507,26 @@ pub(crate) async fn update_page_markdown(
                 for (i, e) in edits.iter().enumerate() {
                     let p = format!("{path}.content_updates[{i}]");
                     let all = e.get("replace_all_matches").and_then(Value::as_bool).unwrap_or(false);
-                    text = replace_once(&text, string_at(e, "old_str", &p)?, string_at(e, "new_str", &p)?, all, &p)?;
+                    text = replace_once(
+                        &text,
+                        string_at(e, "old_str", &p)?,
+                        string_at(e, "new_str", &p)?,
+                        all,
+                        &p,
+                    )?;
                 }
                 text
             }
             "insert_content" => {
                 let content = string_at(op, "content", &path)?;
-                match (op.get("after").and_then(Value::as_str), op.pointer("/position/type").and_then(Value::as_str)) {
+                match (
+                    op.get("after").and_then(Value::as_str),
+                    op.pointer("/position/type").and_then(Value::as_str),
+                ) {
                     (Some(_), Some(_)) => {
-                        return Err(NotionError::validation(format!("{path}.after and {path}.position cannot be combined.")));
+                        return Err(NotionError::validation(format!(
+                            "{path}.after and {path}.position cannot be combined."
+                        )));
                     }
                     (Some(sel), None) => {
                         let (_, to) = selection(&current, sel, &format!("{path}.after"))?;
@@ -509,13 +536,21 @@ pub(crate) async fn update_page_markdown(
                     (None, Some("start")) => format!("{content}\n{current}"),
                     (None, None | Some("end")) => format!("{current}\n{content}"),
                     (None, Some(other)) => {
-                        return Err(NotionError::body(&format!("{path}.position.type"), "`\"start\"` or `\"end\"`", &format!("\"{other}\"")));
+                        return Err(NotionError::body(
+                            &format!("{path}.position.type"),
+                            "`\"start\"` or `\"end\"`",
+                            &format!("\"{other}\""),
+                        ));
                     }
                 }
             }
             _ => {
                 let content = string_at(op, "content", &path)?;
-                let (from, to) = selection(&current, string_at(op, "content_range", &path)?, &format!("{path}.content_range"))?;
+                let (from, to) = selection(
+                    &current,
+                    string_at(op, "content_range", &path)?,
+                    &format!("{path}.content_range"),
+                )?;
                 format!("{}{content}{}", &current[..from], &current[to..])
             }
         };
