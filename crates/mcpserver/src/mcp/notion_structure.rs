@@ -300,9 +300,12 @@ pub(crate) fn property_config(name: &str, spec: &Value) -> Result<(String, Value
     Ok((kind.to_string(), json!({ kind: config })))
 }
 
+/// Property types by name.
+type Kinds = BTreeMap<String, String>;
+
 /// A whole simple schema as `initial_data_source.properties`: one title (`Name` added when
 /// none is given), no name twice (case-insensitive).
-fn schema(spec: &Map<String, Value>) -> Result<(Map<String, Value>, BTreeMap<String, String>), ToolError> {
+fn schema(spec: &Map<String, Value>) -> Result<(Map<String, Value>, Kinds), ToolError> {
     let mut out = Map::new();
     let mut kinds = BTreeMap::new();
     let mut lower: Vec<String> = Vec::new();
