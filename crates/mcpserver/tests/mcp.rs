@@ -67,6 +67,10 @@ async fn tools_list_is_annotated_and_documented() {
             "notion_update_block",
             "notion_delete_block",
             "notion_list_users",
+            "notion_update_content",
+            "notion_create_database",
+            "notion_update_data_source",
+            "notion_move_page",
             "connections_status",
             "run_command",
             "run_workflow",
@@ -91,6 +95,7 @@ async fn tools_list_is_annotated_and_documented() {
             || name.contains("move_to")
             || name.contains("assign")
             || name.contains("link_issues")
+            || name.contains("move")
             || name.starts_with("run_");
         assert_eq!(a["readOnlyHint"], !writes, "{name}");
     }

@@ -241,6 +241,22 @@ impl SimHandle {
         self.sim().with(|w| w.notion.pages.get(&id).map(|p| notion_render::page(p, Version::DEFAULT)))
     }
 
+    /// A database as `GET /v1/databases/{id}` answers it with `Notion-Version: 2025-09-03`.
+    pub fn notion_database(&self, id: &str) -> Option<Value> {
+        let id = ids::parse_notion_id(id)?;
+        self.sim().with(|w| {
+            w.notion.databases.get(&id).map(|d| notion_render::database(d, &w.notion, Version::DEFAULT))
+        })
+    }
+
+    /// A data source (its schema) as `GET /v1/data_sources/{id}` answers it (2025-09-03).
+    pub fn notion_data_source(&self, id: &str) -> Option<Value> {
+        let id = ids::parse_notion_id(id)?;
+        self.sim().with(|w| {
+            w.notion.data_sources.get(&id).map(|d| notion_render::data_source(d, &w.notion, Version::DEFAULT))
+        })
+    }
+
     /// Children (not in the trash) of a page or block, as blocks, all of them.
     pub fn notion_children(&self, block_id: &str) -> Vec<Value> {
         let Some(id) = ids::parse_notion_id(block_id) else {

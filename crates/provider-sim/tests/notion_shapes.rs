@@ -662,6 +662,7 @@ impl Checker {
                 self.options(what, at, ty, &v[ty], "PartialSelectResponse");
                 self.fields(what, at, v, &[]);
             }
+            "page_markdown" => self.keys(what, at, v, &["PageMarkdownResponse"]),
             "error" => self.problem(format!("{what}: an error object at {at}")),
             other => self.problem(format!("{what}: unknown object `{other}` at {at}")),
         }
@@ -1001,6 +1002,46 @@ async fn successes(sim: &SimHandle, specs: &'static Specs, version: &'static str
     let a = n.get(&format!("/comments?block_id={}&page_size=100", ids.roadmap)).await;
     ok(&mut c, "list comments", Method::GET, "/v1/comments", a, Some("ListCommentsResponse"));
 
+    // Structure: a database with its first data source (the OpenAPI document has no
+    // `POST /v1/databases`: the SDK types only), its schema changed, a page moved into it.
+    let a = n
+        .post(
+            "/databases",
+            json!({"parent": {"type": "page_id", "page_id": ids.roadmap}, "title": [{"text": {"content": "Shapes DB"}}],
+                   "initial_data_source": {"properties": {"Name": {"title": {}}, "Kind": {"select": {"options": [{"name": "A"}]}}, "When": {"date": {}}}}}),
+        )
+        .await;
+    assert_eq!(a.0, StatusCode::OK, "create database: {}", a.1);
+    c.answer("create database", "POST", None, a.0, &a.1, None);
+    let shapes_ds = a.1["data_sources"][0]["id"].as_str().unwrap().to_string();
+    let a = n
+        .patch(
+            &format!("/data_sources/{shapes_ds}"),
+            json!({"properties": {"When": {"name": "Due"}, "Kind": null, "Points": {"number": {"format": "number"}}}}),
+        )
+        .await;
+    ok(&mut c, "update data source", Method::PATCH, "/v1/data_sources/{data_source_id}", a, None);
+    let a = n
+        .post(
+            &format!("/pages/{created}/move"),
+            json!({"parent": {"type": "data_source_id", "data_source_id": shapes_ds}}),
+        )
+        .await;
+    ok(&mut c, "move page", Method::POST, "/v1/pages/{page_id}/move", a, None);
+    let a = n.post(&format!("/pages/{created}/move"), json!({"parent": {"page_id": ids.roadmap}})).await;
+    ok(&mut c, "move page back", Method::POST, "/v1/pages/{page_id}/move", a, None);
+    if version >= "2026-03-11" {
+        let a = n.get(&format!("/pages/{}/markdown", ids.roadmap)).await;
+        ok(&mut c, "page as markdown", Method::GET, "/v1/pages/{page_id}/markdown", a, None);
+        let a = n
+            .patch(
+                &format!("/pages/{created}/markdown"),
+                json!({"type": "replace_content", "replace_content": {"new_str": "# Shapes\n\n- one\n- [ ] two"}}),
+            )
+            .await;
+        ok(&mut c, "update page markdown", Method::PATCH, "/v1/pages/{page_id}/markdown", a, None);
+    }
+
     let a = n.get("/users/me").await;
     ok(&mut c, "users/me", Method::GET, "/v1/users/me", a, None);
     let a = n.get("/users?page_size=100").await;
@@ -1106,6 +1147,33 @@ async fn error_answers_match_the_openapi_document_and_the_sdk_types() {
     let bad_block =
         json!({"children": [{"type": "paragraph", "paragraph": {"rich_text": [], "colour": "red"}}]});
     let cases: Vec<ErrorCase> = vec![
+        (
+            "page markdown before 2026-03-11",
+            Method::GET,
+            "/v1/pages/{page_id}/markdown",
+            format!("/pages/{}/markdown", ids.roadmap),
+            None,
+            400,
+            "invalid_request_url",
+        ),
+        (
+            "update data source: the title removed",
+            Method::PATCH,
+            "/v1/data_sources/{data_source_id}",
+            format!("/data_sources/{}", ids.data_source),
+            Some(json!({"properties": {"Name": null}})),
+            400,
+            "validation_error",
+        ),
+        (
+            "move page: under itself",
+            Method::POST,
+            "/v1/pages/{page_id}/move",
+            format!("/pages/{}/move", ids.roadmap),
+            Some(json!({"parent": {"page_id": ids.roadmap}})),
+            400,
+            "validation_error",
+        ),
         (
             "search: bad filter",
             Method::POST,

@@ -334,6 +334,19 @@ pub(crate) const COMMANDS: &[Command] = &[
         action: Action::Tool("notion_query_data_source", notion_query),
     },
     Command {
+        path: "notion move",
+        usage: "/notion move <page id or URL> <new parent id or URL> [to:database]",
+        example: "/notion move <page> <new parent page>",
+        input_help: "Without a page, moves the piped page.",
+        options: &[("to", "what the new parent is: page (default), database or data_source")],
+        open_options: false,
+        body: false,
+        layout: Layout::Words,
+        takes: Takes::One,
+        gives: Gives::One(Kind::NotionPage),
+        action: Action::Tool("notion_move_page", notion_move),
+    },
+    Command {
         path: "connect",
         usage: "/connect jira|notion",
         example: "/connect notion",
@@ -927,6 +940,23 @@ fn notion_append(a: &Args) -> Result<Call, BuildError> {
         a.required_text(text, "text to append")?
     };
     Ok(call("notion_append_content", json!({"page": page, "content": content})))
+}
+
+fn notion_move(a: &Args) -> Result<Call, BuildError> {
+    a.at_most(2)?;
+    let (page, to) = match a.words.as_slice() {
+        [page, to] => {
+            (parse_key(Kind::NotionPage, &page.text).ok_or_else(|| not_a(Kind::NotionPage, page))?, to)
+        }
+        [to] => (a.input_key(Kind::NotionPage, "the page to move")?, to),
+        _ => return Err(a.missing("the page and its new parent (ids or URLs)")),
+    };
+    let to = parse_key(Kind::NotionPage, &to.text).ok_or_else(|| not_a(Kind::NotionPage, to))?;
+    let mut args = json!({"page": page, "to": to});
+    if let Some(kind) = a.option("to") {
+        args["to_type"] = json!(kind);
+    }
+    Ok(call("notion_move_page", args))
 }
 
 fn notion_query(a: &Args) -> Result<Call, BuildError> {

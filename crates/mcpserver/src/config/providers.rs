@@ -48,7 +48,7 @@ pub struct ProviderSettings {
     #[arg(long, env = "NOTION_REDIRECT_URI")]
     pub notion_redirect_uri: Option<String>,
 
-    /// Notion-Version header sent on every Notion call.
+    /// Notion-Version of Notion calls that name none (tools may pick their own per call).
     #[arg(long, env = "NOTION_VERSION", default_value = DEFAULT_NOTION_VERSION)]
     pub notion_version: String,
 

@@ -136,6 +136,9 @@ pub struct Call<'a> {
     pub body: Option<Value>,
     pub site: Option<&'a str>,
     pub account: Option<&'a str>,
+    /// Notion: the `Notion-Version` of this call; `None` sends the configured one
+    /// (`NOTION_VERSION`).
+    pub notion_version: Option<String>,
 }
 
 impl<'a> Call<'a> {
@@ -148,7 +151,14 @@ impl<'a> Call<'a> {
             body: None,
             site: None,
             account: None,
+            notion_version: None,
         }
+    }
+
+    /// Sends this call with `Notion-Version: version` instead of the configured one.
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.notion_version = Some(version.into());
+        self
     }
 
     /// The same call as a `DELETE` (no body).
@@ -215,7 +225,7 @@ impl ToolContext {
             body: call.body.map(|b| Bytes::from(serde_json::to_vec(&b).unwrap_or_default())),
             site: call.site.map(str::to_string),
             account: call.account.map(str::to_string),
-            headers: HeaderMap::new(),
+            headers: notion_version_header(call.notion_version.as_deref()),
         };
         let answer = match upstream::send(&self.state, &self.user_id, &request).await {
             Ok(a) => a,
@@ -249,6 +259,22 @@ impl ToolContext {
             Err(e) => Err(ToolError(crate::tokens::api_error(&self.state, &self.user_id, e))),
         }
     }
+}
+
+/// The per-call `Notion-Version`, carried to the upstream as a request header (the upstream
+/// sends the configured version only when the call names none).
+fn notion_version_header(version: Option<&str>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Some(v) = version.and_then(|v| axum::http::HeaderValue::from_str(v).ok()) {
+        headers.insert(upstream::NOTION_VERSION, v);
+    }
+    headers
+}
+
+/// The `Notion-Version` the tools send by default: `NOTION_VERSION`, else
+/// [`DEFAULT_NOTION_VERSION`](crate::config::DEFAULT_NOTION_VERSION).
+pub(crate) fn configured_notion_version(state: &AppState) -> &str {
+    state.config.notion.as_ref().map_or(crate::config::DEFAULT_NOTION_VERSION, |n| n.version.as_str())
 }
 
 /// Plain text of a JSON string field, or "".

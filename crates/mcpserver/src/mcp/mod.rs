@@ -11,6 +11,7 @@ mod jira_people;
 mod meta;
 pub(crate) mod notion;
 mod notion_blocks;
+pub(crate) mod notion_structure;
 pub(crate) mod registry;
 mod server;
 
@@ -33,6 +34,7 @@ pub fn all_tools() -> Vec<ToolDef> {
     tools.extend(jira_agile::tools());
     tools.extend(notion::tools());
     tools.extend(notion_blocks::tools());
+    tools.extend(notion_structure::tools());
     tools.extend(meta::tools());
     tools.extend(crate::commands::tools());
     tools

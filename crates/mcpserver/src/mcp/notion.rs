@@ -58,7 +58,7 @@ pub(crate) fn tools() -> Vec<ToolDef> {
 }
 
 /// Most blocks read for one page.
-const MAX_BLOCKS: usize = 500;
+pub(super) const MAX_BLOCKS: usize = 500;
 
 pub(super) fn notion(path: impl Into<String>) -> Call<'static> {
     Call::get(Provider::Notion, format!("/v1{}", path.into()))
@@ -89,7 +89,7 @@ pub(crate) fn notion_id(input: &str) -> Result<String, ToolError> {
 }
 
 /// The title of a page or data source object.
-fn title_of(object: &Value) -> String {
+pub(super) fn title_of(object: &Value) -> String {
     if let Some(title) = object["title"].as_array() {
         return plain_text(title);
     }
@@ -134,7 +134,7 @@ pub(crate) struct PageSummary {
     pub in_trash: bool,
 }
 
-fn page_summary(page: &Value) -> PageSummary {
+pub(super) fn page_summary(page: &Value) -> PageSummary {
     let properties: Map<String, Value> = page["properties"]
         .as_object()
         .into_iter()
@@ -314,7 +314,7 @@ fn title_in_properties<'de, D: serde::Deserializer<'de>>(
     deserializer.deserialize_any(Visitor)
 }
 
-fn or_untitled(title: &str) -> &str {
+pub(super) fn or_untitled(title: &str) -> &str {
     if title.is_empty() { "Untitled" } else { title }
 }
 
@@ -346,19 +346,24 @@ pub(crate) async fn get_page(ctx: ToolContext, args: PageArgs) -> Result<Reply<P
     let workspace = args.workspace.as_deref();
     let budget = bounded(args.max_blocks, 200, (1, MAX_BLOCKS as u32), "max_blocks")? as usize;
     let page = ctx.json(notion(format!("/pages/{id}")).account(workspace)).await?;
-    let mut read = 0usize;
-    let blocks = children(&ctx, &id, workspace, 0, budget, &mut read).await?;
-    let content = crate::markdown::offload::blocks_to_markdown(blocks).await;
+    // 2026-03-11 and later: Notion renders the page (one call); before: the blocks, converted here.
+    let (content, truncated) = if super::notion_structure::markdown_road(&ctx) {
+        super::notion_structure::page_markdown(&ctx, &id, workspace).await?
+    } else {
+        let mut read = 0usize;
+        let blocks = children(&ctx, &id, workspace, 0, budget, &mut read).await?;
+        (crate::markdown::offload::blocks_to_markdown(blocks).await, read >= budget)
+    };
     let page = page_summary(&page);
     let mut markdown = format!("# {}\n\n{content}", or_untitled(&page.title));
-    if read >= budget {
+    if truncated {
         markdown.push_str("\n\n_(content truncated)_");
     }
-    Ok(Reply::new(PageContent { page, content, truncated: read >= budget }, markdown))
+    Ok(Reply::new(PageContent { page, content, truncated }, markdown))
 }
 
 /// Reads a block's children (two levels deep), within a block budget.
-async fn children(
+pub(super) async fn children(
     ctx: &ToolContext,
     id: &str,
     workspace: Option<&str>,
@@ -589,7 +594,7 @@ pub(crate) struct QueryArgs {
 }
 
 /// Resolves a data source id, accepting a database id (its first data source) too.
-async fn resolve_data_source(
+pub(super) async fn resolve_data_source(
     ctx: &ToolContext,
     id: &str,
     workspace: Option<&str>,

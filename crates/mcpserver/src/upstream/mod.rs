@@ -16,6 +16,9 @@ mod error;
 
 pub(crate) use error::{UpstreamError, api_error, normalized_error};
 
+/// The header naming the Notion API version of a call.
+pub(crate) const NOTION_VERSION: &str = "notion-version";
+
 /// One call to a provider API. `path` has been checked (see `proxy::path`).
 pub(crate) struct UpstreamRequest {
     pub provider: Provider,
@@ -303,13 +306,15 @@ async fn send_once(
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
-    if request.provider == Provider::Notion {
+    // `Notion-Version` is a property of the call: one the call names (a tool's, see
+    // `mcp::context::Call::version`) is among `request.headers` already; else the configured one.
+    if request.provider == Provider::Notion && !request.headers.contains_key(NOTION_VERSION) {
         let version = state
             .config
             .notion
             .as_ref()
             .map_or(crate::config::DEFAULT_NOTION_VERSION, |n| n.version.as_str());
-        builder = builder.header("Notion-Version", version);
+        builder = builder.header(NOTION_VERSION, version);
     }
     if let Some(body) = &request.body {
         builder = builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(body.clone());

@@ -21,6 +21,7 @@ mod api;
 pub(crate) mod blockspec;
 pub(crate) mod errors;
 pub(crate) mod grants;
+pub(crate) mod markdown;
 pub(crate) mod model;
 pub(crate) mod oauth;
 mod pagination;
@@ -28,6 +29,7 @@ pub(crate) mod properties;
 mod query;
 pub(crate) mod render;
 pub(crate) mod richtext;
+pub(crate) mod schema;
 pub(crate) mod version;
 
 /// Name of the simulated public integration (its bot user).
@@ -48,14 +50,17 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
         .route("/v1/pages", post(api::create_page))
         .route("/v1/pages/{page_id}", get(api::get_page).patch(api::update_page))
         .route("/v1/pages/{page_id}/properties/{property_id}", get(api::page_property))
+        .route("/v1/pages/{page_id}/markdown", get(api::get_page_markdown).patch(api::update_page_markdown))
+        .route("/v1/pages/{page_id}/move", post(api::move_page))
         .route(
             "/v1/blocks/{block_id}",
             get(api::get_block).patch(api::update_block).delete(api::delete_block),
         )
         .route("/v1/blocks/{block_id}/children", get(api::list_children).patch(api::append_children))
+        .route("/v1/databases", post(api::create_database))
         .route("/v1/databases/{database_id}", get(api::get_database))
         .route("/v1/databases/{database_id}/query", post(api::query_database))
-        .route("/v1/data_sources/{data_source_id}", get(api::get_data_source))
+        .route("/v1/data_sources/{data_source_id}", get(api::get_data_source).patch(api::update_data_source))
         .route("/v1/data_sources/{data_source_id}/query", post(api::query_data_source))
         .route("/v1/users/me", get(api::me))
         .route("/v1/users", get(api::list_users))

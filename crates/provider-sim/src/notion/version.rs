@@ -16,6 +16,8 @@ impl Version {
     pub(crate) const DATA_SOURCES: Version = Version(20250903);
     /// 2026-03-11: `archived` gone, `position` on append.
     pub(crate) const IN_TRASH_ONLY: Version = Version(20260311);
+    /// 2026-03-11: the page Markdown endpoints.
+    pub(crate) const MARKDOWN: Version = Version(20260311);
     /// What `SimHandle` inspection helpers render with.
     pub(crate) const DEFAULT: Version = Version::DATA_SOURCES;
 

@@ -7,8 +7,7 @@ use serde_json::{Map, Value, json};
 use super::{
     adf,
     model::{
-        Comment, Issue, IssueType, JiraData, LinkType, Priority, Project, Sprint, SprintState, Status, Style,
-        Worklog,
+        Comment, Issue, IssueType, JiraData, LinkType, Priority, Project, Sprint, Status, Style, Worklog,
     },
 };
 use crate::{

@@ -11,6 +11,7 @@ mod comments;
 mod databases;
 mod pages;
 mod search;
+mod structure;
 mod users;
 
 pub(super) use blocks::{append_children, delete_block, get_block, list_children, update_block};
@@ -18,6 +19,9 @@ pub(super) use comments::{create_comment, list_comments};
 pub(super) use databases::{get_data_source, get_database, query_data_source, query_database};
 pub(super) use pages::{create_page, get_page, page_property, update_page};
 pub(super) use search::search;
+pub(super) use structure::{
+    create_database, get_page_markdown, move_page, update_data_source, update_page_markdown,
+};
 pub(super) use users::{get_user, list_users, me};
 
 /// Runs `f` on the workspace with a stamp for the caller (minute precision, as Notion).
