@@ -771,7 +771,7 @@ proptest! {
         pieces in proptest::collection::vec(fragment(), 0..12),
         raw in any::<String>(),
     ) {
-        let tools = mcpserver::mcp::tool_set(&[], false);
+        let tools = mcpserver::mcp::tool_set(&Default::default(), false);
         for text in [pieces.concat(), raw] {
             let length = text.chars().count();
             match mcpserver::commands::check(&text, &tools) {

@@ -44,7 +44,7 @@ pub(super) struct Around<'a> {
 
 /// The validated MCP settings.
 pub(super) struct Mcp {
-    pub tools: Vec<String>,
+    pub tools: crate::mcp::registry::Selection,
     pub read_only: bool,
     pub mcp_stateless: bool,
     pub mcp_allowed_hosts: Vec<String>,
@@ -70,10 +70,9 @@ impl McpSettings {
         })
     }
 
-    fn tool_selection(&self, p: &mut Problems) -> Option<Vec<String>> {
-        let selection = split_list(&self.tools);
-        match crate::mcp::selection(selection.clone()) {
-            Ok(_) => Some(selection),
+    fn tool_selection(&self, p: &mut Problems) -> Option<crate::mcp::registry::Selection> {
+        match crate::mcp::selection(split_list(&self.tools)) {
+            Ok(selection) => Some(selection),
             Err(problem) => {
                 p.add(format!("MCPSERVER_TOOLS: {problem}"));
                 None

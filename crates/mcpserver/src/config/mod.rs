@@ -145,7 +145,8 @@ pub struct Config {
     pub hub_webhook_url: Option<Url>,
     pub retry_max_wait: Duration,
     pub proxy_max_response_bytes: usize,
-    pub tools: Vec<String>,
+    /// The tools offered (`MCPSERVER_TOOLS`, checked).
+    pub tools: crate::mcp::registry::Selection,
     pub read_only: bool,
     pub mcp_stateless: bool,
     pub mcp_allowed_hosts: Vec<String>,
@@ -478,7 +479,12 @@ mod tests {
     #[test]
     fn the_tool_selection_takes_toolsets_groups_and_names() {
         let config = settings(&["--tools", "jira_people,notion,jira_search"]).validate().unwrap();
-        assert_eq!(config.tools, ["jira_people", "notion", "jira_search"]);
+        let picked: Vec<&str> = (crate::mcp::all_tools().iter())
+            .filter(|t| config.tools.picks(t) && t.group != crate::mcp::registry::Group::Meta)
+            .map(|t| t.name)
+            .collect();
+        assert!(picked.contains(&"jira_whoami") && picked.contains(&"notion_search"), "{picked:?}");
+        assert!(picked.contains(&"jira_search") && !picked.contains(&"jira_get_issue"), "{picked:?}");
         let lines = problems(&["--tools", "jira_people,jira_everything"]);
         assert_eq!(lines.len(), 1, "{lines:?}");
         assert!(

@@ -20,7 +20,7 @@ pub use server::McpServer;
 use crate::app::AppState;
 use crate::http::ApiError;
 use axum::Router;
-use registry::{Group, Selection, ToolDef, ToolSet, Toolset};
+use registry::{Selection, ToolDef, ToolSet, Toolset};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
@@ -40,37 +40,21 @@ pub fn all_tools() -> Vec<ToolDef> {
     tools
 }
 
-/// The tools offered with this `MCPSERVER_TOOLS` selection and `MCPSERVER_READ_ONLY`.
-pub fn tool_set(selection: &[String], read_only: bool) -> ToolSet {
-    ToolSet::new(all_tools(), &Selection::new(selection.to_vec()), read_only)
+/// The tools offered with this `MCPSERVER_TOOLS` selection (checked by [`selection`]) and
+/// `MCPSERVER_READ_ONLY`.
+pub fn tool_set(selection: &Selection, read_only: bool) -> ToolSet {
+    ToolSet::new(all_tools(), selection, read_only)
 }
 
-/// The toolsets a selection may name, in registration order (the meta ones, always offered,
-/// are left out).
+/// The toolsets a selection may name, in registration order.
 pub fn toolsets() -> Vec<Toolset> {
-    let mut sets: Vec<Toolset> = Vec::new();
-    for tool in all_tools() {
-        if tool.group != Group::Meta && !sets.contains(&tool.toolset) {
-            sets.push(tool.toolset);
-        }
-    }
-    sets
+    registry::toolsets(all_tools().iter())
 }
 
-/// A selection of tool names, toolsets and the groups `jira` and `notion` (`MCPSERVER_TOOLS`,
-/// a client's `toolsets`), or what is wrong with it.
+/// A selection of tool names, toolsets and the groups `jira` and `notion` (`MCPSERVER_TOOLS`),
+/// or what is wrong with it.
 pub fn selection(names: Vec<String>) -> Result<Selection, String> {
-    let selection = Selection::new(names);
-    let unknown = selection.unknown(&all_tools());
-    if unknown.is_empty() {
-        return Ok(selection);
-    }
-    let sets: Vec<&str> = toolsets().iter().map(|t| t.name).collect();
-    Err(format!(
-        "unknown tool or toolset {}; name toolsets ({}), the groups jira and notion, or tool names",
-        unknown.join(", "),
-        sets.join(", ")
-    ))
+    Selection::of(names, all_tools().iter())
 }
 
 /// `/mcp`, to be mounted behind the hub-JWT middleware.
@@ -107,7 +91,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             StreamableHttpService::new(factory, Arc::new(LocalSessionManager::default()), http_config);
         Router::new().route_service("/mcp", service)
     };
-    routes.route_layer(axum::middleware::from_fn(client_toolsets))
+    routes.route_layer(axum::middleware::from_fn_with_state(state.tools.clone(), client_toolsets))
 }
 
 /// The tools one client asked for on `/mcp`: `?toolsets=a,b` and the `X-MCP-Toolsets` header
@@ -121,6 +105,7 @@ const TOOLSETS_HEADER: &str = "x-mcp-toolsets";
 /// Reads and checks the client's toolsets; a name no tool, toolset or group has is refused
 /// (`invalid_request`, naming the toolsets) before the request reaches MCP.
 async fn client_toolsets(
+    axum::extract::State(tools): axum::extract::State<Arc<ToolSet>>,
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -140,7 +125,7 @@ async fn client_toolsets(
         .filter(|name| !name.is_empty())
         .collect();
     if !names.is_empty() {
-        match selection(names) {
+        match tools.select(names) {
             Ok(chosen) => {
                 request.extensions_mut().insert(ClientTools(chosen));
             }

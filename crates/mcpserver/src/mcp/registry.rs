@@ -57,33 +57,48 @@ pub struct Toolset {
 pub struct Selection(Vec<String>);
 
 impl Selection {
-    /// A selection of these names (not checked: see [`Selection::unknown`]).
-    pub fn new(names: Vec<String>) -> Self {
-        Self(names)
+    /// The selection of `names`, or what is wrong with it: the names no tool, toolset or group
+    /// of `all` has, with the toolsets there are.
+    pub fn of<'a>(
+        names: Vec<String>,
+        all: impl Iterator<Item = &'a ToolDef> + Clone,
+    ) -> Result<Self, String> {
+        let unknown: Vec<&str> = (names.iter())
+            .map(String::as_str)
+            .filter(|name| !all.clone().any(|tool| names_tool(name, tool)))
+            .collect();
+        if unknown.is_empty() {
+            return Ok(Self(names));
+        }
+        let sets: Vec<&str> = toolsets(all).iter().map(|t| t.name).collect();
+        Err(format!(
+            "unknown tool or toolset {}; name toolsets ({}), the groups jira and notion, or tool names",
+            unknown.join(", "),
+            sets.join(", ")
+        ))
     }
 
     /// Whether the selection picks `tool`.
     pub fn picks(&self, tool: &ToolDef) -> bool {
-        let group = tool.toolset.group;
-        self.0.is_empty()
-            || group == Group::Meta
-            || self
-                .0
-                .iter()
-                .any(|s| s == tool.name || s == tool.toolset.name || group.selector() == Some(s.as_str()))
+        self.0.is_empty() || tool.group == Group::Meta || self.0.iter().any(|name| names_tool(name, tool))
     }
+}
 
-    /// The names in the selection that no tool, toolset or group of `all` has.
-    pub fn unknown<'a>(&'a self, all: &[ToolDef]) -> Vec<&'a str> {
-        let known = |s: &str| {
-            all.iter().any(|t| t.name == s || t.toolset.name == s || t.toolset.group.selector() == Some(s))
-        };
-        self.0.iter().map(String::as_str).filter(|s| !known(s)).collect()
-    }
+/// Whether a selector is the tool's name, its toolset's or its group's.
+fn names_tool(name: &str, tool: &ToolDef) -> bool {
+    name == tool.name || name == tool.toolset.name || tool.group.selector() == Some(name)
+}
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+/// The toolsets of `tools` a selection may name, in order (meta tools, always offered, have
+/// none to name).
+pub fn toolsets<'a>(tools: impl Iterator<Item = &'a ToolDef>) -> Vec<Toolset> {
+    let mut sets: Vec<Toolset> = Vec::new();
+    for tool in tools {
+        if tool.group != Group::Meta && !sets.contains(&tool.toolset) {
+            sets.push(tool.toolset);
+        }
     }
+    sets
 }
 
 /// What a call does to the world (the MCP tool annotations).
@@ -448,6 +463,12 @@ impl ToolSet {
         let offered = |t: &ToolDef| !(read_only && t.writes()) && selection.picks(t);
         let (tools, hidden) = all.into_iter().partition(offered);
         Self { tools, hidden }
+    }
+
+    /// A client's selection of `names`, checked against every tool this server has (offered
+    /// or hidden).
+    pub fn select(&self, names: Vec<String>) -> Result<Selection, String> {
+        Selection::of(names, self.tools.iter().chain(&self.hidden))
     }
 
     /// A tool this server has, offered or hidden.
