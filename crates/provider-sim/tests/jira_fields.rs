@@ -156,6 +156,20 @@ async fn a_create_stores_custom_values_components_versions_and_the_due_date() {
     assert_eq!(f["customfield_10040"]["value"], "Critical");
     assert!(f["customfield_10041"].is_null());
     assert_eq!(f["customfield_10016"], 5, "untouched");
+    // Components and versions are added and removed one at a time too.
+    let ops = json!({"update": {"components": [{"add": {"name": "Billing"}}, {"remove": {"name": "Auth"}}], "fixVersions": [{"add": {"name": "1.1"}}]}});
+    assert_eq!(jira.put(&format!("/issue/{key}"), ops).await.0, StatusCode::NO_CONTENT);
+    let f = sim.jira_issue(key).unwrap()["fields"].clone();
+    let names = |v: &Value| {
+        v.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(names(&f["components"]), ["API", "Billing"]);
+    assert_eq!(names(&f["fixVersions"]), ["2.0", "1.1"]);
+    let bad = json!({"update": {"components": [{"add": {"name": "iOS"}}]}});
+    assert_eq!(
+        jira.put(&format!("/issue/{key}"), bad).await,
+        (StatusCode::BAD_REQUEST, errors("components", "Component name 'iOS' is not valid"))
+    );
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! before sending anything (the screen must have the field, the value must fit its type, an
 //! option, component or version must exist).
 
-use super::context::{Call, ToolContext, ToolError, bounded};
+use super::context::{Call, Reply, ToolContext, ToolError, bounded};
 use super::jira::jira;
 use super::jira_meta::{self, Allowed, Field};
 use super::registry::{Group, ToolDef, Toolset};
@@ -96,7 +96,7 @@ fn out(f: &Field) -> FieldOut {
 pub(crate) async fn get_create_fields(
     ctx: ToolContext,
     args: CreateFieldsArgs,
-) -> Result<super::context::Reply<CreateFields>, ToolError> {
+) -> Result<Reply<CreateFields>, ToolError> {
     let project = super::jira::project_key(&args.project)?;
     let site = args.site.as_deref();
     let wanted = args.issue_type.as_deref().unwrap_or("Task");
@@ -116,7 +116,7 @@ pub(crate) async fn get_create_fields(
         .collect::<Vec<_>>()
         .join("\n");
     let markdown = format!("Create screen of {project} {}:\n{markdown}", chosen.name);
-    Ok(super::context::Reply::new(
+    Ok(Reply::new(
         CreateFields { project, issue_type: chosen.name, issue_type_id: chosen.id, fields },
         markdown,
     ))
@@ -190,7 +190,7 @@ struct FieldDoc {
 pub(crate) async fn search_fields(
     ctx: ToolContext,
     args: SearchFieldsArgs,
-) -> Result<super::context::Reply<FoundFields>, ToolError> {
+) -> Result<Reply<FoundFields>, ToolError> {
     let limit = bounded(args.limit, 20, (1, 50), "limit")?;
     let start = args.start_at.unwrap_or(0);
     let kind = match args.kind.as_deref().map(str::trim).unwrap_or("custom") {
@@ -234,7 +234,7 @@ pub(crate) async fn search_fields(
     if let Some(next) = next_start_at {
         markdown.push_str(&format!("\n\nMore: start_at {next} ({total} in all)"));
     }
-    Ok(super::context::Reply::new(FoundFields { fields, total, is_last, next_start_at }, markdown))
+    Ok(Reply::new(FoundFields { fields, total, is_last, next_start_at }, markdown))
 }
 
 // ------------------------------------------------------------------ checks for create/update
@@ -423,20 +423,20 @@ pub(super) async fn custom_fields(
 ) -> Result<Vec<(String, Value)>, ToolError> {
     let mut out: Vec<(String, Value)> = Vec::with_capacity(given.len());
     for (key, value) in given {
-        let by_id = OWN_ARGUMENT.iter().find(|(id, _)| id.eq_ignore_ascii_case(key.trim()));
-        let f = match by_id {
-            Some(_) => None,
-            None => Some(find(screen, key, whose, which)?),
+        // A field with an argument of its own, named by its id (even off the screen) or by
+        // the name the screen gives it.
+        let own = |id: &str| OWN_ARGUMENT.iter().find(|(own, _)| own.eq_ignore_ascii_case(id));
+        let reserved = match own(key.trim()) {
+            Some(found) => Some(found),
+            None => own(&find(screen, key, whose, which)?.id),
         };
-        if let Some((id, argument)) =
-            by_id.or_else(|| f.and_then(|f| OWN_ARGUMENT.iter().find(|(id, _)| *id == f.id)))
-        {
+        if let Some((id, argument)) = reserved {
             return Err(refuse(
                 format!("`fields.{key}` ({id}) has an argument of its own: use {argument}, not `fields`"),
                 json!({"field": key}),
             ));
         }
-        let Some(f) = f else { continue };
+        let f = find(screen, key, whose, which)?;
         if which == "edit" && !f.operations.is_empty() && !f.operations.iter().any(|o| o == "set") {
             return Err(refuse(
                 format!("{whose}'s edit screen does not allow setting `{key}` ({})", f.name),

@@ -85,6 +85,8 @@ struct Changes {
     parent: Option<String>,
     components: Option<Vec<String>>,
     fix_versions: Option<Vec<String>>,
+    /// `add` (true) or `remove` of one component (`components`) or version (`fixVersions`).
+    item_ops: Vec<(bool, &'static str, String)>,
     /// Custom field values (`None`: cleared).
     custom: Vec<(String, Option<Value>)>,
     comments: Vec<Value>,
@@ -285,6 +287,16 @@ fn read_update(
             return Err("Operation value must be an object".into());
         };
         match (name, verb.as_str()) {
+            ("components", "add" | "remove") => {
+                for name in components_value(data, &Value::Array(vec![arg.clone()]), types_of)? {
+                    ch.item_ops.push((verb == "add", "components", name));
+                }
+            }
+            ("fixVersions", "add" | "remove") => {
+                for name in versions_value(data, &Value::Array(vec![arg.clone()]), types_of)? {
+                    ch.item_ops.push((verb == "add", "fixVersions", name));
+                }
+            }
             ("labels", "add" | "remove") => {
                 let l = arg.as_str().ok_or("Operation value must be a string")?;
                 ch.label_ops.push((verb == "add", l.to_string()));
@@ -418,6 +430,13 @@ fn apply(data: &mut JiraData, index: usize, ch: Changes, author: &str, now: Offs
     }
     if let Some(v) = ch.fix_versions {
         issue.fix_versions = v;
+    }
+    for (add, field, name) in ch.item_ops {
+        let list = if field == "components" { &mut issue.components } else { &mut issue.fix_versions };
+        list.retain(|n| *n != name);
+        if add {
+            list.push(name);
+        }
     }
     for (id, value) in ch.custom {
         match value {
