@@ -101,10 +101,11 @@ async fn fields_are_found_by_part_of_their_name() {
     assert!(none["fields"].as_array().unwrap().is_empty());
     // In pages.
     let first = ok(&client, "jira_search_fields", json!({"limit": 2})).await;
-    assert_eq!((first["total"].as_u64(), first["is_last"].as_bool()), (Some(3), Some(false)));
+    assert_eq!((first["total"].as_u64(), first["is_last"].as_bool()), (Some(4), Some(false)));
     let next =
         ok(&client, "jira_search_fields", json!({"limit": 2, "start_at": first["next_start_at"]})).await;
-    assert_eq!((next["fields"][0]["name"].as_str(), next["is_last"].as_bool()), (Some("Team"), Some(true)));
+    assert_eq!((next["fields"][1]["name"].as_str(), next["is_last"].as_bool()), (Some("Team"), Some(true)));
+    assert!(next.get("next_start_at").is_none());
     let message = refused(&client, "jira_search_fields", json!({"type": "everything"})).await;
     assert!(message.contains("type"), "{message}");
 }
@@ -119,7 +120,7 @@ async fn a_create_sets_fields_by_name_or_id_with_components_versions_and_due_dat
         json!({
             "project": "PLAT",
             "summary": "With fields",
-            "fields": {"Story Points": 5, "severity": "Major", "customfield_10041": "Identity"},
+            "fields": {"Story Points": 5, "severity": "Major", "customfield_10041": "Identity", "Acceptance criteria": "Signs in **once**."},
             "due_date": "2026-12-24",
             "components": ["auth", "API"],
             "fix_versions": ["2.0"],
@@ -131,6 +132,10 @@ async fn a_create_sets_fields_by_name_or_id_with_components_versions_and_due_dat
     assert_eq!(f["customfield_10016"], 5);
     assert_eq!(f["customfield_10040"]["value"], "Major");
     assert_eq!(f["customfield_10041"], "Identity");
+    // A rich text field goes as ADF.
+    let criteria = &f["customfield_10042"];
+    assert_eq!(criteria["type"], "doc", "{criteria}");
+    assert_eq!(criteria["content"][0]["content"][1]["marks"][0]["type"], "strong", "{criteria}");
     let components: Vec<&str> =
         f["components"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(components, ["Auth", "API"]);

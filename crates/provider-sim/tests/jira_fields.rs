@@ -40,12 +40,16 @@ async fn field_search_finds_custom_fields_by_name_in_pages() {
     assert_eq!(page["values"][0]["id"], "summary");
     // Paged, by name.
     let (_, first) = jira.get("/field/search?type=custom&maxResults=2").await;
-    assert_eq!((first["total"].as_u64(), first["isLast"].as_bool()), (Some(3), Some(false)));
-    let names: Vec<&str> =
-        first["values"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["Severity", "Story Points"]);
+    assert_eq!((first["total"].as_u64(), first["isLast"].as_bool()), (Some(4), Some(false)));
+    let names = |page: &Value| -> Vec<String> {
+        page["values"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(names(&first), ["Acceptance criteria", "Severity"]);
     let (_, last) = jira.get("/field/search?type=custom&maxResults=2&startAt=2").await;
-    assert_eq!((last["values"][0]["name"].as_str(), last["isLast"].as_bool()), (Some("Team"), Some(true)));
+    assert_eq!(
+        (names(&last), last["isLast"].as_bool()),
+        (vec!["Story Points".to_string(), "Team".into()], Some(true))
+    );
     let (status, _) = jira.get("/field/search?type=everything").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // `GET /field`: everything, unpaged.
@@ -129,6 +133,7 @@ async fn a_create_stores_custom_values_components_versions_and_the_due_date() {
         "customfield_10016": 5,
         "customfield_10040": {"value": "Major"},
         "customfield_10041": "Identity",
+        "customfield_10042": adf("Signs in once."),
         "components": [{"name": "Auth"}, {"id": "10200"}],
         "fixVersions": [{"name": "2.0"}],
         "duedate": "2026-12-24",
@@ -143,6 +148,7 @@ async fn a_create_stores_custom_values_components_versions_and_the_due_date() {
         (Some("Major"), Some("10051"))
     );
     assert_eq!(f["customfield_10041"], "Identity");
+    assert_eq!(f["customfield_10042"], adf("Signs in once."));
     let components: Vec<&str> =
         f["components"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(components, ["Auth", "API"]);
@@ -193,6 +199,11 @@ async fn bad_values_and_fields_off_the_screen_are_refused_naming_the_field() {
             "Specify a valid 'id' or 'name' for Severity",
         ),
         (json!({"customfield_10016": "five"}), "customfield_10016", "Operation value must be a number"),
+        (
+            json!({"customfield_10042": "plain text"}),
+            "customfield_10042",
+            "Operation value must be an Atlassian Document (see the Atlassian Document Format)",
+        ),
         (json!({"components": [{"name": "iOS"}]}), "components", "Component name 'iOS' is not valid"),
         (json!({"fixVersions": [{"name": "9.9"}]}), "fixVersions", "Version name '9.9' is not valid"),
         (json!({"duedate": "24.12.2026"}), "duedate", "Error parsing date string: 24.12.2026"),
@@ -221,7 +232,7 @@ async fn bad_values_and_fields_off_the_screen_are_refused_naming_the_field() {
         jira.put("/issue/MOB-1", json!({"fields": {"customfield_10040": {"value": "Major"}}})).await,
         (StatusCode::BAD_REQUEST, errors("customfield_10040", off))
     );
-    assert_eq!(sim.counters().route(routes::JIRA_CREATE_ISSUE), 10);
+    assert_eq!(sim.counters().route(routes::JIRA_CREATE_ISSUE), 11);
     assert_eq!(sim.jira_issue("PLAT-1").unwrap(), before, "nothing changed");
     let (_, next) = jira.post("/issue", plat_task(json!({}))).await;
     assert_eq!(number(&next), number(&first) + 1, "nothing created in between");

@@ -103,6 +103,7 @@ fn schema(name: &str) -> Fields {
             ("customfield_10016", "num?"),
             ("customfield_10040", "CustomFieldOption?"),
             ("customfield_10041", "str?"),
+            ("customfield_10042", "adf?"),
             ("issuelinks", "[IssueLink]"),
             // Field metadata: an array of `issuelinks` items; each is a LinkedIssue.
             ("subtasks", "[LinkedIssue]"),

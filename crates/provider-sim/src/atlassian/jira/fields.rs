@@ -26,6 +26,8 @@ pub(crate) enum Kind {
     Select,
     /// A line of text, at most 255 characters (`textfield`).
     Text,
+    /// Rich text (`textarea`): the v3 API takes and shows it as an ADF document.
+    Rich,
 }
 
 /// A custom field of the site.
@@ -63,6 +65,13 @@ pub(crate) const CUSTOM: &[Custom] = &[
         kind: Kind::Text,
         options: &[],
     },
+    Custom {
+        id: "customfield_10042",
+        name: "Acceptance criteria",
+        description: "What must hold for the work to be done.",
+        kind: Kind::Rich,
+        options: &[],
+    },
 ];
 
 /// A custom field by id.
@@ -81,6 +90,7 @@ impl Custom {
             Kind::Number => "com.atlassian.jira.plugin.system.customfieldtypes:float",
             Kind::Select => "com.atlassian.jira.plugin.system.customfieldtypes:select",
             Kind::Text => "com.atlassian.jira.plugin.system.customfieldtypes:textfield",
+            Kind::Rich => "com.atlassian.jira.plugin.system.customfieldtypes:textarea",
         }
     }
 
@@ -88,7 +98,7 @@ impl Custom {
         match self.kind {
             Kind::Number => "com.atlassian.jira.plugin.system.customfieldtypes:exactnumber",
             Kind::Select => "com.atlassian.jira.plugin.system.customfieldtypes:multiselectsearcher",
-            Kind::Text => "com.atlassian.jira.plugin.system.customfieldtypes:textsearcher",
+            Kind::Text | Kind::Rich => "com.atlassian.jira.plugin.system.customfieldtypes:textsearcher",
         }
     }
 
@@ -97,7 +107,7 @@ impl Custom {
         let kind = match self.kind {
             Kind::Number => "number",
             Kind::Select => "option",
-            Kind::Text => "string",
+            Kind::Text | Kind::Rich => "string",
         };
         json!({"type": kind, "custom": self.type_key(), "customId": self.number()})
     }
@@ -133,6 +143,10 @@ impl Custom {
                 }
                 Ok(Some(json!(s)))
             }
+            Kind::Rich => match super::adf::judge(v) {
+                super::adf::Verdict::Valid => Ok(Some(v.clone())),
+                _ => Err(super::adf::NOT_A_DOCUMENT.into()),
+            },
             Kind::Select => {
                 let text = |k: &str| match v.get(k) {
                     Some(Value::String(s)) => Some(s.clone()),

@@ -317,6 +317,7 @@ pub(crate) const ALL_FIELDS: &[&str] = &[
     "customfield_10016",
     "customfield_10040",
     "customfield_10041",
+    "customfield_10042",
     "issuelinks",
     "subtasks",
     "worklog",
