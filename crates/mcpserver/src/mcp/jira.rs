@@ -650,20 +650,18 @@ pub async fn create_issue(ctx: ToolContext, args: CreateArgs) -> Result<Reply<Cr
     let due = args.due_date.as_deref().map(|d| jira_fields::date(d, "due_date")).transpose()?;
     let wanted = args.issue_type.as_deref().unwrap_or("Task");
     let (chosen, extra) = check_create(&ctx, site, &project, wanted, &given, &args.fields).await?;
-    let components = match args.components.is_empty() {
-        true => Vec::new(),
-        false => {
+    let mut components = Vec::new();
+    if !args.components.is_empty() {
+        components =
             jira_fields::project_items(&ctx, site, &project, "components", "components", &args.components)
-                .await?
-        }
-    };
-    let versions = match args.fix_versions.is_empty() {
-        true => Vec::new(),
-        false => {
+                .await?;
+    }
+    let mut versions = Vec::new();
+    if !args.fix_versions.is_empty() {
+        versions =
             jira_fields::project_items(&ctx, site, &project, "versions", "fix_versions", &args.fix_versions)
-                .await?
-        }
-    };
+                .await?;
+    }
     let mut fields = json!({
         "project": {"key": project},
         "issuetype": {"id": chosen.id},
