@@ -54,6 +54,8 @@ async fn tools_list_is_annotated_and_documented() {
             "jira_list_sprints",
             "jira_get_sprint_issues",
             "jira_move_to_sprint",
+            "jira_get_create_fields",
+            "jira_search_fields",
             "notion_search",
             "notion_get_page",
             "notion_create_page",
@@ -85,7 +87,8 @@ async fn tools_list_is_annotated_and_documented() {
         for hint in ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] {
             assert!(a[hint].is_boolean(), "{name} lacks {hint}");
         }
-        let writes = name.contains("create")
+        // `jira_get_create_fields` reads the create screen.
+        let writes = (name.contains("create") && !name.starts_with("jira_get_"))
             || name.contains("update")
             || name.contains("add")
             || name.contains("append")

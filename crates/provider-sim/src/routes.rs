@@ -60,6 +60,14 @@ pub const JIRA_EDIT_META: &str = "GET /ex/jira/{cloudid}/rest/api/3/issue/{key}/
 pub const JIRA_PROJECT_SEARCH: &str = "GET /ex/jira/{cloudid}/rest/api/3/project/search";
 /// `GET …/project/{project}`.
 pub const JIRA_PROJECT: &str = "GET /ex/jira/{cloudid}/rest/api/3/project/{project}";
+/// `GET …/project/{project}/components`.
+pub const JIRA_PROJECT_COMPONENTS: &str = "GET /ex/jira/{cloudid}/rest/api/3/project/{project}/components";
+/// `GET …/project/{project}/versions`.
+pub const JIRA_PROJECT_VERSIONS: &str = "GET /ex/jira/{cloudid}/rest/api/3/project/{project}/versions";
+/// `GET …/field`.
+pub const JIRA_FIELDS: &str = "GET /ex/jira/{cloudid}/rest/api/3/field";
+/// `GET …/field/search`.
+pub const JIRA_FIELD_SEARCH: &str = "GET /ex/jira/{cloudid}/rest/api/3/field/search";
 /// `GET …/user`.
 pub const JIRA_USER: &str = "GET /ex/jira/{cloudid}/rest/api/3/user";
 /// `GET …/user/search`.
@@ -162,6 +170,10 @@ pub const ALL: &[&str] = &[
     JIRA_EDIT_META,
     JIRA_PROJECT_SEARCH,
     JIRA_PROJECT,
+    JIRA_PROJECT_COMPONENTS,
+    JIRA_PROJECT_VERSIONS,
+    JIRA_FIELDS,
+    JIRA_FIELD_SEARCH,
     JIRA_USER,
     JIRA_USER_SEARCH,
     JIRA_ASSIGNABLE_SEARCH,

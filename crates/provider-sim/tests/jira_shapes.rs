@@ -99,6 +99,11 @@ fn schema(name: &str) -> Fields {
             ("customfield_10020", "[SprintBean]?"),
             // Rank (Jira Software): a LexoRank string.
             ("customfield_10019", "str"),
+            // The seeded custom fields: Story Points (float), Severity (select), Team (text).
+            ("customfield_10016", "num?"),
+            ("customfield_10040", "CustomFieldOption?"),
+            ("customfield_10041", "str?"),
+            ("customfield_10042", "adf?"),
             ("issuelinks", "[IssueLink]"),
             // Field metadata: an array of `issuelinks` items; each is a LinkedIssue.
             ("subtasks", "[LinkedIssue]"),
@@ -298,6 +303,48 @@ fn schema(name: &str) -> Fields {
             ("realAssignee", "User"),
             ("realAssigneeType", "str=PROJECT_DEFAULT|COMPONENT_LEAD|PROJECT_LEAD|UNASSIGNED"),
             ("self", "uri"),
+        ],
+        // CustomFieldOption: a select list's value.
+        "CustomFieldOption" => &[("disabled", "bool"), ("id", "str"), ("self", "uri"), ("value", "str")],
+        // PageBeanField (GET /field/search 200).
+        "PageBeanField" => &[
+            ("isLast", "bool"),
+            ("maxResults", "int"),
+            ("nextPage", "uri"),
+            ("self", "uri"),
+            ("startAt", "int"),
+            ("total", "int"),
+            ("values", "[Field]"),
+        ],
+        // Field (each of GET /field/search's values).
+        "Field" => &[
+            ("contextsCount", "int"),
+            ("description", "str"),
+            ("!id", "str"),
+            ("isLocked", "bool"),
+            ("isUnscreenable", "bool"),
+            ("key", "str"),
+            ("lastUsed", "obj"),
+            ("!name", "str"),
+            ("projectsCount", "int"),
+            ("!schema", "JsonTypeBean"),
+            ("screensCount", "int"),
+            ("searcherKey", "str"),
+            ("stableId", "str"),
+        ],
+        // FieldDetails (each of GET /field's items).
+        "FieldDetails" => &[
+            ("clauseNames", "[str]"),
+            ("custom", "bool"),
+            ("id", "str"),
+            ("key", "str"),
+            ("name", "str"),
+            ("navigable", "bool"),
+            ("orderable", "bool"),
+            ("schema", "JsonTypeBean"),
+            ("scope", "obj"),
+            ("searchable", "bool"),
+            ("untranslatedName", "str"),
         ],
         // Version.
         "Version" => &[
@@ -1109,4 +1156,30 @@ async fn links_and_worklogs_answer_their_schemas() {
         400,
     );
     jira_error("worklogs of a missing issue", &jira.get("/issue/PLAT-9999/worklog").await, 404);
+}
+
+#[tokio::test]
+async fn fields_components_and_versions_answer_their_schemas() {
+    let sim = sim().await;
+    let jira = Jira::new(&sim).await;
+    let page = jira.get("/field/search?type=custom&expand=key,isLocked,searcherKey").await;
+    shape("field search", &page, 200, "PageBeanField");
+    let all = jira.get("/field").await;
+    shape("all fields", &all, 200, "[FieldDetails]");
+    shape("components", &jira.get("/project/PLAT/components").await, 200, "[ProjectComponent]");
+    shape("versions", &jira.get("/project/PLAT/versions").await, 200, "[Version]");
+    jira_error("no such project", &jira.get("/project/ZZZ/components").await, 404);
+    let made = jira
+        .post(
+            "/issue",
+            json!({"fields": {"project": {"key": "PLAT"}, "issuetype": {"name": "Task"}, "summary": "x", "customfield_10040": {"value": "Minor"}, "customfield_10016": 2.5}}),
+        )
+        .await;
+    let key = made.1["key"].as_str().unwrap();
+    shape("an issue with custom values", &jira.get(&format!("/issue/{key}")).await, 200, "IssueBean");
+    jira_error(
+        "a bad option",
+        &jira.put(&format!("/issue/{key}"), json!({"fields": {"customfield_10040": {"value": "?"}}})).await,
+        400,
+    );
 }

@@ -2,6 +2,7 @@
 //! Each tool's result is a typed value; its schema is the tool's `outputSchema`.
 
 use super::context::{Call, Reply, ToolContext, ToolError, bounded};
+use super::jira_fields;
 use super::jira_links;
 use super::jira_meta;
 use super::registry::{Group, OVERWRITE, ToolDef, Toolset, WRITE, WRITE_IDEMPOTENT};
@@ -31,11 +32,11 @@ pub fn tools() -> Vec<ToolDef> {
             .about("One Jira issue with its description and recent comments as Markdown.")
             .run(get_issue),
         tool("jira_create_issue", "Create a Jira issue")
-            .about("Create a Jira issue. The description is Markdown; assignee is an account id or `me`. The type is matched to the project's own by name; a field the project's create screen lacks is refused before sending.")
+            .about("Create a Jira issue. The description is Markdown; assignee is an account id or `me`. The type is matched to the project's own by name. `fields` sets other fields by name or id (e.g. `Story Points`, `customfield_10016`; options by value); a field the project's create screen lacks is refused before sending.")
             .hints(WRITE)
             .run(create_issue),
         tool("jira_update_issue", "Update a Jira issue")
-            .about("Change a Jira issue's summary, Markdown description, priority or labels. A field the issue's edit screen lacks is refused before sending.")
+            .about("Change a Jira issue's summary, Markdown description, priority, labels, due date, components, fix versions, or other `fields` by name or id. A field the issue's edit screen lacks is refused before sending.")
             .hints(OVERWRITE)
             .run(update_issue),
         tool("jira_add_comment", "Comment on a Jira issue")
@@ -491,6 +492,17 @@ pub struct CreateArgs {
     pub priority: Option<String>,
     /// Parent issue key (sub-tasks, epics).
     pub parent: Option<String>,
+    /// Due date, `YYYY-MM-DD`.
+    pub due_date: Option<String>,
+    /// Component names of the project.
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// Fix version names of the project.
+    #[serde(default)]
+    pub fix_versions: Vec<String>,
+    /// Other fields by name or id (see jira_get_create_fields), e.g. `{"Story Points": 3, "Severity": "Major"}`.
+    #[serde(default)]
+    pub fields: Map<String, Value>,
     pub site: Option<String>,
 }
 
@@ -513,7 +525,7 @@ pub(super) async fn account_id(ctx: &ToolContext, who: &str) -> Result<Option<St
 }
 
 /// A project key such as `ENG` (or a numeric id), checked so it cannot alter a path.
-fn project_key(project: &str) -> Result<String, ToolError> {
+pub(super) fn project_key(project: &str) -> Result<String, ToolError> {
     let project = project.trim();
     let valid = !project.is_empty()
         && project.len() <= 64
@@ -538,14 +550,13 @@ fn not_allowed(argument: &str, whose: &str, screen: &str, details: Value) -> Too
     )
 }
 
-/// Picks the project's issue type named `wanted` and checks the `given` fields against its
-/// create screen (fields it lacks; required fields not given), from the cached metadata.
-async fn check_create(
+/// The project's issue type named `wanted` (its id, or its name as `pick_type` matches it),
+/// from the cached metadata; an unknown one is refused naming the project's types.
+pub(super) async fn pick_project_type(
     ctx: &ToolContext,
     site: Option<&str>,
     project: &str,
     wanted: &str,
-    given: &Given,
 ) -> Result<jira_meta::IssueType, ToolError> {
     let types = jira_meta::issue_types(ctx, site, project).await?;
     if types.is_empty() {
@@ -563,6 +574,21 @@ async fn check_create(
             .with_details(json!({"project": project, "issue_types": names})),
         ));
     };
+    Ok(chosen)
+}
+
+/// Picks the project's issue type named `wanted` and checks the `given` fields and the
+/// caller's `extra` ones against its create screen (fields it lacks; required fields not
+/// given), from the cached metadata; the `extra` fields come back as Jira takes them.
+async fn check_create(
+    ctx: &ToolContext,
+    site: Option<&str>,
+    project: &str,
+    wanted: &str,
+    given: &Given,
+    extra: &Map<String, Value>,
+) -> Result<(jira_meta::IssueType, Vec<(String, Value)>), ToolError> {
+    let chosen = pick_project_type(ctx, site, project, wanted).await?;
     let screen = jira_meta::create_fields(ctx, site, project, &chosen.id).await?;
     let whose = format!("project {project} ({} issues)", chosen.name);
     let details =
@@ -572,25 +598,32 @@ async fn check_create(
             return Err(not_allowed(argument, &whose, "create", details(argument)));
         }
     }
+    let extra = jira_fields::custom_fields(ctx, &screen, extra, &whose, "create").await?;
     let needed = screen.iter().find(|f| {
         f.required
             && !f.has_default
             && !matches!(f.id.as_str(), "project" | "issuetype" | "summary" | "reporter")
             && !given.iter().any(|(field, _)| *field == f.id)
+            && !extra.iter().any(|(field, _)| *field == f.id)
     });
     if let Some(f) = needed {
-        let settable = ["description", "assignee", "labels", "priority", "parent"];
-        let message = if settable.contains(&f.id.as_str()) {
-            format!("{whose} requires `{}`", f.id)
-        } else {
-            format!(
-                "{whose} requires the field {} (`{}`), which this tool does not set; create the issue in Jira or through the proxy",
-                f.name, f.id
-            )
+        let settable = [
+            ("description", "description"),
+            ("assignee", "assignee"),
+            ("labels", "labels"),
+            ("priority", "priority"),
+            ("parent", "parent"),
+            ("duedate", "due_date"),
+            ("components", "components"),
+            ("fixVersions", "fix_versions"),
+        ];
+        let message = match settable.iter().find(|(id, _)| *id == f.id) {
+            Some((_, argument)) => format!("{whose} requires `{argument}`"),
+            None => format!("{whose} requires the field {} (`{}`): give it in `fields`", f.name, f.id),
         };
         return Err(ToolError(crate::http::ApiError::invalid(message).with_details(details(&f.id))));
     }
-    Ok(chosen)
+    Ok((chosen, extra))
 }
 
 pub async fn create_issue(ctx: ToolContext, args: CreateArgs) -> Result<Reply<Created>, ToolError> {
@@ -605,14 +638,30 @@ pub async fn create_issue(ctx: ToolContext, args: CreateArgs) -> Result<Reply<Cr
         ("labels", "labels", !args.labels.is_empty()),
         ("priority", "priority", args.priority.is_some()),
         ("parent", "parent", args.parent.is_some()),
+        ("duedate", "due_date", args.due_date.is_some()),
+        ("components", "components", !args.components.is_empty()),
+        ("fixVersions", "fix_versions", !args.fix_versions.is_empty()),
     ]
     .into_iter()
     .filter(|(.., set)| *set)
     .map(|(field, argument, _)| (field, argument))
     .collect();
     let parent = args.parent.as_deref().map(issue_key).transpose()?;
+    let due = args.due_date.as_deref().map(|d| jira_fields::date(d, "due_date")).transpose()?;
     let wanted = args.issue_type.as_deref().unwrap_or("Task");
-    let chosen = check_create(&ctx, site, &project, wanted, &given).await?;
+    let (chosen, extra) = check_create(&ctx, site, &project, wanted, &given, &args.fields).await?;
+    let mut components = Vec::new();
+    if !args.components.is_empty() {
+        components =
+            jira_fields::project_items(&ctx, site, &project, "components", "components", &args.components)
+                .await?;
+    }
+    let mut versions = Vec::new();
+    if !args.fix_versions.is_empty() {
+        versions =
+            jira_fields::project_items(&ctx, site, &project, "versions", "fix_versions", &args.fix_versions)
+                .await?;
+    }
     let mut fields = json!({
         "project": {"key": project},
         "issuetype": {"id": chosen.id},
@@ -632,6 +681,18 @@ pub async fn create_issue(ctx: ToolContext, args: CreateArgs) -> Result<Reply<Cr
     }
     if let Some(parent) = parent {
         fields["parent"] = json!({"key": parent});
+    }
+    if let Some(due) = due {
+        fields["duedate"] = json!(due);
+    }
+    if !components.is_empty() {
+        fields["components"] = json!(components);
+    }
+    if !versions.is_empty() {
+        fields["fixVersions"] = json!(versions);
+    }
+    for (id, value) in extra {
+        fields[id.as_str()] = value;
     }
     let call = jira("/issue").with_method(Method::POST, json!({"fields": fields})).site(site);
     let (created, connection) = ctx.send_as::<CreatedDoc>(call).await?;
@@ -665,6 +726,17 @@ pub struct UpdateArgs {
     #[serde(default)]
     pub remove_labels: Vec<String>,
     pub priority: Option<String>,
+    /// Due date, `YYYY-MM-DD`.
+    pub due_date: Option<String>,
+    /// Component names of the project (replace the issue's).
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// Fix version names of the project (replace the issue's).
+    #[serde(default)]
+    pub fix_versions: Vec<String>,
+    /// Other fields by name or id, e.g. `{"Story Points": 5}`; `null` clears one.
+    #[serde(default)]
+    pub fields: Map<String, Value>,
     pub site: Option<String>,
 }
 
@@ -672,7 +744,8 @@ pub struct UpdateArgs {
 #[derive(Serialize, JsonSchema)]
 pub struct Updated {
     pub key: String,
-    /// What changed: `summary`, `description`, `priority`, `labels`.
+    /// What changed: `summary`, `description`, `priority`, `labels`, `due_date`, `components`,
+    /// `fix_versions`, and the id of each of `fields`.
     pub updated: Vec<String>,
 }
 
@@ -697,11 +770,31 @@ pub async fn update_issue(ctx: ToolContext, args: UpdateArgs) -> Result<Reply<Up
     if !label_ops.is_empty() {
         changed.push("labels".to_string());
     }
-    if changed.is_empty() {
+    if let Some(d) = &args.due_date {
+        fields.insert("duedate".into(), json!(jira_fields::date(d, "due_date")?));
+        changed.push("due_date".to_string());
+    }
+    if !args.components.is_empty() {
+        changed.push("components".to_string());
+    }
+    if !args.fix_versions.is_empty() {
+        changed.push("fix_versions".to_string());
+    }
+    if changed.is_empty() && args.fields.is_empty() {
         return Err(ToolError::invalid(
-            "nothing to update: give summary, description, priority, add_labels or remove_labels",
+            "nothing to update: give summary, description, priority, add_labels, remove_labels, due_date, components, fix_versions or fields",
         ));
     }
+    // The project, for its components and versions: the key's prefix.
+    let project = match key.rsplit_once('-') {
+        Some((project, _)) => Some(project.to_string()),
+        None if args.components.is_empty() && args.fix_versions.is_empty() => None,
+        None => {
+            return Err(ToolError::invalid(
+                "issue_key must be a key such as ENG-12 (not an id) with components or fix_versions",
+            ));
+        }
+    };
     // The issue's edit screen, from the cached metadata: each field there, with the operation.
     let screen = jira_meta::edit_fields(&ctx, args.site.as_deref(), &key).await?;
     let wanted = [
@@ -710,6 +803,9 @@ pub async fn update_issue(ctx: ToolContext, args: UpdateArgs) -> Result<Reply<Up
         ("priority", "priority", "set", args.priority.is_some()),
         ("labels", "add_labels", "add", !args.add_labels.is_empty()),
         ("labels", "remove_labels", "remove", !args.remove_labels.is_empty()),
+        ("duedate", "due_date", "set", args.due_date.is_some()),
+        ("components", "components", "set", !args.components.is_empty()),
+        ("fixVersions", "fix_versions", "set", !args.fix_versions.is_empty()),
     ];
     for (field, argument, operation, _) in wanted.iter().filter(|w| w.3) {
         let allowed = jira_meta::field(&screen, field)
@@ -717,6 +813,31 @@ pub async fn update_issue(ctx: ToolContext, args: UpdateArgs) -> Result<Reply<Up
         if !allowed {
             let details = json!({"issue_key": key, "argument": argument});
             return Err(not_allowed(argument, &key, "edit", details));
+        }
+    }
+    let site = args.site.as_deref();
+    for (id, value) in jira_fields::custom_fields(&ctx, &screen, &args.fields, &key, "edit").await? {
+        changed.push(id.clone());
+        fields.insert(id, value);
+    }
+    if let Some(project) = &project {
+        if !args.components.is_empty() {
+            let items =
+                jira_fields::project_items(&ctx, site, project, "components", "components", &args.components)
+                    .await?;
+            fields.insert("components".into(), json!(items));
+        }
+        if !args.fix_versions.is_empty() {
+            let items = jira_fields::project_items(
+                &ctx,
+                site,
+                project,
+                "versions",
+                "fix_versions",
+                &args.fix_versions,
+            )
+            .await?;
+            fields.insert("fixVersions".into(), json!(items));
         }
     }
     let mut body = json!({"fields": fields});

@@ -40,6 +40,51 @@ pub struct Field {
     pub has_default: bool,
     #[serde(default)]
     pub operations: Vec<String>,
+    /// What the field holds.
+    #[serde(default)]
+    pub schema: Schema,
+    /// The values it may take, when the screen lists them (options, components, versions, …).
+    #[serde(default, rename = "allowedValues")]
+    pub allowed_values: Vec<Allowed>,
+}
+
+/// A field's `schema`: its type (`string`, `number`, `option`, `array`, `date`, `user`, …), the
+/// type of an array's items, and the custom field type when it is one.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Schema {
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub items: Option<String>,
+    #[serde(default)]
+    pub custom: Option<String>,
+}
+
+/// One of a field's allowed values: an option has a `value`, the others a `name`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Allowed {
+    #[serde(default, deserialize_with = "id_text")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+impl Allowed {
+    /// What a person calls it: the option's value, or the name.
+    pub fn label(&self) -> Option<&str> {
+        self.value.as_deref().or(self.name.as_deref())
+    }
+}
+
+/// An id given as a string or a number.
+fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
 }
 
 /// An issue link type (`GET /issueLinkType`).

@@ -5,6 +5,7 @@ pub(crate) mod context;
 mod fixtures;
 pub mod jira;
 pub mod jira_agile;
+mod jira_fields;
 mod jira_links;
 pub(crate) mod jira_meta;
 mod jira_people;
@@ -32,6 +33,7 @@ pub fn all_tools() -> Vec<ToolDef> {
     tools.extend(jira_people::tools());
     tools.extend(jira_links::tools());
     tools.extend(jira_agile::tools());
+    tools.extend(jira_fields::tools());
     tools.extend(notion::tools());
     tools.extend(notion_blocks::tools());
     tools.extend(notion_structure::tools());

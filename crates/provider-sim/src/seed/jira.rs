@@ -82,7 +82,8 @@ const PROJECTS: &[ProjectSeed] = &[
         workflow: Workflow::Software,
         // Team-managed: types of its own (`Subtask`); the due date is set after creation.
         style: Style::NextGen,
-        hidden: &[],
+        // No Severity field on its screens.
+        hidden: &["customfield_10040"],
         not_on_create: &["duedate"],
         required: &[],
         denied: &[],
@@ -448,6 +449,7 @@ fn seeded_issue(
         history: Vec::new(),
         links: Vec::new(),
         worklogs: Vec::new(),
+        custom: Default::default(),
     };
     if status == Status::Done {
         issue.resolution_date = Some(issue.updated);

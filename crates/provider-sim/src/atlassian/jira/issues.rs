@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::{
-    JiraCtx, adf, json_body,
+    JiraCtx, adf, fields, json_body,
     model::{Comment, Issue, IssueType, JiraData, Permission, Priority, Project, Status, Tracked},
     render::{self, FieldSel},
     screens::{self, Screen},
@@ -83,6 +83,12 @@ struct Changes {
     label_ops: Vec<(bool, String)>,
     duedate: Option<Option<String>>,
     parent: Option<String>,
+    components: Option<Vec<String>>,
+    fix_versions: Option<Vec<String>>,
+    /// `add` (true) or `remove` of one component (`components`) or version (`fixVersions`).
+    item_ops: Vec<(bool, &'static str, String)>,
+    /// Custom field values (`None`: cleared).
+    custom: Vec<(String, Option<Value>)>,
     comments: Vec<Value>,
     /// A rich-text value that is an object but breaks the ADF schema.
     invalid_adf: bool,
@@ -126,6 +132,54 @@ fn labels_value(v: &Value) -> Result<Vec<String>, String> {
             } else {
                 Ok(l.to_string())
             }
+        })
+        .collect()
+}
+
+/// The names of the components `v` lists (`[{"name"}]` or `[{"id"}]`), all of `project`.
+fn components_value(data: &JiraData, v: &Value, project: Option<&Project>) -> Result<Vec<String>, String> {
+    let items = v.as_array().ok_or("Operation value must be an array")?;
+    let key = project.map(|p| p.key.as_str()).unwrap_or_default();
+    let own = || data.components.iter().filter(|c| c.project == key);
+    items
+        .iter()
+        .map(|item| match (item.get("id"), item.get("name").and_then(Value::as_str)) {
+            (Some(id), _) => {
+                let id = id_or(id, &[]).unwrap_or_default();
+                own()
+                    .find(|c| c.id.to_string() == id)
+                    .map(|c| c.name.clone())
+                    .ok_or_else(|| format!("Component id '{id}' is not valid"))
+            }
+            (None, Some(name)) => own()
+                .find(|c| c.name == name)
+                .map(|c| c.name.clone())
+                .ok_or_else(|| format!("Component name '{name}' is not valid")),
+            (None, None) => Err("Specify a valid component id or name".to_string()),
+        })
+        .collect()
+}
+
+/// The names of the versions `v` lists (`[{"name"}]` or `[{"id"}]`), all of `project`.
+fn versions_value(data: &JiraData, v: &Value, project: Option<&Project>) -> Result<Vec<String>, String> {
+    let items = v.as_array().ok_or("Operation value must be an array")?;
+    let key = project.map(|p| p.key.as_str()).unwrap_or_default();
+    let own = || data.versions.iter().filter(|x| x.project == key);
+    items
+        .iter()
+        .map(|item| match (item.get("id"), item.get("name").and_then(Value::as_str)) {
+            (Some(id), _) => {
+                let id = id_or(id, &[]).unwrap_or_default();
+                own()
+                    .find(|x| x.id.to_string() == id)
+                    .map(|x| x.name.clone())
+                    .ok_or_else(|| format!("Version id '{id}' is not valid"))
+            }
+            (None, Some(name)) => own()
+                .find(|x| x.name == name)
+                .map(|x| x.name.clone())
+                .ok_or_else(|| format!("Version name '{name}' is not valid")),
+            (None, None) => Err("Specify a valid version id or name".to_string()),
         })
         .collect()
 }
@@ -209,6 +263,12 @@ fn read_field(
             let k = id_or(v, &["key", "id"]).ok_or("Could not find issue by id or key.")?;
             ch.parent = Some(data.issue(&k).ok_or("Could not find issue by id or key.")?.key.clone());
         }
+        "components" => ch.components = Some(components_value(data, v, types_of)?),
+        "fixVersions" => ch.fix_versions = Some(versions_value(data, v, types_of)?),
+        id if fields::custom(id).is_some() => {
+            let c = fields::custom(id).ok_or_else(|| cannot_set(id))?;
+            ch.custom.push((id.to_string(), c.read(v)?));
+        }
         other => return Err(cannot_set(other)),
     }
     Ok(())
@@ -227,6 +287,16 @@ fn read_update(
             return Err("Operation value must be an object".into());
         };
         match (name, verb.as_str()) {
+            ("components", "add" | "remove") => {
+                for name in components_value(data, &Value::Array(vec![arg.clone()]), types_of)? {
+                    ch.item_ops.push((verb == "add", "components", name));
+                }
+            }
+            ("fixVersions", "add" | "remove") => {
+                for name in versions_value(data, &Value::Array(vec![arg.clone()]), types_of)? {
+                    ch.item_ops.push((verb == "add", "fixVersions", name));
+                }
+            }
             ("labels", "add" | "remove") => {
                 let l = arg.as_str().ok_or("Operation value must be a string")?;
                 ch.label_ops.push((verb == "add", l.to_string()));
@@ -355,6 +425,25 @@ fn apply(data: &mut JiraData, index: usize, ch: Changes, author: &str, now: Offs
     if let Some(p) = ch.parent {
         issue.parent = Some(p);
     }
+    if let Some(c) = ch.components {
+        issue.components = c;
+    }
+    if let Some(v) = ch.fix_versions {
+        issue.fix_versions = v;
+    }
+    for (add, field, name) in ch.item_ops {
+        let list = if field == "components" { &mut issue.components } else { &mut issue.fix_versions };
+        list.retain(|n| *n != name);
+        if add {
+            list.push(name);
+        }
+    }
+    for (id, value) in ch.custom {
+        match value {
+            Some(v) => issue.custom.insert(id, v),
+            None => issue.custom.remove(&id),
+        };
+    }
     for (add, label) in ch.label_ops {
         issue.labels.retain(|l| *l != label);
         if add {
@@ -411,6 +500,7 @@ pub(super) async fn create(
             history: Vec::new(),
             links: Vec::new(),
             worklogs: Vec::new(),
+            custom: Default::default(),
         });
         let index = data.issues.len() - 1;
         apply(data, index, ch, &ctx.account_id, now);

@@ -89,6 +89,56 @@ pub(super) async fn project(
     })
 }
 
+/// `GET …/project/{project}/components`: the project's components, unpaged.
+pub(super) async fn project_components(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<JiraCtx>,
+    Path((_, key)): Path<(String, String)>,
+) -> JiraResult {
+    on_site(&sim, &ctx, |data, _| {
+        let p = data.project(&key).ok_or_else(|| no_project(&key))?;
+        let all: Vec<Value> = data
+            .components
+            .iter()
+            .filter(|c| c.project == p.key)
+            .map(|c| {
+                let mut out = render::component(&ctx.links, c);
+                out["description"] = json!("");
+                out["lead"] = render::user(&ctx.links, &c.lead);
+                out["assigneeType"] = json!("PROJECT_DEFAULT");
+                out["realAssigneeType"] = json!("PROJECT_DEFAULT");
+                out["isAssigneeTypeValid"] = json!(false);
+                out["project"] = json!(p.key);
+                out["projectId"] = json!(p.id);
+                out
+            })
+            .collect();
+        Ok(Json(all).into_response())
+    })
+}
+
+/// `GET …/project/{project}/versions`: the project's versions, unpaged.
+pub(super) async fn project_versions(
+    State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<JiraCtx>,
+    Path((_, key)): Path<(String, String)>,
+) -> JiraResult {
+    on_site(&sim, &ctx, |data, _| {
+        let p = data.project(&key).ok_or_else(|| no_project(&key))?;
+        let all: Vec<Value> = data
+            .versions
+            .iter()
+            .filter(|v| v.project == p.key)
+            .map(|v| {
+                let mut out = render::version(&ctx.links, v);
+                out["projectId"] = json!(p.id);
+                out
+            })
+            .collect();
+        Ok(Json(all).into_response())
+    })
+}
+
 /// `GET …/issue/createmeta/{project}/issuetypes`: the project's types, paged.
 pub(super) async fn create_meta(
     State(sim): State<Arc<Sim>>,
@@ -131,7 +181,7 @@ pub(super) async fn create_meta_fields(
             .iter()
             .skip(start)
             .take(max)
-            .map(|f| screens::field_json(&ctx.links, p, kind, f, Screen::Create))
+            .map(|f| screens::field_json(&ctx.links, data, p, kind, f, Screen::Create))
             .collect();
         Ok(Json(json!({"maxResults": max, "startAt": start, "total": all.len(), "fields": fields}))
             .into_response())
@@ -151,7 +201,8 @@ pub(super) async fn edit_meta(
             screens::fields(p, issue.issuetype, Screen::Edit, &ctx.account_id)
                 .iter()
                 .map(|f| {
-                    (f.id.to_string(), screens::field_json(&ctx.links, p, issue.issuetype, f, Screen::Edit))
+                    let json = screens::field_json(&ctx.links, data, p, issue.issuetype, f, Screen::Edit);
+                    (f.id.to_string(), json)
                 })
                 .collect();
         Ok(Json(json!({"fields": fields})).into_response())

@@ -22,6 +22,7 @@ use crate::state::Sim;
 
 pub(crate) mod adf;
 mod agile;
+pub(crate) mod fields;
 mod issues;
 pub(crate) mod jql;
 mod links;
@@ -73,6 +74,10 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
         .route(&at("/issue/createmeta/{project}/issuetypes/{type_id}"), get(meta::create_meta_fields))
         .route(&at("/project/search"), get(meta::project_search))
         .route(&at("/project/{project}"), get(meta::project))
+        .route(&at("/project/{project}/components"), get(meta::project_components))
+        .route(&at("/project/{project}/versions"), get(meta::project_versions))
+        .route(&at("/field"), get(fields::list))
+        .route(&at("/field/search"), get(fields::search))
         .route(&at("/user"), get(meta::user))
         .route(&at("/user/search"), get(meta::user_search))
         .route(&at("/user/assignable/search"), get(meta::assignable_search))

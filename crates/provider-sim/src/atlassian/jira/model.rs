@@ -332,6 +332,9 @@ pub(crate) struct Issue {
     /// Time logged on the issue, oldest first.
     #[serde(default)]
     pub worklogs: Vec<Worklog>,
+    /// Custom field values by field id (`fields.rs`): a number, an option id, a text.
+    #[serde(default)]
+    pub custom: std::collections::BTreeMap<String, Value>,
 }
 
 /// An issue link type (`GET /issueLinkType`): a name and the phrase of each direction.

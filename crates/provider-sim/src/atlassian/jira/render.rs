@@ -7,7 +7,8 @@ use serde_json::{Map, Value, json};
 use super::{
     adf,
     model::{
-        Comment, Issue, IssueType, JiraData, LinkType, Priority, Project, Sprint, Status, Style, Worklog,
+        Comment, Component, Issue, IssueType, JiraData, LinkType, Priority, Project, Sprint, Status, Style,
+        Version, Worklog,
     },
 };
 use crate::{
@@ -313,6 +314,10 @@ pub(crate) const ALL_FIELDS: &[&str] = &[
     "votes",
     "customfield_10020",
     "customfield_10019",
+    "customfield_10016",
+    "customfield_10040",
+    "customfield_10041",
+    "customfield_10042",
     "issuelinks",
     "subtasks",
     "worklog",
@@ -400,7 +405,7 @@ fn field(l: &Links, data: &JiraData, i: &Issue, name: &str) -> Option<Value> {
             i.components
                 .iter()
                 .filter_map(|n| data.components.iter().find(|c| c.name == *n))
-                .map(|c| json!({"self": format!("{}/component/{}", l.api, c.id), "id": c.id.to_string(), "name": c.name}))
+                .map(|c| component(l, c))
                 .collect::<Vec<_>>()
         ),
         "fixVersions" => versions(l, data, &i.fix_versions),
@@ -429,6 +434,7 @@ fn field(l: &Links, data: &JiraData, i: &Issue, name: &str) -> Option<Value> {
                 .collect::<Vec<_>>()
         ),
         "customfield_10019" => json!(format!("0|i{:05}:", i.rank)),
+        id if id.starts_with("customfield_") => super::fields::custom(id)?.render(l, i.custom.get(id)),
         "issuelinks" => json!(issue_links(l, data, i)),
         "subtasks" => json!(
             data.issues
@@ -447,22 +453,30 @@ fn versions(l: &Links, data: &JiraData, names: &[String]) -> Value {
         names
             .iter()
             .filter_map(|n| data.versions.iter().find(|v| v.name == *n))
-            .map(|v| {
-                let mut out = json!({
-                    "self": format!("{}/version/{}", l.api, v.id),
-                    "id": v.id.to_string(),
-                    "description": "",
-                    "name": v.name,
-                    "archived": false,
-                    "released": v.released,
-                });
-                if let Some(d) = v.release_date {
-                    out["releaseDate"] = json!(d.to_string());
-                }
-                out
-            })
+            .map(|v| version(l, v))
             .collect::<Vec<_>>()
     )
+}
+
+/// A component as an issue's `components` and `allowedValues` show it.
+pub(crate) fn component(l: &Links, c: &Component) -> Value {
+    json!({"self": format!("{}/component/{}", l.api, c.id), "id": c.id.to_string(), "name": c.name})
+}
+
+/// A version as an issue's `fixVersions` and `allowedValues` show it.
+pub(crate) fn version(l: &Links, v: &Version) -> Value {
+    let mut out = json!({
+        "self": format!("{}/version/{}", l.api, v.id),
+        "id": v.id.to_string(),
+        "description": "",
+        "name": v.name,
+        "archived": false,
+        "released": v.released,
+    });
+    if let Some(d) = v.release_date {
+        out["releaseDate"] = json!(d.to_string());
+    }
+    out
 }
 
 /// An issue with the selected fields; `expand` may ask for `renderedFields` and `names`.
@@ -511,6 +525,7 @@ fn display_name(field: &str) -> String {
         "versions" => "Affects versions".into(),
         "customfield_10020" => "Sprint".into(),
         "customfield_10019" => "Rank".into(),
+        id if super::fields::custom(id).is_some() => super::fields::custom(id).map_or("", |c| c.name).into(),
         "issuelinks" => "Linked Issues".into(),
         "subtasks" => "Sub-tasks".into(),
         "worklog" => "Log Work".into(),

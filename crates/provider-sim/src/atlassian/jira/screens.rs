@@ -6,7 +6,8 @@
 use serde_json::{Value, json};
 
 use super::{
-    model::{IssueType, Permission, Priority, Project, Style},
+    fields,
+    model::{IssueType, JiraData, Permission, Priority, Project, Style},
     render::{self, Links},
 };
 
@@ -77,6 +78,8 @@ const FIELDS: &[(&str, &str, &str, &[&str])] = &[
     ("priority", "Priority", "priority", &["set"]),
     ("labels", "Labels", "array", &["add", "set", "remove"]),
     ("duedate", "Due date", "date", &["set"]),
+    ("components", "Components", "array", &["add", "set", "remove"]),
+    ("fixVersions", "Fix versions", "array", &["set", "add", "remove"]),
     ("comment", "Comment", "comments-page", &["add", "edit", "remove"]),
 ];
 
@@ -103,16 +106,36 @@ pub(crate) fn fields(p: &Project, kind: IssueType, screen: Screen, who: &str) ->
             "assignee" => may_assign,
             _ => true,
         })
-        .filter(|(id, ..)| !rules.hidden.iter().any(|h| h == id))
-        .filter(|(id, ..)| screen == Screen::Edit || !rules.not_on_create.iter().any(|h| h == id))
-        .map(|(id, name, ..)| {
-            let required = matches!(*id, "summary" | "issuetype")
-                || (screen == Screen::Create && matches!(*id, "project" | "reporter"))
-                || (screen == Screen::Create && *id == "parent" && kind == IssueType::Subtask)
+        .map(|(id, name, ..)| (*id, *name))
+        .chain(fields::CUSTOM.iter().map(|c| (c.id, c.name)))
+        .filter(|(id, _)| !rules.hidden.iter().any(|h| h == id))
+        .filter(|(id, _)| screen == Screen::Edit || !rules.not_on_create.iter().any(|h| h == id))
+        .map(|(id, name)| {
+            let required = matches!(id, "summary" | "issuetype")
+                || (screen == Screen::Create && matches!(id, "project" | "reporter"))
+                || (screen == Screen::Create && id == "parent" && kind == IssueType::Subtask)
                 || (screen == Screen::Create && rules.required.iter().any(|(k, f)| *k == kind && f == id));
             OnScreen { id, name, required }
         })
         .collect()
+}
+
+/// The display name and `schema` of a system field the simulator models.
+pub(crate) fn system_field(id: &str) -> Option<(&'static str, Value)> {
+    let (id, name, kind, _) = FIELDS.iter().find(|(i, ..)| *i == id).copied()?;
+    let mut schema = json!({"type": kind, "system": id});
+    match id {
+        "labels" => schema["items"] = json!("string"),
+        "components" => schema["items"] = json!("component"),
+        "fixVersions" => schema["items"] = json!("version"),
+        _ => {}
+    }
+    Some((name, schema))
+}
+
+/// The ids of the system fields the simulator models.
+pub(crate) fn system_ids() -> impl Iterator<Item = &'static str> {
+    FIELDS.iter().map(|(id, ..)| *id)
 }
 
 /// Whether `field` is on the `screen` of type `kind` in `p` for `who`.
@@ -121,13 +144,23 @@ pub(crate) fn allows(p: &Project, kind: IssueType, screen: Screen, field: &str, 
 }
 
 /// One field as `createmeta` (with `fieldId`) and `editmeta` describe it.
-pub(crate) fn field_json(l: &Links, p: &Project, kind: IssueType, f: &OnScreen, screen: Screen) -> Value {
-    let (_, _, kind_of, ops) =
-        FIELDS.iter().find(|(id, ..)| *id == f.id).copied().unwrap_or(("", "", "any", &[]));
-    let mut schema = json!({"type": kind_of, "system": f.id});
-    if f.id == "labels" {
-        schema["items"] = json!("string");
-    }
+pub(crate) fn field_json(
+    l: &Links,
+    data: &JiraData,
+    p: &Project,
+    kind: IssueType,
+    f: &OnScreen,
+    screen: Screen,
+) -> Value {
+    let custom = fields::custom(f.id);
+    let ops: &[&str] = match custom {
+        Some(_) => &["set"],
+        None => FIELDS.iter().find(|(id, ..)| *id == f.id).map_or(&[], |(.., ops)| *ops),
+    };
+    let schema = match custom {
+        Some(c) => c.schema(),
+        None => system_field(f.id).map_or(json!({"type": "any"}), |(_, s)| s),
+    };
     let mut out = json!({
         "required": f.required,
         "schema": schema,
@@ -165,7 +198,24 @@ pub(crate) fn field_json(l: &Links, p: &Project, kind: IssueType, f: &OnScreen, 
             out["autoCompleteUrl"] = json!(format!("{}/user/search?query=", l.api));
         }
         "labels" => out["autoCompleteUrl"] = json!(format!("{}/label/suggest?query=", l.api)),
+        "components" => {
+            let own: Vec<Value> = data
+                .components
+                .iter()
+                .filter(|c| c.project == p.key)
+                .map(|c| render::component(l, c))
+                .collect();
+            out["allowedValues"] = json!(own);
+        }
+        "fixVersions" => {
+            let own: Vec<Value> =
+                data.versions.iter().filter(|v| v.project == p.key).map(|v| render::version(l, v)).collect();
+            out["allowedValues"] = json!(own);
+        }
         _ => {}
+    }
+    if let Some(c) = custom.filter(|c| c.kind == fields::Kind::Select) {
+        out["allowedValues"] = c.allowed_values(l);
     }
     out
 }
