@@ -12,7 +12,12 @@
 //!   [`HUB_AUDIENCE`]); when [`JwksSettings::issuer`] (`MCPSERVER_JWT_ISSUER`)
 //!   is set, `iss` is required and must equal it.
 //!
-//! For both kinds `exp` is required, `nbf` and `iat` are honoured when present
+//! * **Resource-bound tokens** for `/mcp` ([`JwtVerifier::verify_resource`], only with a
+//!   [`ResourceBinding`], i.e. `MCPSERVER_AUTHORIZATION_SERVER` = an external IdP): JWKS
+//!   tokens whose `aud` contains the public `/mcp` URL, whose `iss` is that authorization
+//!   server, and whose `scope` (or `scp` array) grants `mcp`. They are good on `/mcp` only.
+//!
+//! For every kind `exp` is required, `nbf` and `iat` are honoured when present
 //! (a token "issued in the future" is not yet valid), every time check allows
 //! [`LEEWAY_SECS`] of clock skew, and the optional `scope` claim is a
 //! space-separated string. An HS256 token's `kid` header is ignored.
