@@ -239,3 +239,24 @@ async fn a_token_bound_to_mcp_is_not_accepted_by_the_rest_of_the_api() {
     let api = setup.http.get(setup.server.url("/api/connections")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(api.status(), 401);
 }
+
+#[tokio::test]
+async fn without_an_authorization_server_a_token_bound_to_mcp_is_refused_as_before() {
+    let jwks = serve_jwks().await;
+    let setup = start(&["--public-url", PUBLIC, "--jwks-url", &jwks]).await;
+    let (status, challenge, _) = initialize(&setup, Some(&idp_token(&client_claims()))).await;
+    assert_eq!((status, challenge.as_deref()), (401, Some("Bearer")));
+}
+
+#[tokio::test]
+async fn a_malformed_scp_claim_is_an_invalid_token() {
+    let setup = external().await;
+    for scp in [json!(7), json!(["mcp", 7]), json!(["two words"])] {
+        let claims = with(without(client_claims(), "scope"), "scp", scp.clone());
+        let (status, challenge, _) = initialize(&setup, Some(&idp_token(&claims))).await;
+        assert_eq!((status, challenge.unwrap()), (401, invalid_token_challenge()), "scp {scp}");
+    }
+    let spaced = with(without(client_claims(), "scope"), "scp", json!("openid mcp"));
+    let (status, _, body) = initialize(&setup, Some(&idp_token(&spaced))).await;
+    assert_eq!(status, 200, "`scp` as a space-separated string: {body}");
+}
