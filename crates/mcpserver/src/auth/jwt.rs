@@ -487,13 +487,13 @@ impl JwtVerifier {
         if header.crit.is_some() {
             return Err(AuthError::Malformed);
         }
-        if supported_algorithm(&header.alg)? == Algorithm::HS256 {
+        let alg = supported_algorithm(&header.alg)?;
+        if alg == Algorithm::HS256 {
             return self.verify_token(token).await;
         }
         if let Some(identity) = self.inner.verified.get(token, now) {
             return Ok(identity);
         }
-        let alg = supported_algorithm(&header.alg)?;
         let jwks = self.inner.jwks.as_ref().ok_or(AuthError::JwksNotConfigured)?;
         let key = jwks.key_for(alg, header.kid.as_deref()).await?;
         let rules = validation_rules(alg, &binding.resource, Some(&binding.issuer));
