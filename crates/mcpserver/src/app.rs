@@ -54,7 +54,9 @@ impl AppState {
         })?;
         let http = provider_client(&config)?;
         let secret = secrecy::SecretBox::from(config.hub_secret_bytes().to_vec().into_boxed_slice());
-        let verifier = crate::auth::JwtVerifier::new(secret, config.jwks.clone(), http.clone());
+        let resource = crate::auth::resource::binding(&config);
+        let verifier =
+            crate::auth::JwtVerifier::with_resource(secret, config.jwks.clone(), resource, http.clone());
         let config = Arc::new(config);
         let clock = crate::domain::Clock::system();
         let tokens =

@@ -12,7 +12,12 @@
 //!   [`HUB_AUDIENCE`]); when [`JwksSettings::issuer`] (`MCPSERVER_JWT_ISSUER`)
 //!   is set, `iss` is required and must equal it.
 //!
-//! For both kinds `exp` is required, `nbf` and `iat` are honoured when present
+//! * **Resource-bound tokens** for `/mcp` ([`JwtVerifier::verify_resource`], only with a
+//!   [`ResourceBinding`], i.e. `MCPSERVER_AUTHORIZATION_SERVER` = an external IdP): JWKS
+//!   tokens whose `aud` contains the public `/mcp` URL, whose `iss` is that authorization
+//!   server, and whose `scope` (or `scp` array) grants `mcp`. They are good on `/mcp` only.
+//!
+//! For every kind `exp` is required, `nbf` and `iat` are honoured when present
 //! (a token "issued in the future" is not yet valid), every time check allows
 //! [`LEEWAY_SECS`] of clock skew, and the optional `scope` claim is a
 //! space-separated string. An HS256 token's `kid` header is ignored.
@@ -142,6 +147,9 @@ pub enum AuthError {
     /// A secret shorter than [`MIN_HUB_SECRET_LEN`] bytes.
     #[error("secret too short")]
     WeakSecret,
+    /// A token bound to the MCP resource is valid but lacks the scope `/mcp` needs.
+    #[error("insufficient scope")]
+    InsufficientScope,
     /// A scope given to [`mint_hs256`] is empty or contains whitespace.
     #[error("invalid scope")]
     InvalidScope,
@@ -214,6 +222,20 @@ impl JwksSettings {
         }
         Some(settings)
     }
+}
+
+/// The tokens an external identity provider issues to MCP clients for `/mcp` (the OAuth
+/// protected resource, `MCPSERVER_AUTHORIZATION_SERVER`): verified with the JWKS keys, `aud`
+/// must contain `resource`, `iss` must equal `issuer`, and the `scope` claim (space-separated)
+/// or the `scp` claim (an array, or a string) must grant `scope`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceBinding {
+    /// The resource URI (RFC 8707), the public URL of `/mcp`.
+    pub resource: String,
+    /// The authorization server's issuer identifier, compared exactly.
+    pub issuer: String,
+    /// The scope a token must grant.
+    pub scope: String,
 }
 
 /// Checks that `secret` is long enough to be the hub secret.
@@ -294,6 +316,11 @@ struct Inner {
     hs256: Option<(DecodingKey, Validation)>,
     jwks: Option<JwksCache>,
     verified: Verified,
+    /// What MCP clients' tokens for `/mcp` must be, when an external IdP issues them.
+    resource: Option<ResourceBinding>,
+    /// Resource-bound tokens that passed, kept apart from `verified`: they are good on `/mcp`
+    /// only, so a success there must never let them onto another route.
+    verified_resource: Verified,
 }
 
 /// Tokens that passed every check recently, with the identity they gave. The hub sends the
@@ -373,6 +400,18 @@ impl JwtVerifier {
     /// set is fetched on first use, with `http` (each request is bounded by a
     /// 5 s timeout).
     pub fn new(hub_secret: SecretBox<[u8]>, jwks: Option<JwksSettings>, http: reqwest::Client) -> Self {
+        Self::with_resource(hub_secret, jwks, None, http)
+    }
+
+    /// [`JwtVerifier::new`], plus [`JwtVerifier::verify_resource`]'s rules for the tokens an
+    /// external IdP issues to MCP clients (`resource`; `None` = none, as with `new`). Those
+    /// tokens are checked with the JWKS keys, so `resource` needs `jwks`.
+    pub fn with_resource(
+        hub_secret: SecretBox<[u8]>,
+        jwks: Option<JwksSettings>,
+        resource: Option<ResourceBinding>,
+        http: reqwest::Client,
+    ) -> Self {
         let inner = Inner {
             hs256: usable_hub_secret(hub_secret).map(|secret| {
                 (
@@ -382,6 +421,8 @@ impl JwtVerifier {
             }),
             jwks: jwks.map(|settings| JwksCache::new(settings, http)),
             verified: Verified::default(),
+            resource,
+            verified_resource: Verified::default(),
         };
         JwtVerifier { inner: Arc::new(inner) }
     }
@@ -416,6 +457,59 @@ impl JwtVerifier {
         };
         let identity = identity_from_claims(data.map_err(map_jwt_error)?.claims, now)?;
         self.inner.verified.insert(token, &identity, now);
+        Ok(identity)
+    }
+
+    /// Verifies a token presented to `/mcp`. Without a [`ResourceBinding`] this is
+    /// [`JwtVerifier::verify`]. With one, HS256 hub tokens and JWKS tokens for the configured
+    /// audience are still verified exactly as by `verify` (so the hub and the app keep
+    /// working), and a JWKS token whose `aud` contains the resource must also come from the
+    /// binding's issuer and grant its scope ([`AuthError::InsufficientScope`] otherwise). A
+    /// token for any other audience fails with [`AuthError::WrongAudience`].
+    pub async fn verify_resource(&self, token: &str) -> Result<Identity, AuthError> {
+        let result = self.verify_resource_token(token).await;
+        if let Err(reason) = &result {
+            tracing::debug!(%reason, "token for /mcp rejected");
+        }
+        result
+    }
+
+    async fn verify_resource_token(&self, token: &str) -> Result<Identity, AuthError> {
+        let Some(binding) = &self.inner.resource else {
+            return self.verify_token(token).await;
+        };
+        let token = check_token_shape(token)?;
+        let now = unix_now();
+        if let Some(identity) = self.inner.verified_resource.get(token, now) {
+            return Ok(identity);
+        }
+        let header = peek_header(token)?;
+        if header.crit.is_some() {
+            return Err(AuthError::Malformed);
+        }
+        let alg = supported_algorithm(&header.alg)?;
+        if alg == Algorithm::HS256 {
+            return self.verify_token(token).await;
+        }
+        if let Some(identity) = self.inner.verified.get(token, now) {
+            return Ok(identity);
+        }
+        let jwks = self.inner.jwks.as_ref().ok_or(AuthError::JwksNotConfigured)?;
+        let key = jwks.key_for(alg, header.kid.as_deref()).await?;
+        let rules = validation_rules(alg, &binding.resource, Some(&binding.issuer));
+        let claims = match jsonwebtoken::decode::<RawClaims>(token, &key, &rules).map_err(map_jwt_error) {
+            Ok(data) => data.claims,
+            // Not bound to the resource: the app's own token for mcpserver, or refused.
+            Err(AuthError::WrongAudience) => return self.verify_token(token).await,
+            Err(other) => return Err(other),
+        };
+        let scp = claims.scp.clone();
+        let mut identity = identity_from_claims(claims, now)?;
+        identity.scopes.extend(scp_claim(scp)?);
+        if !identity.has_scope(&binding.scope) {
+            return Err(AuthError::InsufficientScope);
+        }
+        self.inner.verified_resource.insert(token, &identity, now);
         Ok(identity)
     }
 
@@ -556,6 +650,9 @@ struct RawClaims {
     iat: Option<Value>,
     #[serde(default)]
     scope: Option<Value>,
+    /// Read for resource-bound tokens only ([`JwtVerifier::verify_resource`]).
+    #[serde(default)]
+    scp: Option<Value>,
 }
 
 /// Builds the identity and applies the checks `jsonwebtoken` does not make.
@@ -586,6 +683,20 @@ fn scopes(scope: Option<Value>) -> Result<Vec<String>, AuthError> {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::String(s)) => Ok(s.split_whitespace().map(str::to_owned).collect()),
         Some(_) => Err(AuthError::InvalidClaim("scope")),
+    }
+}
+
+/// `scp`, when present and not null: an array of scope strings, or a space-separated string.
+fn scp_claim(scp: Option<Value>) -> Result<Vec<String>, AuthError> {
+    match scp {
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(s) if !s.is_empty() && !s.contains(char::is_whitespace) => Ok(s),
+                _ => Err(AuthError::InvalidClaim("scp")),
+            })
+            .collect(),
+        other => scopes(other).map_err(|_| AuthError::InvalidClaim("scp")),
     }
 }
 

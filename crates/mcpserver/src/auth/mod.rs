@@ -4,6 +4,7 @@
 
 pub(crate) mod dev;
 pub mod jwt;
+pub(crate) mod resource;
 
 pub use jwt::{Identity, JwtVerifier};
 
@@ -16,13 +17,40 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// Verifies the hub JWT; 401 `unauthenticated` (with `WWW-Authenticate: Bearer`) otherwise.
-pub async fn require_hub_jwt(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn require_hub_jwt(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    authenticate(&state, request, next, Route::Api).await
+}
+
+/// `/mcp`'s check: [`require_hub_jwt`]'s, plus, when `MCPSERVER_AUTHORIZATION_SERVER` names an
+/// external identity provider, its MCP clients' resource-bound tokens
+/// ([`jwt::JwtVerifier::verify_resource`]) and the challenges that name the protected-resource
+/// metadata ([`resource`]): 401 `invalid_token`, 403 `insufficient_scope`.
+pub async fn require_mcp_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    authenticate(&state, request, next, Route::Mcp).await
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Api,
+    Mcp,
+}
+
+async fn authenticate(state: &AppState, mut request: Request, next: Next, route: Route) -> Response {
+    let challenge = |refusal, response| match route {
+        Route::Mcp => resource::challenge(&state.config, refusal, response),
+        Route::Api => response,
+    };
     let token =
         request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(jwt::bearer_token);
     let Some(token) = token else {
-        return ApiError::unauthenticated("missing bearer token").into_response();
+        let response = ApiError::unauthenticated("missing bearer token").into_response();
+        return challenge(resource::Refusal::NoToken, response);
     };
-    match state.verifier.verify(token).await {
+    let verified = match route {
+        Route::Mcp => state.verifier.verify_resource(token).await,
+        Route::Api => state.verifier.verify(token).await,
+    };
+    match verified {
         Ok(identity) => {
             if let Some(limit) = &state.inbound
                 && let Err(wait) = limit.try_take(&identity.user_id)
@@ -40,9 +68,15 @@ pub async fn require_hub_jwt(State(state): State<AppState>, mut request: Request
             tracing::warn!(reason = %e, "token verification unavailable");
             ApiError::new(ErrorCode::ProviderUnavailable, "cannot verify tokens right now").into_response()
         }
+        Err(jwt::AuthError::InsufficientScope) => {
+            tracing::info!("token for /mcp lacks the mcp scope");
+            let message = format!("this token does not grant the `{}` scope /mcp needs", resource::MCP_SCOPE);
+            challenge(resource::Refusal::InsufficientScope, ApiError::forbidden(message).into_response())
+        }
         Err(e) => {
             tracing::info!(reason = %e, "rejected hub token");
-            ApiError::unauthenticated(format!("invalid bearer token: {e}")).into_response()
+            let response = ApiError::unauthenticated(format!("invalid bearer token: {e}")).into_response();
+            challenge(resource::Refusal::InvalidToken, response)
         }
     }
 }

@@ -89,6 +89,22 @@ pub struct KeySettings {
     /// Required `aud` of JWKS-verified JWTs.
     #[arg(long, env = "MCPSERVER_JWT_AUDIENCE", default_value = "mcpserver")]
     pub jwt_audience: String,
+
+    /// Who issues the tokens MCP clients bring to /mcp: `none` (hub JWTs only, no
+    /// protected-resource metadata) or the issuer URL of the identity provider whose keys
+    /// MCPSERVER_JWKS_URL serves (`/mcp` is then an OAuth protected resource).
+    #[arg(long, env = "MCPSERVER_AUTHORIZATION_SERVER", default_value = "none")]
+    pub authorization_server: String,
+}
+
+/// Who issues the tokens of MCP clients other than the hub (`MCPSERVER_AUTHORIZATION_SERVER`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizationServer {
+    /// Only hub JWTs (and the app's own JWKS tokens) reach `/mcp`; no metadata is served.
+    None,
+    /// An external identity provider, by its issuer identifier (exactly as configured: it is
+    /// compared with tokens' `iss` and advertised in the protected-resource metadata).
+    External { issuer: String },
 }
 
 /// The validated keys.
@@ -96,6 +112,7 @@ pub(super) struct Keys {
     pub keyring: Keyring,
     pub hub_secret: SecretBox<[u8]>,
     pub jwks: Option<JwksSettings>,
+    pub authorization_server: AuthorizationServer,
 }
 
 impl KeySettings {
@@ -103,7 +120,54 @@ impl KeySettings {
         let keyring = self.encryption.keyring(p);
         let hub_secret = self.hub.secret(p);
         let jwks = self.jwks(p);
-        Some(Keys { keyring: keyring?, hub_secret: hub_secret?, jwks: jwks? })
+        let authorization_server = self.authorization_server(p);
+        Some(Keys {
+            keyring: keyring?,
+            hub_secret: hub_secret?,
+            jwks: jwks?,
+            authorization_server: authorization_server?,
+        })
+    }
+
+    /// `MCPSERVER_AUTHORIZATION_SERVER`: `none`, or an issuer URL (https, or http on a loopback
+    /// host; no query or fragment, as RFC 8414 has it) whose keys MCPSERVER_JWKS_URL serves.
+    fn authorization_server(&self, p: &mut Problems) -> Option<AuthorizationServer> {
+        const NAME: &str = "MCPSERVER_AUTHORIZATION_SERVER";
+        let value = self.authorization_server.trim();
+        match value.to_ascii_lowercase().as_str() {
+            "" | "none" => return Some(AuthorizationServer::None),
+            "builtin" => {
+                p.add(format!(
+                    "{NAME}: `builtin` (mcpserver as its own authorization server) is not available in \
+                     this version yet; use `none` or the issuer URL of your identity provider"
+                ));
+                return None;
+            }
+            _ => {}
+        }
+        let Ok(url) = url::Url::parse(value) else {
+            p.add(format!("{NAME}: `{value}` is not `none` or an issuer URL such as https://id.example.com"));
+            return None;
+        };
+        let secure = url.scheme() == "https" || (url.scheme() == "http" && super::is_loopback_name(value));
+        if !secure || url.host().is_none() {
+            p.add(format!(
+                "{NAME}: `{value}` must be an https URL (http only on a loopback host such as 127.0.0.1)"
+            ));
+            return None;
+        }
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+            p.add(format!("{NAME}: `{value}` is not an issuer identifier: no query, fragment or user info"));
+            return None;
+        }
+        if self.jwks_url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+            p.add(format!(
+                "{NAME}: an external identity provider needs MCPSERVER_JWKS_URL too (the URL of \
+                 its JWKS), so that mcpserver can check the tokens it issues"
+            ));
+            return None;
+        }
+        Some(AuthorizationServer::External { issuer: value.to_string() })
     }
 
     /// `Some(None)` when no JWKS URL is set.

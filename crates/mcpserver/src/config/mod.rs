@@ -22,7 +22,7 @@ pub(crate) use database::sqlite_file;
 pub use database::{DEFAULT_DATABASE_URL, DatabaseSettings, DatabaseUrl};
 pub use dev::DevSettings;
 pub(crate) use dev::is_loopback_name;
-pub use keys::{EncryptionKeys, HubSecret, KeySettings};
+pub use keys::{AuthorizationServer, EncryptionKeys, HubSecret, KeySettings};
 pub use limits::LimitSettings;
 pub use mcp::McpSettings;
 pub use providers::{DEFAULT_NOTION_VERSION, ProviderSettings};
@@ -137,6 +137,8 @@ pub struct Config {
     pub atlassian_api_url: Url,
     pub notion_api_url: Url,
     pub jwks: Option<JwksSettings>,
+    /// Who issues MCP clients' tokens (`MCPSERVER_AUTHORIZATION_SERVER`).
+    pub authorization_server: AuthorizationServer,
     pub cors_origins: CorsOrigins,
     pub connect_confirm: ConnectConfirm,
     pub refresh_skew: Duration,
@@ -271,7 +273,7 @@ impl From<Parts> for Config {
             server;
         let database::Database { database_url, db_kind, audit_retention, token_cache, instance_dir } =
             database;
-        let keys::Keys { keyring, hub_secret, jwks } = keys;
+        let keys::Keys { keyring, hub_secret, jwks, authorization_server } = keys;
         let providers::Providers {
             jira,
             notion,
@@ -314,6 +316,7 @@ impl From<Parts> for Config {
             atlassian_api_url,
             notion_api_url,
             jwks,
+            authorization_server,
             cors_origins,
             connect_confirm,
             refresh_skew,
@@ -352,6 +355,19 @@ impl Config {
     /// The hub secret bytes, for the one place that signs or verifies with it.
     pub fn hub_secret_bytes(&self) -> &[u8] {
         self.hub_secret.expose_secret()
+    }
+
+    /// The public URL of `/mcp`: the resource MCP clients' tokens are bound to (RFC 8707).
+    pub fn mcp_resource(&self) -> String {
+        format!("{}/mcp", self.public_url.as_str().trim_end_matches('/'))
+    }
+
+    /// Where the protected-resource metadata of `/mcp` is (RFC 9728 section 3.1: the
+    /// well-known path inserted between the host and the resource's path).
+    pub fn mcp_resource_metadata_url(&self) -> String {
+        let origin = self.public_url.origin().ascii_serialization();
+        let path = format!("{}/mcp", self.public_url.path().trim_end_matches('/'));
+        format!("{origin}/.well-known/oauth-protected-resource{path}")
     }
 }
 
@@ -657,6 +673,71 @@ mod tests {
         let config = settings(&[url[0], url[1], "--hub-webhook-secret", own]).validate().unwrap();
         assert!(!format!("{config:?}").contains(own));
         assert_eq!(config.hub_webhook_secret.unwrap().expose_secret(), own.as_bytes());
+    }
+
+    const JWKS: [&str; 2] = ["--jwks-url", "https://id.example.com/jwks"];
+
+    #[test]
+    fn the_authorization_server_is_none_by_default() {
+        let config = settings(&[]).validate().unwrap();
+        assert_eq!(config.authorization_server, AuthorizationServer::None);
+        let config = settings(&["--authorization-server", " none "]).validate().unwrap();
+        assert_eq!(config.authorization_server, AuthorizationServer::None);
+    }
+
+    #[test]
+    fn an_external_issuer_is_taken_as_given_with_the_resource_under_the_public_url() {
+        for issuer in
+            ["https://id.example.com", "https://id.example.com/realms/app/", "http://127.0.0.1:9000"]
+        {
+            let config = settings(&[JWKS[0], JWKS[1], "--authorization-server", issuer]).validate().unwrap();
+            assert_eq!(config.authorization_server, AuthorizationServer::External { issuer: issuer.into() });
+        }
+        let config = settings(&["--public-url", "https://mcp.example.com/gw/"]).validate().unwrap();
+        assert_eq!(config.mcp_resource(), "https://mcp.example.com/gw/mcp");
+        assert_eq!(
+            config.mcp_resource_metadata_url(),
+            "https://mcp.example.com/.well-known/oauth-protected-resource/gw/mcp"
+        );
+        let config = settings(&["--public-url", "http://127.0.0.1:8080"]).validate().unwrap();
+        assert_eq!(config.mcp_resource(), "http://127.0.0.1:8080/mcp");
+        assert_eq!(
+            config.mcp_resource_metadata_url(),
+            "http://127.0.0.1:8080/.well-known/oauth-protected-resource/mcp"
+        );
+    }
+
+    #[test]
+    fn builtin_is_refused_as_not_available_yet() {
+        let lines = problems(&[JWKS[0], JWKS[1], "--authorization-server", "builtin"]);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].starts_with("MCPSERVER_AUTHORIZATION_SERVER: `builtin`"), "{lines:?}");
+        assert!(lines[0].contains("not available"), "{lines:?}");
+    }
+
+    #[test]
+    fn a_bad_issuer_url_is_refused_and_named() {
+        for (issuer, says) in [
+            ("id.example.com", "not `none` or an issuer URL"),
+            ("ftp://id.example.com", "must be an https URL"),
+            ("http://id.example.com", "must be an https URL"),
+            ("https://id.example.com/?tenant=a", "no query"),
+            ("https://id.example.com/#x", "no query"),
+        ] {
+            let lines = problems(&[JWKS[0], JWKS[1], "--authorization-server", issuer]);
+            assert_eq!(lines.len(), 1, "{issuer}: {lines:?}");
+            assert!(lines[0].starts_with("MCPSERVER_AUTHORIZATION_SERVER"), "{issuer}: {lines:?}");
+            assert!(lines[0].contains(says), "{issuer}: {lines:?}");
+        }
+    }
+
+    #[test]
+    fn an_external_issuer_without_a_jwks_url_is_refused() {
+        let lines = problems(&["--authorization-server", "https://id.example.com"]);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].starts_with("MCPSERVER_AUTHORIZATION_SERVER") && lines[0].contains("MCPSERVER_JWKS_URL")
+        );
     }
 
     #[test]

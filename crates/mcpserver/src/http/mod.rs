@@ -57,8 +57,13 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     // /mcp is behind the hub JWT, except with the loopback-only development setting
     // MCPSERVER_DEV_FIXED_USER, which puts it (and only it) behind a fixed caller instead.
     // With a development setting on, /mcp also takes only direct loopback requests.
+    // /mcp's own check is the hub JWT's plus, with an external authorization server, the
+    // resource-bound tokens of MCP clients and the challenges naming the resource metadata.
     let (mcp, dev_mcp) = match crate::auth::dev::fixed_user_layer(state) {
-        None => (crate::auth::dev::guard(state, crate::mcp::router(state)), Router::new()),
+        None => {
+            let require = axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_mcp_token);
+            (crate::auth::dev::guard(state, crate::mcp::router(state)).route_layer(require), Router::new())
+        }
         Some(fixed_user) => {
             (Router::new(), crate::auth::dev::guard(state, crate::mcp::router(state).route_layer(fixed_user)))
         }
@@ -69,13 +74,14 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(crate::audit::router())
         .merge(crate::tokens::router())
         .merge(crate::proxy::router())
-        .merge(OpenApiRouter::from(mcp))
         .merge(crate::commands::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_hub_jwt));
     OpenApiRouter::with_openapi(<ApiDoc as utoipa::OpenApi>::openapi())
         .merge(health::router())
         .merge(crate::oauth::public_router())
+        .merge(crate::auth::resource::router())
         .merge(protected)
+        .merge(OpenApiRouter::from(mcp))
         .merge(OpenApiRouter::from(dev_mcp))
 }
 
