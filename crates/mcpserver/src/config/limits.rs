@@ -42,6 +42,20 @@ pub struct LimitSettings {
     #[arg(long, env = "MCPSERVER_MAX_BODY_BYTES", default_value = "1048576")]
     pub max_body_bytes: String,
 
+    /// Largest file a tool uploads to Jira or Notion, in bytes (checked before anything is
+    /// sent; the MCP request carrying it is also bound by `MCPSERVER_MAX_BODY_BYTES`).
+    #[arg(long, env = "MCPSERVER_UPLOAD_MAX_BYTES", default_value = "10485760")]
+    pub upload_max_bytes: String,
+
+    /// Largest file a tool returns inside its result (text, image); a larger one is returned
+    /// as a resource link that `resources/read` serves.
+    #[arg(long, env = "MCPSERVER_INLINE_MAX_BYTES", default_value = "262144")]
+    pub inline_max_bytes: String,
+
+    /// Largest file `resources/read` serves, in bytes.
+    #[arg(long, env = "MCPSERVER_DOWNLOAD_MAX_BYTES", default_value = "10485760")]
+    pub download_max_bytes: String,
+
     /// Timeout for one call to a provider, in seconds.
     #[arg(long, env = "MCPSERVER_PROVIDER_TIMEOUT_SECS", default_value = "30")]
     pub provider_timeout_secs: String,
@@ -63,6 +77,9 @@ pub(super) struct Limits {
     pub notion_rate: (f64, u32),
     pub outbound_max_wait: Duration,
     pub max_body_bytes: usize,
+    pub upload_max_bytes: usize,
+    pub inline_max_bytes: usize,
+    pub download_max_bytes: usize,
     pub provider_timeout: Duration,
     pub header_read_timeout: Duration,
     pub max_connections: Option<usize>,
@@ -76,6 +93,9 @@ impl LimitSettings {
         let notion_rate = self.notion_rate(p);
         let outbound_max_wait = p.secs("MCPSERVER_OUTBOUND_MAX_WAIT_SECS", &self.outbound_max_wait_secs);
         let max_body_bytes = p.number("MCPSERVER_MAX_BODY_BYTES", &self.max_body_bytes);
+        let upload_max_bytes = p.number("MCPSERVER_UPLOAD_MAX_BYTES", &self.upload_max_bytes);
+        let inline_max_bytes = p.number("MCPSERVER_INLINE_MAX_BYTES", &self.inline_max_bytes);
+        let download_max_bytes = p.number("MCPSERVER_DOWNLOAD_MAX_BYTES", &self.download_max_bytes);
         let timeout: Option<u64> = p.number("MCPSERVER_PROVIDER_TIMEOUT_SECS", &self.provider_timeout_secs);
         let header_timeout: Option<u64> =
             p.number("MCPSERVER_HEADER_READ_TIMEOUT_SECS", &self.header_read_timeout_secs);
@@ -87,6 +107,9 @@ impl LimitSettings {
             notion_rate: notion_rate?,
             outbound_max_wait: outbound_max_wait?,
             max_body_bytes: max_body_bytes?,
+            upload_max_bytes: upload_max_bytes?,
+            inline_max_bytes: inline_max_bytes?,
+            download_max_bytes: download_max_bytes?,
             provider_timeout: Duration::from_secs(timeout?.max(1)),
             header_read_timeout: Duration::from_secs(header_timeout?.max(1)),
             max_connections: Some(max_connections?).filter(|n| *n > 0),

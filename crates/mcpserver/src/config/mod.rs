@@ -161,6 +161,12 @@ pub struct Config {
     pub audit_retention: Duration,
     pub token_cache: Duration,
     pub max_body_bytes: usize,
+    /// Largest file a tool uploads (`MCPSERVER_UPLOAD_MAX_BYTES`).
+    pub upload_max_bytes: usize,
+    /// Largest file a tool returns inline (`MCPSERVER_INLINE_MAX_BYTES`); larger: a resource link.
+    pub inline_max_bytes: usize,
+    /// Largest file `resources/read` serves (`MCPSERVER_DOWNLOAD_MAX_BYTES`).
+    pub download_max_bytes: usize,
     pub provider_timeout: Duration,
     pub log_format: LogFormat,
     /// Development only: the user every `/mcp` request acts as, without a JWT (loopback only).
@@ -297,6 +303,9 @@ impl From<Parts> for Config {
             notion_rate,
             outbound_max_wait,
             max_body_bytes,
+            upload_max_bytes,
+            inline_max_bytes,
+            download_max_bytes,
             provider_timeout,
             header_read_timeout,
             max_connections,
@@ -337,6 +346,9 @@ impl From<Parts> for Config {
             audit_retention,
             token_cache,
             max_body_bytes,
+            upload_max_bytes,
+            inline_max_bytes,
+            download_max_bytes,
             provider_timeout,
             log_format,
             dev_fixed_user,
