@@ -50,6 +50,9 @@ async fn tools_list_is_annotated_and_documented() {
             "jira_remove_link",
             "jira_add_worklog",
             "jira_get_worklogs",
+            "jira_list_attachments",
+            "jira_download_attachment",
+            "jira_upload_attachment",
             "jira_list_boards",
             "jira_list_sprints",
             "jira_get_sprint_issues",
@@ -99,6 +102,7 @@ async fn tools_list_is_annotated_and_documented() {
             || name.contains("assign")
             || name.contains("link_issues")
             || name.contains("move")
+            || name.contains("upload")
             || name.starts_with("run_");
         assert_eq!(a["readOnlyHint"], !writes, "{name}");
     }

@@ -253,6 +253,19 @@ pub(crate) const COMMANDS: &[Command] = &[
         action: Action::Tool("jira_add_worklog", jira_log),
     },
     Command {
+        path: "jira attachments",
+        usage: "/jira attachments <KEY>",
+        example: "/jira attachments PLAT-1",
+        input_help: "Without a key, lists the piped issue's files.",
+        options: &[],
+        open_options: false,
+        body: false,
+        layout: Layout::Words,
+        takes: Takes::One,
+        gives: Gives::Nothing,
+        action: Action::Tool("jira_list_attachments", jira_attachments),
+    },
+    Command {
         path: "jira sprint",
         usage: "/jira sprint <board id>",
         example: "/jira sprint 1",
@@ -732,6 +745,11 @@ pub(crate) fn looks_like_jql(text: &str) -> bool {
 fn jira_get(a: &Args) -> Result<Call, BuildError> {
     let key = a.key_word(Kind::JiraIssue, "an issue key, e.g. PLAT-12")?;
     Ok(call("jira_get_issue", json!({"issue_key": key})))
+}
+
+fn jira_attachments(a: &Args) -> Result<Call, BuildError> {
+    let key = a.key_word(Kind::JiraIssue, "an issue key, e.g. PLAT-12")?;
+    Ok(call("jira_list_attachments", json!({"issue_key": key})))
 }
 
 fn jira_create(a: &Args) -> Result<Call, BuildError> {

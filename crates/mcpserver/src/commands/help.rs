@@ -59,7 +59,7 @@ pub(super) fn help(topic: &Topic, tools: &ToolSet) -> ToolOutput {
         _ => chosen.iter().map(|c| details(c, tools)).collect::<Vec<_>>().join("\n\n"),
     };
     let listed: Vec<Value> = chosen.iter().map(|c| describe(c, tools)).collect();
-    ToolOutput { structured: json!({"commands": listed}), markdown }
+    ToolOutput::new(json!({"commands": listed}), markdown)
 }
 
 /// Whether the deployment offers the command's tool (read-only and `MCPSERVER_TOOLS` hide some).

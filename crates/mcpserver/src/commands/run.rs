@@ -187,13 +187,14 @@ async fn connect(ctx: &ToolContext, provider: Provider) -> Result<ToolOutput, Ap
     let flow = crate::oauth::start_flow(&ctx.state, &ctx.user_id, provider, None)?;
     let name = provider.display_name();
     let minutes = crate::oauth::STATE_TTL_SECS / 60;
-    Ok(ToolOutput {
-        markdown: format!(
-            "[Connect {name}]({}) — the link works in the first browser that opens it, once, for {minutes} minutes.",
-            flow.url
-        ),
-        structured: json!({"provider": provider, "url": flow.url, "expires_at": flow.expires_at}),
-    })
+    let markdown = format!(
+        "[Connect {name}]({}) — the link works in the first browser that opens it, once, for {minutes} minutes.",
+        flow.url
+    );
+    Ok(ToolOutput::new(
+        json!({"provider": provider, "url": flow.url, "expires_at": flow.expires_at}),
+        markdown,
+    ))
 }
 
 /// A tool of the deployment's set, or `forbidden` when it is not offered.

@@ -23,14 +23,18 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                let mut response =
-                    ApiError::invalid("request body too large (MCPSERVER_MAX_BODY_BYTES)").into_response();
-                *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
-                Err(response)
+                Err(body_too_large("MCPSERVER_MAX_BODY_BYTES"))
             }
             Err(rejection) => Err(json_rejection(&rejection).into_response()),
         }
     }
+}
+
+/// `413` with the `invalid_request` envelope naming the setting the body is over.
+pub(crate) fn body_too_large(setting: &str) -> Response {
+    let mut response = ApiError::invalid(format!("request body too large ({setting})")).into_response();
+    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    response
 }
 
 fn json_rejection(rejection: &JsonRejection) -> ApiError {

@@ -7,7 +7,7 @@ mod extract;
 mod health;
 
 pub(crate) use error::{ApiError, ErrorCode};
-pub(crate) use extract::{AppJson, AppPath, AppQuery};
+pub(crate) use extract::{AppJson, AppPath, AppQuery, body_too_large};
 
 use crate::app::AppState;
 use crate::config::CorsOrigins;
@@ -143,7 +143,9 @@ pub(crate) fn router(state: AppState) -> Router {
     let (api, _) = routes(&state).split_for_parts();
     let document = std::sync::Arc::new(openapi(&state));
     let served = document.clone();
-    Router::new()
+    // Every route reads at most MCPSERVER_MAX_BODY_BYTES, except the transparent proxy, which
+    // passes files up to MCPSERVER_UPLOAD_MAX_BYTES and bounds each body by its type itself.
+    let bounded = Router::new()
         .merge(api)
         .route(
             "/openapi.json",
@@ -151,6 +153,11 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .route("/docs", axum::routing::get(docs::page))
         .route("/metrics", axum::routing::get(crate::metrics::render))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyLimitLayer::new(max_body));
+    Router::new()
+        .merge(bounded)
+        .merge(crate::proxy::transparent_router(&state))
         .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         // axum adds the `Allow` header.
@@ -160,7 +167,6 @@ pub(crate) fn router(state: AppState) -> Router {
                 "method not allowed on this endpoint; see the Allow header",
             )
         })
-        .layer(DefaultBodyLimit::max(max_body))
         .layer(
             // Outermost first: secrets are marked before anything can trace them, the request
             // id exists before the trace span opens, and a panic still becomes the envelope.
@@ -169,8 +175,7 @@ pub(crate) fn router(state: AppState) -> Router {
                 .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), RandomRequestId))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
                 .layer(TraceLayer::new_for_http().make_span_with(span_for))
-                .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
-                .layer(RequestBodyLimitLayer::new(max_body)),
+                .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response())),
         )
         .layer(axum::middleware::map_response(envelope_for_bare_errors))
         .layer(cors(&state.config.cors_origins))

@@ -66,10 +66,12 @@ impl Progress {
 }
 
 /// A tool's answer: its structured content (a value of the tool's result type, whose schema
-/// is the tool's `outputSchema`) and its Markdown rendering for the model.
+/// is the tool's `outputSchema`), its Markdown rendering for the model, and content blocks
+/// after the Markdown (a file: embedded, as an image, or as a resource link).
 pub struct Reply<T> {
     pub structured: T,
     pub markdown: String,
+    pub content: Vec<rmcp::model::ContentBlock>,
 }
 
 /// A tool's answer with the structured content as JSON, as every caller of a tool sees it.
@@ -77,13 +79,19 @@ pub(crate) type ToolOutput = Reply<Value>;
 
 impl<T: serde::Serialize> Reply<T> {
     pub fn new(structured: T, markdown: impl Into<String>) -> Self {
-        Self { structured, markdown: markdown.into() }
+        Self { structured, markdown: markdown.into(), content: Vec::new() }
+    }
+
+    /// The answer with content blocks after its Markdown.
+    pub fn with_content(mut self, content: Vec<rmcp::model::ContentBlock>) -> Self {
+        self.content = content;
+        self
     }
 
     /// The answer with its structured content as JSON.
     pub fn erase(self) -> ToolOutput {
         let structured = serde_json::to_value(&self.structured).unwrap_or(Value::Null);
-        Reply { structured, markdown: self.markdown }
+        Reply { structured, markdown: self.markdown, content: self.content }
     }
 }
 
@@ -134,6 +142,10 @@ pub struct Call<'a> {
     pub path: String,
     pub query: Vec<(String, String)>,
     pub body: Option<Value>,
+    /// Files sent as `multipart/form-data` instead of a JSON body ([`Call::multipart`]).
+    pub(crate) files: Vec<upstream::FilePart>,
+    /// Headers this call needs (an `Accept` for a file, Jira's `X-Atlassian-Token`).
+    pub headers: HeaderMap,
     pub site: Option<&'a str>,
     pub account: Option<&'a str>,
     /// Notion: the `Notion-Version` of this call; `None` sends the configured one
@@ -149,10 +161,26 @@ impl<'a> Call<'a> {
             path: path.into(),
             query: Vec::new(),
             body: None,
+            files: Vec::new(),
+            headers: HeaderMap::new(),
             site: None,
             account: None,
             notion_version: None,
         }
+    }
+
+    /// The same call as a `POST` of `files` as `multipart/form-data`.
+    pub(crate) fn multipart(mut self, files: Vec<upstream::FilePart>) -> Self {
+        self.method = Method::POST;
+        self.body = None;
+        self.files = files;
+        self
+    }
+
+    /// Adds a header to this call.
+    pub fn header(mut self, name: &'static str, value: &'static str) -> Self {
+        self.headers.insert(name, axum::http::HeaderValue::from_static(value));
+        self
     }
 
     /// Sends this call with `Notion-Version: version` instead of the configured one.
@@ -217,15 +245,61 @@ impl ToolContext {
 
     /// Sends a call and returns the body of a successful answer as it came.
     async fn send_raw(&self, call: Call<'_>) -> Result<(Bytes, std::sync::Arc<Connection>), ToolError> {
+        let provider = call.provider;
+        let (response, connection) = self.answer(call).await?;
+        let limit = self.state.config.proxy_max_response_bytes;
+        Ok((upstream::read_body(response, limit, provider).await?, connection))
+    }
+
+    /// Sends a call whose answer is a file, and returns its bytes (at most `limit`, else
+    /// `provider_error` naming `setting`) and content type.
+    pub async fn download(
+        &self,
+        call: Call<'_>,
+        limit: usize,
+        setting: &str,
+    ) -> Result<(Bytes, String), ToolError> {
+        let provider = call.provider;
+        let (response, _) = self.answer(call).await?;
+        if !response.status().is_success() {
+            // A redirect (Jira's attachment content without `redirect=false`) is not followed.
+            return Err(ToolError::unexpected(provider));
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        Ok((upstream::read_bounded(response, limit, provider, setting).await?, content_type))
+    }
+
+    /// Sends a call; a provider error answer (4xx/5xx) becomes `provider_error`, anything else
+    /// comes back unread.
+    async fn answer(
+        &self,
+        call: Call<'_>,
+    ) -> Result<(reqwest::Response, std::sync::Arc<Connection>), ToolError> {
+        let mut headers = call.headers;
+        if let Some(v) =
+            call.notion_version.as_deref().and_then(|v| axum::http::HeaderValue::from_str(v).ok())
+        {
+            headers.insert(upstream::NOTION_VERSION, v);
+        }
+        let body = match call.body {
+            Some(b) => Some(upstream::Body::Json(Bytes::from(serde_json::to_vec(&b).unwrap_or_default()))),
+            None if !call.files.is_empty() => Some(upstream::Body::Multipart(call.files)),
+            None => None,
+        };
         let request = UpstreamRequest {
             provider: call.provider,
             method: call.method,
             path: call.path,
             query: call.query,
-            body: call.body.map(|b| Bytes::from(serde_json::to_vec(&b).unwrap_or_default())),
+            body,
             site: call.site.map(str::to_string),
             account: call.account.map(str::to_string),
-            headers: notion_version_header(call.notion_version.as_deref()),
+            headers,
         };
         let answer = match upstream::send(&self.state, &self.user_id, &request).await {
             Ok(a) => a,
@@ -234,13 +308,13 @@ impl ToolContext {
             }
         };
         let status = answer.response.status().as_u16();
-        let limit = self.state.config.proxy_max_response_bytes;
-        let bytes = upstream::read_body(answer.response, limit, call.provider).await?;
         if status >= 400 {
+            let limit = self.state.config.proxy_max_response_bytes;
+            let bytes = upstream::read_body(answer.response, limit, call.provider).await?;
             let body: Value = upstream::from_json(&bytes).unwrap_or(Value::Null);
             return Err(ToolError(upstream::normalized_error(call.provider, status, &body)));
         }
-        Ok((bytes, answer.connection))
+        Ok((answer.response, answer.connection))
     }
 
     /// Sends a call and keeps only the body.
@@ -259,16 +333,6 @@ impl ToolContext {
             Err(e) => Err(ToolError(crate::tokens::api_error(&self.state, &self.user_id, e))),
         }
     }
-}
-
-/// The per-call `Notion-Version`, carried to the upstream as a request header (the upstream
-/// sends the configured version only when the call names none).
-fn notion_version_header(version: Option<&str>) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    if let Some(v) = version.and_then(|v| axum::http::HeaderValue::from_str(v).ok()) {
-        headers.insert(upstream::NOTION_VERSION, v);
-    }
-    headers
 }
 
 /// The `Notion-Version` the tools send by default: `NOTION_VERSION`, else

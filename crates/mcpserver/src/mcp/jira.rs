@@ -73,7 +73,7 @@ pub fn tools() -> Vec<ToolDef> {
 /// is more for Jira to gather and for us to parse; `fields` adds the caller's own).
 pub const SEARCH_FIELDS: &str = "summary,status,assignee,priority,issuetype,updated";
 /// The fields `jira_get_issue` asks for: the summary ones plus the details it shows.
-pub const ISSUE_FIELDS: &str = "summary,status,assignee,priority,issuetype,updated,description,labels,reporter,created,parent,duedate,issuelinks,subtasks";
+pub const ISSUE_FIELDS: &str = "summary,status,assignee,priority,issuetype,updated,description,labels,reporter,created,parent,duedate,issuelinks,subtasks,attachment";
 
 pub(super) fn jira(path: impl Into<String>) -> Call<'static> {
     Call::get(Provider::Jira, format!("/rest/api/3{}", path.into()))
@@ -126,6 +126,7 @@ struct SummaryFields {
     duedate: Option<String>,
     issuelinks: Option<Vec<jira_links::LinkDoc>>,
     subtasks: Option<Vec<jira_links::LinkedDoc>>,
+    attachment: Option<Vec<super::jira_files::AttachmentDoc>>,
 }
 
 #[derive(Deserialize)]
@@ -352,6 +353,8 @@ pub struct IssueDetails {
     /// Links to other issues, as this issue reads them.
     pub links: Vec<jira_links::IssueLinkOut>,
     pub subtasks: Vec<jira_links::OtherIssue>,
+    /// The issue's files (download with jira_download_attachment or resources/read).
+    pub attachments: Vec<super::jira_files::Attachment>,
     /// The most recent comments, oldest first.
     pub comments: Vec<Comment>,
 }
@@ -406,6 +409,10 @@ pub async fn get_issue(ctx: ToolContext, args: IssueArgs) -> Result<Reply<IssueD
         due_date: f.duedate.clone(),
         links: jira_links::issue_links(f.issuelinks.as_deref().unwrap_or_default()),
         subtasks: f.subtasks.iter().flatten().map(jira_links::other).collect(),
+        attachments: match crate::domain::pick_site(&connection, site) {
+            Ok(s) => f.attachment.iter().flatten().map(|a| a.shown(&s.id)).collect(),
+            Err(_) => Vec::new(),
+        },
         comments: comments?,
     };
     let i = &details.issue;
@@ -436,6 +443,12 @@ pub async fn get_issue(ctx: ToolContext, args: IssueArgs) -> Result<Reply<IssueD
         md.push_str(&format!("\n\n{}", facts.join(" · ")));
     }
     md.push_str(&jira_links::links_markdown(&details.links, &details.subtasks));
+    if !details.attachments.is_empty() {
+        md.push_str("\n\n## Attachments\n");
+        for a in &details.attachments {
+            md.push_str(&format!("\n{}", a.markdown()));
+        }
+    }
     if !details.comments.is_empty() {
         md.push_str("\n\n## Recent comments\n");
         for c in &details.comments {

@@ -6,6 +6,7 @@ mod fixtures;
 pub mod jira;
 pub mod jira_agile;
 mod jira_fields;
+pub mod jira_files;
 mod jira_links;
 pub(crate) mod jira_meta;
 mod jira_people;
@@ -14,6 +15,7 @@ pub(crate) mod notion;
 mod notion_blocks;
 pub(crate) mod notion_structure;
 pub(crate) mod registry;
+mod resources;
 mod server;
 
 pub use server::McpServer;
@@ -32,6 +34,7 @@ pub fn all_tools() -> Vec<ToolDef> {
     let mut tools = jira::tools();
     tools.extend(jira_people::tools());
     tools.extend(jira_links::tools());
+    tools.extend(jira_files::tools());
     tools.extend(jira_agile::tools());
     tools.extend(jira_fields::tools());
     tools.extend(notion::tools());

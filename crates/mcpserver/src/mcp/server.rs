@@ -12,7 +12,8 @@ use crate::auth::Identity;
 use crate::http::ErrorCode as ApiCode;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorCode, Implementation,
-    ListToolsResult, PaginatedRequestParams, RequestId, ServerCapabilities, ServerConfig, Tool,
+    ListResourceTemplatesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, RequestId, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -106,7 +107,8 @@ fn failure(error: &crate::http::ApiError) -> CallToolResult {
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        let mut capabilities = ServerCapabilities::builder().enable_tools().build();
+        // Resources: the files tools name by mcpserver's URIs (`resources`), read through it.
+        let mut capabilities = ServerCapabilities::builder().enable_tools().enable_resources().build();
         if self.fixtures.is_some() {
             // The logging fixtures need `logging/setLevel`; real deployments do not log to clients.
             capabilities.logging = Some(Default::default());
@@ -135,6 +137,49 @@ impl ServerHandler for McpServer {
                 .collect(),
         };
         Ok(ListToolsResult::with_all_items(listing))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(super::resources::templates()))
+    }
+
+    /// Reads a file a tool named (a resource link), as the caller, up to
+    /// `MCPSERVER_DOWNLOAD_MAX_BYTES`. An URI that is not mcpserver's, or a file the provider
+    /// does not have, is "resource not found"; a missing connection says where to connect.
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let user_id = self.caller(&context)?;
+        let ctx = ToolContext::new(self.state.clone(), user_id);
+        let uri = request.uri;
+        if super::resources::FileRef::parse(&uri).is_none() {
+            return Err(resource_not_found(&uri));
+        }
+        let limit = self.state.config.download_max_bytes;
+        match super::resources::read(&ctx, &uri, limit, crate::upstream::DOWNLOAD_LIMIT).await {
+            Ok(file) => {
+                let contents = super::resources::contents(&uri, &file.mime_type, &file.bytes);
+                Ok(ReadResourceResult::new(vec![contents]).into())
+            }
+            Err(ToolError(error)) if error.status == Some(404) => Err(resource_not_found(&uri)),
+            Err(ToolError(error)) => {
+                let mut message = error.message.clone();
+                if let Some(url) = &error.connect_url {
+                    message.push_str(&format!(" Ask the user to connect here: {url}"));
+                }
+                let code = match error.code {
+                    ApiCode::InvalidRequest => ErrorCode::INVALID_PARAMS,
+                    _ => ErrorCode::INTERNAL_ERROR,
+                };
+                Err(ErrorData::new(code, message, Some(error.envelope())))
+            }
+        }
     }
 
     #[allow(deprecated)] // logging/setLevel is deprecated by SEP-2577 (protocol 2026-07-28).
@@ -197,6 +242,16 @@ impl ServerHandler for McpServer {
     }
 }
 
+/// The MCP "resource not found" error (-32002), naming the URI (at most 200 characters).
+fn resource_not_found(uri: &str) -> ErrorData {
+    let shown: String = uri.chars().take(200).collect();
+    ErrorData::new(
+        ErrorCode::RESOURCE_NOT_FOUND,
+        format!("no such resource: {shown}"),
+        Some(json!({"uri": shown})),
+    )
+}
+
 /// `unknown tool`, naming at most the first 64 characters of what was asked for.
 fn unknown_tool(name: &str) -> String {
     let shown: String = name.chars().take(64).collect();
@@ -213,7 +268,9 @@ fn result(
 ) -> Result<CallToolResult, ErrorData> {
     match outcome {
         Ok(output) => {
-            let mut result = CallToolResult::success(vec![ContentBlock::text(output.markdown)]);
+            let mut content = vec![ContentBlock::text(output.markdown)];
+            content.extend(output.content);
+            let mut result = CallToolResult::success(content);
             result.structured_content = Some(output.structured);
             Ok(result)
         }

@@ -11,7 +11,7 @@ use crate::domain::Provider;
 use crate::http::{ApiError, AppJson, AppPath, AppQuery, ErrorCode};
 use crate::upstream::{self, UpstreamRequest};
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{FromRequest as _, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -22,13 +22,18 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(jira_proxy))
-        .routes(routes!(notion_proxy))
-        // Wildcard paths are routed by axum directly; their documentation is listed in the
-        // OpenAPI frame (`http::ApiDoc`), since a documented `{path}` is one segment only.
+    OpenApiRouter::new().routes(routes!(jira_proxy)).routes(routes!(notion_proxy))
+}
+
+/// The transparent proxy's routes, behind the hub JWT like the rest of the API. They are not
+/// under the global body limit: [`request_body`] bounds each body by its type. Wildcard paths
+/// are routed by axum directly; their documentation is listed in the OpenAPI frame
+/// (`http::ApiDoc`), since a documented `{path}` is one segment only.
+pub(crate) fn transparent_router(state: &AppState) -> axum::Router<AppState> {
+    axum::Router::new()
         .route("/api/jira/rest/{*path}", axum::routing::any(jira_transparent))
         .route("/api/notion/v1/{*path}", axum::routing::any(notion_transparent))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_hub_jwt))
 }
 
 /// The proxy request body.
@@ -133,10 +138,9 @@ async fn jira_proxy(
     state: State<AppState>,
     caller: Caller,
     options: AppQuery<ProxyOptions>,
-    headers: HeaderMap,
-    body: AppJson<ProxyRequest>,
-) -> Result<Response, ApiError> {
-    envelope_proxy(state, caller, options, headers, body, Provider::Jira).await
+    request: axum::extract::Request,
+) -> Response {
+    envelope_proxy(state, caller, options, request, Provider::Jira).await
 }
 
 /// `POST /api/notion/proxy`: one Notion REST call with the caller's token, answered as
@@ -153,18 +157,51 @@ async fn notion_proxy(
     state: State<AppState>,
     caller: Caller,
     options: AppQuery<ProxyOptions>,
-    headers: HeaderMap,
-    body: AppJson<ProxyRequest>,
-) -> Result<Response, ApiError> {
-    envelope_proxy(state, caller, options, headers, body, Provider::Notion).await
+    request: axum::extract::Request,
+) -> Response {
+    envelope_proxy(state, caller, options, request, Provider::Notion).await
 }
 
+/// The envelope proxy for a request whose body is the JSON envelope: any other body (a file, a
+/// form) is refused with a pointer to the transparent proxy, which passes such bodies.
 async fn envelope_proxy(
+    state: State<AppState>,
+    caller: Caller,
+    options: AppQuery<ProxyOptions>,
+    request: axum::extract::Request,
+    provider: Provider,
+) -> Response {
+    let headers = request.headers().clone();
+    let declared = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    if declared.is_some_and(|t| !is_json_type(t)) {
+        let path = match provider {
+            Provider::Jira => "/api/jira/rest/{path}",
+            Provider::Notion => "/api/notion/v1/{path}",
+        };
+        return ApiError::invalid(format!(
+            "POST /api/{provider}/proxy is JSON-only (a {{method, path, query, body}} envelope with \
+             Content-Type: application/json); send a file or any other body through the transparent \
+             proxy, {path}, with its own Content-Type"
+        ))
+        .with_provider(provider.as_str())
+        .into_response();
+    }
+    let body = match AppJson::<ProxyRequest>::from_request(request, &state).await {
+        Ok(AppJson(body)) => body,
+        Err(rejection) => return rejection,
+    };
+    match forward_envelope(state, caller, options, headers, body, provider).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn forward_envelope(
     State(state): State<AppState>,
     caller: Caller,
     AppQuery(options): AppQuery<ProxyOptions>,
     headers: HeaderMap,
-    AppJson(request): AppJson<ProxyRequest>,
+    request: ProxyRequest,
     provider: Provider,
 ) -> Result<Response, ApiError> {
     crate::oauth::enabled_provider(&state, provider.as_str())?;
@@ -176,7 +213,7 @@ async fn envelope_proxy(
     }
     let body = match request.body {
         Some(value) if method != Method::GET => {
-            Some(Bytes::from(serde_json::to_vec(&value).unwrap_or_default()))
+            Some(upstream::Body::Json(Bytes::from(serde_json::to_vec(&value).unwrap_or_default())))
         }
         Some(_) => return Err(ApiError::invalid("a GET request cannot have a body")),
         None => None,
@@ -189,7 +226,7 @@ async fn envelope_proxy(
         body,
         site: request.site,
         account: request.workspace_id,
-        headers: upstream::forwarded_headers(&headers),
+        headers: envelope_headers(provider, &headers),
     };
     let started = Instant::now();
     let answer = match upstream::send(&state, caller.user_id(), &call).await {
@@ -218,6 +255,20 @@ async fn envelope_proxy(
         .with_provider(provider.as_str()));
     }
     Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], out).into_response())
+}
+
+/// Whether a `Content-Type` is JSON (`application/json`, `application/*+json`, with parameters).
+fn is_json_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The caller headers the envelope proxy passes: the transparent proxy's, except `Accept` (the
+/// envelope holds JSON, so JSON is what it asks for).
+fn envelope_headers(provider: Provider, incoming: &HeaderMap) -> HeaderMap {
+    let mut headers = upstream::forwarded_headers(provider, incoming);
+    headers.remove(axum::http::header::ACCEPT);
+    headers
 }
 
 /// `{"status", "headers", "body"}` with a JSON body spliced in as it came (checked, never
@@ -269,8 +320,8 @@ pub(crate) async fn jira_transparent(
     method: Method,
     headers: HeaderMap,
     raw_query: axum::extract::RawQuery,
-    body: Bytes,
-) -> Result<Response, ApiError> {
+    body: Body,
+) -> Response {
     transparent(state, caller, Provider::Jira, format!("/rest/{rest}"), method, headers, raw_query, body)
         .await
 }
@@ -289,8 +340,8 @@ pub(crate) async fn notion_transparent(
     method: Method,
     headers: HeaderMap,
     raw_query: axum::extract::RawQuery,
-    body: Bytes,
-) -> Result<Response, ApiError> {
+    body: Body,
+) -> Response {
     transparent(state, caller, Provider::Notion, format!("/v1/{rest}"), method, headers, raw_query, body)
         .await
 }
@@ -304,42 +355,67 @@ async fn transparent(
     method: Method,
     headers: HeaderMap,
     axum::extract::RawQuery(raw_query): axum::extract::RawQuery,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    crate::oauth::enabled_provider(&state, provider.as_str())?;
-    parse_method(method.as_str())?;
-    let path = check_path(provider, &raw_path)?;
+    body: Body,
+) -> Response {
+    let checked = (|| {
+        crate::oauth::enabled_provider(&state, provider.as_str())?;
+        parse_method(method.as_str())?;
+        check_path(provider, &raw_path)
+    })();
+    let path = match checked {
+        Ok(path) => path,
+        Err(e) => return e.into_response(),
+    };
+    let body = match request_body(&state, &headers, body).await {
+        Ok(body) => body,
+        Err(refused) => return refused.into_response(),
+    };
     let query: Vec<(String, String)> =
         url::form_urlencoded::parse(raw_query.unwrap_or_default().as_bytes()).into_owned().collect();
-    if !body.is_empty() {
-        let is_json = headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
-        if !is_json || !upstream::is_strict_json(&body) {
-            return Err(ApiError::invalid("the body must be JSON with Content-Type: application/json"));
-        }
-    }
     let header_value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let call = UpstreamRequest {
         provider,
         method,
         path,
         query,
-        body: (!body.is_empty()).then_some(body),
+        body,
         site: header_value("x-jira-site"),
         account: header_value("x-notion-workspace"),
-        headers: upstream::forwarded_headers(&headers),
+        headers: upstream::forwarded_headers(provider, &headers),
     };
+    match forward_transparent(&state, &caller, call).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn forward_transparent(
+    state: &AppState,
+    caller: &Caller,
+    call: UpstreamRequest,
+) -> Result<Response, ApiError> {
+    let provider = call.provider;
     let started = Instant::now();
-    let answer = match upstream::send(&state, caller.user_id(), &call).await {
+    let answer = match upstream::send(state, caller.user_id(), &call).await {
         Ok(a) => a,
-        Err(e) => return Err(upstream::api_error(&state, caller.user_id(), e)),
+        Err(e) => return Err(upstream::api_error(state, caller.user_id(), e)),
     };
     let status = answer.response.status();
-    record(&state, caller.user_id(), &call, status.as_u16(), started).await;
-    if answer.response.content_length().is_some_and(|n| n as usize > state.config.proxy_max_response_bytes) {
-        return Err(upstream::too_large(provider));
+    record(state, caller.user_id(), &call, status.as_u16(), started).await;
+    // JSON and text answers are bound as every API answer is; files by the download limit.
+    let is_file = answer
+        .response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| !is_json_type(t) && !t.starts_with("text/"));
+    let (limit, setting) = if is_file {
+        (state.config.download_max_bytes, upstream::DOWNLOAD_LIMIT)
+    } else {
+        (state.config.proxy_max_response_bytes, upstream::RESPONSE_LIMIT)
+    };
+    if answer.response.content_length().is_some_and(|n| n as usize > limit) {
+        return Err(upstream::too_large(provider, setting));
     }
     // Verbatim: the provider's own error bodies are not turned into our envelope.
     let mut builder = Response::builder()
@@ -348,7 +424,9 @@ async fn transparent(
     for (name, value) in upstream::selected_headers(answer.response.headers()) {
         builder = builder.header(name, value);
     }
-    let limit = state.config.proxy_max_response_bytes;
+    if let Some(length) = answer.response.content_length() {
+        builder = builder.header(axum::http::header::CONTENT_LENGTH, length);
+    }
     let mut seen = 0usize;
     let stream = answer.response.bytes_stream().map(move |chunk| {
         let chunk = chunk.map_err(std::io::Error::other)?;
@@ -359,6 +437,82 @@ async fn transparent(
         Ok(chunk)
     });
     builder.body(Body::from_stream(stream)).map_err(ApiError::internal)
+}
+
+/// Why a transparent request's body was refused before anything was sent.
+enum Refused {
+    Invalid(ApiError),
+    /// Over the limit named.
+    TooLarge(&'static str),
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::Invalid(e) => e.into_response(),
+            Refused::TooLarge(setting) => crate::http::body_too_large(setting),
+        }
+    }
+}
+
+/// The body of a transparent request, read once (a retry after a refresh sends it again):
+/// JSON (checked) up to `MCPSERVER_MAX_BODY_BYTES`, any other type (a file, a multipart
+/// upload) as it is, with its Content-Type, up to `MCPSERVER_UPLOAD_MAX_BYTES`. A body needs
+/// a Content-Type. A declared length over the limit is refused before the body is read.
+async fn request_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Option<upstream::Body>, Refused> {
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).cloned();
+    let json = content_type.as_ref().and_then(|v| v.to_str().ok()).is_none_or(is_json_type);
+    let (limit, setting) = if json {
+        (state.config.max_body_bytes, "MCPSERVER_MAX_BODY_BYTES")
+    } else {
+        (state.config.upload_max_bytes, "MCPSERVER_UPLOAD_MAX_BYTES")
+    };
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(Refused::TooLarge(setting));
+    }
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(e) if is_length_limit(&e) => return Err(Refused::TooLarge(setting)),
+        Err(_) => return Err(Refused::Invalid(ApiError::invalid("the request body could not be read"))),
+    };
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    match content_type {
+        None => Err(Refused::Invalid(ApiError::invalid(
+            "a request body needs a Content-Type (application/json, or the file's own type)",
+        ))),
+        Some(_) if json => {
+            if upstream::is_strict_json(&bytes) {
+                Ok(Some(upstream::Body::Json(bytes)))
+            } else {
+                Err(Refused::Invalid(ApiError::invalid(
+                    "the body is not valid JSON (Content-Type: application/json)",
+                )))
+            }
+        }
+        Some(content_type) => Ok(Some(upstream::Body::Raw { bytes, content_type })),
+    }
+}
+
+/// Whether reading a body stopped at its length limit (rather than failing).
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 #[cfg(test)]

@@ -19,19 +19,77 @@ pub(crate) use error::{UpstreamError, api_error, normalized_error};
 /// The header naming the Notion API version of a call.
 pub(crate) const NOTION_VERSION: &str = "notion-version";
 
+/// The header Jira's upload endpoints require (`no-check`), against cross-site requests.
+pub(crate) const ATLASSIAN_TOKEN: &str = "x-atlassian-token";
+
 /// One call to a provider API. `path` has been checked (see `proxy::path`).
 pub(crate) struct UpstreamRequest {
     pub provider: Provider,
     pub method: Method,
     pub path: String,
     pub query: Vec<(String, String)>,
-    pub body: Option<Bytes>,
+    pub body: Option<Body>,
     /// Jira: a cloud id or site URL; default the connection's default site.
     pub site: Option<String>,
     /// Notion: a workspace or bot id; default the default workspace.
     pub account: Option<String>,
     /// Caller headers allowed through (e.g. Accept-Language).
     pub headers: HeaderMap,
+}
+
+/// The body of a provider call. Each is sent again as it is when the call is retried (after a
+/// refresh, or a 429), so it is held as [`Bytes`], never a stream that could be read once.
+#[derive(Clone)]
+pub(crate) enum Body {
+    /// JSON, sent as `application/json`.
+    Json(Bytes),
+    /// Any other body with the content type it came with (the transparent proxy's uploads).
+    Raw { bytes: Bytes, content_type: HeaderValue },
+    /// `multipart/form-data` (file uploads), each part with its length, so the whole body has
+    /// a `Content-Length` (Jira and Notion refuse chunked uploads on some paths).
+    Multipart(Vec<FilePart>),
+}
+
+/// One file of a multipart body.
+#[derive(Clone)]
+pub(crate) struct FilePart {
+    /// The form field name (`file` for Jira and Notion).
+    pub name: &'static str,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Bytes,
+}
+
+impl Body {
+    /// The body as reqwest sends it, with its `Content-Type`. A part whose content type is
+    /// not a MIME type is refused before anything is sent.
+    fn apply(&self, builder: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, UpstreamError> {
+        Ok(match self {
+            Body::Json(bytes) => {
+                builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes.clone())
+            }
+            Body::Raw { bytes, content_type } => {
+                builder.header(reqwest::header::CONTENT_TYPE, content_type.clone()).body(bytes.clone())
+            }
+            Body::Multipart(parts) => {
+                let mut form = reqwest::multipart::Form::new();
+                for part in parts {
+                    let length = part.bytes.len() as u64;
+                    let file = reqwest::multipart::Part::stream_with_length(part.bytes.clone(), length)
+                        .file_name(part.filename.clone())
+                        .mime_str(&part.content_type)
+                        .map_err(|_| {
+                            UpstreamError::Invalid(format!(
+                                "`{}` is not a content type (e.g. text/plain, image/png)",
+                                part.content_type
+                            ))
+                        })?;
+                    form = form.part(part.name, file);
+                }
+                builder.multipart(form)
+            }
+        })
+    }
 }
 
 /// A provider answer with the connection that made it.
@@ -49,6 +107,8 @@ pub(crate) fn selected_headers(headers: &reqwest::header::HeaderMap) -> Vec<(Str
             matches!(
                 n,
                 "content-type"
+                    | "content-disposition"
+                    | "location"
                     | "retry-after"
                     | "ratelimit-reason"
                     | "x-arequestid"
@@ -295,11 +355,12 @@ async fn send_once(
 ) -> Result<reqwest::Response, UpstreamError> {
     let (url, target) = target(state, request, &access.connection)?;
     pace(state, request, &target).await?;
-    let mut builder = state
-        .http
-        .request(request.method.clone(), url)
-        .bearer_auth(access.token.expose_secret())
-        .header(reqwest::header::ACCEPT, "application/json");
+    let mut builder =
+        state.http.request(request.method.clone(), url).bearer_auth(access.token.expose_secret());
+    // JSON unless the call asks for something else (a file's bytes).
+    if !request.headers.contains_key(reqwest::header::ACCEPT) {
+        builder = builder.header(reqwest::header::ACCEPT, "application/json");
+    }
     if !request.query.is_empty() {
         builder = builder.query(&request.query);
     }
@@ -317,7 +378,7 @@ async fn send_once(
         builder = builder.header(NOTION_VERSION, version);
     }
     if let Some(body) = &request.body {
-        builder = builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(body.clone());
+        builder = body.apply(builder)?;
     }
     let started = std::time::Instant::now();
     let response = builder.send().await.map_err(|e| UpstreamError::Unavailable {
@@ -420,12 +481,18 @@ pub(crate) fn unauthorized_is_about_token(provider: Provider, body: &[u8]) -> bo
     }
 }
 
-/// Caller headers that pass through to the provider.
-pub(crate) fn forwarded_headers(incoming: &HeaderMap) -> HeaderMap {
-    const ALLOWED: [&str; 1] = ["accept-language"];
+/// Caller headers that pass through to the provider: the language and the media types the
+/// caller reads, and for Jira `X-Atlassian-Token` (its uploads need `no-check`, a header
+/// Notion does not know).
+pub(crate) fn forwarded_headers(provider: Provider, incoming: &HeaderMap) -> HeaderMap {
+    const ALLOWED: [&str; 2] = ["accept-language", "accept"];
+    let jira_only: &[&str] = match provider {
+        Provider::Jira => &[ATLASSIAN_TOKEN],
+        Provider::Notion => &[],
+    };
     let mut out = HeaderMap::new();
-    for name in ALLOWED {
-        if let Some(value) = incoming.get(name)
+    for name in ALLOWED.iter().chain(jira_only) {
+        if let Some(value) = incoming.get(*name)
             && let (Ok(n), Ok(v)) =
                 (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_bytes(value.as_bytes()))
         {
@@ -436,14 +503,19 @@ pub(crate) fn forwarded_headers(incoming: &HeaderMap) -> HeaderMap {
 }
 
 /// Reads a provider answer's body up to `limit` bytes: the one bounded reader that the proxy
-/// and the tools read every answer through (`MCPSERVER_PROXY_MAX_RESPONSE_BYTES`).
-pub(crate) async fn read_body(
+/// and the tools read every answer through, JSON ones under
+/// `MCPSERVER_PROXY_MAX_RESPONSE_BYTES` ([`read_body`]), files under
+/// `MCPSERVER_DOWNLOAD_MAX_BYTES`. `setting` is the one named when the answer is larger. The
+/// body is read into one buffer, sized by its `Content-Length` when it has one, and refused
+/// before reading when that is over the limit.
+pub(crate) async fn read_bounded(
     response: reqwest::Response,
     limit: usize,
     provider: Provider,
+    setting: &str,
 ) -> Result<Bytes, ApiError> {
     if response.content_length().is_some_and(|n| n as usize > limit) {
-        return Err(too_large(provider));
+        return Err(too_large(provider, setting));
     }
     let expected = response.content_length().map_or(0, |n| n as usize);
     let mut out = Vec::with_capacity(expected.min(limit));
@@ -454,20 +526,32 @@ pub(crate) async fn read_body(
                 .with_provider(provider.as_str())
         })?;
         if out.len() + chunk.len() > limit {
-            return Err(too_large(provider));
+            return Err(too_large(provider, setting));
         }
         out.extend_from_slice(&chunk);
     }
     Ok(Bytes::from(out))
 }
 
-/// A provider answer over `MCPSERVER_PROXY_MAX_RESPONSE_BYTES`.
-pub(crate) fn too_large(provider: Provider) -> ApiError {
-    ApiError::new(
-        ErrorCode::ProviderError,
-        "the provider's answer is larger than MCPSERVER_PROXY_MAX_RESPONSE_BYTES",
-    )
-    .with_provider(provider.as_str())
+/// The setting that bounds JSON answers.
+pub(crate) const RESPONSE_LIMIT: &str = "MCPSERVER_PROXY_MAX_RESPONSE_BYTES";
+
+/// The setting that bounds file downloads.
+pub(crate) const DOWNLOAD_LIMIT: &str = "MCPSERVER_DOWNLOAD_MAX_BYTES";
+
+/// [`read_bounded`] under `MCPSERVER_PROXY_MAX_RESPONSE_BYTES`.
+pub(crate) async fn read_body(
+    response: reqwest::Response,
+    limit: usize,
+    provider: Provider,
+) -> Result<Bytes, ApiError> {
+    read_bounded(response, limit, provider, RESPONSE_LIMIT).await
+}
+
+/// A provider answer larger than `setting` allows.
+pub(crate) fn too_large(provider: Provider, setting: &str) -> ApiError {
+    ApiError::new(ErrorCode::ProviderError, format!("the provider's answer is larger than {setting}"))
+        .with_provider(provider.as_str())
 }
 
 #[cfg(test)]
@@ -530,6 +614,23 @@ mod tests {
             at.hour(),
             at.minute()
         )
+    }
+
+    #[test]
+    fn jiras_xsrf_header_is_passed_to_jira_only() {
+        let mut incoming = HeaderMap::new();
+        for (name, value) in
+            [("x-atlassian-token", "no-check"), ("accept", "image/png"), ("cookie", "s=1"), ("x-other", "1")]
+        {
+            incoming.insert(name, HeaderValue::from_static(value));
+        }
+        let jira = forwarded_headers(Provider::Jira, &incoming);
+        assert_eq!(jira.get("x-atlassian-token").unwrap(), "no-check");
+        assert_eq!(jira.get("accept").unwrap(), "image/png");
+        assert_eq!(jira.len(), 2);
+        let notion = forwarded_headers(Provider::Notion, &incoming);
+        assert!(notion.get("x-atlassian-token").is_none());
+        assert_eq!(notion.len(), 1);
     }
 
     #[test]
