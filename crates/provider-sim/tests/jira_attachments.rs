@@ -191,6 +191,13 @@ async fn a_file_over_the_limit_is_413_and_none_of_the_upload_is_stored() {
     assert!(body["errorMessages"][0].as_str().unwrap().contains("big.bin"), "{body}");
     assert!(body["errors"].is_object());
     assert!(sim.jira_attachments("PLAT-5").is_empty());
+    // More than 60 files at once are refused too.
+    let many: Vec<(String, Vec<u8>)> = (0..61).map(|i| (format!("f{i}.txt"), vec![b'x'])).collect();
+    let files: Vec<(&str, &str, &[u8])> =
+        many.iter().map(|(n, b)| (n.as_str(), "text/plain", b.as_slice())).collect();
+    let (status, body) = upload(&jira, "PLAT-5", form(&files)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(sim.jira_attachments("PLAT-5").is_empty());
     // Exactly the limit is fine.
     let exact = vec![b'c'; 1024];
     let (status, _) =
@@ -244,7 +251,8 @@ async fn content_redirects_to_a_media_url_that_serves_the_bytes_without_a_bearer
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = send(client().get(format!("{}/sim-media/attachment/99999/x", sim.base_url()))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    // The thumbnail of an image is the image; a text file has none.
+    // The thumbnail of an image is the image; of a text file Jira's default thumbnail, or
+    // nothing with `fallbackToDefault=false`.
     let resp = jira
         .req(Method::GET, &format!("/attachment/thumbnail/{}?redirect=false", png.id))
         .send()
@@ -253,8 +261,25 @@ async fn content_redirects_to_a_media_url_that_serves_the_bytes_without_a_bearer
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.bytes().await.unwrap().to_vec(), png.bytes);
     let note = &sim.jira_attachments("PLAT-3")[0];
-    let (status, _) = jira.get(&format!("/attachment/thumbnail/{}", note.id)).await;
+    let resp = jira.req(Method::GET, &format!("/attachment/thumbnail/{}", note.id)).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    let resp = client().get(&location).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "image/png");
+    let icon = resp.bytes().await.unwrap();
+    assert_eq!(&icon[..8], b"\x89PNG\r\n\x1a\n");
+    let resp = jira
+        .req(Method::GET, &format!("/attachment/thumbnail/{}?redirect=false", note.id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["content-type"], "image/png");
+    assert_eq!(resp.bytes().await.unwrap(), icon);
+    let (status, body) =
+        jira.get(&format!("/attachment/thumbnail/{}?fallbackToDefault=false", note.id)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["errorMessages"].is_array());
     let (status, body) = jira.get("/attachment/content/99999?redirect=false").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["errorMessages"], json!(["The attachment with id '99999' does not exist"]));
@@ -324,6 +349,14 @@ async fn reads_need_read_jira_work_and_changes_write_jira_work() {
     };
     let (status, _) = upload(&granular, "PLAT-5", form(files)).await;
     assert_eq!(status, StatusCode::OK);
+    // The granular scope of a removal is `delete:attachment:jira`.
+    let deleter =
+        Jira { sim: sim.clone(), token: sim.issue_jira_grant(ADA, "delete:attachment:jira").access_token };
+    let (status, _) = upload(&deleter, "PLAT-5", form(files)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = send(deleter.req(Method::DELETE, &format!("/attachment/{}", note.id))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(sim.jira_attachments("PLAT-3").len(), 1);
 }
 
 #[tokio::test]

@@ -88,22 +88,44 @@ fn bytes_answer(a: &Attachment) -> Response {
     response
 }
 
-/// Jira Cloud answers `303 See Other` to its media service unless `redirect=false`.
+/// The thumbnail of a file that is not an image, as Jira falls back to a default one: a
+/// 48×48 PNG.
+fn default_thumbnail() -> Response {
+    let png = crate::seed::jira::png(48, 48);
+    ([(header::CONTENT_TYPE, "image/png")], png).into_response()
+}
+
+/// A boolean query parameter (`true`/`false`, any case); absent or another value: `default`.
+fn flag(q: &HashMap<String, String>, name: &str, default: bool) -> bool {
+    match q.get(name).map(|v| v.to_ascii_lowercase()) {
+        Some(v) if v == "false" => false,
+        Some(v) if v == "true" => true,
+        _ => default,
+    }
+}
+
+/// Jira Cloud answers `303 See Other` to its media service unless `redirect=false`. A
+/// thumbnail is the image itself; of another file, the default thumbnail unless
+/// `fallbackToDefault=false` (then 404).
 fn download(sim: &Sim, ctx: &JiraCtx, id: &str, q: &HashMap<String, String>, thumbnail: bool) -> JiraResult {
     let n = number(id)?;
-    let redirect = q.get("redirect").is_none_or(|r| !r.eq_ignore_ascii_case("false"));
+    let redirect = flag(q, "redirect", true);
     on_site(sim, ctx, |data, _| {
         let (_, a) = data.attachment(n).ok_or_else(|| no_attachment(id))?;
-        if thumbnail && !a.is_image() {
+        let fallback = thumbnail && !a.is_image();
+        if fallback && !flag(q, "fallbackToDefault", true) {
             return Err(JiraError::new(
                 StatusCode::NOT_FOUND,
                 vec![format!("The attachment with id '{id}' has no thumbnail")],
             ));
         }
         if !redirect {
-            return Ok(bytes_answer(a));
+            return Ok(if fallback { default_thumbnail() } else { bytes_answer(a) });
         }
-        let location = format!("{}/sim-media/attachment/{}/{}", sim.base_url, a.id, a.secret);
+        let mut location = format!("{}/sim-media/attachment/{}/{}", sim.base_url, a.id, a.secret);
+        if thumbnail {
+            location.push_str("?thumbnail=true");
+        }
         let mut response = StatusCode::SEE_OTHER.into_response();
         if let Ok(v) = HeaderValue::from_str(&location) {
             response.headers_mut().insert(header::LOCATION, v);
@@ -133,17 +155,23 @@ pub(super) async fn thumbnail(
     download(&sim, &ctx, &id, &q, true)
 }
 
-/// `GET /sim-media/attachment/{id}/{secret}`: the bytes, without a bearer; another secret 403.
-async fn media(State(sim): State<Arc<Sim>>, Path((id, secret)): Path<(String, String)>) -> Response {
+/// `GET /sim-media/attachment/{id}/{secret}[?thumbnail=true]`: the bytes (or the thumbnail),
+/// without a bearer; another secret 403.
+async fn media(
+    State(sim): State<Arc<Sim>>,
+    Path((id, secret)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let Ok(n) = id.parse::<u64>() else {
         return errors::gateway(StatusCode::NOT_FOUND, "Not Found");
     };
+    let thumbnail = flag(&q, "thumbnail", false);
     sim.with(|w| {
         let mut known = false;
         for data in w.jira.values() {
             if let Some((_, a)) = data.attachment(n) {
                 if a.secret == secret {
-                    return bytes_answer(a);
+                    return if thumbnail && !a.is_image() { default_thumbnail() } else { bytes_answer(a) };
                 }
                 known = true;
             }
@@ -218,9 +246,12 @@ struct Upload {
     bytes: Vec<u8>,
 }
 
+/// How many files one upload may carry (more: 413, as the reference documents).
+const MAX_FILES: usize = 60;
+
 /// Reads every `file` part (with a file name; other parts are ignored), each at most `max`
-/// bytes: the first one over is the 413, answered once the body is read (the route's body
-/// limit bounds it), so the client is not cut off while it still sends.
+/// bytes, at most [`MAX_FILES`]: the first breach is the 413, answered once the body is read
+/// (the route's body limit bounds it), so the client is not cut off while it still sends.
 async fn read_files(mut form: Multipart, max: u64) -> Result<Vec<Upload>, JiraError> {
     let broken = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -251,6 +282,12 @@ async fn read_files(mut form: Multipart, max: u64) -> Result<Vec<Upload>, JiraEr
         }
         if refused.is_none() {
             files.push(Upload { filename, mime_type, bytes });
+            if files.len() > MAX_FILES {
+                refused = Some(JiraError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    vec![format!("At most {MAX_FILES} files can be attached at once.")],
+                ));
+            }
         }
     }
     match refused {

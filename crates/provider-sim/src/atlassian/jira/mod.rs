@@ -99,6 +99,8 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
 enum Need {
     ReadWork,
     WriteWork,
+    /// A `DELETE`: writing, or a granular `delete:…:jira` (e.g. `delete:attachment:jira`).
+    Delete,
     ReadUser,
 }
 
@@ -108,6 +110,8 @@ fn need(method: &Method, path: &str) -> Need {
         Need::ReadUser
     } else if method == Method::GET || rest.starts_with("/search") {
         Need::ReadWork
+    } else if method == Method::DELETE {
+        Need::Delete
     } else {
         Need::WriteWork
     }
@@ -120,6 +124,7 @@ fn allowed(caller: &gateway::Caller, need: Need) -> bool {
     match need {
         Need::ReadWork => caller.has("read:jira-work") || granular("read"),
         Need::WriteWork => caller.has("write:jira-work") || granular("write"),
+        Need::Delete => caller.has("write:jira-work") || granular("write") || granular("delete"),
         Need::ReadUser => caller.has("read:jira-user") || caller.has("read:user:jira"),
     }
 }
@@ -231,5 +236,10 @@ mod tests {
         assert!(!allowed(&caller("read:jira-work"), Need::WriteWork));
         assert!(allowed(&caller("write:issue:jira"), Need::WriteWork));
         assert!(!allowed(&caller("read:me"), Need::ReadUser));
+        assert_eq!(need(&Method::DELETE, &format!("{p}/attachment/1")), Need::Delete);
+        assert!(allowed(&caller("delete:attachment:jira"), Need::Delete));
+        assert!(allowed(&caller("write:jira-work"), Need::Delete));
+        assert!(!allowed(&caller("delete:attachment:jira"), Need::WriteWork));
+        assert!(!allowed(&caller("read:jira-work"), Need::Delete));
     }
 }
