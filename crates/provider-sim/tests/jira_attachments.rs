@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use provider_sim::{SimConfig, routes};
+use provider_sim::{Fault, SimConfig, routes};
 use reqwest::{
     Method, StatusCode,
     multipart::{Form, Part},
@@ -91,9 +91,10 @@ async fn an_upload_stores_every_file_part_and_answers_the_new_attachments() {
     let png = sim.jira_attachments("PLAT-3")[1].bytes.clone();
     let files: &[(&str, &str, &[u8])] =
         &[("report.csv", "text/csv", b"a,b\n1,2\n"), ("shot.png", "image/png", &png)];
+    let updated = sim.jira_issue("PLAT-5").unwrap()["fields"]["updated"].clone();
     // A part of another name is not a file.
-    let form = form(files).text("comment", "ignored");
-    let (status, body) = upload(&jira, "PLAT-5", form).await;
+    let with_text = form(files).text("comment", "ignored");
+    let (status, body) = upload(&jira, "PLAT-5", with_text).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let added = body.as_array().unwrap();
     assert_eq!(added.len(), 2);
@@ -114,6 +115,12 @@ async fn an_upload_stores_every_file_part_and_answers_the_new_attachments() {
     assert_eq!(held[1].author, ADA);
     assert_eq!(attachment_field(&jira, "PLAT-5").await, added.clone());
     assert_eq!(sim.counters().route(routes::JIRA_ADD_ATTACHMENTS), 1);
+    assert_ne!(sim.jira_issue("PLAT-5").unwrap()["fields"]["updated"], updated, "the issue was updated");
+    // The route key takes faults: the handler does not run.
+    sim.set_fault(routes::JIRA_ADD_ATTACHMENTS, Fault::status(503, 1));
+    let (status, _) = upload(&jira, "PLAT-5", form(files)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(sim.jira_attachments("PLAT-5").len(), 2);
 
     // The bytes come back as they went, with their type.
     let id = added[0]["id"].as_str().unwrap();
