@@ -38,6 +38,10 @@ pub struct SimConfig {
     /// Jira's burst limit: a token bucket per site, endpoint and method (`RateLimit-Reason:
     /// jira-burst-based`); `None` = no limit.
     pub jira_rate_limit: Option<RateLimit>,
+    /// Largest file `POST …/issue/{key}/attachments` takes, in bytes (larger: Jira's 413).
+    /// Default [`SimConfig::JIRA_ATTACHMENT_MAX_BYTES`] (10 MiB): Jira Cloud allows far more
+    /// (the site setting goes up to 2 GB), but the simulator keeps the files in memory.
+    pub jira_attachment_max_bytes: u64,
     /// Seed of the generated Jira and Notion content.
     pub seed: u64,
     /// Where the world (content, grants, refresh-token families) is kept between runs: read
@@ -87,6 +91,11 @@ impl SiteConfig {
     }
 }
 
+impl SimConfig {
+    /// The default of [`SimConfig::jira_attachment_max_bytes`]: 10 MiB.
+    pub const JIRA_ATTACHMENT_MAX_BYTES: u64 = 10 * 1024 * 1024;
+}
+
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
@@ -105,6 +114,7 @@ impl Default for SimConfig {
             sites: vec![SiteConfig::acme()],
             notion_rate_limit: None,
             jira_rate_limit: None,
+            jira_attachment_max_bytes: Self::JIRA_ATTACHMENT_MAX_BYTES,
             seed: 42,
             state_file: None,
         }

@@ -40,6 +40,21 @@ pub struct TokenPair {
     pub token_type: String,
 }
 
+/// A file attached to a Jira issue, as the simulator holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JiraAttachment {
+    /// The attachment id (as the issue's `attachment` field writes it).
+    pub id: String,
+    /// The file name of the upload.
+    pub filename: String,
+    /// The stored MIME type (the part's `Content-Type`, or guessed from the name).
+    pub mime_type: String,
+    /// Account id of who attached it.
+    pub author: String,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
 /// A running simulator. Clones share the same server; `shutdown` stops it for all.
 #[derive(Clone)]
 pub struct SimHandle {
@@ -232,6 +247,27 @@ impl SimHandle {
                 return Vec::new();
             };
             issue.comments.iter().map(|c| render::comment(&links, issue.id, c)).collect()
+        })
+    }
+
+    /// Attachments of an issue of the first site, oldest first (none for an unknown issue).
+    pub fn jira_attachments(&self, key: &str) -> Vec<JiraAttachment> {
+        let site = self.first_site();
+        self.sim().with(|w| {
+            let Some(issue) = w.jira.get(&site).and_then(|d| d.issue(key)) else {
+                return Vec::new();
+            };
+            issue
+                .attachments
+                .iter()
+                .map(|a| JiraAttachment {
+                    id: a.id.to_string(),
+                    filename: a.filename.clone(),
+                    mime_type: a.mime_type.clone(),
+                    author: a.author.clone(),
+                    bytes: a.bytes.clone(),
+                })
+                .collect()
         })
     }
 

@@ -62,6 +62,9 @@ struct Args {
     /// Jira burst limit per site, endpoint and method as `burst,per_second`, e.g. `50,20`.
     #[arg(long)]
     jira_rate_limit: Option<String>,
+    /// Largest Jira attachment accepted, in bytes (larger: 413).
+    #[arg(long, default_value_t = SimConfig::JIRA_ATTACHMENT_MAX_BYTES)]
+    jira_attachment_max_bytes: u64,
     /// Keep the world (content, grants, refresh-token families) in this file between runs:
     /// read at start if it exists, written after every change. One simulator per file.
     #[arg(long)]
@@ -106,6 +109,7 @@ fn config(a: Args) -> anyhow::Result<SimConfig> {
         },
         notion_rate_limit: a.notion_rate_limit.as_deref().map(parse_rate).transpose()?,
         jira_rate_limit: a.jira_rate_limit.as_deref().map(parse_rate).transpose()?,
+        jira_attachment_max_bytes: a.jira_attachment_max_bytes,
         seed: a.seed,
         state_file: a.state_file,
     })

@@ -74,6 +74,20 @@ pub const JIRA_USER: &str = "GET /ex/jira/{cloudid}/rest/api/3/user";
 pub const JIRA_USER_SEARCH: &str = "GET /ex/jira/{cloudid}/rest/api/3/user/search";
 /// `GET …/user/assignable/search`.
 pub const JIRA_ASSIGNABLE_SEARCH: &str = "GET /ex/jira/{cloudid}/rest/api/3/user/assignable/search";
+/// `POST …/issue/{key}/attachments` (multipart).
+pub const JIRA_ADD_ATTACHMENTS: &str = "POST /ex/jira/{cloudid}/rest/api/3/issue/{key}/attachments";
+/// `GET …/attachment/meta`.
+pub const JIRA_ATTACHMENT_META: &str = "GET /ex/jira/{cloudid}/rest/api/3/attachment/meta";
+/// `GET …/attachment/{id}`.
+pub const JIRA_ATTACHMENT: &str = "GET /ex/jira/{cloudid}/rest/api/3/attachment/{id}";
+/// `DELETE …/attachment/{id}`.
+pub const JIRA_DELETE_ATTACHMENT: &str = "DELETE /ex/jira/{cloudid}/rest/api/3/attachment/{id}";
+/// `GET …/attachment/content/{id}`.
+pub const JIRA_ATTACHMENT_CONTENT: &str = "GET /ex/jira/{cloudid}/rest/api/3/attachment/content/{id}";
+/// `GET …/attachment/thumbnail/{id}`.
+pub const JIRA_ATTACHMENT_THUMBNAIL: &str = "GET /ex/jira/{cloudid}/rest/api/3/attachment/thumbnail/{id}";
+/// `GET /sim-media/attachment/{id}/{secret}`: where the content routes redirect (no bearer).
+pub const SIM_MEDIA_ATTACHMENT: &str = "GET /sim-media/attachment/{id}/{secret}";
 
 /// `GET …/rest/agile/1.0/board`.
 pub const JIRA_BOARDS: &str = "GET /ex/jira/{cloudid}/rest/agile/1.0/board";
@@ -177,6 +191,13 @@ pub const ALL: &[&str] = &[
     JIRA_USER,
     JIRA_USER_SEARCH,
     JIRA_ASSIGNABLE_SEARCH,
+    JIRA_ADD_ATTACHMENTS,
+    JIRA_ATTACHMENT_META,
+    JIRA_ATTACHMENT,
+    JIRA_DELETE_ATTACHMENT,
+    JIRA_ATTACHMENT_CONTENT,
+    JIRA_ATTACHMENT_THUMBNAIL,
+    SIM_MEDIA_ATTACHMENT,
     JIRA_BOARDS,
     JIRA_BOARD,
     JIRA_BOARD_SPRINTS,

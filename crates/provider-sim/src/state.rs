@@ -31,6 +31,7 @@ pub(crate) struct Fixed {
     pub seed: u64,
     pub notion_rate_limit: Option<RateLimit>,
     pub jira_rate_limit: Option<RateLimit>,
+    pub jira_attachment_max_bytes: u64,
     pub code_ttl: Duration,
 }
 
@@ -141,6 +142,7 @@ impl Sim {
             seed: cfg.seed,
             notion_rate_limit: cfg.notion_rate_limit,
             jira_rate_limit: cfg.jira_rate_limit,
+            jira_attachment_max_bytes: cfg.jira_attachment_max_bytes,
             code_ttl: cfg.code_ttl,
         };
         let world = World {

@@ -108,7 +108,36 @@ fn schema(name: &str) -> Fields {
             // Field metadata: an array of `issuelinks` items; each is a LinkedIssue.
             ("subtasks", "[LinkedIssue]"),
             ("worklog", "PageOfWorklogs"),
+            // Field metadata: an array of `attachment` items; each is an Attachment.
+            ("attachment", "[Attachment]"),
         ],
+        // Attachment (POST …/issue/{key}/attachments 200, and each of an issue's `attachment`).
+        "Attachment" => &[
+            ("author", "UserDetails"),
+            ("content", "str"),
+            ("created", "time"),
+            ("filename", "str"),
+            ("id", "str"),
+            ("mimeType", "str"),
+            ("self", "str"),
+            ("size", "int"),
+            ("thumbnail", "str"),
+        ],
+        // AttachmentMetadata (GET …/attachment/{id} 200): `id` a number, the author a User.
+        "AttachmentMetadata" => &[
+            ("author", "User"),
+            ("content", "str"),
+            ("created", "time"),
+            ("filename", "str"),
+            ("id", "int"),
+            ("mimeType", "str"),
+            ("properties", "obj"),
+            ("self", "uri"),
+            ("size", "int"),
+            ("thumbnail", "str"),
+        ],
+        // AttachmentSettings (GET …/attachment/meta 200).
+        "AttachmentSettings" => &[("enabled", "bool"), ("uploadLimit", "int")],
         // IssueLink (GET /issueLink/{id} 200, and each of an issue's `issuelinks`).
         "IssueLink" => &[
             ("id", "str"),
@@ -1156,6 +1185,67 @@ async fn links_and_worklogs_answer_their_schemas() {
         400,
     );
     jira_error("worklogs of a missing issue", &jira.get("/issue/PLAT-9999/worklog").await, 404);
+}
+
+#[tokio::test]
+async fn attachments_answer_their_schemas() {
+    let sim = sim().await;
+    let jira = Jira::new(&sim).await;
+    shape("an issue with attachments", &jira.get("/issue/PLAT-3").await, 200, "IssueBean");
+    shape("attachment settings", &jira.get("/attachment/meta").await, 200, "AttachmentSettings");
+    let upload = |form: reqwest::multipart::Form| {
+        send(
+            jira.req(Method::POST, "/issue/PLAT-1/attachments")
+                .header("X-Atlassian-Token", "no-check")
+                .multipart(form),
+        )
+    };
+    let file = || {
+        let part =
+            reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.png").mime_str("image/png").unwrap();
+        reqwest::multipart::Form::new().part("file", part)
+    };
+    let added = upload(file()).await;
+    shape("add attachments", &added, 200, "[Attachment]");
+    let id = added.1[0]["id"].as_str().unwrap().to_string();
+    shape("an attachment", &jira.get(&format!("/attachment/{id}")).await, 200, "AttachmentMetadata");
+    jira_error("no such attachment", &jira.get("/attachment/99999").await, 404);
+    jira_error(
+        "upload to a missing issue",
+        &send(
+            jira.req(Method::POST, "/issue/PLAT-9999/attachments")
+                .header("X-Atlassian-Token", "no-check")
+                .multipart(file()),
+        )
+        .await,
+        404,
+    );
+    jira_error(
+        "upload without a file",
+        &upload(reqwest::multipart::Form::new().text("file", "x")).await,
+        400,
+    );
+    jira_error(
+        "upload of JSON",
+        &send(
+            jira.req(Method::POST, "/issue/PLAT-1/attachments")
+                .header("X-Atlassian-Token", "no-check")
+                .json(&json!({})),
+        )
+        .await,
+        415,
+    );
+    no_content("delete an attachment", &send(jira.req(Method::DELETE, &format!("/attachment/{id}"))).await);
+
+    let small = sim_with(SimConfig { jira_attachment_max_bytes: 0, ..Default::default() }).await;
+    let jira = Jira::new(&small).await;
+    let over = send(
+        jira.req(Method::POST, "/issue/PLAT-1/attachments")
+            .header("X-Atlassian-Token", "no-check")
+            .multipart(file()),
+    )
+    .await;
+    jira_error("upload over the limit", &over, 413);
 }
 
 #[tokio::test]

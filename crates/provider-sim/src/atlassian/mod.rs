@@ -15,5 +15,9 @@ pub(crate) mod oauth;
 
 /// All Atlassian routes.
 pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
-    Router::new().merge(oauth::router()).merge(gateway::router()).merge(jira::router(sim))
+    Router::new()
+        .merge(oauth::router())
+        .merge(gateway::router())
+        .merge(jira::router(sim))
+        .merge(jira::attachments::media_router())
 }

@@ -9,8 +9,9 @@ use crate::{
     atlassian::jira::{
         adf,
         model::{
-            Board, BoardKind, Comment, Component, Issue, IssueType, JiraData, Permission, Priority, Project,
-            ScreenRules, Sprint, SprintState, Status, Style, Tracked, Version, Workflow, default_link_types,
+            Attachment, Board, BoardKind, Comment, Component, Issue, IssueType, JiraData, Permission,
+            Priority, Project, ScreenRules, Sprint, SprintState, Status, Style, Tracked, Version, Workflow,
+            default_link_types,
         },
     },
     ids::SeedRng,
@@ -184,6 +185,7 @@ pub(crate) fn seed_site(seed: u64) -> JiraData {
         next_comment_id: 10000,
         next_link_id: 10000,
         next_worklog_id: 10000,
+        next_attachment_id: 10000,
         link_types: default_link_types(),
         ..JiraData::default()
     };
@@ -204,7 +206,93 @@ pub(crate) fn seed_site(seed: u64) -> JiraData {
     for issue in &mut data.issues {
         extras(issue, &data.sprints, &data.versions, &data.components, &mut extra);
     }
+    attachments(&mut data, &mut SeedRng::new(seed ^ 0x6174_7461_6368));
     data
+}
+
+/// The issue that has the seeded attachments.
+pub(crate) const ATTACHED: &str = "PLAT-3";
+
+/// Two files on [`ATTACHED`], added by its reporter half an hour after it was created: a note
+/// (`notes.txt`) and a 16×16 PNG (`diagram.png`).
+fn attachments(data: &mut JiraData, rng: &mut SeedRng) {
+    let files: [(&str, &str, Vec<u8>); 2] = [
+        (
+            "notes.txt",
+            "text/plain",
+            b"Reproduced on staging at 10:42; logs are in the incident channel.\n".to_vec(),
+        ),
+        ("diagram.png", "image/png", png(16, 16)),
+    ];
+    let ids: Vec<u64> = files.iter().map(|_| data.allocate_attachment()).collect();
+    let Some(issue) = data.issues.iter_mut().find(|i| i.key == ATTACHED) else { return };
+    for ((filename, mime, bytes), id) in files.into_iter().zip(ids) {
+        issue.attachments.push(Attachment {
+            id,
+            filename: filename.into(),
+            author: issue.reporter.clone(),
+            created: issue.created + Duration::minutes(30),
+            mime_type: mime.into(),
+            bytes,
+            secret: format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64()),
+        });
+    }
+}
+
+/// A valid `width`×`height` RGB PNG (a colour gradient), built here: signature, `IHDR`, one
+/// `IDAT` holding a zlib stream of stored (uncompressed) deflate blocks, `IEND`.
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut raw = Vec::new();
+    for y in 0..height {
+        raw.push(0); // filter: none
+        for x in 0..width {
+            raw.extend_from_slice(&[(x * 255 / width.max(1)) as u8, (y * 255 / height.max(1)) as u8, 0x80]);
+        }
+    }
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(0xffff).collect();
+    for (n, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(n + 1 == blocks.len()));
+        let len = block.len() as u16;
+        zlib.extend_from_slice(&len.to_le_bytes());
+        zlib.extend_from_slice(&(!len).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    zlib.extend_from_slice(&adler32(&raw).to_be_bytes());
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8 bits, RGB, deflate, no filter set, no interlace
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    for (kind, body) in [(b"IHDR", ihdr), (b"IDAT", zlib), (b"IEND", Vec::new())] {
+        out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        let start = out.len();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(&body);
+        let crc = crc32(&out[start..]);
+        out.extend_from_slice(&crc.to_be_bytes());
+    }
+    out
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+fn adler32(bytes: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for byte in bytes {
+        a = (a + u32::from(*byte)) % 65521;
+        b = (b + a) % 65521;
+    }
+    (b << 16) | a
 }
 
 /// Sprints (PLAT and MOB have boards), versions and components.
@@ -449,6 +537,7 @@ fn seeded_issue(
         history: Vec::new(),
         links: Vec::new(),
         worklogs: Vec::new(),
+        attachments: Vec::new(),
         custom: Default::default(),
     };
     if status == Status::Done {
@@ -514,6 +603,15 @@ mod tests {
         }
         assert!(data.issues.iter().any(|i| i.assignee.is_none()));
         assert!(data.issues.iter().any(|i| !i.comments.is_empty()));
+    }
+
+    #[test]
+    fn the_png_is_well_formed() {
+        let png = png(16, 16);
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        assert_eq!(&png[12..16], b"IHDR");
+        assert_eq!(crc32(b"IEND"), 0xae42_6082);
+        assert_eq!(&png[png.len() - 8..], &[b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82]);
     }
 
     #[test]

@@ -500,6 +500,7 @@ pub(super) async fn create(
             history: Vec::new(),
             links: Vec::new(),
             worklogs: Vec::new(),
+            attachments: Vec::new(),
             custom: Default::default(),
         });
         let index = data.issues.len() - 1;

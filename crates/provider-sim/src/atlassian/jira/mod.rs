@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::{
     Router,
     body::Bytes,
-    extract::{MatchedPath, Request, State},
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
     http::{Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -22,6 +22,7 @@ use crate::state::Sim;
 
 pub(crate) mod adf;
 mod agile;
+pub(crate) mod attachments;
 pub(crate) mod fields;
 mod issues;
 pub(crate) mod jql;
@@ -48,8 +49,12 @@ fn at(path: &str) -> String {
     format!("{P}{path}")
 }
 
+/// The upload route, the one Jira route that takes `multipart/form-data` instead of JSON.
+const ADD_ATTACHMENTS: &str = "/ex/jira/{cloudid}/rest/api/3/issue/{key}/attachments";
+
 /// Jira routes, all behind the gate.
 pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
+    let upload_limit = attachments::request_limit(sim.fixed.jira_attachment_max_bytes);
     Router::new()
         .route(&at("/myself"), get(meta::myself))
         .route(&at("/search/jql"), get(search::search_get).post(search::search_post))
@@ -66,6 +71,11 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
         .route(&at("/issue/{key}/transitions"), get(issues::list_transitions).post(issues::transition))
         .route(&at("/issue/{key}/assignee"), put(issues::assign))
         .route(&at("/issue/{key}/worklog"), get(worklogs::list).post(worklogs::add))
+        .route(ADD_ATTACHMENTS, post(attachments::add).layer(DefaultBodyLimit::max(upload_limit)))
+        .route(&at("/attachment/meta"), get(attachments::settings))
+        .route(&at("/attachment/{id}"), get(attachments::get_metadata).delete(attachments::delete))
+        .route(&at("/attachment/content/{id}"), get(attachments::content))
+        .route(&at("/attachment/thumbnail/{id}"), get(attachments::thumbnail))
         .route(&at("/issueLinkType"), get(links::list_types))
         .route(&at("/issueLink"), post(links::create))
         .route(&at("/issueLink/{id}"), get(links::get).delete(links::delete))
@@ -89,6 +99,8 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
 enum Need {
     ReadWork,
     WriteWork,
+    /// A `DELETE`: writing, or a granular `delete:…:jira` (e.g. `delete:attachment:jira`).
+    Delete,
     ReadUser,
 }
 
@@ -98,6 +110,8 @@ fn need(method: &Method, path: &str) -> Need {
         Need::ReadUser
     } else if method == Method::GET || rest.starts_with("/search") {
         Need::ReadWork
+    } else if method == Method::DELETE {
+        Need::Delete
     } else {
         Need::WriteWork
     }
@@ -110,6 +124,7 @@ fn allowed(caller: &gateway::Caller, need: Need) -> bool {
     match need {
         Need::ReadWork => caller.has("read:jira-work") || granular("read"),
         Need::WriteWork => caller.has("write:jira-work") || granular("write"),
+        Need::Delete => caller.has("write:jira-work") || granular("write") || granular("delete"),
         Need::ReadUser => caller.has("read:jira-user") || caller.has("read:user:jira"),
     }
 }
@@ -137,11 +152,12 @@ async fn gate(State(sim): State<Arc<Sim>>, mut req: Request, next: Next) -> Resp
     if !permitted(&caller, req.method(), req.uri().path()) {
         return errors::scope_mismatch();
     }
-    if !json_or_nothing(&req) {
+    let route = req.extensions().get::<MatchedPath>().map_or("", MatchedPath::as_str);
+    // The upload checks its own body (XSRF, multipart).
+    if route != ADD_ATTACHMENTS && !json_or_nothing(&req) {
         return JiraError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, vec!["Unsupported Media Type".into()])
             .into_response();
     }
-    let route = req.extensions().get::<MatchedPath>().map_or("", MatchedPath::as_str);
     let bucket = format!("jira {cloud_id} {} {route}", req.method());
     let limit = sim.fixed.jira_rate_limit;
     let taken = sim.with(|w| {
@@ -220,5 +236,10 @@ mod tests {
         assert!(!allowed(&caller("read:jira-work"), Need::WriteWork));
         assert!(allowed(&caller("write:issue:jira"), Need::WriteWork));
         assert!(!allowed(&caller("read:me"), Need::ReadUser));
+        assert_eq!(need(&Method::DELETE, &format!("{p}/attachment/1")), Need::Delete);
+        assert!(allowed(&caller("delete:attachment:jira"), Need::Delete));
+        assert!(allowed(&caller("write:jira-work"), Need::Delete));
+        assert!(!allowed(&caller("delete:attachment:jira"), Need::WriteWork));
+        assert!(!allowed(&caller("read:jira-work"), Need::Delete));
     }
 }

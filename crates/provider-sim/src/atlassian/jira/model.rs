@@ -332,6 +332,9 @@ pub(crate) struct Issue {
     /// Time logged on the issue, oldest first.
     #[serde(default)]
     pub worklogs: Vec<Worklog>,
+    /// Files attached to the issue, oldest first.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
     /// Custom field values by field id (`fields.rs`): a number, an option id, a text.
     #[serde(default)]
     pub custom: std::collections::BTreeMap<String, Value>,
@@ -385,6 +388,46 @@ pub(crate) struct Worklog {
     pub seconds: u64,
     pub created: OffsetDateTime,
     pub updated: OffsetDateTime,
+}
+
+/// A file attached to an issue. Its bytes live in the world, so the state file keeps them
+/// (base64).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Attachment {
+    pub id: u64,
+    pub filename: String,
+    /// Account id of who attached it.
+    pub author: String,
+    pub created: OffsetDateTime,
+    /// As the upload declared it (or guessed from the file name).
+    pub mime_type: String,
+    #[serde(with = "base64_bytes")]
+    pub bytes: Vec<u8>,
+    /// The unguessable part of the media URL `…/attachment/content/{id}` redirects to, which
+    /// serves the bytes without a bearer token (as Jira's media links carry their own token).
+    pub secret: String,
+}
+
+impl Attachment {
+    /// Images have a thumbnail.
+    pub(crate) fn is_image(&self) -> bool {
+        self.mime_type.starts_with("image/")
+    }
+}
+
+/// Bytes as one base64 string in JSON (a number array would be four times larger).
+mod base64_bytes {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub(super) fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        STANDARD.decode(text).map_err(D::Error::custom)
+    }
 }
 
 /// The fields whose changes are recorded (the fields Jira's history searches support).
@@ -565,9 +608,11 @@ pub(crate) struct JiraData {
     pub next_link_id: u64,
     #[serde(default = "first_id")]
     pub next_worklog_id: u64,
+    #[serde(default = "first_id")]
+    pub next_attachment_id: u64,
 }
 
-/// Where link and worklog ids start (Jira Cloud's ids start at 10000).
+/// Where link, worklog and attachment ids start (Jira Cloud's ids start at 10000).
 fn first_id() -> u64 {
     10000
 }
@@ -619,6 +664,20 @@ impl JiraData {
     pub(crate) fn allocate_worklog(&mut self) -> u64 {
         self.next_worklog_id += 1;
         self.next_worklog_id
+    }
+
+    /// Allocates the next attachment id.
+    pub(crate) fn allocate_attachment(&mut self) -> u64 {
+        self.next_attachment_id += 1;
+        self.next_attachment_id
+    }
+
+    /// The index of the issue holding the attachment `id`, and the attachment.
+    pub(crate) fn attachment(&self, id: u64) -> Option<(usize, &Attachment)> {
+        self.issues
+            .iter()
+            .enumerate()
+            .find_map(|(i, issue)| issue.attachments.iter().find(|a| a.id == id).map(|a| (i, a)))
     }
 
     /// A link type by id, or by name (case-insensitive, as Jira matches it).

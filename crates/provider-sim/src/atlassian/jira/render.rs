@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 use super::{
     adf,
     model::{
-        Comment, Component, Issue, IssueType, JiraData, LinkType, Priority, Project, Sprint, Status, Style,
-        Version, Worklog,
+        Attachment, Comment, Component, Issue, IssueType, JiraData, LinkType, Priority, Project, Sprint,
+        Status, Style, Version, Worklog,
     },
 };
 use crate::{
@@ -286,6 +286,34 @@ pub(crate) fn worklogs_page(l: &Links, issue: &Issue, start: usize, max: usize) 
     json!({"startAt": start, "maxResults": max, "total": issue.worklogs.len(), "worklogs": page})
 }
 
+/// An attachment as an issue's `attachment` field and `POST …/attachments` show it (the
+/// document's `Attachment`: `id` a string, the author a `UserDetails`); `thumbnail` for images.
+pub(crate) fn attachment(l: &Links, a: &Attachment) -> Value {
+    let mut out = json!({
+        "self": format!("{}/attachment/{}", l.api, a.id),
+        "id": a.id.to_string(),
+        "filename": a.filename,
+        "author": user(l, &a.author),
+        "created": clock::jira(a.created),
+        "size": a.bytes.len(),
+        "mimeType": a.mime_type,
+        "content": format!("{}/attachment/content/{}", l.api, a.id),
+    });
+    if a.is_image() {
+        out["thumbnail"] = json!(format!("{}/attachment/thumbnail/{}", l.api, a.id));
+    }
+    out
+}
+
+/// An attachment as `GET …/attachment/{id}` answers it (the document's `AttachmentMetadata`:
+/// `id` a number, `properties`).
+pub(crate) fn attachment_metadata(l: &Links, a: &Attachment) -> Value {
+    let mut out = attachment(l, a);
+    out["id"] = json!(a.id);
+    out["properties"] = json!({});
+    out
+}
+
 /// Every field an issue has, in Jira's order of importance.
 pub(crate) const ALL_FIELDS: &[&str] = &[
     "summary",
@@ -321,6 +349,7 @@ pub(crate) const ALL_FIELDS: &[&str] = &[
     "issuelinks",
     "subtasks",
     "worklog",
+    "attachment",
 ];
 
 /// `fields=` selection: names, `*all`, `*navigable`, `-name`.
@@ -444,6 +473,7 @@ fn field(l: &Links, data: &JiraData, i: &Issue, name: &str) -> Option<Value> {
                 .collect::<Vec<_>>()
         ),
         "worklog" => worklogs_page(l, i, 0, 20),
+        "attachment" => json!(i.attachments.iter().map(|a| attachment(l, a)).collect::<Vec<_>>()),
         _ => return None,
     })
 }

@@ -158,6 +158,7 @@ pub(super) fn values(field: Field, issue: &Issue) -> Vec<String> {
         Field::Votes => vec![issue.voters.len().to_string()],
         Field::Sprint => issue.sprints.iter().map(u64::to_string).collect(),
         Field::Rank => vec![issue.rank.to_string()],
+        Field::Attachments => issue.attachments.iter().map(|a| a.id.to_string()).collect(),
         _ => Vec::new(),
     }
 }
