@@ -205,6 +205,23 @@ async fn jira_link_and_log_link_in_the_direction_read_and_log_time() {
 }
 
 #[tokio::test]
+async fn jira_attachments_lists_the_seeded_files_and_takes_a_piped_issue() {
+    let world = world().await;
+    let answer = command(&world, "/jira attachments PLAT-3").await;
+    let listed: Vec<String> = result(&answer, 0)["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap().to_string())
+        .collect();
+    let held: Vec<String> = world.sim.jira_attachments("PLAT-3").into_iter().map(|a| a.filename).collect();
+    assert_eq!(listed, held);
+    assert!(listed.contains(&"diagram.png".to_string()), "{listed:?}");
+    let piped = command(&world, "/jira get PLAT-3 | /jira attachments").await;
+    assert_eq!(result(&piped, 1)["issue_key"], "PLAT-3");
+}
+
+#[tokio::test]
 async fn jira_assign_takes_me_a_name_or_none() {
     let world = world().await;
     command(&world, "/jira assign PLAT-3 me").await;
@@ -325,7 +342,7 @@ async fn help_lists_every_command_and_details_a_group_from_the_registry() {
     }
     let jira = command(&world, "/help jira").await;
     let listed = result(&jira, 0)["commands"].as_array().unwrap();
-    assert_eq!(listed.len(), 11);
+    assert_eq!(listed.len(), 12);
     assert_eq!(listed[2]["title"], "Create a Jira issue", "the registry's title");
     assert!(markdown(&jira).contains("`labels:` comma-separated"));
     let one = command(&world, "/help notion query").await;
@@ -556,7 +573,7 @@ async fn an_unknown_command_answers_with_the_closest_matches() {
     let (_, error) = refused(&world, "/jiar get PLAT-1").await;
     assert_eq!(error["details"]["did_you_mean"][0], "/jira get");
     let (_, error) = refused(&world, "/jira").await;
-    assert_eq!(error["details"]["did_you_mean"].as_array().unwrap().len(), 11);
+    assert_eq!(error["details"]["did_you_mean"].as_array().unwrap().len(), 12);
 }
 
 #[tokio::test]

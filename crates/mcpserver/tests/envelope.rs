@@ -127,8 +127,10 @@ fn cases() -> Vec<Case> {
         case("body over the limit", M::POST, "/api/workflows/run", 413, "invalid_request")
             .headers(&[JSON])
             .body(vec![b' '; MAX_BODY + 1]),
-        case("transparent body not JSON", M::POST, "/api/notion/v1/search", 400, "invalid_request")
-            .headers(&[("content-type", "text/plain")])
+        case("transparent JSON body not JSON", M::POST, "/api/notion/v1/search", 400, "invalid_request")
+            .headers(&[JSON])
+            .body("hello"),
+        case("transparent body without a type", M::POST, "/api/notion/v1/search", 400, "invalid_request")
             .body("hello"),
         case("transparent method not proxied", M::TRACE, "/api/notion/v1/search", 400, "invalid_request"),
         // Methods a route does not have.

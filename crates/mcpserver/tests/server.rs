@@ -72,8 +72,9 @@ async fn a_caller_request_id_is_kept() {
 async fn an_oversized_body_is_rejected_in_the_envelope() {
     let db = TestDb::sqlite();
     let server = TestServer::start(config(&db.url, &["--max-body-bytes", "1024"])).await;
+    // Refused before authentication: no JWT needed to be told.
     let response = client()
-        .post(server.url("/healthz"))
+        .post(server.url("/api/commands"))
         .header("content-type", "application/json")
         .body(vec![b'x'; 4096])
         .send()

@@ -1100,7 +1100,7 @@ mod tests {
     fn close_commands_are_suggested() {
         assert_eq!(closest(&["jira".into(), "serch".into()])[0], "/jira search", "the closest first");
         assert_eq!(closest(&["stats".into()]), ["/status"]);
-        assert_eq!(closest(&["jira".into()]).len(), 11);
+        assert_eq!(closest(&["jira".into()]).len(), 12);
         assert_eq!(distance("kitten", "sitting"), 3);
     }
 }
