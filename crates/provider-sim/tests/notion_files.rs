@@ -437,3 +437,73 @@ async fn uploads_and_their_bytes_survive_a_restart_on_the_state_file() {
     assert_eq!(fetch_without_token(&url).await.bytes().await.unwrap().as_ref(), PNG);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_icon_and_a_cover_take_image_uploads_and_a_block_update_swaps_in_one() {
+    let sim = sim().await;
+    let n = Notion::new(&sim);
+    let page = n.page_id("Onboarding Guide").await;
+    let photo = uploaded_png(&n, "Team photo.png").await;
+    let upload_ref = json!({"type": "file_upload", "file_upload": {"id": photo}});
+    let (status, body) =
+        n.patch(&format!("/pages/{page}"), json!({"icon": upload_ref, "cover": upload_ref})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let url = body["cover"]["file"]["url"].as_str().unwrap().to_string();
+    assert_eq!(body["icon"]["type"], "file", "{body}");
+    assert!(url.ends_with("/Team%20photo.png"), "{url}");
+    assert_eq!(fetch_without_token(&url).await.bytes().await.unwrap().as_ref(), PNG);
+
+    let id = pending(&n).await;
+    let (_, _) = send_part(&n, &id, part(b"%PDF-1.4", "terms.pdf", "application/pdf")).await;
+    let (status, body) = n
+        .patch(
+            &format!("/pages/{page}"),
+            json!({"cover": {"type": "file_upload", "file_upload": {"id": id}}}),
+        )
+        .await;
+    assert_validation(status, &body, "`image`");
+    assert!(!sim.notion_file_upload(&id).unwrap().attached);
+
+    let external =
+        json!({"type": "pdf", "pdf": {"type": "external", "external": {"url": "https://example.com/a.pdf"}}});
+    let (_, body) = append(&n, &page, json!([external])).await;
+    let block = body["results"][0]["id"].as_str().unwrap().to_string();
+    let (status, body) = n
+        .patch(
+            &format!("/blocks/{block}"),
+            json!({"pdf": {"type": "file_upload", "file_upload": {"id": id}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["pdf"]["type"], "file", "{body}");
+    assert!(body["pdf"].get("external").is_none());
+    assert!(sim.notion_file_upload(&id).unwrap().attached);
+}
+
+#[tokio::test]
+async fn the_file_routes_have_route_keys() {
+    let sim = sim().await;
+    let n = Notion::new(&sim);
+    let page = n.page_id("Onboarding Guide").await;
+    let upload = uploaded_png(&n, "logo.png").await;
+    n.get(&format!("/file_uploads/{upload}")).await;
+    let (_, body) = append(&n, &page, json!([image_block(&upload)])).await;
+    fetch_without_token(body["results"][0]["image"]["file"]["url"].as_str().unwrap()).await;
+    let counters = sim.counters();
+    for key in [
+        provider_sim::routes::NOTION_CREATE_FILE_UPLOAD,
+        provider_sim::routes::NOTION_SEND_FILE_UPLOAD,
+        provider_sim::routes::NOTION_GET_FILE_UPLOAD,
+        provider_sim::routes::NOTION_HOSTED_FILE,
+    ] {
+        assert_eq!(counters.route(key), 1, "{key}");
+    }
+    sim.set_fault(provider_sim::routes::NOTION_SEND_FILE_UPLOAD, provider_sim::Fault::status(503, 1));
+    let id = pending(&n).await;
+    let (status, body) = send_part(&n, &id, part(PNG, "logo.png", "image/png")).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("service_unavailable"))
+    );
+    assert_eq!(sim.notion_file_upload(&id).unwrap().status, "pending");
+}
