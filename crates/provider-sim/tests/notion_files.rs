@@ -213,6 +213,10 @@ async fn a_files_property_takes_uploads_on_update_and_create_and_one_upload_atta
         sim.notion_page(&row).unwrap()["properties"]["Attachments"]["files"][0]["file"]["url"],
         url.as_str()
     );
+    let prop = body["properties"]["Attachments"]["id"].as_str().unwrap().to_string();
+    let (status, item) = n.get(&format!("/pages/{row}/properties/{prop}")).await;
+    assert_eq!(status, StatusCode::OK, "{item}");
+    assert_eq!(item["files"][0]["file"]["url"], url.as_str(), "the property item is hosted too: {item}");
 
     // The same upload again, named, in a new row with an image block among its children.
     let named =
@@ -506,4 +510,17 @@ async fn the_file_routes_have_route_keys() {
         (StatusCode::SERVICE_UNAVAILABLE, Some("service_unavailable"))
     );
     assert_eq!(sim.notion_file_upload(&id).unwrap().status, "pending");
+}
+
+#[tokio::test]
+async fn a_single_part_send_stops_at_20_mib_even_in_a_paid_workspace() {
+    let sim = sim().await;
+    let n = Notion::new(&sim);
+    sim.set_notion_paid_plan(true);
+    for size in [20 * 1024 * 1024 + 1, 22 * 1024 * 1024] {
+        let id = pending(&n).await;
+        let (status, body) = send_part(&n, &id, part(&vec![b'a'; size], "big.txt", "text/plain")).await;
+        assert_validation(status, &body, "multi_part");
+        assert_eq!(sim.notion_file_upload(&id).unwrap().status, "pending");
+    }
 }

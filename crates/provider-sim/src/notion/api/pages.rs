@@ -287,7 +287,9 @@ pub(crate) async fn page_property(
         let Some((_, value)) = found else {
             return Err(NotionError::not_found("property", &prop));
         };
-        Ok(errors::ok(property_item(value)))
+        let mut out = property_item(value);
+        data.uploads.host(&mut out, &data.hosting);
+        Ok(errors::ok(out))
     })
 }
 
