@@ -20,6 +20,7 @@ use version::Version;
 mod api;
 pub(crate) mod blockspec;
 pub(crate) mod errors;
+pub(crate) mod filetypes;
 pub(crate) mod grants;
 pub(crate) mod markdown;
 pub(crate) mod model;

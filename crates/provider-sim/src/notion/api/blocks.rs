@@ -16,9 +16,9 @@ use crate::{
         NotionCtx,
         blockspec::{check_append_target, merges_on_update, parse_request_children, parse_update},
         errors::{self, NotionError, NotionResult},
-        json_body,
+        filetypes, json_body,
         model::{Child, NotionData, Position},
-        pagination, path_id, render, richtext, uploads,
+        pagination, path_id, render, richtext,
         version::Version,
     },
     state::Sim,
@@ -86,7 +86,7 @@ pub(crate) async fn update_block(
             Some(c) => Some(parse_update(&kind, c, &format!("body.{kind}"))?),
         };
         let uploads = match content.as_mut() {
-            Some(c) if uploads::MEDIA_BLOCKS.contains(&kind.as_str()) => {
+            Some(c) if filetypes::MEDIA_BLOCKS.contains(&kind.as_str()) => {
                 data.uploads.prepare_media(&kind, c, &ctx.bot_id, data.hosting.now)?
             }
             _ => Vec::new(),

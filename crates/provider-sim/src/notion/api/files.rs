@@ -18,8 +18,8 @@ use crate::{
     notion::{
         NotionCtx,
         errors::{self, NotionError, NotionResult},
-        json_body, path_id, richtext,
-        uploads::{self, FileUpload, SINGLE_PART_LIMIT, Status},
+        filetypes, json_body, path_id, richtext,
+        uploads::{FileUpload, SINGLE_PART_LIMIT, Status},
         version::Version,
     },
     state::Sim,
@@ -75,7 +75,7 @@ pub(crate) async fn create_file_upload(
     }
     let filename = optional_string(&body, "filename")?;
     let content_type = optional_string(&body, "content_type")?;
-    let (filename, content_type) = uploads::settle(filename.as_deref(), content_type.as_deref())?;
+    let (filename, content_type) = filetypes::settle(filename.as_deref(), content_type.as_deref())?;
     on_data(&sim, &ctx, |data, stamp| {
         let upload = FileUpload {
             id: new_id(),
@@ -148,7 +148,7 @@ async fn read_form(form: Result<Multipart, MultipartRejection>) -> Result<Option
         let filename = field.file_name().map(String::from).filter(|n| !n.is_empty());
         let content_type = field
             .content_type()
-            .map(uploads::essence)
+            .map(filetypes::essence)
             .filter(|c| !c.is_empty() && c != "application/octet-stream");
         let bytes = field.bytes().await.map_err(broken)?.to_vec();
         file = Some(SentFile { bytes, filename, content_type });
@@ -167,7 +167,7 @@ fn settle_sent(upload: &FileUpload, file: &SentFile) -> Result<(Option<String>, 
     }
     let filename = upload.filename.as_deref().or(file.filename.as_deref());
     let content_type = upload.content_type.as_deref().or(file.content_type.as_deref());
-    let (filename, content_type) = uploads::settle(filename, content_type)?;
+    let (filename, content_type) = filetypes::settle(filename, content_type)?;
     let content_type = content_type.ok_or_else(|| {
         NotionError::validation(
             "The content type of the file could not be determined: give a `content_type` or a filename with a supported extension.",
