@@ -17,7 +17,9 @@ use crate::{
     counters::Counters,
     faults::Fault,
     ids,
-    notion::{self, model::Child, oauth::NotionGrant, render as notion_render, version::Version},
+    notion::{
+        self, model::Child, oauth::NotionGrant, render as notion_render, uploads::Hosting, version::Version,
+    },
     seed::{
         self,
         people::{Person, find_person},
@@ -53,6 +55,21 @@ pub struct JiraAttachment {
     pub author: String,
     /// The content.
     pub bytes: Vec<u8>,
+}
+
+/// A Notion file upload as the simulator holds it (`SimHandle::notion_file_upload`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotionFileUpload {
+    /// `pending`, `uploaded` or `expired`.
+    pub status: String,
+    /// From the create call or the sent part.
+    pub filename: Option<String>,
+    /// From the create call, the sent part or the filename's extension.
+    pub content_type: Option<String>,
+    /// The sent contents (`None` until sent).
+    pub bytes: Option<Vec<u8>>,
+    /// Attached to a block, a `files` property, an icon or a cover at least once.
+    pub attached: bool,
 }
 
 /// A running simulator. Clones share the same server; `shutdown` stops it for all.
@@ -271,10 +288,45 @@ impl SimHandle {
         })
     }
 
+    /// Runs `f` on the Notion workspace, attached uploads rendered as hosted files as now.
+    fn on_notion<R>(&self, f: impl FnOnce(&notion::model::NotionData) -> R) -> R {
+        let origin = self.base_url();
+        self.sim().with(|w| {
+            w.notion.hosting = Hosting { origin, now: w.clock.now() };
+            f(&w.notion)
+        })
+    }
+
     /// A page as `GET /v1/pages/{id}` answers it with `Notion-Version: 2025-09-03`.
     pub fn notion_page(&self, id: &str) -> Option<Value> {
         let id = ids::parse_notion_id(id)?;
-        self.sim().with(|w| w.notion.pages.get(&id).map(|p| notion_render::page(p, Version::DEFAULT)))
+        self.on_notion(|data| data.pages.get(&id).map(|p| notion_render::page(p, data, Version::DEFAULT)))
+    }
+
+    /// A Notion file upload (any connection's), its status as of the simulator's clock.
+    pub fn notion_file_upload(&self, id: &str) -> Option<NotionFileUpload> {
+        let id = ids::parse_notion_id(id)?;
+        self.sim().with(|w| {
+            let now = w.clock.now();
+            w.notion.uploads.by_id.get(&id).map(|u| NotionFileUpload {
+                status: u.status(now).as_str().to_string(),
+                filename: u.filename.clone(),
+                content_type: u.content_type.clone(),
+                bytes: u.bytes.clone(),
+                attached: u.attached,
+            })
+        })
+    }
+
+    /// How many Notion file uploads exist (every status, every connection).
+    pub fn notion_file_upload_count(&self) -> usize {
+        self.sim().with(|w| w.notion.uploads.by_id.len())
+    }
+
+    /// Makes the Notion workspace a paid one (5 GiB per file, as `/v1/users/me` then reports)
+    /// or a free one (5 MiB, the seeded default).
+    pub fn set_notion_paid_plan(&self, paid: bool) {
+        self.sim().with(|w| w.notion.paid_plan = paid);
     }
 
     /// A database as `GET /v1/databases/{id}` answers it with `Notion-Version: 2025-09-03`.
@@ -298,8 +350,7 @@ impl SimHandle {
         let Some(id) = ids::parse_notion_id(block_id) else {
             return Vec::new();
         };
-        self.sim().with(|w| {
-            let data = &w.notion;
+        self.on_notion(|data| {
             data.children_of(&id)
                 .iter()
                 .filter(|c| !data.is_trashed(c.id()))

@@ -38,7 +38,7 @@ use tokio::{net::TcpListener, sync::watch};
 pub use config::{RateLimit, SimConfig, SiteConfig};
 pub use counters::Counters;
 pub use faults::{Drop, Fault};
-pub use handle::{JiraAttachment, SimHandle, TokenPair};
+pub use handle::{JiraAttachment, NotionFileUpload, SimHandle, TokenPair};
 pub use notion::oauth::NotionGrant;
 pub use seed::notion::WORKSPACE_NAME;
 pub use seed::people::{Person, find_person, people};

@@ -152,6 +152,14 @@ pub const NOTION_GET_USER: &str = "GET /v1/users/{user_id}";
 pub const NOTION_CREATE_COMMENT: &str = "POST /v1/comments";
 /// `GET /v1/comments`.
 pub const NOTION_LIST_COMMENTS: &str = "GET /v1/comments";
+/// `POST /v1/file_uploads`.
+pub const NOTION_CREATE_FILE_UPLOAD: &str = "POST /v1/file_uploads";
+/// `GET /v1/file_uploads/{file_upload_id}`.
+pub const NOTION_GET_FILE_UPLOAD: &str = "GET /v1/file_uploads/{file_upload_id}";
+/// `POST /v1/file_uploads/{file_upload_id}/send` (`multipart/form-data`).
+pub const NOTION_SEND_FILE_UPLOAD: &str = "POST /v1/file_uploads/{file_upload_id}/send";
+/// `GET /notion-files/{id}/{secret}/{filename}`: an attached upload's hosted file (no token).
+pub const NOTION_HOSTED_FILE: &str = "GET /notion-files/{id}/{secret}/{filename}";
 
 /// Every route key.
 pub const ALL: &[&str] = &[
@@ -229,4 +237,8 @@ pub const ALL: &[&str] = &[
     NOTION_GET_USER,
     NOTION_CREATE_COMMENT,
     NOTION_LIST_COMMENTS,
+    NOTION_CREATE_FILE_UPLOAD,
+    NOTION_GET_FILE_UPLOAD,
+    NOTION_SEND_FILE_UPLOAD,
+    NOTION_HOSTED_FILE,
 ];

@@ -48,7 +48,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const VERSIONS: [&str; 2] = ["2025-09-03", "2026-03-11"];
-const SDK_FILES: [&str; 10] = [
+const SDK_FILES: [&str; 11] = [
     "common",
     "blocks",
     "pages",
@@ -58,6 +58,7 @@ const SDK_FILES: [&str; 10] = [
     "search",
     "users",
     "oauth",
+    "file-uploads",
     "../errors",
 ];
 
@@ -663,6 +664,10 @@ impl Checker {
                 self.fields(what, at, v, &[]);
             }
             "page_markdown" => self.keys(what, at, v, &["PageMarkdownResponse"]),
+            "file_upload" => {
+                self.keys(what, at, v, &["FileUploadObjectResponse"]);
+                self.fields(what, at, v, &[]);
+            }
             "error" => self.problem(format!("{what}: an error object at {at}")),
             other => self.problem(format!("{what}: unknown object `{other}` at {at}")),
         }
@@ -1008,7 +1013,7 @@ async fn successes(sim: &SimHandle, specs: &'static Specs, version: &'static str
         .post(
             "/databases",
             json!({"parent": {"type": "page_id", "page_id": ids.roadmap}, "title": [{"text": {"content": "Shapes DB"}}],
-                   "initial_data_source": {"properties": {"Name": {"title": {}}, "Kind": {"select": {"options": [{"name": "A"}]}}, "When": {"date": {}}}}}),
+                   "initial_data_source": {"properties": {"Name": {"title": {}}, "Kind": {"select": {"options": [{"name": "A"}]}}, "When": {"date": {}}, "Files": {"files": {}}}}}),
         )
         .await;
     assert_eq!(a.0, StatusCode::OK, "create database: {}", a.1);
@@ -1030,6 +1035,42 @@ async fn successes(sim: &SimHandle, specs: &'static Specs, version: &'static str
     ok(&mut c, "move page", Method::POST, "/v1/pages/{page_id}/move", a, None);
     let a = n.post(&format!("/pages/{created}/move"), json!({"parent": {"page_id": ids.roadmap}})).await;
     ok(&mut c, "move page back", Method::POST, "/v1/pages/{page_id}/move", a, None);
+
+    // File uploads (not in the OpenAPI document: the SDK types only), then attached to media
+    // blocks and a `files` property, which answer Notion-hosted files.
+    let a = n.post("/file_uploads", json!({"filename": "shape.png"})).await;
+    assert_eq!(a.0, StatusCode::OK, "create file upload: {}", a.1);
+    c.answer("create file upload", "POST", None, a.0, &a.1, None);
+    let upload = a.1["id"].as_str().unwrap().to_string();
+    let png =
+        reqwest::multipart::Part::bytes(b"\x89PNG".to_vec()).file_name("shape.png").mime_str("image/png");
+    let form = reqwest::multipart::Form::new().part("file", png.unwrap());
+    let a = send(n.req(Method::POST, &format!("/file_uploads/{upload}/send")).multipart(form)).await;
+    assert_eq!(a.0, StatusCode::OK, "send file upload: {}", a.1);
+    c.answer("send file upload", "POST", None, a.0, &a.1, None);
+    let a = n.get(&format!("/file_uploads/{upload}")).await;
+    c.answer("get file upload", "GET", None, a.0, &a.1, None);
+    let media = json!([
+        {"type": "image", "image": {"type": "file_upload", "file_upload": {"id": upload}}},
+        {"type": "file", "file": {"type": "file_upload", "file_upload": {"id": upload}}}
+    ]);
+    let a = n.patch(&format!("/blocks/{created}/children"), json!({"children": media})).await;
+    ok(
+        &mut c,
+        "append uploaded media",
+        Method::PATCH,
+        "/v1/blocks/{block_id}/children",
+        a,
+        Some("AppendBlockChildrenResponse"),
+    );
+    let files = json!({"files": [{"type": "file_upload", "file_upload": {"id": upload}}, {"name": "site", "external": {"url": "https://example.com/a.pdf"}}]});
+    let a = n
+        .post(
+            "/pages",
+            json!({"parent": {"data_source_id": shapes_ds}, "properties": {"Name": {"title": [{"text": {"content": "Filed"}}]}, "Files": files}}),
+        )
+        .await;
+    ok(&mut c, "create row with files", Method::POST, "/v1/pages", a, None);
     if version >= "2026-03-11" {
         let a = n.get(&format!("/pages/{}/markdown", ids.roadmap)).await;
         ok(&mut c, "page as markdown", Method::GET, "/v1/pages/{page_id}/markdown", a, None);
@@ -1114,6 +1155,10 @@ async fn successes(sim: &SimHandle, specs: &'static Specs, version: &'static str
         "DatabaseParentResponse",
         "PageIdCommentParentResponse",
         "EmojiPageIconResponse",
+        "FileUploadObjectResponse",
+        "FileBlockObjectResponse",
+        "FilesSimplePropertyValueResponse",
+        "FileMediaContentWithFileAndCaptionResponse",
     ];
     let missing: Vec<&str> = expected.iter().copied().filter(|t| !c.seen.contains(*t)).collect();
     assert!(missing.is_empty(), "no answer held {missing:?}; checked against {:?}", c.seen);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::{
     Router,
     body::Bytes,
-    extract::{Request, State},
+    extract::{DefaultBodyLimit, Request, State},
     http::{HeaderValue, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -20,6 +20,7 @@ use version::Version;
 mod api;
 pub(crate) mod blockspec;
 pub(crate) mod errors;
+pub(crate) mod filetypes;
 pub(crate) mod grants;
 pub(crate) mod markdown;
 pub(crate) mod model;
@@ -30,6 +31,7 @@ mod query;
 pub(crate) mod render;
 pub(crate) mod richtext;
 pub(crate) mod schema;
+pub(crate) mod uploads;
 pub(crate) mod version;
 
 /// Name of the simulated public integration (its bot user).
@@ -66,8 +68,16 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router<Arc<Sim>> {
         .route("/v1/users", get(api::list_users))
         .route("/v1/users/{user_id}", get(api::get_user))
         .route("/v1/comments", post(api::create_comment).get(api::list_comments))
+        .route("/v1/file_uploads", post(api::create_file_upload))
+        .route("/v1/file_uploads/{file_upload_id}", get(api::get_file_upload))
+        .route(
+            "/v1/file_uploads/{file_upload_id}/send",
+            post(api::send_file_upload).layer(DefaultBodyLimit::max(api::SEND_BODY_LIMIT)),
+        )
         .route_layer(middleware::from_fn_with_state(sim, gate));
-    Router::new().merge(oauth::router()).merge(api)
+    // Hosted files answer without a bearer token, as S3's signed URLs do.
+    let hosted = Router::new().route("/notion-files/{id}/{secret}/{filename}", get(api::hosted_file));
+    Router::new().merge(oauth::router()).merge(api).merge(hosted)
 }
 
 /// `Notion-Version` present and known, bearer token live, connection within its rate limit.

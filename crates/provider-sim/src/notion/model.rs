@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use super::richtext;
+use super::{
+    richtext,
+    uploads::{self, FileUploads, Hosting},
+};
 
 /// Where an object lives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,9 +156,23 @@ pub(crate) struct NotionData {
     pub comments: Vec<Comment>,
     /// Creation order of pages, for stable listings.
     pub page_order: Vec<String>,
+    /// File uploads (`/v1/file_uploads`).
+    #[serde(default)]
+    pub uploads: FileUploads,
+    /// A paid workspace (5 GiB per file) rather than a free one (5 MiB).
+    #[serde(default)]
+    pub paid_plan: bool,
+    /// How attached uploads render as hosted files; set on every access, never saved.
+    #[serde(skip)]
+    pub hosting: Hosting,
 }
 
 impl NotionData {
+    /// The largest file a connection may upload (`workspace_limits.max_file_upload_size_in_bytes`).
+    pub(crate) fn max_file_upload_bytes(&self) -> u64 {
+        if self.paid_plan { uploads::PAID_LIMIT } else { uploads::FREE_LIMIT }
+    }
+
     /// Children of a page or block, in order.
     pub(crate) fn children_of(&self, id: &str) -> &[Child] {
         self.children.get(id).map(Vec::as_slice).unwrap_or(&[])

@@ -44,7 +44,7 @@ pub(crate) fn defaults(ds: &DataSource) -> Map<String, Value> {
         .iter()
         .map(|p| {
             let empty = match p.kind.as_str() {
-                "title" | "rich_text" | "multi_select" | "people" | "relation" => json!([]),
+                "title" | "rich_text" | "multi_select" | "people" | "relation" | "files" => json!([]),
                 "checkbox" => json!(false),
                 "status" => first_option(p),
                 _ => Value::Null,
@@ -118,6 +118,7 @@ fn value_of(p: &PropSchema, value: &Value, ds: &mut DataSource) -> Result<Value,
         "multi_select" => multi_select(p, inner, ds, &path),
         "date" => date(p, inner),
         "people" => people_value(p, inner, &path),
+        "files" => files_value(p, inner, &path),
         _ => Err(NotionError::validation(format!("{} is a {} property and cannot be set.", p.name, p.kind))),
     }
 }
@@ -259,6 +260,88 @@ fn people_value(p: &PropSchema, v: &Value, path: &str) -> Result<Value, NotionEr
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Value::Array)
+}
+
+/// A `files` value: external files, Notion-hosted files (one of the simulator's own URLs reads
+/// back as the upload it serves) and file uploads, each `{name, type, <type>: …}`; an upload's
+/// empty name is filled in when it is attached.
+fn files_value(p: &PropSchema, v: &Value, path: &str) -> Result<Value, NotionError> {
+    let Some(items) = v.as_array() else {
+        return Err(mismatch(p));
+    };
+    if items.len() > 100 {
+        return Err(NotionError::validation(format!(
+            "body failed validation: {path}.files.length should be ≤ `100`, instead was `{}`.",
+            items.len()
+        )));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| file_item(item, &format!("{path}.files[{i}]")))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Value::Array)
+}
+
+const FILE_KINDS: [&str; 3] = ["file_upload", "external", "file"];
+
+fn file_item(item: &Value, path: &str) -> Result<Value, NotionError> {
+    let Some(obj) = item.as_object() else {
+        return Err(NotionError::body(path, "an object", &richtext::shown(Some(item))));
+    };
+    let kind = match obj.get("type") {
+        Some(t) => FILE_KINDS.into_iter().find(|k| t == k).ok_or_else(|| {
+            NotionError::body(
+                &format!("{path}.type"),
+                "`\"file_upload\"`, `\"external\"`, or `\"file\"`",
+                &richtext::shown(Some(t)),
+            )
+        })?,
+        None => FILE_KINDS
+            .into_iter()
+            .find(|k| obj.contains_key(*k))
+            .ok_or_else(|| NotionError::body(&format!("{path}.file_upload"), "defined", "undefined"))?,
+    };
+    if let Some((k, v)) = obj.iter().find(|(k, _)| !["type", "name", kind].contains(&k.as_str())) {
+        return Err(NotionError::body(&format!("{path}.{k}"), "not present", &richtext::shown(Some(v))));
+    }
+    let name = match obj.get("name") {
+        Some(Value::String(s)) => s.clone(),
+        None if kind == "file_upload" => String::new(),
+        other => return Err(NotionError::body(&format!("{path}.name"), "a string", &richtext::shown(other))),
+    };
+    let inner = &obj[kind];
+    let string = |key: &str| {
+        inner.get(key).and_then(Value::as_str).map(String::from).ok_or_else(|| {
+            NotionError::body(&format!("{path}.{kind}.{key}"), "a string", &richtext::shown(inner.get(key)))
+        })
+    };
+    match kind {
+        "file_upload" => {
+            let raw = string("id")?;
+            let id = ids::parse_notion_id(&raw).ok_or_else(|| {
+                NotionError::body(&format!("{path}.file_upload.id"), "a valid uuid", &format!("\"{raw}\""))
+            })?;
+            Ok(json!({"name": name, "type": "file_upload", "file_upload": {"id": id}}))
+        }
+        "external" => Ok(json!({"name": name, "type": "external", "external": {"url": string("url")?}})),
+        _ => {
+            let url = string("url")?;
+            match hosted_upload_id(&url) {
+                Some(id) => Ok(json!({"name": name, "type": "file_upload", "file_upload": {"id": id}})),
+                None => Ok(json!({"name": name, "type": "file", "file": {
+                    "url": url,
+                    "expiry_time": inner.get("expiry_time").cloned().unwrap_or(Value::Null),
+                }})),
+            }
+        }
+    }
+}
+
+/// The upload behind one of the simulator's hosted-file URLs (`…/notion-files/{id}/…`).
+fn hosted_upload_id(url: &str) -> Option<String> {
+    let rest = url.split_once("/notion-files/")?.1;
+    ids::parse_notion_id(rest.split('/').next()?)
 }
 
 #[cfg(test)]

@@ -45,8 +45,8 @@ pub(crate) fn url(title: &str, id: &str) -> String {
     }
 }
 
-/// A page object.
-pub(crate) fn page(p: &Page, v: Version) -> Value {
+/// A page object (attached uploads in its properties, icon and cover as hosted files).
+pub(crate) fn page(p: &Page, data: &NotionData, v: Version) -> Value {
     let mut out = json!({
         "object": "page",
         "id": p.id,
@@ -66,6 +66,7 @@ pub(crate) fn page(p: &Page, v: Version) -> Value {
         "is_archived": false,
     });
     trash_fields(&mut out, p.in_trash, v);
+    data.uploads.host(&mut out, &data.hosting);
     out
 }
 
@@ -89,6 +90,7 @@ pub(crate) fn block(b: &Block, data: &NotionData, v: Version) -> Value {
         out["paragraph"]["icon"] = Value::Null;
     }
     trash_fields(&mut out, b.in_trash, v);
+    data.uploads.host(&mut out, &data.hosting);
     out
 }
 
@@ -248,7 +250,7 @@ pub(crate) fn bot(bot_id: &str, owner_id: &str, data: &NotionData) -> Value {
             "owner": {"type": "user", "user": {"object": "user", "id": owner_id}},
             "workspace_name": data.workspace_name,
             "workspace_id": data.workspace_id,
-            "workspace_limits": {"max_file_upload_size_in_bytes": 5_242_880},
+            "workspace_limits": {"max_file_upload_size_in_bytes": data.max_file_upload_bytes()},
         },
     })
 }

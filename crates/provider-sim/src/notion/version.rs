@@ -18,6 +18,8 @@ impl Version {
     pub(crate) const IN_TRASH_ONLY: Version = Version(20260311);
     /// 2026-03-11: the page Markdown endpoints.
     pub(crate) const MARKDOWN: Version = Version(20260311);
+    /// 2022-06-28: the oldest version with the File Upload API.
+    pub(crate) const FILE_UPLOADS: Version = Version(20220628);
     /// What `SimHandle` inspection helpers render with.
     pub(crate) const DEFAULT: Version = Version::DATA_SOURCES;
 
@@ -44,6 +46,11 @@ impl Version {
         self >= Version::DATA_SOURCES
     }
 
+    /// The File Upload API exists (2022-06-28 and later).
+    pub(crate) fn has_file_uploads(self) -> bool {
+        self >= Version::FILE_UPLOADS
+    }
+
     /// Objects still carry `archived` (before 2026-03-11).
     pub(crate) fn has_archived(self) -> bool {
         self < Version::IN_TRASH_ONLY
@@ -63,7 +70,8 @@ mod tests {
         assert_eq!(Version::from_headers(&h).unwrap_err().code, "validation_error");
         h.insert("notion-version", HeaderValue::from_static("2022-06-28"));
         let v = Version::from_headers(&h).unwrap();
-        assert!(!v.has_data_sources() && v.has_archived());
+        assert!(!v.has_data_sources() && v.has_archived() && v.has_file_uploads());
+        assert!(Version::parse("2022-02-22").is_some_and(|v| !v.has_file_uploads()));
         assert!(Version::parse("2026-03-11").is_some_and(|v| !v.has_archived()));
     }
 }

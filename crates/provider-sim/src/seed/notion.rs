@@ -374,7 +374,7 @@ mod tests {
         let notes = data.pages.values().find(|p| p.title() == "Release Notes").unwrap();
         assert_eq!(data.children_of(&notes.id).len(), 130);
         let row = data.pages.values().find(|p| p.title() == "Plan the offsite").unwrap();
-        let json = render::page(row, Version::DEFAULT);
+        let json = render::page(row, &data, Version::DEFAULT);
         assert_eq!(json["properties"]["Status"]["type"], "status");
         assert_eq!(json["parent"]["type"], "data_source_id");
     }

@@ -16,7 +16,7 @@ use crate::{
         NotionCtx,
         blockspec::{check_append_target, merges_on_update, parse_request_children, parse_update},
         errors::{self, NotionError, NotionResult},
-        json_body,
+        filetypes, json_body,
         model::{Child, NotionData, Position},
         pagination, path_id, render, richtext,
         version::Version,
@@ -80,11 +80,18 @@ pub(crate) async fn update_block(
         }) {
             return Err(NotionError::body(&format!("body.{k}"), "not present", &richtext::shown(Some(v))));
         }
-        let content = match body.get(kind.as_str()) {
+        let mut content = match body.get(kind.as_str()) {
             None => None,
             Some(_) if block.in_trash && trash != Some(false) => return Err(archived()),
             Some(c) => Some(parse_update(&kind, c, &format!("body.{kind}"))?),
         };
+        let uploads = match content.as_mut() {
+            Some(c) if filetypes::MEDIA_BLOCKS.contains(&kind.as_str()) => {
+                data.uploads.prepare_media(&kind, c, &ctx.bot_id, data.hosting.now)?
+            }
+            _ => Vec::new(),
+        };
+        data.uploads.mark_attached(&uploads, stamp.at);
         let Some(block) = data.blocks.get_mut(&id) else {
             return Err(NotionError::not_found("block", &id));
         };
@@ -205,7 +212,7 @@ pub(crate) async fn append_children(
     {
         return Err(NotionError::body(&format!("body.{k}"), "not present", &richtext::shown(Some(v))));
     }
-    let children = parse_request_children(body.get("children"))?;
+    let mut children = parse_request_children(body.get("children"))?;
     let at = position(&body, ctx.version)?;
     on_data(&sim, &ctx, |data, stamp| {
         if !data.is_container(&id) {
@@ -224,6 +231,8 @@ pub(crate) async fn append_children(
         {
             return Err(NotionError::validation(format!("Block {after} is not a child of {id}.")));
         }
+        let uploads = data.uploads.prepare_blocks(&mut children, &ctx.bot_id, data.hosting.now)?;
+        data.uploads.mark_attached(&uploads, stamp.at);
         let created = data.insert_blocks(&id, children, at, &stamp, &mut new_id);
         if let Some(p) = data.pages.get_mut(&id) {
             p.last_edited_time = stamp.at;

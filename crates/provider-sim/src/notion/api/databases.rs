@@ -111,6 +111,6 @@ fn run_query(data: &NotionData, ds_id: &str, body: &Value, ctx: &NotionCtx, kind
         .filter(|p| filter.as_ref().is_none_or(|f| query::matches(f, p)))
         .collect();
     query::sort(&mut rows, &sorts);
-    let items = rows.iter().map(|p| (p.id.clone(), render::page(p, ctx.version))).collect();
+    let items = rows.iter().map(|p| (p.id.clone(), render::page(p, data, ctx.version))).collect();
     Ok(errors::ok(pagination::list(items, &req, kind)?))
 }

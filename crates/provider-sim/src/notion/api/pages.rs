@@ -33,7 +33,7 @@ pub(crate) async fn get_page(
     let id = path_id(&raw, "page_id")?;
     on_data(&sim, &ctx, |data, _| {
         let page = data.pages.get(&id).ok_or_else(|| NotionError::not_found("page", &id))?;
-        Ok(errors::ok(render::page(page, ctx.version)))
+        Ok(errors::ok(render::page(page, data, ctx.version)))
     })
 }
 
@@ -141,19 +141,25 @@ pub(crate) async fn create_page(
     let Some(parent_v) = body.get("parent").filter(|p| p.is_object()) else {
         return Err(NotionError::body("body.parent", "defined", &richtext::shown(body.get("parent"))));
     };
-    let children = match body.get("children") {
+    let mut children = match body.get("children") {
         None => Vec::new(),
         c => parse_request_children(c)?,
     };
     check_append_target(None, None, &children)?;
-    let icon = icon_or_cover(&body, "icon")?.unwrap_or(Value::Null);
-    let cover = icon_or_cover(&body, "cover")?.unwrap_or(Value::Null);
+    let mut icon = icon_or_cover(&body, "icon")?.unwrap_or(Value::Null);
+    let mut cover = icon_or_cover(&body, "cover")?.unwrap_or(Value::Null);
     on_data(&sim, &ctx, |data, stamp| {
         let parent = resolve_parent(data, parent_v, ctx.version)?;
         if parent_trashed(data, &parent) {
             return Err(archived());
         }
-        let props = properties_for(data, &parent, body.get("properties"), true)?;
+        let mut props = properties_for(data, &parent, body.get("properties"), true)?;
+        let (bot, now) = (&ctx.bot_id, data.hosting.now);
+        let mut uploads = data.uploads.prepare_properties(&mut props, bot, now)?;
+        uploads.extend(data.uploads.prepare_blocks(&mut children, bot, now)?);
+        uploads.extend(data.uploads.prepare_media("image", &mut icon, bot, now)?);
+        uploads.extend(data.uploads.prepare_media("image", &mut cover, bot, now)?);
+        data.uploads.mark_attached(&uploads, stamp.at);
         let id = new_id();
         if let Parent::Page(p) = &parent {
             data.insert_children(p, vec![Child::Page(id.clone())], Position::End);
@@ -176,7 +182,7 @@ pub(crate) async fn create_page(
             },
         );
         data.insert_blocks(&id, children, Position::End, &stamp, &mut new_id);
-        Ok(errors::ok(render::page(&data.pages[&id], ctx.version)))
+        Ok(errors::ok(render::page(&data.pages[&id], data, ctx.version)))
     })
 }
 
@@ -208,8 +214,8 @@ pub(crate) async fn update_page(
     let id = path_id(&raw, "page_id")?;
     let body = json_body(&body)?;
     let trash = trash_flag(&body, ctx.version)?;
-    let icon = icon_or_cover(&body, "icon")?;
-    let cover = icon_or_cover(&body, "cover")?;
+    let mut icon = icon_or_cover(&body, "icon")?;
+    let mut cover = icon_or_cover(&body, "cover")?;
     let locked = body.get("is_locked").and_then(Value::as_bool);
     let edits_content = body.get("properties").is_some() || icon.is_some() || cover.is_some();
     on_data(&sim, &ctx, |data, stamp| {
@@ -218,7 +224,13 @@ pub(crate) async fn update_page(
             return Err(archived());
         }
         let parent = page.parent.clone();
-        let props = properties_for(data, &parent, body.get("properties"), false)?;
+        let mut props = properties_for(data, &parent, body.get("properties"), false)?;
+        let (bot, now) = (&ctx.bot_id, data.hosting.now);
+        let mut uploads = data.uploads.prepare_properties(&mut props, bot, now)?;
+        for v in [icon.as_mut(), cover.as_mut()].into_iter().flatten() {
+            uploads.extend(data.uploads.prepare_media("image", v, bot, now)?);
+        }
+        data.uploads.mark_attached(&uploads, stamp.at);
         let page = data.pages.get_mut(&id).ok_or_else(|| NotionError::not_found("page", &id))?;
         page.properties.extend(props);
         if let Some(i) = icon {
@@ -235,7 +247,7 @@ pub(crate) async fn update_page(
         }
         page.last_edited_time = stamp.at;
         page.last_edited_by = stamp.by;
-        Ok(errors::ok(render::page(page, ctx.version)))
+        Ok(errors::ok(render::page(&data.pages[&id], data, ctx.version)))
     })
 }
 
@@ -275,7 +287,9 @@ pub(crate) async fn page_property(
         let Some((_, value)) = found else {
             return Err(NotionError::not_found("property", &prop));
         };
-        Ok(errors::ok(property_item(value)))
+        let mut out = property_item(value);
+        data.uploads.host(&mut out, &data.hosting);
+        Ok(errors::ok(out))
     })
 }
 

@@ -76,7 +76,7 @@ pub(crate) async fn search(
         if only.as_deref().is_none_or(|o| o == "page") {
             for p in data.pages.values().filter(|p| !p.in_trash && p.title().to_lowercase().contains(&needle))
             {
-                hits.push((p.last_edited_time, p.id.clone(), render::page(p, v)));
+                hits.push((p.last_edited_time, p.id.clone(), render::page(p, data, v)));
             }
         }
         if only.as_deref().is_none_or(|o| o != "page") {

@@ -308,7 +308,7 @@ pub(crate) async fn move_page(
         page.properties = props;
         page.last_edited_time = stamp.at;
         page.last_edited_by = stamp.by;
-        Ok(errors::ok(render::page(page, ctx.version)))
+        Ok(errors::ok(render::page(&data.pages[&id], data, ctx.version)))
     })
 }
 
