@@ -308,23 +308,14 @@ pub(crate) async fn upload_attachment(
     args: UploadArgs,
 ) -> Result<Reply<Uploaded>, ToolError> {
     let key = issue_key(&args.issue_key)?;
-    let filename = file_name(&args.filename)?;
+    let filename = resources::file_name(&args.filename)?;
     let site = args.site.as_deref();
     let limit = ctx.state.config.upload_max_bytes;
-    let (bytes, source_type) = match (&args.content_base64, &args.resource_uri) {
-        (Some(data), None) => (resources::decode_base64(data, limit)?, None),
-        (None, Some(uri)) => {
-            let file = resources::read(&ctx, uri, limit, "MCPSERVER_UPLOAD_MAX_BYTES").await?;
-            (file.bytes, Some(file.mime_type))
-        }
-        _ => return Err(ToolError::invalid("give exactly one of content_base64 and resource_uri")),
-    };
-    let content_type = match (args.content_type, source_type) {
-        (Some(given), _) => given,
-        (None, Some(from_source)) => from_source,
-        (None, None) => resources::guess_type(&filename),
-    };
-    let part = FilePart { name: "file", filename, content_type, bytes };
+    let file =
+        resources::source(&ctx, args.content_base64.as_deref(), args.resource_uri.as_deref(), limit).await?;
+    let content_type =
+        args.content_type.or(file.mime_type).unwrap_or_else(|| resources::guess_type(&filename));
+    let part = FilePart { name: "file", filename, content_type, bytes: file.bytes };
     let call = jira(format!("/issue/{key}/attachments"))
         .site(site)
         .header(upstream::ATLASSIAN_TOKEN, "no-check")
@@ -335,20 +326,4 @@ pub(crate) async fn upload_attachment(
     let lines: Vec<String> = attachments.iter().map(Attachment::markdown).collect();
     let markdown = format!("Attached to {key}:\n{}", lines.join("\n"));
     Ok(Reply::new(Uploaded { issue_key: key, attachments }, markdown))
-}
-
-/// A file name as the provider stores it: no path, no control characters.
-pub(super) fn file_name(name: &str) -> Result<String, ToolError> {
-    let name = name.trim();
-    let bad = name.is_empty()
-        || name.len() > 255
-        || name.chars().any(|c| c.is_control() || c == '/' || c == '\\')
-        || name == "."
-        || name == "..";
-    if bad {
-        return Err(ToolError::invalid(format!(
-            "filename `{name}` must be a plain file name (no path, at most 255 bytes)"
-        )));
-    }
-    Ok(name.to_string())
 }
