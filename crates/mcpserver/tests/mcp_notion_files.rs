@@ -88,6 +88,14 @@ async fn an_image_is_uploaded_as_a_block_listed_with_its_uri_and_read_back() {
         "{uri}"
     );
     assert_eq!(shown["text"], "The dot");
+    let result = call(&client, "notion_list_blocks", json!({"page": page, "limit": 100})).await;
+    let links: Vec<String> = (result.content.iter())
+        .filter_map(|c| match c {
+            rmcp::model::ContentBlock::ResourceLink(link) => Some(link.uri.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(links, [uri.to_string()], "one resource link, for the one hosted file");
     let read = client.read_resource(ReadResourceRequestParams::new(uri)).await.unwrap();
     match &read.contents[0] {
         ResourceContents::BlobResourceContents { blob, mime_type, .. } => {

@@ -105,6 +105,16 @@ impl AttachmentDoc {
 }
 
 impl Attachment {
+    /// What a resource link or an embedded resource says of the file.
+    fn described(&self) -> resources::Described {
+        resources::Described {
+            uri: self.uri.clone(),
+            name: self.filename.clone(),
+            mime_type: self.mime_type.clone(),
+            size: self.size,
+        }
+    }
+
     /// One line of a list: name, size, type, who.
     pub(super) fn markdown(&self) -> String {
         let by = self.author.as_deref().map(|a| format!(", by {a}")).unwrap_or_default();
@@ -180,7 +190,8 @@ pub(crate) async fn list_attachments(
         let lines: Vec<String> = attachments.iter().map(Attachment::markdown).collect();
         format!("{key} has {} attachment(s):\n{}", attachments.len(), lines.join("\n"))
     };
-    Ok(Reply::new(Attachments { issue_key: key, attachments }, markdown))
+    let links = attachments.iter().map(|a| a.described().link()).collect();
+    Ok(Reply::new(Attachments { issue_key: key, attachments }, markdown).with_content(links))
 }
 
 /// Arguments of `jira_download_attachment`.
@@ -231,12 +242,7 @@ pub(crate) async fn download_attachment(
     let id = attachment_id(&args.attachment_id)?;
     let (attachment, _) = attachment(&ctx, &id, args.site.as_deref()).await?;
     let inline_max = ctx.state.config.inline_max_bytes;
-    let reference = resources::Described {
-        uri: attachment.uri.clone(),
-        name: attachment.filename.clone(),
-        mime_type: attachment.mime_type.clone(),
-        size: attachment.size,
-    };
+    let reference = attachment.described();
     if attachment.size as usize > inline_max {
         let markdown = format!(
             "**{}** ({}, {}) is larger than MCPSERVER_INLINE_MAX_BYTES: read it with resources/read at {}",

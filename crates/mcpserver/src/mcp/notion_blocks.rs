@@ -162,7 +162,16 @@ pub(crate) async fn list_blocks(
     if let Some(c) = &next_cursor {
         let _ = write!(markdown, "\nMore blocks: cursor `{c}`");
     }
-    Ok(Reply::new(BlockList { blocks, next_cursor }, markdown.trim_end().to_string()))
+    // Each Notion-hosted file also as a resource link, for clients that read them.
+    let links = blocks
+        .iter()
+        .filter_map(|b| b.file.as_deref().filter(|f| f.starts_with("mcpserver://")).map(|f| (b, f)))
+        .map(|(b, uri)| {
+            let name = if b.text.is_empty() { format!("{} block {}", b.kind, b.id) } else { b.text.clone() };
+            rmcp::model::ContentBlock::resource_link(rmcp::model::Resource::new(uri, name))
+        })
+        .collect();
+    Ok(Reply::new(BlockList { blocks, next_cursor }, markdown.trim_end().to_string()).with_content(links))
 }
 
 /// Arguments of `notion_update_block`.
