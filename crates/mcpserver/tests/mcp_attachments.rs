@@ -147,8 +147,11 @@ async fn a_large_file_is_a_resource_link_that_resources_read_serves() {
     let templates = client.list_resource_templates(None).await.unwrap();
     assert!(templates.resource_templates.iter().any(|t| t.uri_template.contains("/attachment/{id}")));
 
-    // Another site's URI form, an unknown attachment and a provider URL: resource not found.
+    // A site the connection does not have, an unknown attachment and a provider URL: resource
+    // not found.
+    let cloud = link.uri.trim_start_matches("mcpserver://jira/").split('/').next().unwrap().to_string();
     for bad in [
+        link.uri.replace(&cloud, "other-site"),
         link.uri.replace("/attachment/", "/attachment/9"),
         "https://example.atlassian.net/rest/api/3/attachment/content/10000".to_string(),
     ] {
@@ -170,10 +173,14 @@ async fn a_large_file_is_a_resource_link_that_resources_read_serves() {
 
 #[tokio::test]
 async fn bad_uploads_are_refused_before_anything_is_sent() {
-    let world = world(&["--upload-max-bytes", "1000"]).await;
+    let world = world(&["--upload-max-bytes", "100"]).await;
     let client = client(&world).await;
+    let seeded = ok(&client, "jira_list_attachments", json!({"issue_key": "PLAT-3"})).await;
+    let diagram =
+        seeded["attachments"].as_array().unwrap().iter().find(|a| a["filename"] == "diagram.png").unwrap();
+    assert!(diagram["size"].as_u64().unwrap() > 100);
     world.sim.reset_counters();
-    let cases: [(Value, &str); 5] = [
+    let cases: [(Value, &str); 6] = [
         (
             json!({"issue_key": "PLAT-3", "filename": "big.bin", "content_base64": b64(&[7u8; 2000])}),
             "MCPSERVER_UPLOAD_MAX_BYTES",
@@ -187,6 +194,10 @@ async fn bad_uploads_are_refused_before_anything_is_sent() {
         (
             json!({"issue_key": "PLAT-3", "filename": "a.txt", "resource_uri": "https://example.com/x"}),
             "not a file mcpserver serves",
+        ),
+        (
+            json!({"issue_key": "PLAT-4", "filename": "d.png", "resource_uri": diagram["uri"]}),
+            "MCPSERVER_UPLOAD_MAX_BYTES",
         ),
     ];
     for (args, expected) in cases {
@@ -205,8 +216,10 @@ async fn bad_uploads_are_refused_before_anything_is_sent() {
     assert_eq!(result.is_error, Some(true));
     assert!(text(&result).contains("not a content type"), "{}", text(&result));
     assert_eq!(route_count(&world, UPLOAD_ROUTE), 0);
+    world.sim.reset_counters();
     let result = call(&client, "jira_download_attachment", json!({"attachment_id": "../1"})).await;
     assert_eq!(result.is_error, Some(true));
+    assert_eq!(result.structured_content.as_ref().unwrap()["error"]["code"], "invalid_request");
     assert_eq!(world.sim.counters().routes.values().sum::<u64>(), 0);
 }
 

@@ -104,11 +104,17 @@ async fn an_image_is_uploaded_as_a_block_listed_with_its_uri_and_read_back() {
         }
         other => panic!("a blob expected, got {other:?}"),
     }
+    // The page's Markdown links the file by the same URI, not Notion's signed URL.
+    let read_page = ok(&client, "notion_get_page", json!({"page": page})).await;
+    let content = read_page["content"].as_str().unwrap();
+    assert!(content.contains(uri), "{content}");
+    assert!(!content.contains("/notion-files/"), "a signed URL leaked: {content}");
     // A text block has no file to read.
     let text_block = listed["blocks"].as_array().unwrap().iter().find(|b| b["file"].is_null()).unwrap();
     let id = text_block["id"].as_str().unwrap();
     let not_a_file = uri.replace(uploaded["block_id"].as_str().unwrap(), id);
-    assert!(client.read_resource(ReadResourceRequestParams::new(not_a_file)).await.is_err());
+    let error = client.read_resource(ReadResourceRequestParams::new(not_a_file)).await.unwrap_err();
+    assert!(format!("{error:?}").contains("-32002"), "resource not found: {error:?}");
 }
 
 #[tokio::test]
@@ -204,6 +210,7 @@ async fn bad_uploads_are_refused_and_notions_refusal_attaches_nothing() {
     for (args, expected) in cases {
         let result = call(&client, "notion_upload_file", args.clone()).await;
         assert_eq!(result.is_error, Some(true), "{args}");
+        assert_eq!(result.structured_content.as_ref().unwrap()["error"]["code"], "invalid_request", "{args}");
         assert!(text(&result).contains(expected), "{args}: {}", text(&result));
     }
     assert_eq!((world.sim.notion_file_upload_count(), world.sim.notion_children(&page).len()), before);

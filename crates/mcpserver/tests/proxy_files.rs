@@ -85,8 +85,9 @@ async fn a_multipart_upload_reaches_jira_as_sent_and_the_file_comes_back_as_byte
     assert_eq!(download.headers()["content-type"], "image/png");
     assert_eq!(download.bytes().await.unwrap().as_ref(), bytes.as_slice());
 
-    // Without `redirect=false` Jira answers 303 to its media host: passed on with its Location
-    // (the HTTP client, which carries tokens, follows no redirect).
+    // Without `redirect=false` Jira answers 303 to its media host: the status comes back, its
+    // Location (a signed URL that works for whoever holds it) does not; the HTTP client, which
+    // carries tokens, follows no redirect.
     let redirect = world
         .http
         .get(world.server.url(&format!("/api/jira/rest/api/3/attachment/content/{id}")))
@@ -95,7 +96,7 @@ async fn a_multipart_upload_reaches_jira_as_sent_and_the_file_comes_back_as_byte
         .await
         .unwrap();
     assert_eq!(redirect.status(), 303);
-    assert!(redirect.headers().contains_key("location"));
+    assert!(!redirect.headers().contains_key("location"));
 }
 
 #[tokio::test]
@@ -133,6 +134,20 @@ async fn an_upload_over_the_limit_is_refused_before_anything_is_sent() {
     let (status, error) = error_of(response).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(error["message"].as_str().unwrap().contains("MCPSERVER_UPLOAD_MAX_BYTES"), "{error}");
+
+    // A file to an endpoint that is not an upload is bound by MCPSERVER_MAX_BODY_BYTES.
+    let response = world
+        .http
+        .post(world.server.url("/api/jira/rest/api/3/search/jql"))
+        .bearer_auth(world.jwt("alice", &[]))
+        .header("content-type", "text/plain")
+        .body(vec![b'x'; 2_000_000])
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = error_of(response).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(error["message"].as_str().unwrap().contains("MCPSERVER_MAX_BODY_BYTES"), "{error}");
 
     // JSON stays under MCPSERVER_MAX_BODY_BYTES, also on the transparent routes.
     let json = format!("{{\"body\": \"{}\"}}", "x".repeat(2_000_000));

@@ -38,12 +38,14 @@ pub struct LimitSettings {
     #[arg(long, env = "MCPSERVER_OUTBOUND_MAX_WAIT_SECS", default_value = "10")]
     pub outbound_max_wait_secs: String,
 
-    /// Largest accepted request body, in bytes.
+    /// Largest accepted request body, in bytes (an MCP request carrying a tool's file as
+    /// base64 too; the transparent proxy's uploads have MCPSERVER_UPLOAD_MAX_BYTES).
     #[arg(long, env = "MCPSERVER_MAX_BODY_BYTES", default_value = "1048576")]
     pub max_body_bytes: String,
 
-    /// Largest file a tool uploads to Jira or Notion, in bytes (checked before anything is
-    /// sent; the MCP request carrying it is also bound by `MCPSERVER_MAX_BODY_BYTES`).
+    /// Largest file a tool uploads to Jira or Notion, and the transparent proxy passes to an
+    /// upload endpoint, in bytes (checked before anything is sent; the MCP request carrying a
+    /// tool's file is also bound by `MCPSERVER_MAX_BODY_BYTES`).
     #[arg(long, env = "MCPSERVER_UPLOAD_MAX_BYTES", default_value = "10485760")]
     pub upload_max_bytes: String,
 
@@ -52,7 +54,8 @@ pub struct LimitSettings {
     #[arg(long, env = "MCPSERVER_INLINE_MAX_BYTES", default_value = "262144")]
     pub inline_max_bytes: String,
 
-    /// Largest file `resources/read` serves, in bytes.
+    /// Largest file `resources/read` serves, and the transparent proxy passes back (answers
+    /// that are neither JSON nor text), in bytes.
     #[arg(long, env = "MCPSERVER_DOWNLOAD_MAX_BYTES", default_value = "10485760")]
     pub download_max_bytes: String,
 

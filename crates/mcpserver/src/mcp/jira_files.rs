@@ -319,8 +319,7 @@ pub(crate) async fn upload_attachment(
     let limit = ctx.state.config.upload_max_bytes;
     let file =
         resources::source(&ctx, args.content_base64.as_deref(), args.resource_uri.as_deref(), limit).await?;
-    let content_type =
-        args.content_type.or(file.mime_type).unwrap_or_else(|| resources::guess_type(&filename));
+    let content_type = resources::upload_type(args.content_type, file.mime_type, &filename)?;
     let part = FilePart { name: "file", filename, content_type, bytes: file.bytes };
     let call = jira(format!("/issue/{key}/attachments"))
         .site(site)

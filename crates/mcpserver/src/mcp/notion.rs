@@ -351,7 +351,11 @@ pub(crate) async fn get_page(ctx: ToolContext, args: PageArgs) -> Result<Reply<P
         super::notion_structure::page_markdown(&ctx, &id, workspace).await?
     } else {
         let mut read = 0usize;
-        let blocks = children(&ctx, &id, workspace, 0, budget, &mut read).await?;
+        let mut blocks = children(&ctx, &id, workspace, 0, budget, &mut read).await?;
+        let connection = ctx.connection(Provider::Notion, workspace).await?;
+        let workspace_id =
+            connection.profile.workspace_id.as_deref().unwrap_or(&connection.profile.account_id);
+        super::notion_files::name_hosted_files(&mut blocks, workspace_id);
         (crate::markdown::offload::blocks_to_markdown(blocks).await, read >= budget)
     };
     let page = page_summary(&page);

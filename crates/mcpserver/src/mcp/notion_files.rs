@@ -108,8 +108,7 @@ pub(crate) async fn upload_file(ctx: ToolContext, args: UploadArgs) -> Result<Re
     let limit = ctx.state.config.upload_max_bytes;
     let file =
         resources::source(&ctx, args.content_base64.as_deref(), args.resource_uri.as_deref(), limit).await?;
-    let content_type =
-        args.content_type.or(file.mime_type).unwrap_or_else(|| resources::guess_type(&filename));
+    let content_type = resources::upload_type(args.content_type, file.mime_type, &filename)?;
     // The property is checked before anything is uploaded: a page without it gets nothing.
     let existing = match &args.property {
         Some(name) => Some(files_property(&ctx, &page, name, workspace).await?),
@@ -218,6 +217,27 @@ async fn files_property(
     }
 }
 
+/// Replaces the signed URL of every Notion-hosted file in `blocks` (and their children) by
+/// mcpserver's URI for the block, so a page's Markdown links the file without handing over
+/// a URL that works for whoever holds it.
+pub(super) fn name_hosted_files(blocks: &mut [Value], workspace_id: &str) {
+    for block in blocks {
+        let kind = block["type"].as_str().unwrap_or_default().to_string();
+        let id = block["id"].as_str().unwrap_or_default().to_string();
+        if MEDIA_BLOCKS.contains(&kind.as_str())
+            && block[&kind]["type"] == "file"
+            && let Some(file) = block[&kind].get_mut("file").and_then(Value::as_object_mut)
+        {
+            let uri = resources::FileRef::NotionBlock { workspace_id: workspace_id.to_string(), id }.uri();
+            file.insert("url".to_string(), json!(uri));
+            file.remove("expiry_time");
+        }
+        if let Some(children) = block.get_mut("children").and_then(Value::as_array_mut) {
+            name_hosted_files(children, workspace_id);
+        }
+    }
+}
+
 /// The bytes and content type of a Notion-hosted file block, at most `limit` bytes (else
 /// an error naming `setting`): a fresh signed URL from the block, then the bytes, fetched
 /// without the user's token. A block that holds no hosted file is `invalid_request`.
@@ -241,6 +261,21 @@ pub(super) async fn block_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosted_file_urls_become_mcpservers_uris_and_external_ones_stay() {
+        let mut blocks = vec![
+            json!({"id": "b1", "type": "image", "image": {"type": "file", "file": {"url": "https://s3.example/signed?X-Amz=1", "expiry_time": "t"}}}),
+            json!({"id": "b2", "type": "toggle", "toggle": {}, "children": [
+                {"id": "b3", "type": "pdf", "pdf": {"type": "file", "file": {"url": "https://s3.example/x"}}},
+            ]}),
+            json!({"id": "b4", "type": "image", "image": {"type": "external", "external": {"url": "https://example.com/a.png"}}}),
+        ];
+        name_hosted_files(&mut blocks, "ws");
+        assert_eq!(blocks[0]["image"]["file"], json!({"url": "mcpserver://notion/ws/block/b1"}));
+        assert_eq!(blocks[1]["children"][0]["pdf"]["file"]["url"], "mcpserver://notion/ws/block/b3");
+        assert_eq!(blocks[2]["image"]["external"]["url"], "https://example.com/a.png");
+    }
 
     #[test]
     fn a_file_goes_into_the_block_its_type_fits() {

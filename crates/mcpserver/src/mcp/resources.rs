@@ -38,6 +38,14 @@ impl FileRef {
             .then(|| Self::NotionBlock { workspace_id: workspace_id.to_string(), id: id.to_string() })
     }
 
+    /// The kind of file, for audit events (`jira_attachment`, `notion_file`): never its ids.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::JiraAttachment { .. } => "jira_attachment",
+            Self::NotionBlock { .. } => "notion_file",
+        }
+    }
+
     pub fn uri(&self) -> String {
         match self {
             Self::JiraAttachment { cloud_id, id } => format!("{JIRA_PREFIX}{cloud_id}/attachment/{id}"),
@@ -112,11 +120,36 @@ pub(crate) async fn source(
 ) -> Result<Source, ToolError> {
     match (content_base64, resource_uri) {
         (Some(data), None) => Ok(Source { bytes: decode_base64(data, limit)?, mime_type: None }),
-        (None, Some(uri)) => {
-            let file = read(ctx, uri, limit, "MCPSERVER_UPLOAD_MAX_BYTES").await?;
-            Ok(Source { bytes: file.bytes, mime_type: Some(file.mime_type) })
-        }
+        (None, Some(uri)) => match read(ctx, uri, limit, UPLOAD_LIMIT).await {
+            Ok(file) => Ok(Source { bytes: file.bytes, mime_type: Some(file.mime_type) }),
+            // Too large to upload is the caller's input, not the provider's failure.
+            Err(ToolError(e)) if crate::upstream::is_too_large(&e, UPLOAD_LIMIT) => Err(ToolError::invalid(
+                format!("the file at {uri} is larger than {UPLOAD_LIMIT} ({limit} bytes); nothing was sent"),
+            )),
+            Err(e) => Err(e),
+        },
         _ => Err(ToolError::invalid("give exactly one of content_base64 and resource_uri")),
+    }
+}
+
+const UPLOAD_LIMIT: &str = "MCPSERVER_UPLOAD_MAX_BYTES";
+
+/// The content type of an upload: the one given (checked to be a MIME type, before anything is
+/// sent), else the source file's, else the file name's.
+pub(crate) fn upload_type(
+    given: Option<String>,
+    source: Option<String>,
+    filename: &str,
+) -> Result<String, ToolError> {
+    match given {
+        Some(given) => match given.trim().parse::<mime::Mime>() {
+            Ok(parsed) => Ok(parsed.to_string()),
+            Err(_) => Err(ToolError::invalid(format!(
+                "content_type `{}` is not a content type (e.g. text/plain, image/png)",
+                given.chars().take(80).collect::<String>()
+            ))),
+        },
+        None => Ok(source.unwrap_or_else(|| guess_type(filename))),
     }
 }
 
@@ -328,6 +361,15 @@ mod tests {
         let huge = "A".repeat(4_000_000);
         assert!(decode_base64(&huge, 1000).unwrap_err().0.message.contains("MCPSERVER_UPLOAD_MAX_BYTES"));
         assert!(decode_base64("not base64!", 100).unwrap_err().0.message.contains("not base64"));
+    }
+
+    #[test]
+    fn a_given_content_type_must_be_one() {
+        assert_eq!(upload_type(Some("image/png".into()), None, "a.txt").unwrap(), "image/png");
+        assert_eq!(upload_type(None, Some("text/csv".into()), "a.txt").unwrap(), "text/csv");
+        assert_eq!(upload_type(None, None, "a.pdf").unwrap(), "application/pdf");
+        let error = upload_type(Some("not a type".into()), None, "a.txt").unwrap_err();
+        assert!(error.0.message.contains("not a content type"), "{}", error.0.message);
     }
 
     #[test]

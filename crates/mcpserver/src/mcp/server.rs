@@ -162,22 +162,36 @@ impl ServerHandler for McpServer {
             return Err(resource_not_found(&uri));
         }
         let limit = self.state.config.download_max_bytes;
-        match super::resources::read(&ctx, &uri, limit, crate::upstream::DOWNLOAD_LIMIT).await {
+        let started = std::time::Instant::now();
+        let outcome = super::resources::read(&ctx, &uri, limit, crate::upstream::DOWNLOAD_LIMIT).await;
+        // Audited like a tool call: which kind of file (not its ids), how it went, how long.
+        let code = match &outcome {
+            Ok(_) => "ok".to_string(),
+            Err(ToolError(e)) => serde_json::to_value(e.code)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+        };
+        let kind = super::resources::FileRef::parse(&uri).map(|f| f.kind());
+        let detail =
+            json!({"resource": kind, "latency_ms": started.elapsed().as_millis() as u64, "via": "mcp"});
+        crate::audit::record(&self.state.store, &ctx.user_id, None, "resource_read", &code, detail).await;
+        match outcome {
             Ok(file) => {
                 let contents = super::resources::contents(&uri, &file.mime_type, &file.bytes);
                 Ok(ReadResourceResult::new(vec![contents]).into())
             }
-            Err(ToolError(error)) if error.status == Some(404) => Err(resource_not_found(&uri)),
+            // Not there at the provider, on a site the connection does not have, or a block
+            // with no file: nothing at this URI.
+            Err(ToolError(error)) if error.status == Some(404) || error.code == ApiCode::InvalidRequest => {
+                Err(resource_not_found(&uri))
+            }
             Err(ToolError(error)) => {
                 let mut message = error.message.clone();
                 if let Some(url) = &error.connect_url {
                     message.push_str(&format!(" Ask the user to connect here: {url}"));
                 }
-                let code = match error.code {
-                    ApiCode::InvalidRequest => ErrorCode::INVALID_PARAMS,
-                    _ => ErrorCode::INTERNAL_ERROR,
-                };
-                Err(ErrorData::new(code, message, Some(error.envelope())))
+                Err(ErrorData::new(ErrorCode::INTERNAL_ERROR, message, Some(error.envelope())))
             }
         }
     }

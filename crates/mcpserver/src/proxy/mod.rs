@@ -370,7 +370,7 @@ async fn transparent(
         Ok(path) => path,
         Err(e) => return e.into_response(),
     };
-    let body = match request_body(&state, &headers, body).await {
+    let body = match request_body(&state, provider, &path, &headers, body).await {
         Ok(body) => body,
         Err(refused) => return refused.into_response(),
     };
@@ -460,20 +460,23 @@ impl IntoResponse for Refused {
 }
 
 /// The body of a transparent request, read once (a retry after a refresh sends it again):
-/// JSON (checked) up to `MCPSERVER_MAX_BODY_BYTES`, any other type (a file, a multipart
-/// upload) as it is, with its Content-Type, up to `MCPSERVER_UPLOAD_MAX_BYTES`. A body needs
-/// a Content-Type. A declared length over the limit is refused before the body is read.
+/// JSON (checked), or any other type as it is with its Content-Type, up to
+/// `MCPSERVER_MAX_BODY_BYTES`; a file sent to an upload endpoint ([`is_upload`]) up to
+/// `MCPSERVER_UPLOAD_MAX_BYTES`. A body needs a Content-Type. A declared length over the limit
+/// is refused before the body is read.
 async fn request_body(
     state: &AppState,
+    provider: Provider,
+    path: &str,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Option<upstream::Body>, Refused> {
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).cloned();
     let json = content_type.as_ref().and_then(|v| v.to_str().ok()).is_none_or(is_json_type);
-    let (limit, setting) = if json {
-        (state.config.max_body_bytes, "MCPSERVER_MAX_BODY_BYTES")
-    } else {
+    let (limit, setting) = if !json && is_upload(provider, path) {
         (state.config.upload_max_bytes, "MCPSERVER_UPLOAD_MAX_BYTES")
+    } else {
+        (state.config.max_body_bytes, "MCPSERVER_MAX_BODY_BYTES")
     };
     let declared = headers
         .get(axum::http::header::CONTENT_LENGTH)
@@ -507,6 +510,19 @@ async fn request_body(
     }
 }
 
+/// The endpoints that take files: Jira's `…/issue/{key}/attachments`, Notion's
+/// `/v1/file_uploads/{id}/send`. Only their bodies may be as large as
+/// `MCPSERVER_UPLOAD_MAX_BYTES`.
+fn is_upload(provider: Provider, path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match provider {
+        Provider::Jira => {
+            matches!(segments.as_slice(), ["rest", "api", "2" | "3", "issue", _, "attachments"])
+        }
+        Provider::Notion => matches!(segments.as_slice(), ["v1", "file_uploads", _, "send"]),
+    }
+}
+
 /// Whether reading a body stopped at its length limit (rather than failing).
 fn is_length_limit(error: &axum::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
@@ -522,6 +538,17 @@ fn is_length_limit(error: &axum::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_upload_endpoints_take_large_files() {
+        assert!(is_upload(Provider::Jira, "/rest/api/3/issue/PLAT-1/attachments"));
+        assert!(is_upload(Provider::Jira, "/rest/api/2/issue/10001/attachments"));
+        assert!(!is_upload(Provider::Jira, "/rest/api/3/issue/PLAT-1"));
+        assert!(!is_upload(Provider::Jira, "/rest/api/3/search/jql"));
+        assert!(is_upload(Provider::Notion, "/v1/file_uploads/abc/send"));
+        assert!(!is_upload(Provider::Notion, "/v1/file_uploads"));
+        assert!(!is_upload(Provider::Notion, "/v1/pages"));
+    }
 
     #[test]
     fn the_envelope_keeps_json_and_text_as_they_are_and_binary_as_base64() {

@@ -108,7 +108,6 @@ pub(crate) fn selected_headers(headers: &reqwest::header::HeaderMap) -> Vec<(Str
                 n,
                 "content-type"
                     | "content-disposition"
-                    | "location"
                     | "retry-after"
                     | "ratelimit-reason"
                     | "x-arequestid"
@@ -546,6 +545,11 @@ pub(crate) async fn read_body(
     provider: Provider,
 ) -> Result<Bytes, ApiError> {
     read_bounded(response, limit, provider, RESPONSE_LIMIT).await
+}
+
+/// Whether `error` is [`too_large`] for `setting`.
+pub(crate) fn is_too_large(error: &ApiError, setting: &str) -> bool {
+    error.code == ErrorCode::ProviderError && error.message.ends_with(setting)
 }
 
 /// A provider answer larger than `setting` allows.
