@@ -22,7 +22,7 @@ pub(crate) use database::sqlite_file;
 pub use database::{DEFAULT_DATABASE_URL, DatabaseSettings, DatabaseUrl};
 pub use dev::DevSettings;
 pub(crate) use dev::is_loopback_name;
-pub use keys::{AuthorizationServer, EncryptionKeys, HubSecret, KeySettings};
+pub use keys::{AuthorizationServer, Builtin, EncryptionKeys, HubSecret, KeySettings, SigninAllow};
 pub use limits::LimitSettings;
 pub use mcp::McpSettings;
 pub use providers::{DEFAULT_NOTION_VERSION, ProviderSettings};
@@ -367,6 +367,20 @@ impl Config {
     /// The hub secret bytes, for the one place that signs or verifies with it.
     pub fn hub_secret_bytes(&self) -> &[u8] {
         self.hub_secret.expose_secret()
+    }
+
+    /// The built-in authorization server's issuer identifier (RFC 8414): the public URL
+    /// without a trailing slash; its endpoints are under it.
+    pub fn issuer(&self) -> String {
+        self.public_url.as_str().trim_end_matches('/').to_string()
+    }
+
+    /// The built-in authorization server's settings, when it is the one configured.
+    pub fn builtin(&self) -> Option<&Builtin> {
+        match &self.authorization_server {
+            AuthorizationServer::Builtin(builtin) => Some(builtin),
+            _ => None,
+        }
     }
 
     /// The public URL of `/mcp`: the resource MCP clients' tokens are bound to (RFC 8707).
@@ -720,11 +734,36 @@ mod tests {
     }
 
     #[test]
-    fn builtin_is_refused_as_not_available_yet() {
-        let lines = problems(&[JWKS[0], JWKS[1], "--authorization-server", "builtin"]);
-        assert_eq!(lines.len(), 1, "{lines:?}");
-        assert!(lines[0].starts_with("MCPSERVER_AUTHORIZATION_SERVER: `builtin`"), "{lines:?}");
-        assert!(lines[0].contains("not available"), "{lines:?}");
+    fn builtin_needs_no_jwks_and_lets_nobody_sign_in_nor_register_by_default() {
+        let config = settings(&["--authorization-server", "builtin"]).validate().unwrap();
+        let AuthorizationServer::Builtin(builtin) = &config.authorization_server else {
+            panic!("{:?}", config.authorization_server)
+        };
+        assert_eq!(builtin.signin_allow, SigninAllow::Only(vec![]));
+        assert!(!builtin.dynamic_registration && !builtin.cimd_allow_loopback);
+        assert!(!builtin.signin_allow.admits(&[("c1", "https://acme.atlassian.net")], Some("w1")));
+        assert_eq!(config.issuer(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn builtin_sign_in_is_allowed_by_site_url_cloud_id_workspace_or_star() {
+        let allow = |list: &str| {
+            let config =
+                settings(&["--authorization-server", "BuiltIn", "--signin-allow", list]).validate().unwrap();
+            match config.authorization_server {
+                AuthorizationServer::Builtin(b) => b.signin_allow,
+                other => panic!("{other:?}"),
+            }
+        };
+        let site = [("cloud-1", "https://acme.atlassian.net")];
+        assert!(allow("https://ACME.atlassian.net/").admits(&site, None));
+        assert!(allow("other, cloud-1").admits(&site, None));
+        assert!(!allow("https://other.atlassian.net").admits(&site, None));
+        assert!(allow("ws-9").admits(&[], Some("ws-9")));
+        assert!(!allow("ws-9").admits(&[], Some("ws-8")));
+        assert_eq!(allow("x, *"), SigninAllow::Anyone);
+        let lines = problems(&["--authorization-server", "builtin", "--dynamic-registration", "perhaps"]);
+        assert!(lines[0].starts_with("MCPSERVER_DYNAMIC_REGISTRATION"), "{lines:?}");
     }
 
     #[test]

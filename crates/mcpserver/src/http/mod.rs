@@ -80,6 +80,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(crate::oauth::public_router())
         .merge(crate::auth::resource::router())
+        .merge(crate::authz::router())
         .merge(protected)
         .merge(OpenApiRouter::from(mcp))
         .merge(OpenApiRouter::from(dev_mcp))
