@@ -39,10 +39,10 @@ pub const REQUEST_TTL_SECS: i64 = 600;
 /// The routes (all public: the flow itself authenticates each step).
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(metadata))
+        .routes(routes!(authorization_server_metadata))
         .routes(routes!(clients::register))
         .routes(routes!(authorize::authorize, authorize::decide))
-        .routes(routes!(token::token))
+        .routes(routes!(token::token_endpoint))
 }
 
 /// The built-in server's settings, or 404 when it is not the configured one.
@@ -78,7 +78,7 @@ pub(crate) struct AuthorizationRequest {
         and what it supports (PKCE S256, public clients, Client ID Metadata Documents).",
     responses((status = 200, description = "The metadata", body = Object, content_type = "application/json"),
         (status = 404, description = "The built-in authorization server is off", body = ApiError)))]
-async fn metadata(State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn authorization_server_metadata(State(state): State<AppState>) -> Result<Response, ApiError> {
     let builtin = builtin(&state)?;
     let issuer = state.config.issuer();
     let mut document = json!({

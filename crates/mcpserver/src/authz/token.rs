@@ -29,7 +29,7 @@ use subtle::ConstantTimeEq;
     responses((status = 200, description = "access_token, token_type Bearer, expires_in, refresh_token, scope", body = Object),
         (status = 400, description = "invalid_request, invalid_grant, invalid_target, unsupported_grant_type (RFC 6749)", body = Object),
         (status = 404, description = "The built-in authorization server is off", body = ApiError)))]
-pub(crate) async fn token(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+pub(crate) async fn token_endpoint(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     builtin(&state)?;
     let form = match parse_form(&body) {
         Ok(form) => form,
