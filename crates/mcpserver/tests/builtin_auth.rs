@@ -378,6 +378,8 @@ async fn the_whole_flow(world: &World) {
     let access = tokens["access_token"].as_str().unwrap().to_string();
     let refresh_token = tokens["refresh_token"].as_str().unwrap().to_string();
     assert!(!access.contains('.'), "opaque, not a JWT nor a provider token");
+    let api = world.http.get(world.server.url("/api/connections")).bearer_auth(&access).send().await.unwrap();
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED, "good on /mcp only");
 
     // The person's Jira connection is theirs: the tools act as them.
     let client = support::mcp::connect(&world.server.url("/mcp"), &access).await;
