@@ -744,3 +744,51 @@ async fn an_access_token_expires_after_an_hour() {
     let (status, renewed) = refresh(&world, &client_id, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::OK, "the refresh token outlives it: {renewed}");
 }
+
+// --- browser-based clients ----------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_browser_based_client_may_fetch_the_metadata_register_and_token_from_any_origin() {
+    let world = world().await;
+    let origin = "http://localhost:6274";
+    for path in [
+        "/token",
+        "/register",
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/oauth-protected-resource/mcp",
+    ] {
+        let preflight = world
+            .http
+            .request(reqwest::Method::OPTIONS, world.server.url(path))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+            .await
+            .unwrap();
+        assert!(preflight.status().is_success(), "{path}: {}", preflight.status());
+        assert_eq!(preflight.headers()["access-control-allow-origin"], "*", "{path}");
+        assert!(preflight.headers().get("access-control-allow-credentials").is_none());
+        assert!(
+            preflight.headers()["access-control-allow-headers"].to_str().unwrap().contains("content-type")
+        );
+    }
+    let answer = world
+        .http
+        .post(world.server.url("/token"))
+        .header("origin", origin)
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "x"), ("client_id", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(answer.headers()["access-control-allow-origin"], "*", "the error is readable too");
+    let page = world.http.get(authorize_url(&world, "x", &[])).header("origin", origin).send().await.unwrap();
+    assert!(page.headers().get("access-control-allow-origin").is_none(), "/authorize is a navigation");
+    let api =
+        world.http.get(world.server.url("/api/connections")).header("origin", origin).send().await.unwrap();
+    assert!(
+        api.headers().get("access-control-allow-origin").is_none(),
+        "other routes keep MCPSERVER_CORS_ORIGINS"
+    );
+}

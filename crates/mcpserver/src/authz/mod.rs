@@ -13,6 +13,7 @@
 mod authorize;
 mod cimd;
 mod clients;
+pub(crate) mod cors;
 mod token;
 
 use crate::app::AppState;

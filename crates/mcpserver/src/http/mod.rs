@@ -180,6 +180,8 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .layer(axum::middleware::map_response(envelope_for_bare_errors))
         .layer(cors(&state.config.cors_origins))
+        // Outside the general CORS layer: the built-in authorization server's fetch endpoints.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::authz::cors::open_to_any_origin))
         .with_state(state)
 }
 
