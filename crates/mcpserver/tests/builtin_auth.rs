@@ -792,3 +792,32 @@ async fn a_browser_based_client_may_fetch_the_metadata_register_and_token_from_a
         "other routes keep MCPSERVER_CORS_ORIGINS"
     );
 }
+
+#[tokio::test]
+async fn a_token_of_a_grant_for_another_resource_is_refused_on_mcp() {
+    use mcpserver::auth::client::token_hash;
+    use mcpserver::store::{CodeRow, NewToken};
+    let world = world().await;
+    let store = &world.server.state.store;
+    let now = world.server.state.clock.now();
+    let code = CodeRow {
+        code_hash: token_hash("a-code"),
+        user_id: "u_someone".into(),
+        client_id: "mcpc_x".into(),
+        redirect_uri: REDIRECT.into(),
+        code_challenge: challenge(VERIFIER),
+        resource: "https://other.example.com/mcp".into(),
+        scope: "mcp".into(),
+        created_at: now,
+        expires_at: now + 60,
+    };
+    store.insert_code(&code).await.unwrap();
+    let access = "mcpat_a-token-bound-to-another-resource";
+    let tokens = [NewToken { token_hash: &token_hash(access), kind: "access", expires_at: now + 3600 }];
+    store.create_grant("g_other", &code, &tokens, now).await.unwrap();
+    let refused = mcp_status(&world, access).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let challenge = refused.headers()["www-authenticate"].to_str().unwrap().to_string();
+    assert!(challenge.contains("invalid_token"), "{challenge}");
+    assert_eq!(mcp_status(&world, "mcpat_unknown").await.status(), StatusCode::UNAUTHORIZED);
+}

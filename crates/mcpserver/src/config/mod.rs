@@ -221,6 +221,7 @@ impl Settings {
         let limits = self.limits.validate(&mut p);
         let reach = dev::Reach { listen, public_url: public_url.as_ref(), facing: self.public_facing() };
         let dev = self.dev.validate(&mut p, &reach);
+        self.check_signin_providers(&mut p);
         match (server, database, keys, providers, mcp, limits, dev) {
             (
                 Some(server),
@@ -232,6 +233,19 @@ impl Settings {
                 Some(dev),
             ) if p.is_empty() => Ok(Parts { server, database, keys, providers, mcp, limits, dev }.into()),
             _ => Err(ConfigErrors(p.into_lines())),
+        }
+    }
+
+    /// The built-in authorization server signs people in through Jira or Notion: one of them
+    /// must be configured.
+    fn check_signin_providers(&self, p: &mut Problems) {
+        let builtin = self.keys.authorization_server.trim().eq_ignore_ascii_case("builtin");
+        let set = |id: &Option<String>| id.as_deref().is_some_and(|v| !v.trim().is_empty());
+        if builtin && !set(&self.providers.jira_client_id) && !set(&self.providers.notion_client_id) {
+            p.add(
+                "MCPSERVER_AUTHORIZATION_SERVER: `builtin` signs people in by connecting Jira or Notion; \
+                 configure at least one (JIRA_CLIENT_ID and JIRA_CLIENT_SECRET, or NOTION_CLIENT_ID and NOTION_CLIENT_SECRET)",
+            );
         }
     }
 
@@ -735,7 +749,10 @@ mod tests {
 
     #[test]
     fn builtin_needs_no_jwks_and_lets_nobody_sign_in_nor_register_by_default() {
-        let config = settings(&["--authorization-server", "builtin"]).validate().unwrap();
+        let jira = ["--jira-client-id", "id", "--jira-client-secret", "s"];
+        let config = settings(&["--authorization-server", "builtin", jira[0], jira[1], jira[2], jira[3]])
+            .validate()
+            .unwrap();
         let AuthorizationServer::Builtin(builtin) = &config.authorization_server else {
             panic!("{:?}", config.authorization_server)
         };
@@ -748,8 +765,9 @@ mod tests {
     #[test]
     fn builtin_sign_in_is_allowed_by_site_url_cloud_id_workspace_or_star() {
         let allow = |list: &str| {
-            let config =
-                settings(&["--authorization-server", "BuiltIn", "--signin-allow", list]).validate().unwrap();
+            let notion = ["--notion-client-id", "id", "--notion-client-secret", "s"];
+            let flags = ["--authorization-server", "BuiltIn", "--signin-allow", list];
+            let config = settings(&[&flags[..], &notion[..]].concat()).validate().unwrap();
             match config.authorization_server {
                 AuthorizationServer::Builtin(b) => b.signin_allow,
                 other => panic!("{other:?}"),
@@ -764,6 +782,14 @@ mod tests {
         assert_eq!(allow("x, *"), SigninAllow::Anyone);
         let lines = problems(&["--authorization-server", "builtin", "--dynamic-registration", "perhaps"]);
         assert!(lines[0].starts_with("MCPSERVER_DYNAMIC_REGISTRATION"), "{lines:?}");
+    }
+
+    #[test]
+    fn builtin_without_jira_or_notion_is_refused() {
+        let lines = problems(&["--authorization-server", "builtin"]);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].starts_with("MCPSERVER_AUTHORIZATION_SERVER: `builtin`"), "{lines:?}");
+        assert!(lines[0].contains("JIRA_CLIENT_ID") && lines[0].contains("NOTION_CLIENT_ID"), "{lines:?}");
     }
 
     #[test]
