@@ -70,15 +70,7 @@ async fn bind(
         )
         .await?;
     match opened {
-        Opened::ThisBrowser => {
-            let consent = provider_consent_url(state, provider, &claims.state)?;
-            let public = &state.config.public_url;
-            let cookie = browser_cookie(&browser, public.path(), public.scheme() == "https");
-            let cookie = HeaderValue::from_str(&cookie).map_err(ApiError::internal)?;
-            let location = HeaderValue::from_str(&consent).map_err(ApiError::internal)?;
-            Ok((StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, location)])
-                .into_response())
-        }
+        Opened::ThisBrowser => to_consent(state, provider, &claims.state, &browser),
         Opened::OtherBrowser => Err(ApiError::forbidden(
             "this connect link was already opened in another browser, and it works only there; \
              ask the app for a new link in this browser",
@@ -122,9 +114,19 @@ pub(crate) async fn signin_redirect(
     if opened != Opened::ThisBrowser {
         return Err(ApiError::internal("a fresh sign-in state was not stored"));
     }
-    let consent = provider_consent_url(state, provider, &state_token)?;
+    to_consent(state, provider, &state_token, &browser)
+}
+
+/// 303 to `provider`'s consent carrying `state_token`, with the cookie naming `browser`.
+fn to_consent(
+    state: &AppState,
+    provider: crate::domain::Provider,
+    state_token: &str,
+    browser: &str,
+) -> Result<Response, ApiError> {
+    let consent = provider_consent_url(state, provider, state_token)?;
     let public = &state.config.public_url;
-    let cookie = browser_cookie(&browser, public.path(), public.scheme() == "https");
+    let cookie = browser_cookie(browser, public.path(), public.scheme() == "https");
     let cookie = HeaderValue::from_str(&cookie).map_err(ApiError::internal)?;
     let location = HeaderValue::from_str(&consent).map_err(ApiError::internal)?;
     Ok((StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, location)]).into_response())
