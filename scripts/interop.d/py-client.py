@@ -15,6 +15,7 @@ import re
 import sys
 
 from mcp import ClientSession
+from pydantic import AnyUrl
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
@@ -142,6 +143,25 @@ async def run(session, label):
             continue
         results[call["id"]] = structured
         line("ok", what)
+    for read in PLAN.get("reads", []):
+        note = f": {read['note']}" if read.get("note") else ""
+        what = f"{label} resources/read [{read['id']}{note}]"
+        try:
+            uri = substitute(results, read["uri"])
+            # The SDK checks the answer against its ReadResourceResult model.
+            result = await session.read_resource(uri if MAJOR >= 2 else AnyUrl(uri))
+        except Exception as e:  # noqa: BLE001
+            failures += 1
+            line("FAIL", what, short(f"{type(e).__name__}: {e}"))
+            continue
+        first = result.contents[0] if result.contents else None
+        kind = "text" if hasattr(first, "text") else "blob" if hasattr(first, "blob") else "none"
+        mime = field(first, "mime_type", "mimeType") if first is not None else None
+        if mime != read["mime_type"] or kind != read["kind"]:
+            failures += 1
+            line("FAIL", what, f"got {kind} of {mime}, expected {read['kind']} of {read['mime_type']}")
+        else:
+            line("ok", what)
 
 
 async def protocol(version):

@@ -143,6 +143,24 @@ async function session(protocolVersion) {
       }
     }
   }
+  for (const read of plan.reads ?? []) {
+    const what = `${label} resources/read [${read.id}${read.note ? `: ${read.note}` : ""}]`;
+    try {
+      // The SDK checks the answer against its ReadResourceResult schema.
+      const result = await client.readResource({ uri: substitute(read.uri) });
+      const first = result.contents?.[0];
+      const kind = typeof first?.text === "string" ? "text" : typeof first?.blob === "string" ? "blob" : "none";
+      if (first?.mimeType !== read.mime_type || kind !== read.kind) {
+        failures++;
+        line("FAIL", what, `got ${kind} of ${first?.mimeType}, expected ${read.kind} of ${read.mime_type}`);
+      } else {
+        line("ok", what);
+      }
+    } catch (e) {
+      failures++;
+      line("FAIL", what, short(`${e.code ?? ""} ${e.message}`.trim()));
+    }
+  }
   await client.close();
 }
 

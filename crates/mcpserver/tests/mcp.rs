@@ -72,6 +72,7 @@ async fn tools_list_is_annotated_and_documented() {
             "notion_update_block",
             "notion_delete_block",
             "notion_list_users",
+            "notion_upload_file",
             "notion_update_content",
             "notion_create_database",
             "notion_update_data_source",

@@ -82,6 +82,10 @@ async fn an_upload_lands_on_the_issue_and_comes_back_inline_by_type() {
     let names: Vec<&str> =
         listed["attachments"].as_array().unwrap().iter().map(|a| a["filename"].as_str().unwrap()).collect();
     assert!(names.contains(&"notes.txt") && names.contains(&"chart.png"), "{names:?}");
+    // Each file also as a resource link with its type and size.
+    let result = call(&client, "jira_list_attachments", json!({"issue_key": "PLAT-3"})).await;
+    let links = result.content.iter().filter(|c| matches!(c, ContentBlock::ResourceLink(_))).count();
+    assert_eq!(links, listed["attachments"].as_array().unwrap().len());
     let issue = ok(&client, "jira_get_issue", json!({"issue_key": "PLAT-3", "comments": 0})).await;
     assert!(issue["attachments"].as_array().unwrap().iter().any(|a| a["filename"] == "chart.png"));
 

@@ -105,6 +105,16 @@ impl AttachmentDoc {
 }
 
 impl Attachment {
+    /// What a resource link or an embedded resource says of the file.
+    fn described(&self) -> resources::Described {
+        resources::Described {
+            uri: self.uri.clone(),
+            name: self.filename.clone(),
+            mime_type: self.mime_type.clone(),
+            size: self.size,
+        }
+    }
+
     /// One line of a list: name, size, type, who.
     pub(super) fn markdown(&self) -> String {
         let by = self.author.as_deref().map(|a| format!(", by {a}")).unwrap_or_default();
@@ -180,7 +190,8 @@ pub(crate) async fn list_attachments(
         let lines: Vec<String> = attachments.iter().map(Attachment::markdown).collect();
         format!("{key} has {} attachment(s):\n{}", attachments.len(), lines.join("\n"))
     };
-    Ok(Reply::new(Attachments { issue_key: key, attachments }, markdown))
+    let links = attachments.iter().map(|a| a.described().link()).collect();
+    Ok(Reply::new(Attachments { issue_key: key, attachments }, markdown).with_content(links))
 }
 
 /// Arguments of `jira_download_attachment`.
@@ -231,12 +242,7 @@ pub(crate) async fn download_attachment(
     let id = attachment_id(&args.attachment_id)?;
     let (attachment, _) = attachment(&ctx, &id, args.site.as_deref()).await?;
     let inline_max = ctx.state.config.inline_max_bytes;
-    let reference = resources::Described {
-        uri: attachment.uri.clone(),
-        name: attachment.filename.clone(),
-        mime_type: attachment.mime_type.clone(),
-        size: attachment.size,
-    };
+    let reference = attachment.described();
     if attachment.size as usize > inline_max {
         let markdown = format!(
             "**{}** ({}, {}) is larger than MCPSERVER_INLINE_MAX_BYTES: read it with resources/read at {}",
@@ -308,23 +314,14 @@ pub(crate) async fn upload_attachment(
     args: UploadArgs,
 ) -> Result<Reply<Uploaded>, ToolError> {
     let key = issue_key(&args.issue_key)?;
-    let filename = file_name(&args.filename)?;
+    let filename = resources::file_name(&args.filename)?;
     let site = args.site.as_deref();
     let limit = ctx.state.config.upload_max_bytes;
-    let (bytes, source_type) = match (&args.content_base64, &args.resource_uri) {
-        (Some(data), None) => (resources::decode_base64(data, limit)?, None),
-        (None, Some(uri)) => {
-            let file = resources::read(&ctx, uri, limit, "MCPSERVER_UPLOAD_MAX_BYTES").await?;
-            (file.bytes, Some(file.mime_type))
-        }
-        _ => return Err(ToolError::invalid("give exactly one of content_base64 and resource_uri")),
-    };
-    let content_type = match (args.content_type, source_type) {
-        (Some(given), _) => given,
-        (None, Some(from_source)) => from_source,
-        (None, None) => resources::guess_type(&filename),
-    };
-    let part = FilePart { name: "file", filename, content_type, bytes };
+    let file =
+        resources::source(&ctx, args.content_base64.as_deref(), args.resource_uri.as_deref(), limit).await?;
+    let content_type =
+        args.content_type.or(file.mime_type).unwrap_or_else(|| resources::guess_type(&filename));
+    let part = FilePart { name: "file", filename, content_type, bytes: file.bytes };
     let call = jira(format!("/issue/{key}/attachments"))
         .site(site)
         .header(upstream::ATLASSIAN_TOKEN, "no-check")
@@ -335,20 +332,4 @@ pub(crate) async fn upload_attachment(
     let lines: Vec<String> = attachments.iter().map(Attachment::markdown).collect();
     let markdown = format!("Attached to {key}:\n{}", lines.join("\n"));
     Ok(Reply::new(Uploaded { issue_key: key, attachments }, markdown))
-}
-
-/// A file name as the provider stores it: no path, no control characters.
-pub(super) fn file_name(name: &str) -> Result<String, ToolError> {
-    let name = name.trim();
-    let bad = name.is_empty()
-        || name.len() > 255
-        || name.chars().any(|c| c.is_control() || c == '/' || c == '\\')
-        || name == "."
-        || name == "..";
-    if bad {
-        return Err(ToolError::invalid(format!(
-            "filename `{name}` must be a plain file name (no path, at most 255 bytes)"
-        )));
-    }
-    Ok(name.to_string())
 }

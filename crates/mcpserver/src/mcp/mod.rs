@@ -13,6 +13,7 @@ mod jira_people;
 mod meta;
 pub(crate) mod notion;
 mod notion_blocks;
+mod notion_files;
 pub(crate) mod notion_structure;
 pub(crate) mod registry;
 mod resources;
@@ -39,6 +40,7 @@ pub fn all_tools() -> Vec<ToolDef> {
     tools.extend(jira_fields::tools());
     tools.extend(notion::tools());
     tools.extend(notion_blocks::tools());
+    tools.extend(notion_files::tools());
     tools.extend(notion_structure::tools());
     tools.extend(meta::tools());
     tools.extend(crate::commands::tools());

@@ -82,6 +82,10 @@ pub(crate) struct BlockOut {
     pub checked: Option<bool>,
     /// Blocks inside it (list them with its id).
     pub has_children: bool,
+    /// A media block's file (image, video, audio, pdf, file): mcpserver's URI for a file
+    /// Notion hosts (read it with resources/read), or the URL of an external one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// Result of `notion_list_blocks`.
@@ -93,19 +97,35 @@ pub(crate) struct BlockList {
     pub next_cursor: Option<String>,
 }
 
-fn block_out(block: &Value) -> BlockOut {
+/// A block as listed; `workspace_id` names the workspace in the URIs of hosted files.
+fn block_out(block: &Value, workspace_id: &str) -> BlockOut {
     let kind = block["type"].as_str().unwrap_or_default().to_string();
     let content = &block[kind.as_str()];
     let text = match content["rich_text"].as_array() {
         Some(rt) => rich_text_to_markdown(rt),
-        None => content["title"].as_str().unwrap_or_default().to_string(),
+        // A media block's text is its caption.
+        None => match content["caption"].as_array() {
+            Some(caption) => rich_text_to_markdown(caption),
+            None => content["title"].as_str().unwrap_or_default().to_string(),
+        },
+    };
+    let id = block["id"].as_str().unwrap_or_default().to_string();
+    let file = match content["type"].as_str() {
+        _ if !super::notion_files::MEDIA_BLOCKS.contains(&kind.as_str()) => None,
+        Some("file") => Some(
+            super::resources::FileRef::NotionBlock { workspace_id: workspace_id.to_string(), id: id.clone() }
+                .uri(),
+        ),
+        Some("external") => content["external"]["url"].as_str().map(str::to_string),
+        _ => None,
     };
     BlockOut {
-        id: block["id"].as_str().unwrap_or_default().to_string(),
+        id,
         checked: (kind == "to_do").then(|| content["checked"].as_bool().unwrap_or(false)),
         kind,
         text,
         has_children: block["has_children"].as_bool().unwrap_or(false),
+        file,
     }
 }
 
@@ -119,8 +139,10 @@ pub(crate) async fn list_blocks(
     if let Some(c) = &args.cursor {
         call = call.query("start_cursor", c);
     }
-    let answer = ctx.json(call.account(args.workspace.as_deref())).await?;
-    let blocks: Vec<BlockOut> = answer["results"].as_array().into_iter().flatten().map(block_out).collect();
+    let (answer, connection) = ctx.send(call.account(args.workspace.as_deref())).await?;
+    let workspace_id = connection.profile.workspace_id.as_deref().unwrap_or(&connection.profile.account_id);
+    let blocks: Vec<BlockOut> =
+        answer["results"].as_array().into_iter().flatten().map(|b| block_out(b, workspace_id)).collect();
     let next_cursor = answer["next_cursor"].as_str().map(str::to_string);
     let mut markdown = String::new();
     for b in &blocks {
@@ -130,6 +152,9 @@ pub(crate) async fn list_blocks(
             None => "",
         };
         let _ = writeln!(markdown, "- `{}` {}{check} {}", b.id, b.kind, b.text);
+        if let Some(file) = &b.file {
+            let _ = writeln!(markdown, "  file: {file}");
+        }
     }
     if blocks.is_empty() {
         markdown.push_str("No blocks.");
@@ -137,7 +162,16 @@ pub(crate) async fn list_blocks(
     if let Some(c) = &next_cursor {
         let _ = write!(markdown, "\nMore blocks: cursor `{c}`");
     }
-    Ok(Reply::new(BlockList { blocks, next_cursor }, markdown.trim_end().to_string()))
+    // Each Notion-hosted file also as a resource link, for clients that read them.
+    let links = blocks
+        .iter()
+        .filter_map(|b| b.file.as_deref().filter(|f| f.starts_with("mcpserver://")).map(|f| (b, f)))
+        .map(|(b, uri)| {
+            let name = if b.text.is_empty() { format!("{} block {}", b.kind, b.id) } else { b.text.clone() };
+            rmcp::model::ContentBlock::resource_link(rmcp::model::Resource::new(uri, name))
+        })
+        .collect();
+    Ok(Reply::new(BlockList { blocks, next_cursor }, markdown.trim_end().to_string()).with_content(links))
 }
 
 /// Arguments of `notion_update_block`.
@@ -184,7 +218,8 @@ pub(crate) async fn update_block(
     let body = json!({ kind.as_str(): content });
     let updated =
         ctx.json(notion(format!("/blocks/{id}")).with_method(Method::PATCH, body).account(workspace)).await?;
-    let out = block_out(&updated);
+    // A text block: no file, so no workspace in a URI.
+    let out = block_out(&updated, "");
     let markdown = format!("Block `{}` ({}) updated.", out.id, out.kind);
     Ok(Reply::new(out, markdown))
 }

@@ -106,8 +106,10 @@ pub(crate) async fn upload_file(ctx: ToolContext, args: UploadArgs) -> Result<Re
         return Err(ToolError::invalid("caption is for a block; a files property has none"));
     }
     let limit = ctx.state.config.upload_max_bytes;
-    let file = resources::source(&ctx, args.content_base64.as_deref(), args.resource_uri.as_deref(), limit).await?;
-    let content_type = args.content_type.or(file.mime_type).unwrap_or_else(|| resources::guess_type(&filename));
+    let file =
+        resources::source(&ctx, args.content_base64.as_deref(), args.resource_uri.as_deref(), limit).await?;
+    let content_type =
+        args.content_type.or(file.mime_type).unwrap_or_else(|| resources::guess_type(&filename));
     // The property is checked before anything is uploaded: a page without it gets nothing.
     let existing = match &args.property {
         Some(name) => Some(files_property(&ctx, &page, name, workspace).await?),
@@ -118,7 +120,12 @@ pub(crate) async fn upload_file(ctx: ToolContext, args: UploadArgs) -> Result<Re
     let call = notion("/file_uploads").with_method(Method::POST, created).account(workspace);
     let (upload, _) = ctx.send_as::<FileUpload>(call).await?;
     let id = notion_id(&upload.id)?;
-    let part = FilePart { name: "file", filename: filename.clone(), content_type: content_type.clone(), bytes: file.bytes };
+    let part = FilePart {
+        name: "file",
+        filename: filename.clone(),
+        content_type: content_type.clone(),
+        bytes: file.bytes,
+    };
     let call = notion(format!("/file_uploads/{id}/send")).multipart(vec![part]).account(workspace);
     let (sent, _) = ctx.send_as::<FileUpload>(call).await?;
     if sent.status != "uploaded" {
@@ -142,7 +149,8 @@ pub(crate) async fn upload_file(ctx: ToolContext, args: UploadArgs) -> Result<Re
             item["name"] = json!(filename);
             files.push(item);
             let body = json!({"properties": {name.clone(): {"files": files}}});
-            ctx.json(notion(format!("/pages/{page}")).with_method(Method::PATCH, body).account(workspace)).await?;
+            ctx.json(notion(format!("/pages/{page}")).with_method(Method::PATCH, body).account(workspace))
+                .await?;
             out.attached_as = "property".to_string();
             out.property = Some(name);
         }
@@ -156,7 +164,9 @@ pub(crate) async fn upload_file(ctx: ToolContext, args: UploadArgs) -> Result<Re
                 media["name"] = json!(filename);
             }
             let body = json!({"children": [{"object": "block", "type": kind, kind: media}]});
-            let call = notion(format!("/blocks/{page}/children")).with_method(Method::PATCH, body).account(workspace);
+            let call = notion(format!("/blocks/{page}/children"))
+                .with_method(Method::PATCH, body)
+                .account(workspace);
             let answer = ctx.json(call).await?;
             out.block_id = answer["results"][0]["id"].as_str().map(str::to_string);
             out.block_type = Some(kind.to_string());
@@ -201,7 +211,9 @@ async fn files_property(
             let names: Vec<&str> =
                 properties.iter().filter(|(_, p)| p["type"] == "files").map(|(n, _)| n.as_str()).collect();
             let known = if names.is_empty() { "it has none".to_string() } else { names.join(", ") };
-            Err(ToolError::invalid(format!("the page has no files property `{name}` (its files properties: {known})")))
+            Err(ToolError::invalid(format!(
+                "the page has no files property `{name}` (its files properties: {known})"
+            )))
         }
     }
 }

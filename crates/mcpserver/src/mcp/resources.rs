@@ -2,49 +2,72 @@
 //! mcpserver's own (never the provider's URL, which needs the user's token or is signed for
 //! whoever holds it), and `resources/read` reads it through the user's connection.
 //!
-//! URIs: `mcpserver://jira/{cloud_id}/attachment/{id}`.
+//! URIs: `mcpserver://jira/{cloud_id}/attachment/{id}`, `mcpserver://notion/{workspace_id}/block/{id}`.
 
 use super::context::{ToolContext, ToolError};
-use super::jira_files;
+use super::{jira_files, notion_files};
+use crate::domain::Provider;
 use bytes::Bytes;
 use rmcp::model::{ContentBlock, Resource, ResourceContents, ResourceTemplate};
 
 const JIRA_PREFIX: &str = "mcpserver://jira/";
+const NOTION_PREFIX: &str = "mcpserver://notion/";
 
 /// A file mcpserver can serve.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum FileRef {
     /// A Jira attachment on a site.
     JiraAttachment { cloud_id: String, id: String },
+    /// A Notion-hosted file in a media block (image, video, audio, pdf, file) of a workspace.
+    NotionBlock { workspace_id: String, id: String },
 }
 
 impl FileRef {
     /// The file an URI names; `None` when it is not one of mcpserver's URIs.
     pub fn parse(uri: &str) -> Option<Self> {
-        let rest = uri.strip_prefix(JIRA_PREFIX)?;
-        let (cloud_id, id) = rest.split_once("/attachment/")?;
         let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        (plain(cloud_id) && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| Self::JiraAttachment { cloud_id: cloud_id.to_string(), id: id.to_string() })
+        if let Some(rest) = uri.strip_prefix(JIRA_PREFIX) {
+            let (cloud_id, id) = rest.split_once("/attachment/")?;
+            return (plain(cloud_id) && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| Self::JiraAttachment { cloud_id: cloud_id.to_string(), id: id.to_string() });
+        }
+        let rest = uri.strip_prefix(NOTION_PREFIX)?;
+        let (workspace_id, id) = rest.split_once("/block/")?;
+        let uuid = id.len() <= 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+        (plain(workspace_id) && !id.is_empty() && uuid)
+            .then(|| Self::NotionBlock { workspace_id: workspace_id.to_string(), id: id.to_string() })
     }
 
     pub fn uri(&self) -> String {
         match self {
             Self::JiraAttachment { cloud_id, id } => format!("{JIRA_PREFIX}{cloud_id}/attachment/{id}"),
+            Self::NotionBlock { workspace_id, id } => format!("{NOTION_PREFIX}{workspace_id}/block/{id}"),
         }
     }
 }
 
 /// The URI templates `resources/templates/list` shows.
 pub(crate) fn templates() -> Vec<ResourceTemplate> {
-    let mut jira =
-        ResourceTemplate::new(format!("{JIRA_PREFIX}{{cloud_id}}/attachment/{{id}}"), "jira_attachment");
-    jira.title = Some("Jira attachment".to_string());
-    jira.description = Some(
-        "A file attached to a Jira issue (ids from jira_list_attachments), read as the signed-in user."
-            .to_string(),
-    );
-    vec![jira]
+    let template = |uri: String, name: &str, title: &str, description: &str| {
+        let mut t = ResourceTemplate::new(uri, name);
+        t.title = Some(title.to_string());
+        t.description = Some(description.to_string());
+        t
+    };
+    vec![
+        template(
+            format!("{JIRA_PREFIX}{{cloud_id}}/attachment/{{id}}"),
+            "jira_attachment",
+            "Jira attachment",
+            "A file attached to a Jira issue (ids from jira_list_attachments), read as the signed-in user.",
+        ),
+        template(
+            format!("{NOTION_PREFIX}{{workspace_id}}/block/{{id}}"),
+            "notion_file",
+            "Notion file",
+            "The file of a Notion image, video, audio, PDF or file block (ids from notion_list_blocks), read as the signed-in user.",
+        ),
+    ]
 }
 
 /// A file's bytes and content type.
@@ -62,8 +85,10 @@ pub(crate) async fn read(
     setting: &str,
 ) -> Result<File, ToolError> {
     let Some(file) = FileRef::parse(uri) else {
+        let shown: String = uri.chars().take(200).collect();
         return Err(ToolError::invalid(format!(
-            "`{uri}` is not a file mcpserver serves (mcpserver://jira/{{cloud_id}}/attachment/{{id}})"
+            "`{shown}` is not a file mcpserver serves (mcpserver://jira/{{cloud_id}}/attachment/{{id}} or \
+             mcpserver://notion/{{workspace_id}}/block/{{id}})"
         )));
     };
     match file {
@@ -71,7 +96,99 @@ pub(crate) async fn read(
             let (bytes, mime_type) = jira_files::content(ctx, &id, Some(&cloud_id), limit, setting).await?;
             Ok(File { bytes, mime_type })
         }
+        FileRef::NotionBlock { workspace_id, id } => {
+            notion_files::block_file(ctx, &workspace_id, &id, limit, setting).await
+        }
     }
+}
+
+/// The bytes a tool uploads: from `content_base64` or from a file mcpserver serves (with its
+/// content type), at most `limit` (`MCPSERVER_UPLOAD_MAX_BYTES`); exactly one of the two.
+pub(crate) async fn source(
+    ctx: &ToolContext,
+    content_base64: Option<&str>,
+    resource_uri: Option<&str>,
+    limit: usize,
+) -> Result<Source, ToolError> {
+    match (content_base64, resource_uri) {
+        (Some(data), None) => Ok(Source { bytes: decode_base64(data, limit)?, mime_type: None }),
+        (None, Some(uri)) => {
+            let file = read(ctx, uri, limit, "MCPSERVER_UPLOAD_MAX_BYTES").await?;
+            Ok(Source { bytes: file.bytes, mime_type: Some(file.mime_type) })
+        }
+        _ => Err(ToolError::invalid("give exactly one of content_base64 and resource_uri")),
+    }
+}
+
+/// The bytes of an upload, and the content type of the file they came from (none for base64).
+pub(crate) struct Source {
+    pub bytes: Bytes,
+    pub mime_type: Option<String>,
+}
+
+/// A file at a URL the provider signed (Notion's hosted files): fetched without the user's
+/// token (the signature is the credential), following no redirect, at most `limit` bytes.
+/// Only an `https` URL is fetched, or one on the provider's configured API origin (the
+/// simulator's stand-in for the file host).
+pub(crate) async fn fetch_signed(
+    ctx: &ToolContext,
+    provider: Provider,
+    url: &str,
+    limit: usize,
+    setting: &str,
+) -> Result<File, ToolError> {
+    let parsed = url::Url::parse(url).map_err(|_| ToolError::unexpected(provider))?;
+    let api = match provider {
+        Provider::Notion => &ctx.state.config.notion_api_url,
+        Provider::Jira => &ctx.state.config.atlassian_api_url,
+    };
+    if parsed.scheme() != "https" && parsed.origin() != api.origin() {
+        return Err(ToolError::unexpected(provider));
+    }
+    let unavailable = |_| {
+        ToolError(
+            crate::http::ApiError::new(
+                crate::http::ErrorCode::ProviderUnavailable,
+                "the file host did not answer",
+            )
+            .with_provider(provider.as_str()),
+        )
+    };
+    let response = ctx.state.http.get(parsed).send().await.map_err(unavailable)?;
+    if !response.status().is_success() {
+        return Err(ToolError(
+            crate::http::ApiError::new(
+                crate::http::ErrorCode::ProviderError,
+                format!("the file host answered {}", response.status().as_u16()),
+            )
+            .with_provider(provider.as_str())
+            .with_status(response.status().as_u16()),
+        ));
+    }
+    let mime_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    let bytes = crate::upstream::read_bounded(response, limit, provider, setting).await?;
+    Ok(File { bytes, mime_type })
+}
+
+/// A file name as the provider stores it: no path, no control characters.
+pub(crate) fn file_name(name: &str) -> Result<String, ToolError> {
+    let name = name.trim();
+    let bad = name.is_empty()
+        || name.len() > 255
+        || name.chars().any(|c| c.is_control() || c == '/' || c == '\\')
+        || name == "."
+        || name == "..";
+    if bad {
+        return Err(ToolError::invalid(format!(
+            "filename `{name}` must be a plain file name (no path, at most 255 bytes)"
+        )));
+    }
+    Ok(name.to_string())
 }
 
 /// A file a tool describes: what a resource link or an embedded resource says of it.
@@ -176,7 +293,13 @@ mod tests {
             "mcpserver://jira//attachment/1",
             "mcpserver://jira/site/attachment/",
             "mcpserver://notion/x",
+            "mcpserver://notion/ws/block/../../x",
         ] {
+            assert_eq!(FileRef::parse(bad), None, "{bad}");
+        }
+        let notion = "mcpserver://notion/ws-1/block/59833787-2cf9-4fdf-8782-e53db20768a5";
+        assert_eq!(FileRef::parse(notion).unwrap().uri(), notion);
+        for bad in ["mcpserver://jira/site/attachment/10001?x=1", "mcpserver://notion/ws/block/x/y"] {
             assert_eq!(FileRef::parse(bad), None, "{bad}");
         }
     }

@@ -130,7 +130,7 @@ fn check_path(provider: Provider, path: &str) -> Result<String, ApiError> {
 #[utoipa::path(post, path = "/api/jira/proxy", tag = "proxy", security(("hub_jwt" = [])), request_body = ProxyRequest,
     params(ProxyOptions, ("normalize" = Option<String>, Query, deprecated, description = "Ignored: provider errors are normalised by default (use raw=1 for the provider's own body)")),
     responses((status = 200, description = "{status, headers, body} of the provider's 2xx/3xx answer (any answer with raw=1)", body = Object),
-        (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
+        (status = 400, description = "Path, method or body refused, or a body that is not the JSON envelope (this proxy is JSON-only; files go through the transparent proxy); nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
         (status = 409, description = "not_connected or reauth_required", body = ApiError), (status = 429, description = "rate_limited, with retry_after", body = ApiError),
         (status = 502, description = "provider_error: the provider answered 4xx/5xx (its status in status, its message and details mapped); not with raw=1", body = ApiError),
         (status = 503, description = "provider_unavailable: timeout or network failure", body = ApiError)))]
@@ -149,7 +149,7 @@ async fn jira_proxy(
 #[utoipa::path(post, path = "/api/notion/proxy", tag = "proxy", security(("hub_jwt" = [])), request_body = ProxyRequest,
     params(ProxyOptions, ("normalize" = Option<String>, Query, deprecated, description = "Ignored: provider errors are normalised by default (use raw=1 for the provider's own body)")),
     responses((status = 200, description = "{status, headers, body} of the provider's 2xx/3xx answer (any answer with raw=1)", body = Object),
-        (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
+        (status = 400, description = "Path, method or body refused, or a body that is not the JSON envelope (this proxy is JSON-only; files go through the transparent proxy); nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
         (status = 409, description = "not_connected or reauth_required", body = ApiError), (status = 429, description = "rate_limited, with retry_after", body = ApiError),
         (status = 502, description = "provider_error: the provider answered 4xx/5xx (its status in status, its message and details mapped); not with raw=1", body = ApiError),
         (status = 503, description = "provider_unavailable: timeout or network failure", body = ApiError)))]
@@ -309,8 +309,10 @@ async fn record(state: &AppState, user_id: &str, call: &UpstreamRequest, status:
 /// `ANY /api/jira/rest/{path}`: the transparent Jira proxy; the answer is Jira's, as it is.
 #[utoipa::path(method(get, post, put, patch, delete), path = "/api/jira/rest/{path}", tag = "proxy", security(("hub_jwt" = [])),
     params(("path" = String, Path, description = "after /rest/, e.g. api/3/issue/ENG-1"), ("x-jira-site" = Option<String>, Header, description = "cloud id or site URL")),
-    responses((status = 200, description = "The provider's answer as it is: its status (2xx or not), selected headers and body, streamed"),
-        (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
+    responses((status = 200, description = "The provider's answer as it is: its status (2xx or not), selected headers and body (JSON, text or a file), streamed"),
+        (status = 400, description = "Path, method or body refused (a body needs a Content-Type; JSON must be valid); nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
+        (status = 413, description = "A JSON body over MCPSERVER_MAX_BODY_BYTES, or another type (a file, multipart) over MCPSERVER_UPLOAD_MAX_BYTES; nothing sent", body = ApiError),
+        (status = 502, description = "The answer is over MCPSERVER_PROXY_MAX_RESPONSE_BYTES (JSON, text) or MCPSERVER_DOWNLOAD_MAX_BYTES (files)", body = ApiError),
         (status = 409, description = "not_connected or reauth_required", body = ApiError), (status = 429, description = "rate_limited, with retry_after", body = ApiError),
         (status = 503, description = "provider_unavailable: timeout or network failure", body = ApiError)))]
 pub(crate) async fn jira_transparent(
@@ -329,8 +331,10 @@ pub(crate) async fn jira_transparent(
 /// `ANY /api/notion/v1/{path}`: the transparent Notion proxy; the answer is Notion's, as it is.
 #[utoipa::path(method(get, post, put, patch, delete), path = "/api/notion/v1/{path}", tag = "proxy", security(("hub_jwt" = [])),
     params(("path" = String, Path, description = "after /v1/, e.g. pages/ID"), ("x-notion-workspace" = Option<String>, Header, description = "workspace or bot id")),
-    responses((status = 200, description = "The provider's answer as it is: its status (2xx or not), selected headers and body, streamed"),
-        (status = 400, description = "Path, method or body refused; nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
+    responses((status = 200, description = "The provider's answer as it is: its status (2xx or not), selected headers and body (JSON, text or a file), streamed"),
+        (status = 400, description = "Path, method or body refused (a body needs a Content-Type; JSON must be valid); nothing sent", body = ApiError), (status = 401, description = "No or bad hub JWT", body = ApiError),
+        (status = 413, description = "A JSON body over MCPSERVER_MAX_BODY_BYTES, or another type (a file, multipart) over MCPSERVER_UPLOAD_MAX_BYTES; nothing sent", body = ApiError),
+        (status = 502, description = "The answer is over MCPSERVER_PROXY_MAX_RESPONSE_BYTES (JSON, text) or MCPSERVER_DOWNLOAD_MAX_BYTES (files)", body = ApiError),
         (status = 409, description = "not_connected or reauth_required", body = ApiError), (status = 429, description = "rate_limited, with retry_after", body = ApiError),
         (status = 503, description = "provider_unavailable: timeout or network failure", body = ApiError)))]
 pub(crate) async fn notion_transparent(
