@@ -57,6 +57,13 @@ impl AppState {
         let resource = crate::auth::resource::binding(&config);
         let verifier =
             crate::auth::JwtVerifier::with_resource(secret, config.jwks.clone(), resource, http.clone());
+        if let Some(builtin) = config.builtin()
+            && builtin.signin_allow == crate::config::SigninAllow::Only(Vec::new())
+        {
+            tracing::warn!(
+                "MCPSERVER_AUTHORIZATION_SERVER=builtin with an empty MCPSERVER_SIGNIN_ALLOW: nobody can sign in"
+            );
+        }
         let config = Arc::new(config);
         let clock = crate::domain::Clock::system();
         let tokens =

@@ -177,6 +177,16 @@ pub(crate) fn run(mut settings: Settings, given: &[&str], dir: PathBuf, sim_port
     settings.providers.atlassian_auth_url = sim_base.clone();
     settings.providers.atlassian_api_url = sim_base.clone();
     settings.providers.notion_api_url = sim_base;
+    // Any MCP client adds the demo by its URL alone: the built-in authorization server, anyone
+    // may sign in (through the simulator), clients may register themselves.
+    let keys = &mut settings.keys;
+    if keys.authorization_server.trim().eq_ignore_ascii_case("none") {
+        keys.authorization_server = "builtin".into();
+        if keys.signin_allow.trim().is_empty() {
+            keys.signin_allow = "*".into();
+        }
+        keys.dynamic_registration = "true".into();
+    }
     let config = settings.validate()?;
     crate::telemetry::init(config.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -294,6 +304,7 @@ async fn print_instructions(
          \n6. Point an MCP client at it: Streamable HTTP with the token (the `mcpServers` of Claude, Cursor, VS Code …):\n\n  {http}\n\
          \n   or the same tools over stdio, for user `{DEMO_USER}` (while the demo runs; the command, the demo's keys and the simulator):\n\n  {stdio}\n\
          \n7. A hub token for a second user (who connects their own accounts with it), valid 12 h:\n\n  {second_user}\n\
+         \n8. Or add {public}/mcp to any MCP client with nothing else (Claude Code, VS Code, the Inspector): it signs in\n   through the built-in authorization server, with the simulator's Atlassian or Notion consent.\n\
          \nCtrl-C stops both.\n",
         dir = dir.display(),
         jira_url = jira.url,

@@ -7,6 +7,7 @@
 pub mod app;
 pub(crate) mod audit;
 pub mod auth;
+pub(crate) mod authz;
 pub mod cli;
 pub mod commands;
 pub mod config;

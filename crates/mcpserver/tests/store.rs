@@ -5,7 +5,8 @@ mod support;
 use mcpserver::crypto::{Aad, Keyring};
 use mcpserver::domain::{ConnectionProfile, ConnectionStatus, Provider, SealedTokens, Site};
 use mcpserver::store::{
-    AuditEvent, Consumed, Lease, NewState, Opened, PoolSettings, StateRow, Store, TokenUpdate,
+    AuditEvent, ClientRow, CodeRow, Consumed, Lease, NewState, NewToken, Opened, PoolSettings, Redeemed,
+    Rotated, StateRow, Store, TokenUpdate,
 };
 use std::time::Duration;
 use support::db::TestDb;
@@ -68,6 +69,7 @@ fn in_browser(hash: &str, user: &str, expires_at: i64, browser: &str) -> NewStat
         browser_hash: browser.to_string(),
         created_at: NOW,
         expires_at,
+        signin: None,
     }
 }
 
@@ -439,6 +441,127 @@ mod cases {
         assert_eq!(store.prune_audit(NOW + 2).await.unwrap(), 2);
     }
 
+    fn code(hash: &str, expires_at: i64) -> CodeRow {
+        CodeRow {
+            code_hash: hash.into(),
+            user_id: "u_1".into(),
+            client_id: "mcpc_a".into(),
+            redirect_uri: "http://127.0.0.1:9/cb".into(),
+            code_challenge: "c".repeat(43),
+            resource: "https://mcp.example.com/mcp".into(),
+            scope: "mcp".into(),
+            created_at: NOW,
+            expires_at,
+        }
+    }
+
+    fn tokens<'a>(access: &'a str, refresh: &'a str) -> [NewToken<'a>; 2] {
+        [
+            NewToken { token_hash: access, kind: "access", expires_at: NOW + 3600 },
+            NewToken { token_hash: refresh, kind: "refresh", expires_at: NOW + 86_400 },
+        ]
+    }
+
+    pub async fn a_code_is_redeemed_once_and_a_replay_names_its_grant(db: &TestDb) {
+        let store = open(db).await;
+        store.insert_code(&code("h1", NOW + 60)).await.unwrap();
+        let Redeemed::Code(row) = store.redeem_code("h1", NOW).await.unwrap() else {
+            panic!("first redemption")
+        };
+        assert_eq!(row, code("h1", NOW + 60));
+        store.create_grant("g1", &row, &tokens("a1", "r1"), NOW).await.unwrap();
+        assert_eq!(
+            store.redeem_code("h1", NOW + 1).await.unwrap(),
+            Redeemed::Replayed { grant_id: Some("g1".into()), user_id: "u_1".into() }
+        );
+        assert_eq!(store.redeem_code("nope", NOW).await.unwrap(), Redeemed::Unknown);
+        let grant = store.access_grant("a1", NOW).await.unwrap().expect("live access token");
+        assert_eq!(
+            (grant.user_id.as_str(), grant.client_id.as_str(), grant.token_expires_at),
+            ("u_1", "mcpc_a", NOW + 3600)
+        );
+        assert_eq!(store.access_grant("r1", NOW).await.unwrap(), None, "a refresh token is no access token");
+        assert_eq!(store.access_grant("a1", NOW + 3600).await.unwrap(), None, "expired");
+        store.revoke_grant("g1", NOW).await.unwrap();
+        assert_eq!(store.access_grant("a1", NOW).await.unwrap(), None, "revoked");
+    }
+
+    pub async fn a_refresh_token_rotates_once_and_a_reuse_revokes_the_grant(db: &TestDb) {
+        let store = open(db).await;
+        store.insert_code(&code("h2", NOW + 60)).await.unwrap();
+        let Redeemed::Code(row) = store.redeem_code("h2", NOW).await.unwrap() else { panic!() };
+        store.create_grant("g2", &row, &tokens("a1", "r1"), NOW).await.unwrap();
+        let Rotated::Grant(grant) = store.use_refresh_token("r1", NOW).await.unwrap() else {
+            panic!("first use")
+        };
+        assert_eq!(grant.id, "g2");
+        store.add_tokens("g2", &tokens("a2", "r2"), NOW).await.unwrap();
+        assert!(store.access_grant("a2", NOW).await.unwrap().is_some());
+        assert_eq!(store.use_refresh_token("r1", NOW + 1).await.unwrap(), Rotated::Reused);
+        assert_eq!(store.access_grant("a2", NOW).await.unwrap(), None, "the whole family is revoked");
+        assert_eq!(store.use_refresh_token("r2", NOW + 2).await.unwrap(), Rotated::Invalid);
+        assert_eq!(store.use_refresh_token("unknown", NOW).await.unwrap(), Rotated::Invalid);
+        assert!(store.sweep_authz(NOW + 90_000).await.unwrap() >= 4);
+    }
+
+    pub async fn a_provider_account_signs_in_as_one_user(db: &TestDb) {
+        let store = open(db).await;
+        assert_eq!(store.signin_user("jira", "acc-1", "u_new", NOW).await.unwrap(), "u_new");
+        assert_eq!(store.signin_user("jira", "acc-1", "u_other", NOW).await.unwrap(), "u_new");
+        assert_eq!(store.signin_user("notion", "acc-1", "u_n", NOW).await.unwrap(), "u_n");
+    }
+
+    pub async fn a_consent_request_is_taken_once_in_its_browser(db: &TestDb) {
+        let store = open(db).await;
+        store.insert_authorization_request("r1", "b1", "{}", NOW, NOW + 600).await.unwrap();
+        assert_eq!(
+            store.consume_authorization_request("r1", "b2", NOW).await.unwrap(),
+            None,
+            "another browser"
+        );
+        assert_eq!(
+            store.consume_authorization_request("r1", "b1", NOW).await.unwrap().as_deref(),
+            Some("{}")
+        );
+        assert_eq!(store.consume_authorization_request("r1", "b1", NOW).await.unwrap(), None, "used");
+        store.insert_authorization_request("r2", "b1", "{}", NOW, NOW + 600).await.unwrap();
+        assert_eq!(
+            store.consume_authorization_request("r2", "b1", NOW + 600).await.unwrap(),
+            None,
+            "expired"
+        );
+    }
+
+    pub async fn clients_are_stored_and_a_document_refetch_replaces_its_cache(db: &TestDb) {
+        let store = open(db).await;
+        let mut client = ClientRow {
+            client_id: "https://app.example.com/client.json".into(),
+            kind: "document".into(),
+            client_name: Some("App".into()),
+            redirect_uris: vec!["https://app.example.com/cb".into()],
+            fetched_at: Some(NOW),
+            created_at: NOW,
+        };
+        store.save_client(&client).await.unwrap();
+        client.redirect_uris.push("http://127.0.0.1:1/cb".into());
+        client.fetched_at = Some(NOW + 700);
+        store.save_client(&client).await.unwrap();
+        assert_eq!(store.find_client(&client.client_id).await.unwrap(), Some(client));
+        assert_eq!(store.find_client("mcpc_unknown").await.unwrap(), None);
+    }
+
+    pub async fn a_sign_in_state_carries_its_request(db: &TestDb) {
+        let store = open(db).await;
+        let mut signin = state("s-signin", "", NOW + 600);
+        signin.signin = Some(r#"{"client_id":"c"}"#.into());
+        open_in_b1(&store, &signin).await;
+        let row = flow(store.consume_state("s-signin", Some("b1"), NOW).await.unwrap()).unwrap();
+        assert_eq!(row.signin.as_deref(), Some(r#"{"client_id":"c"}"#));
+        open_in_b1(&store, &state("s-connect", "u1", NOW + 600)).await;
+        let row = flow(store.consume_state("s-connect", Some("b1"), NOW).await.unwrap()).unwrap();
+        assert_eq!(row.signin, None);
+    }
+
     pub async fn migrating_again_changes_nothing(db: &TestDb) {
         let store = open(db).await;
         assert_eq!(store.migrate().await.unwrap(), 0);
@@ -473,6 +596,12 @@ on_both_backends!(
     an_owners_leases_are_released_together,
     audit_events_append_and_page_newest_first,
     migrating_again_changes_nothing,
+    a_code_is_redeemed_once_and_a_replay_names_its_grant,
+    a_refresh_token_rotates_once_and_a_reuse_revokes_the_grant,
+    a_provider_account_signs_in_as_one_user,
+    a_consent_request_is_taken_once_in_its_browser,
+    clients_are_stored_and_a_document_refetch_replaces_its_cache,
+    a_sign_in_state_carries_its_request,
 );
 
 #[tokio::test]

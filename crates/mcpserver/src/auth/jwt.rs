@@ -156,13 +156,20 @@ pub enum AuthError {
     /// Signing failed while minting.
     #[error("could not mint token")]
     MintFailed,
+    /// An access token of the built-in authorization server that is unknown, expired or
+    /// whose grant was revoked.
+    #[error("unknown, expired or revoked token")]
+    UnknownToken,
+    /// The built-in server's tokens could not be looked up; a server-side condition.
+    #[error("token store unavailable")]
+    StoreUnavailable,
 }
 
 impl AuthError {
     /// True when the failure is on the server's side (the key set is
     /// unavailable), so a caller may answer 503 rather than 401.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, AuthError::JwksUnavailable)
+        matches!(self, AuthError::JwksUnavailable | AuthError::StoreUnavailable)
     }
 }
 

@@ -2,6 +2,7 @@
 //! `Authorization: Bearer <JWT>` and leaves the caller's [`Identity`] for handlers to take
 //! with the [`Caller`] extractor. Handlers never parse headers themselves.
 
+pub mod client;
 pub(crate) mod dev;
 pub mod jwt;
 pub(crate) mod resource;
@@ -23,8 +24,9 @@ pub async fn require_hub_jwt(State(state): State<AppState>, request: Request, ne
 
 /// `/mcp`'s check: [`require_hub_jwt`]'s, plus, when `MCPSERVER_AUTHORIZATION_SERVER` names an
 /// external identity provider, its MCP clients' resource-bound tokens
-/// ([`jwt::JwtVerifier::verify_resource`]) and the challenges that name the protected-resource
-/// metadata ([`resource`]): 401 `invalid_token`, 403 `insufficient_scope`.
+/// ([`jwt::JwtVerifier::verify_resource`]), or with `builtin` the built-in server's access
+/// tokens ([`client`]), and the challenges that name the protected-resource metadata
+/// ([`resource`]): 401 `invalid_token`, 403 `insufficient_scope`.
 pub async fn require_mcp_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
     authenticate(&state, request, next, Route::Mcp).await
 }
@@ -47,6 +49,7 @@ async fn authenticate(state: &AppState, mut request: Request, next: Next, route:
         return challenge(resource::Refusal::NoToken, response);
     };
     let verified = match route {
+        Route::Mcp if client::is_ours(state, token) => client::verify(state, token).await,
         Route::Mcp => state.verifier.verify_resource(token).await,
         Route::Api => state.verifier.verify(token).await,
     };

@@ -1,5 +1,6 @@
 //! `/mcp` as an OAuth 2.1 protected resource (MCP authorization spec, RFC 9728), when
-//! `MCPSERVER_AUTHORIZATION_SERVER` names an external identity provider: the metadata that
+//! `MCPSERVER_AUTHORIZATION_SERVER` names an external identity provider or is `builtin`
+//! (mcpserver's own authorization server, `crate::authz`): the metadata that
 //! tells an MCP client which authorization server issues tokens for `/mcp`, and the
 //! `WWW-Authenticate` challenges that point it there. With `none` (the default) no metadata
 //! is served and `/mcp` challenges as every other protected route does.
@@ -21,7 +22,8 @@ pub const MCP_SCOPE: &str = "mcp";
 /// What an external IdP's tokens for `/mcp` must be, or `None` without one.
 pub(crate) fn binding(config: &Config) -> Option<super::jwt::ResourceBinding> {
     match &config.authorization_server {
-        AuthorizationServer::None => None,
+        // The built-in server's tokens are opaque and checked in the store (`super::client`).
+        AuthorizationServer::None | AuthorizationServer::Builtin(_) => None,
         AuthorizationServer::External { issuer } => Some(super::jwt::ResourceBinding {
             resource: config.mcp_resource(),
             issuer: issuer.clone(),
@@ -38,7 +40,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 /// The protected-resource metadata of `/mcp` (RFC 9728).
 #[utoipa::path(get, path = "/.well-known/oauth-protected-resource", tag = "mcp", security(()),
     summary = "Protected-resource metadata of /mcp (RFC 9728)",
-    description = "Served only when MCPSERVER_AUTHORIZATION_SERVER names an external identity provider: the resource \
+    description = "Served only when MCPSERVER_AUTHORIZATION_SERVER names an external identity provider or is `builtin`: the resource \
         (the public URL of /mcp), its authorization server, the scope it needs and how to send the token.",
     responses((status = 200, description = "The metadata", body = Object, content_type = "application/json"),
         (status = 404, description = "MCPSERVER_AUTHORIZATION_SERVER is `none`: /mcp takes hub JWTs only", body = ApiError)))]
@@ -58,11 +60,15 @@ async fn metadata_for_mcp(State(state): State<AppState>) -> Response {
 }
 
 fn answer(config: &Config) -> Response {
-    let AuthorizationServer::External { issuer } = &config.authorization_server else {
-        return ApiError::not_found(
-            "no protected-resource metadata: MCPSERVER_AUTHORIZATION_SERVER is `none`, /mcp takes hub JWTs only",
-        )
-        .into_response();
+    let issuer = match &config.authorization_server {
+        AuthorizationServer::External { issuer } => issuer.clone(),
+        AuthorizationServer::Builtin(_) => config.issuer(),
+        AuthorizationServer::None => {
+            return ApiError::not_found(
+                "no protected-resource metadata: MCPSERVER_AUTHORIZATION_SERVER is `none`, /mcp takes hub JWTs only",
+            )
+            .into_response();
+        }
     };
     let document = json!({
         "resource": config.mcp_resource(),

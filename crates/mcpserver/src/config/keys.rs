@@ -1,6 +1,6 @@
 //! The keys that seal stored secrets, and how hub callers are authenticated.
 
-use super::check::{Problems, secret_bytes};
+use super::check::{Problems, secret_bytes, split_list};
 use super::{ConfigErrors, KEYS};
 use crate::auth::jwt::{JwksSettings, MIN_HUB_SECRET_LEN};
 use crate::crypto::Keyring;
@@ -91,10 +91,27 @@ pub struct KeySettings {
     pub jwt_audience: String,
 
     /// Who issues the tokens MCP clients bring to /mcp: `none` (hub JWTs only, no
-    /// protected-resource metadata) or the issuer URL of the identity provider whose keys
+    /// protected-resource metadata), `builtin` (mcpserver itself: a person signs in by
+    /// connecting Jira or Notion), or the issuer URL of the identity provider whose keys
     /// MCPSERVER_JWKS_URL serves (`/mcp` is then an OAuth protected resource).
     #[arg(long, env = "MCPSERVER_AUTHORIZATION_SERVER", default_value = "none")]
     pub authorization_server: String,
+
+    /// Who may sign in through the built-in authorization server, comma-separated: Atlassian
+    /// site URLs (https://acme.atlassian.net) or cloud ids, Notion workspace ids, or `*`
+    /// (anyone). Empty: nobody.
+    #[arg(long, env = "MCPSERVER_SIGNIN_ALLOW", default_value = "")]
+    pub signin_allow: String,
+
+    /// Whether MCP clients may register themselves (`POST /register`, RFC 7591) with the
+    /// built-in authorization server; clients known by a metadata document URL need not.
+    #[arg(long, env = "MCPSERVER_DYNAMIC_REGISTRATION", default_value = "false")]
+    pub dynamic_registration: String,
+
+    /// Testing only: client metadata documents may be fetched from loopback addresses (and
+    /// over plain http there). Private, link-local and other internal addresses stay refused.
+    #[arg(long, env = "MCPSERVER_CIMD_ALLOW_LOOPBACK", default_value = "false")]
+    pub cimd_allow_loopback: String,
 }
 
 /// Who issues the tokens of MCP clients other than the hub (`MCPSERVER_AUTHORIZATION_SERVER`).
@@ -105,6 +122,52 @@ pub enum AuthorizationServer {
     /// An external identity provider, by its issuer identifier (exactly as configured: it is
     /// compared with tokens' `iss` and advertised in the protected-resource metadata).
     External { issuer: String },
+    /// mcpserver's own authorization server (its issuer is the public URL).
+    Builtin(Builtin),
+}
+
+/// The built-in authorization server's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Builtin {
+    /// Who may sign in (`MCPSERVER_SIGNIN_ALLOW`).
+    pub signin_allow: SigninAllow,
+    /// `POST /register` is served (`MCPSERVER_DYNAMIC_REGISTRATION`).
+    pub dynamic_registration: bool,
+    /// Metadata documents may be fetched from loopback (`MCPSERVER_CIMD_ALLOW_LOOPBACK`).
+    pub cimd_allow_loopback: bool,
+}
+
+/// `MCPSERVER_SIGNIN_ALLOW`: who may sign in through the built-in authorization server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigninAllow {
+    /// `*`: anyone who connects an account.
+    Anyone,
+    /// Only accounts of these Atlassian sites (URL or cloud id) or Notion workspaces (ids);
+    /// empty: nobody. URLs are kept lower-case without a trailing slash.
+    Only(Vec<String>),
+}
+
+impl SigninAllow {
+    fn parse(value: &str) -> Self {
+        let entries = split_list(value);
+        if entries.iter().any(|e| e == "*") {
+            return Self::Anyone;
+        }
+        Self::Only(entries.iter().map(|e| normalise_site(e)).collect())
+    }
+
+    /// Whether an account with these Atlassian sites (cloud id, URL) or this Notion
+    /// workspace id may sign in.
+    pub fn admits(&self, sites: &[(&str, &str)], workspace_id: Option<&str>) -> bool {
+        let Self::Only(list) = self else { return true };
+        let listed = |value: &str| list.iter().any(|e| *e == normalise_site(value));
+        sites.iter().any(|(id, url)| listed(id) || listed(url)) || workspace_id.is_some_and(listed)
+    }
+}
+
+/// A site URL or id as compared: trimmed, lower-case, without a trailing slash.
+fn normalise_site(value: &str) -> String {
+    value.trim().trim_end_matches('/').to_ascii_lowercase()
 }
 
 /// The validated keys.
@@ -136,13 +199,7 @@ impl KeySettings {
         let value = self.authorization_server.trim();
         match value.to_ascii_lowercase().as_str() {
             "" | "none" => return Some(AuthorizationServer::None),
-            "builtin" => {
-                p.add(format!(
-                    "{NAME}: `builtin` (mcpserver as its own authorization server) is not available in \
-                     this version yet; use `none` or the issuer URL of your identity provider"
-                ));
-                return None;
-            }
+            "builtin" => return self.builtin(p).map(AuthorizationServer::Builtin),
             _ => {}
         }
         let Ok(url) = url::Url::parse(value) else {
@@ -168,6 +225,17 @@ impl KeySettings {
             return None;
         }
         Some(AuthorizationServer::External { issuer: value.to_string() })
+    }
+
+    /// The built-in authorization server's settings.
+    fn builtin(&self, p: &mut Problems) -> Option<Builtin> {
+        let dynamic_registration = p.boolean("MCPSERVER_DYNAMIC_REGISTRATION", &self.dynamic_registration);
+        let cimd_allow_loopback = p.boolean("MCPSERVER_CIMD_ALLOW_LOOPBACK", &self.cimd_allow_loopback);
+        Some(Builtin {
+            signin_allow: SigninAllow::parse(&self.signin_allow),
+            dynamic_registration: dynamic_registration?,
+            cimd_allow_loopback: cimd_allow_loopback?,
+        })
     }
 
     /// `Some(None)` when no JWKS URL is set.

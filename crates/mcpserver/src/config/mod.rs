@@ -22,7 +22,7 @@ pub(crate) use database::sqlite_file;
 pub use database::{DEFAULT_DATABASE_URL, DatabaseSettings, DatabaseUrl};
 pub use dev::DevSettings;
 pub(crate) use dev::is_loopback_name;
-pub use keys::{AuthorizationServer, EncryptionKeys, HubSecret, KeySettings};
+pub use keys::{AuthorizationServer, Builtin, EncryptionKeys, HubSecret, KeySettings, SigninAllow};
 pub use limits::LimitSettings;
 pub use mcp::McpSettings;
 pub use providers::{DEFAULT_NOTION_VERSION, ProviderSettings};
@@ -221,6 +221,7 @@ impl Settings {
         let limits = self.limits.validate(&mut p);
         let reach = dev::Reach { listen, public_url: public_url.as_ref(), facing: self.public_facing() };
         let dev = self.dev.validate(&mut p, &reach);
+        self.check_signin_providers(&mut p);
         match (server, database, keys, providers, mcp, limits, dev) {
             (
                 Some(server),
@@ -232,6 +233,19 @@ impl Settings {
                 Some(dev),
             ) if p.is_empty() => Ok(Parts { server, database, keys, providers, mcp, limits, dev }.into()),
             _ => Err(ConfigErrors(p.into_lines())),
+        }
+    }
+
+    /// The built-in authorization server signs people in through Jira or Notion: one of them
+    /// must be configured.
+    fn check_signin_providers(&self, p: &mut Problems) {
+        let builtin = self.keys.authorization_server.trim().eq_ignore_ascii_case("builtin");
+        let set = |id: &Option<String>| id.as_deref().is_some_and(|v| !v.trim().is_empty());
+        if builtin && !set(&self.providers.jira_client_id) && !set(&self.providers.notion_client_id) {
+            p.add(
+                "MCPSERVER_AUTHORIZATION_SERVER: `builtin` signs people in by connecting Jira or Notion; \
+                 configure at least one (JIRA_CLIENT_ID and JIRA_CLIENT_SECRET, or NOTION_CLIENT_ID and NOTION_CLIENT_SECRET)",
+            );
         }
     }
 
@@ -367,6 +381,20 @@ impl Config {
     /// The hub secret bytes, for the one place that signs or verifies with it.
     pub fn hub_secret_bytes(&self) -> &[u8] {
         self.hub_secret.expose_secret()
+    }
+
+    /// The built-in authorization server's issuer identifier (RFC 8414): the public URL
+    /// without a trailing slash; its endpoints are under it.
+    pub fn issuer(&self) -> String {
+        self.public_url.as_str().trim_end_matches('/').to_string()
+    }
+
+    /// The built-in authorization server's settings, when it is the one configured.
+    pub fn builtin(&self) -> Option<&Builtin> {
+        match &self.authorization_server {
+            AuthorizationServer::Builtin(builtin) => Some(builtin),
+            _ => None,
+        }
     }
 
     /// The public URL of `/mcp`: the resource MCP clients' tokens are bound to (RFC 8707).
@@ -720,11 +748,48 @@ mod tests {
     }
 
     #[test]
-    fn builtin_is_refused_as_not_available_yet() {
-        let lines = problems(&[JWKS[0], JWKS[1], "--authorization-server", "builtin"]);
+    fn builtin_needs_no_jwks_and_lets_nobody_sign_in_nor_register_by_default() {
+        let jira = ["--jira-client-id", "id", "--jira-client-secret", "s"];
+        let config = settings(&["--authorization-server", "builtin", jira[0], jira[1], jira[2], jira[3]])
+            .validate()
+            .unwrap();
+        let AuthorizationServer::Builtin(builtin) = &config.authorization_server else {
+            panic!("{:?}", config.authorization_server)
+        };
+        assert_eq!(builtin.signin_allow, SigninAllow::Only(vec![]));
+        assert!(!builtin.dynamic_registration && !builtin.cimd_allow_loopback);
+        assert!(!builtin.signin_allow.admits(&[("c1", "https://acme.atlassian.net")], Some("w1")));
+        assert_eq!(config.issuer(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn builtin_sign_in_is_allowed_by_site_url_cloud_id_workspace_or_star() {
+        let allow = |list: &str| {
+            let notion = ["--notion-client-id", "id", "--notion-client-secret", "s"];
+            let flags = ["--authorization-server", "BuiltIn", "--signin-allow", list];
+            let config = settings(&[&flags[..], &notion[..]].concat()).validate().unwrap();
+            match config.authorization_server {
+                AuthorizationServer::Builtin(b) => b.signin_allow,
+                other => panic!("{other:?}"),
+            }
+        };
+        let site = [("cloud-1", "https://acme.atlassian.net")];
+        assert!(allow("https://ACME.atlassian.net/").admits(&site, None));
+        assert!(allow("other, cloud-1").admits(&site, None));
+        assert!(!allow("https://other.atlassian.net").admits(&site, None));
+        assert!(allow("ws-9").admits(&[], Some("ws-9")));
+        assert!(!allow("ws-9").admits(&[], Some("ws-8")));
+        assert_eq!(allow("x, *"), SigninAllow::Anyone);
+        let lines = problems(&["--authorization-server", "builtin", "--dynamic-registration", "perhaps"]);
+        assert!(lines[0].starts_with("MCPSERVER_DYNAMIC_REGISTRATION"), "{lines:?}");
+    }
+
+    #[test]
+    fn builtin_without_jira_or_notion_is_refused() {
+        let lines = problems(&["--authorization-server", "builtin"]);
         assert_eq!(lines.len(), 1, "{lines:?}");
         assert!(lines[0].starts_with("MCPSERVER_AUTHORIZATION_SERVER: `builtin`"), "{lines:?}");
-        assert!(lines[0].contains("not available"), "{lines:?}");
+        assert!(lines[0].contains("JIRA_CLIENT_ID") && lines[0].contains("NOTION_CLIENT_ID"), "{lines:?}");
     }
 
     #[test]

@@ -80,6 +80,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(crate::oauth::public_router())
         .merge(crate::auth::resource::router())
+        .merge(crate::authz::router())
         .merge(protected)
         .merge(OpenApiRouter::from(mcp))
         .merge(OpenApiRouter::from(dev_mcp))
@@ -179,6 +180,8 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .layer(axum::middleware::map_response(envelope_for_bare_errors))
         .layer(cors(&state.config.cors_origins))
+        // Outside the general CORS layer: the built-in authorization server's fetch endpoints.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::authz::cors::open_to_any_origin))
         .with_state(state)
 }
 

@@ -19,9 +19,9 @@ use serde_json::json;
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
-    code: Option<String>,
+    pub(super) code: Option<String>,
     state: Option<String>,
-    error: Option<String>,
+    pub(super) error: Option<String>,
 }
 
 /// How a flow ended, as the browser is told.
@@ -101,6 +101,9 @@ pub async fn callback(
         let e = ApiError::invalid("this connect link was made for another provider; start again");
         return reject(&headers, e);
     }
+    if let Some(request) = flow.signin.as_deref() {
+        return super::signin::finish(&state, provider, request, &query, &headers).await;
+    }
     let outcome = run_flow(&state, provider, &flow.user_id, flow.return_to.clone(), &query).await;
     let (action_outcome, detail) = match &outcome {
         Outcome::Connected(c) => ("ok", json!({"account_id": c.profile.account_id})),
@@ -113,7 +116,7 @@ pub async fn callback(
 }
 
 /// A provider-supplied error code, bounded (it lands in the audit log).
-fn short(code: &str) -> String {
+pub(super) fn short(code: &str) -> String {
     code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect()
 }
 
@@ -147,7 +150,7 @@ async fn run_flow(
 }
 
 /// A safe, human explanation of a failed exchange (no provider body, no secrets).
-fn describe(error: &GrantError) -> String {
+pub(super) fn describe(error: &GrantError) -> String {
     match error {
         GrantError::Provider(ProviderError::InvalidGrant(_)) => {
             "the provider did not accept the authorization code (it may have expired or been used); start again".into()

@@ -3,8 +3,11 @@
 
 mod callback;
 mod grant;
-mod page;
+pub(crate) mod page;
+mod signin;
 mod start;
+
+pub(crate) use start::signin_redirect;
 
 use crate::app::AppState;
 use crate::auth::Caller;

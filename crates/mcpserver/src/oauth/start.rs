@@ -64,20 +64,13 @@ async fn bind(
                 browser_hash: token_hash(&browser),
                 created_at: now,
                 expires_at: claims.expires_at,
+                signin: None,
             },
             now,
         )
         .await?;
     match opened {
-        Opened::ThisBrowser => {
-            let consent = provider_consent_url(state, provider, &claims.state)?;
-            let public = &state.config.public_url;
-            let cookie = browser_cookie(&browser, public.path(), public.scheme() == "https");
-            let cookie = HeaderValue::from_str(&cookie).map_err(ApiError::internal)?;
-            let location = HeaderValue::from_str(&consent).map_err(ApiError::internal)?;
-            Ok((StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, location)])
-                .into_response())
-        }
+        Opened::ThisBrowser => to_consent(state, provider, &claims.state, &browser),
         Opened::OtherBrowser => Err(ApiError::forbidden(
             "this connect link was already opened in another browser, and it works only there; \
              ask the app for a new link in this browser",
@@ -86,6 +79,57 @@ async fn bind(
             Err(ApiError::invalid("this connect link was already used; ask the app for a new one"))
         }
     }
+}
+
+/// Sends the browser on to `provider`'s consent in a flow that signs a person in to an MCP
+/// client (the built-in authorization server): the same state and browser binding as a
+/// connect link's, with no user yet (the provider account decides who it is) and the
+/// client's authorization request (`signin`, JSON) kept in the state for the callback.
+pub(crate) async fn signin_redirect(
+    state: &AppState,
+    provider: crate::domain::Provider,
+    signin: String,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    enabled_provider(state, provider.as_str())?;
+    let now = now_epoch();
+    let state_token = random_token();
+    let browser = browser_id(headers).unwrap_or_else(random_token);
+    let opened = state
+        .store
+        .open_state(
+            &NewState {
+                state_hash: token_hash(&state_token),
+                user_id: String::new(),
+                provider: provider.as_str().to_string(),
+                return_to: None,
+                browser_hash: token_hash(&browser),
+                created_at: now,
+                expires_at: now + STATE_TTL_SECS,
+                signin: Some(signin),
+            },
+            now,
+        )
+        .await?;
+    if opened != Opened::ThisBrowser {
+        return Err(ApiError::internal("a fresh sign-in state was not stored"));
+    }
+    to_consent(state, provider, &state_token, &browser)
+}
+
+/// 303 to `provider`'s consent carrying `state_token`, with the cookie naming `browser`.
+fn to_consent(
+    state: &AppState,
+    provider: crate::domain::Provider,
+    state_token: &str,
+    browser: &str,
+) -> Result<Response, ApiError> {
+    let consent = provider_consent_url(state, provider, state_token)?;
+    let public = &state.config.public_url;
+    let cookie = browser_cookie(browser, public.path(), public.scheme() == "https");
+    let cookie = HeaderValue::from_str(&cookie).map_err(ApiError::internal)?;
+    let location = HeaderValue::from_str(&consent).map_err(ApiError::internal)?;
+    Ok((StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, location)]).into_response())
 }
 
 /// The `Set-Cookie` value naming the browser: only the connect endpoints (under the public

@@ -31,6 +31,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0005_browser_bound_states.sql"),
         include_str!("../../migrations/postgres/0005_browser_bound_states.sql"),
     ),
+    (
+        6,
+        include_str!("../../migrations/sqlite/0006_builtin_authorization_server.sql"),
+        include_str!("../../migrations/postgres/0006_builtin_authorization_server.sql"),
+    ),
 ];
 
 /// Serialises concurrent `migrate` runs from several instances on PostgreSQL.

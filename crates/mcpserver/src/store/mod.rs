@@ -5,6 +5,7 @@
 //! integers; JSON is text. The store never sees a token in clear: callers hand it sealed bytes.
 
 mod audit;
+mod authz;
 mod connections;
 mod migrate;
 mod outbox;
@@ -12,6 +13,7 @@ pub(crate) mod private_file;
 mod states;
 
 pub use audit::{AuditEvent, AuditRow};
+pub use authz::{ClientRow, CodeRow, GrantRow, NewToken, Redeemed, Rotated};
 pub use connections::{Lease, TokenUpdate};
 pub use outbox::{HubEvent, OutboxRow};
 pub use states::{Consumed, NewState, Opened, PendingGrant, StateRow};

@@ -15,6 +15,9 @@ pub struct NewState {
     pub browser_hash: String,
     pub created_at: i64,
     pub expires_at: i64,
+    /// For a flow that signs a person in to an MCP client (the built-in authorization
+    /// server): that client's authorization request, as JSON; `None` for connect flows.
+    pub signin: Option<String>,
 }
 
 /// A consumed state.
@@ -24,6 +27,8 @@ pub struct StateRow {
     pub provider: String,
     pub return_to: Option<String>,
     pub expires_at: i64,
+    /// See [`NewState::signin`].
+    pub signin: Option<String>,
 }
 
 /// What opening a connect link found.
@@ -53,8 +58,8 @@ impl Store {
     /// browsers opening one link, only the first gets it.
     pub async fn open_state(&self, state: &NewState, now: i64) -> StoreResult<Opened> {
         sqlx::query(
-            "INSERT INTO oauth_states (state_hash, user_id, provider, return_to, browser_hash, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (state_hash) DO NOTHING",
+            "INSERT INTO oauth_states (state_hash, user_id, provider, return_to, browser_hash, created_at, expires_at, signin) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (state_hash) DO NOTHING",
         )
         .bind(&state.state_hash)
         .bind(&state.user_id)
@@ -63,6 +68,7 @@ impl Store {
         .bind(&state.browser_hash)
         .bind(state.created_at)
         .bind(state.expires_at)
+        .bind(&state.signin)
         .execute(&self.pool)
         .await?;
         let row =
@@ -96,7 +102,7 @@ impl Store {
         let row = sqlx::query(
             "UPDATE oauth_states SET used_at = $1 \
              WHERE state_hash = $2 AND browser_hash = $3 AND used_at IS NULL AND expires_at > $1 \
-             RETURNING user_id, provider, return_to, expires_at",
+             RETURNING user_id, provider, return_to, expires_at, signin",
         )
         .bind(now)
         .bind(state_hash)
@@ -109,6 +115,7 @@ impl Store {
                 provider: row.try_get("provider")?,
                 return_to: row.try_get("return_to")?,
                 expires_at: row.try_get("expires_at")?,
+                signin: row.try_get("signin")?,
             }));
         }
         let live = sqlx::query(
