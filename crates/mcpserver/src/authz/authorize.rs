@@ -171,12 +171,13 @@ async fn consent(
     );
     let headers = response.headers_mut();
     headers.insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(ApiError::internal)?);
-    // The page must not be framed (clickjacking the Approve button) nor load anything.
+    // The page must not be framed (clickjacking the Approve button) nor load anything. No
+    // `form-action`: browsers check it on every redirect that follows the submission too (the
+    // provider's consent and the login hosts it sends to, or the client's redirect URI after
+    // Deny), which a list on this page cannot know; Chromium blocked Approve with `'self'`.
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-        ),
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     Ok(response)
