@@ -10,10 +10,18 @@
 // to the SDK. Two clients: one registered dynamically (DCR), one known by its Client ID
 // Metadata Document served over https by this script (the SDK accepts only an https
 // `clientMetadataUrl`; the server trusts the test CA and may fetch from loopback).
+// Then the external-IdP mode: a small test identity provider in this script (RFC 8414
+// metadata, /register, an /authorize page with an Allow button, /token with PKCE, RS256 JWTs
+// signed with the test key whose JWKS it serves) is the authorization server of a second
+// mcpserver; the same SDK client signs in there through Chromium and lists the tools.
 // Environment: INTEROP_BA_URL (the /mcp endpoint), INTEROP_SIM_URL (the simulator),
 // INTEROP_WEBDRIVER_URL (chromedriver), INTEROP_CHROMIUM, INTEROP_CIMD_KEY / INTEROP_CIMD_CERT
 // (the metadata server's TLS key and certificate), INTEROP_ARTIFACTS (where a failing step
-// leaves a screenshot and the page source), INTEROP_NODE_MODULES. One line per check.
+// leaves a screenshot and the page source), INTEROP_NODE_MODULES; for the external-IdP mode
+// INTEROP_IDP_MCP_URL (that server's /mcp), INTEROP_IDP_PORT (where the test IdP listens: the
+// server's issuer is http://127.0.0.1:PORT), INTEROP_IDP_KEY / INTEROP_IDP_JWK (the RSA test
+// key, kid `rsa`). One line per check.
+import { createHash, createSign, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import http from "node:http";
@@ -307,6 +315,135 @@ async function mcpStatus(accessToken) {
   return response.status;
 }
 
+/// The test identity provider of the external-IdP mode: everything a standard authorization
+/// server shows an MCP client, kept in memory. It checks what the SDK sends (PKCE S256, the
+/// exact redirect URI, `resource` = the /mcp URL) and issues what mcpserver wants: an RS256 JWT
+/// with `iss`, `aud` = the resource, `scope` `mcp`.
+class TestIdp {
+  constructor(port, keyPem, jwk, resource) {
+    this.issuer = `http://127.0.0.1:${port}`;
+    this.port = port;
+    this.key = keyPem;
+    this.jwk = jwk;
+    this.resource = resource;
+    this.clients = new Map();
+    this.pending = new Map();
+    this.codes = new Map();
+    this.refresh = new Map();
+    this.issued = [];
+  }
+  async start() {
+    this.server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => (body += d)).on("end", () => {
+        try {
+          this.handle(req, new URLSearchParams(body), body, res);
+        } catch (error) {
+          res.writeHead(500).end(String(error));
+        }
+      });
+    });
+    await new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.port, "127.0.0.1", resolve);
+    });
+    return this;
+  }
+  json(res, status, value) {
+    res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+    res.end(JSON.stringify(value));
+  }
+  jwt(sub, now = Math.floor(Date.now() / 1000)) {
+    const b64 = (v) => Buffer.from(JSON.stringify(v)).toString("base64url");
+    const claims = { iss: this.issuer, sub, aud: this.resource, scope: "mcp", iat: now, exp: now + 600, jti: randomBytes(8).toString("hex") };
+    const input = `${b64({ alg: "RS256", typ: "JWT", kid: this.jwk.kid })}.${b64(claims)}`;
+    return `${input}.${createSign("RSA-SHA256").update(input).sign(this.key).toString("base64url")}`;
+  }
+  tokens(res, sub, clientId) {
+    const refresh = `idp-rt-${randomBytes(16).toString("hex")}`;
+    this.refresh.set(refresh, { sub, clientId });
+    const access = this.jwt(sub);
+    this.issued.push(access);
+    this.json(res, 200, { access_token: access, token_type: "Bearer", expires_in: 600, refresh_token: refresh, scope: "mcp" });
+  }
+  handle(req, form, raw, res) {
+    const at = new URL(req.url, this.issuer);
+    const bad = (error, description) => this.json(res, 400, { error, error_description: description });
+    if (req.method === "GET" && at.pathname === "/.well-known/oauth-authorization-server") {
+      return this.json(res, 200, {
+        issuer: this.issuer,
+        authorization_endpoint: `${this.issuer}/authorize`,
+        token_endpoint: `${this.issuer}/token`,
+        registration_endpoint: `${this.issuer}/register`,
+        jwks_uri: `${this.issuer}/jwks.json`,
+        response_types_supported: ["code"],
+        grant_types_supported: ["authorization_code", "refresh_token"],
+        code_challenge_methods_supported: ["S256"],
+        token_endpoint_auth_methods_supported: ["none"],
+        scopes_supported: ["mcp"],
+      });
+    }
+    if (req.method === "GET" && at.pathname === "/jwks.json") return this.json(res, 200, { keys: [this.jwk] });
+    if (req.method === "POST" && at.pathname === "/register") {
+      const metadata = JSON.parse(raw);
+      const client_id = `idp-client-${this.clients.size + 1}`;
+      this.clients.set(client_id, metadata);
+      return this.json(res, 201, { ...metadata, client_id, client_id_issued_at: Math.floor(Date.now() / 1000) });
+    }
+    if (req.method === "GET" && at.pathname === "/authorize") {
+      const q = at.searchParams;
+      const client = this.clients.get(q.get("client_id"));
+      if (!client || !client.redirect_uris.includes(q.get("redirect_uri"))) {
+        res.writeHead(400, { "content-type": "text/html" }).end("<h1 id=idp-error>unknown client or redirect URI</h1>");
+        return;
+      }
+      const tx = randomBytes(12).toString("hex");
+      this.pending.set(tx, Object.fromEntries(q));
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(`<!doctype html><title>Test IdP</title><h1 id="idp-consent">Sign in to ${client.client_name}</h1>
+<form method="post" action="/authorize"><input type="hidden" name="tx" value="${tx}">
+<button id="idp-allow" name="decision" value="allow">Allow</button></form>`);
+      return;
+    }
+    if (req.method === "POST" && at.pathname === "/authorize") {
+      const request = this.pending.get(form.get("tx"));
+      this.pending.delete(form.get("tx"));
+      if (!request) return bad("invalid_request", "unknown transaction");
+      const code = `idp-code-${randomBytes(16).toString("hex")}`;
+      this.codes.set(code, request);
+      const back = new URL(request.redirect_uri);
+      back.searchParams.set("code", code);
+      if (request.state) back.searchParams.set("state", request.state);
+      back.searchParams.set("iss", this.issuer);
+      res.writeHead(302, { location: back.href }).end();
+      return;
+    }
+    if (req.method === "POST" && at.pathname === "/token") {
+      if (form.get("grant_type") === "authorization_code") {
+        const request = this.codes.get(form.get("code"));
+        this.codes.delete(form.get("code"));
+        if (!request || request.client_id !== form.get("client_id") || request.redirect_uri !== form.get("redirect_uri")) {
+          return bad("invalid_grant", "unknown code, client or redirect URI");
+        }
+        const challenge = createHash("sha256").update(form.get("code_verifier") ?? "").digest("base64url");
+        if (request.code_challenge_method !== "S256" || challenge !== request.code_challenge) return bad("invalid_grant", "PKCE");
+        if (request.resource !== this.resource || form.get("resource") !== this.resource) {
+          return bad("invalid_target", `resource ${request.resource} / ${form.get("resource")}`);
+        }
+        return this.tokens(res, "idp-browser-user", request.client_id);
+      }
+      if (form.get("grant_type") === "refresh_token") {
+        const grant = this.refresh.get(form.get("refresh_token"));
+        this.refresh.delete(form.get("refresh_token"));
+        if (!grant || grant.clientId !== form.get("client_id")) return bad("invalid_grant", "unknown refresh token");
+        return this.tokens(res, grant.sub, grant.clientId);
+      }
+      return bad("unsupported_grant_type", String(form.get("grant_type")));
+    }
+    res.writeHead(404).end();
+  }
+}
+
 // The Client ID Metadata Document, served over https from loopback.
 let documentFetches = 0;
 const cimd = https.createServer(
@@ -326,6 +463,7 @@ const cimdUrl = `https://127.0.0.1:${await listen(cimd)}/client.json`;
 const receiver = await new Receiver().start();
 const dcrProvider = new Provider("interop browser (TypeScript SDK, DCR)", receiver.redirectUrl);
 const cimdProvider = new Provider("interop browser (TypeScript SDK, CIMD)", receiver.redirectUrl, cimdUrl);
+const closers = [];
 const profile = fs.mkdtempSync(path.join(env.INTEROP_ARTIFACTS ?? "/tmp", "chromium-"));
 
 try {
@@ -421,7 +559,61 @@ try {
     expect((await mcpStatus(cimdProvider.stored.tokens.access_token)) === 200, "the refreshed token is refused");
     return `${seen.tools} tools; jira_whoami = ${seen.account}`;
   });
+
+  if (env.INTEROP_IDP_MCP_URL) {
+    const idpMcp = new URL(env.INTEROP_IDP_MCP_URL);
+    const idp = await new TestIdp(
+      Number(env.INTEROP_IDP_PORT),
+      fs.readFileSync(env.INTEROP_IDP_KEY),
+      JSON.parse(fs.readFileSync(env.INTEROP_IDP_JWK, "utf8")),
+      idpMcp.href,
+    ).start();
+    closers.push(() => idp.server.close());
+    const idpProvider = new Provider("interop browser (TypeScript SDK, external IdP)", receiver.redirectUrl);
+    let idpCode;
+    await check("external IdP: the SDK finds the test IdP from the 401, registers there, asks for the browser", async () => {
+      const client = new Client({ name: "interop-browser", version: "1.0.0" });
+      try {
+        await client.connect(new StreamableHTTPClientTransport(idpMcp, { authProvider: idpProvider }));
+        throw new Error("connected without a token");
+      } catch (error) {
+        expect(error instanceof UnauthorizedError, `not UnauthorizedError: ${error}`);
+      }
+      const at = idpProvider.authorizationUrl;
+      expect(at?.origin === idp.issuer && at.pathname === "/authorize", `authorization URL ${at}`);
+      expect(at.searchParams.get("resource") === idpMcp.href, `resource ${at.searchParams.get("resource")}`);
+      expect(idpProvider.stored.client?.client_id?.startsWith("idp-client-"), "not registered at the IdP");
+      return `${at.origin}${at.pathname}`;
+    });
+    await check("external IdP: Chromium: the IdP's page (Allow), back to the loopback receiver", async () => {
+      const back = receiver.next();
+      await browser.goto(idpProvider.authorizationUrl);
+      await browser.click("#idp-allow");
+      const params = await back;
+      await browser.find("#signed-in");
+      expect(params.get("state") === idpProvider.lastState, "state lost");
+      idpCode = params.get("code");
+      expect(idpCode, `no code: ${params}`);
+    });
+    await check("external IdP: the SDK exchanges the code (PKCE, resource) and its JWT lists tools on mcpserver; refresh", async () => {
+      await new StreamableHTTPClientTransport(idpMcp, { authProvider: idpProvider }).finishAuth(idpCode);
+      const client = new Client({ name: "interop-browser", version: "1.0.0" });
+      await client.connect(new StreamableHTTPClientTransport(idpMcp, { authProvider: idpProvider }));
+      const { tools } = await client.listTools();
+      await client.close();
+      expect(tools.length > 0, "no tools");
+      const old = idpProvider.stored.tokens.access_token;
+      expect((await auth(idpProvider, { serverUrl: idpMcp })) === "AUTHORIZED", "refresh failed");
+      expect(idpProvider.stored.tokens.access_token !== old, "no new access token");
+      const fresh = new Client({ name: "interop-browser", version: "1.0.0" });
+      await fresh.connect(new StreamableHTTPClientTransport(idpMcp, { authProvider: idpProvider }));
+      await fresh.listTools();
+      await fresh.close();
+      return `${tools.length} tools; ${idp.issued.length} JWTs issued`;
+    });
+  }
 } finally {
+  for (const close of closers) close();
   await browser?.quit();
   cimd.close();
   receiver.server.close();
