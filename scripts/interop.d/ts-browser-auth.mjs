@@ -25,6 +25,7 @@ import { createHash, createSign, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
 import https from "node:https";
 import path from "node:path";
 
@@ -464,7 +465,7 @@ const receiver = await new Receiver().start();
 const dcrProvider = new Provider("interop browser (TypeScript SDK, DCR)", receiver.redirectUrl);
 const cimdProvider = new Provider("interop browser (TypeScript SDK, CIMD)", receiver.redirectUrl, cimdUrl);
 const closers = [];
-const profile = fs.mkdtempSync(path.join(env.INTEROP_ARTIFACTS ?? "/tmp", "chromium-"));
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), "interop-chromium-"));
 
 try {
   const ready = await check("chromium starts under chromedriver", async () => {
@@ -532,6 +533,21 @@ try {
     await browser.find("#not-signed-in");
     expect(params.get("error") === "access_denied", `error ${params.get("error")}`);
     expect(!params.has("code"), "a code after Deny");
+    expect(params.get("state") === dcrProvider.lastState && params.get("iss") === serverUrl.origin, `state/iss: ${params}`);
+  });
+
+  await check("DCR: Chromium: Approve on ours, Deny on the simulator's Atlassian consent: access_denied back, no code", async () => {
+    await connectRefused(dcrProvider);
+    const back = receiver.next();
+    await browser.goto(dcrProvider.authorizationUrl);
+    await browser.click("#approve");
+    await browser.find("#accept"); // the simulator's page (ours has a #deny too)
+    expect((await browser.url()).origin === simUrl.origin, "after Approve the browser is not at the simulator");
+    await browser.click("#deny");
+    const params = await back;
+    await browser.find("#not-signed-in");
+    expect(params.get("error") === "access_denied", `error ${params.get("error")}`);
+    expect(!params.has("code"), "a code after the provider's Deny");
     expect(params.get("state") === dcrProvider.lastState && params.get("iss") === serverUrl.origin, `state/iss: ${params}`);
   });
 
