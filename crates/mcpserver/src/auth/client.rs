@@ -43,7 +43,9 @@ pub(crate) async fn verify(state: &AppState, token: &str) -> Result<Identity, Au
         return Err(AuthError::InsufficientScope);
     }
     // For the grant listings' `last_used_at`; at most one write a minute per grant.
-    if let Err(e) = state.store.touch_grant(&grant.id, now).await {
+    if crate::store::touch_due(grant.last_used_at, now)
+        && let Err(e) = state.store.touch_grant(&grant.id, now).await
+    {
         tracing::warn!(error = %e, "could not note a grant's last use");
     }
     Ok(Identity { user_id: grant.user_id, scopes, expires_at: grant.token_expires_at })

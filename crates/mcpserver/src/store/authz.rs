@@ -55,6 +55,8 @@ pub struct GrantRow {
     pub scope: String,
     /// The access token's expiry (for [`Store::access_grant`]) or the refresh token's.
     pub token_expires_at: i64,
+    /// When the grant was last used, as [`Store::touch_grant`] noted it.
+    pub last_used_at: Option<i64>,
 }
 
 /// What presenting a refresh token found.
@@ -375,7 +377,8 @@ impl Store {
     }
 
     /// Notes that a grant was used now, at most once a minute (a write per `/mcp` call
-    /// would be too many).
+    /// would be too many: callers skip it when [`GrantRow::last_used_at`] is recent, see
+    /// [`touch_due`]).
     pub async fn touch_grant(&self, grant_id: &str, now: i64) -> StoreResult<()> {
         sqlx::query(
             "UPDATE client_grants SET last_used_at = $1 \
@@ -383,7 +386,7 @@ impl Store {
         )
         .bind(now)
         .bind(grant_id)
-        .bind(now - 60)
+        .bind(now - TOUCH_EVERY_SECS)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -392,7 +395,7 @@ impl Store {
     /// The live grant behind an access token: unexpired, not revoked.
     pub async fn access_grant(&self, token_hash: &str, now: i64) -> StoreResult<Option<GrantRow>> {
         let row = sqlx::query(
-            "SELECT g.id, g.user_id, g.client_id, g.resource, g.scope, t.expires_at \
+            "SELECT g.id, g.user_id, g.client_id, g.resource, g.scope, g.last_used_at, t.expires_at \
              FROM client_tokens t JOIN client_grants g ON g.id = t.grant_id \
              WHERE t.token_hash = $1 AND t.kind = 'access' AND t.expires_at > $2 AND g.revoked_at IS NULL",
         )
@@ -417,7 +420,7 @@ impl Store {
         if let Some(row) = used {
             let grant_id: String = row.try_get("grant_id")?;
             let live = sqlx::query(
-                "SELECT g.id, g.user_id, g.client_id, g.resource, g.scope, t.expires_at \
+                "SELECT g.id, g.user_id, g.client_id, g.resource, g.scope, g.last_used_at, t.expires_at \
                  FROM client_grants g JOIN client_tokens t ON t.grant_id = g.id \
                  WHERE g.id = $1 AND t.token_hash = $2 AND g.revoked_at IS NULL",
             )
@@ -479,6 +482,15 @@ impl Store {
     }
 }
 
+/// Whether a grant last used at `last_used_at` should be noted as used at `now` (once a
+/// minute).
+pub fn touch_due(last_used_at: Option<i64>, now: i64) -> bool {
+    last_used_at.is_none_or(|at| at <= now - TOUCH_EVERY_SECS)
+}
+
+/// How often a grant's last use is written.
+const TOUCH_EVERY_SECS: i64 = 60;
+
 async fn insert_tokens(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     grant_id: &str,
@@ -509,5 +521,6 @@ fn grant_row(row: &sqlx::any::AnyRow) -> StoreResult<GrantRow> {
         resource: row.try_get("resource")?,
         scope: row.try_get("scope")?,
         token_expires_at: row.try_get("expires_at")?,
+        last_used_at: row.try_get("last_used_at")?,
     })
 }
