@@ -254,23 +254,6 @@ async fn the_person_may_deny_on_our_consent_page() {
 // --- Client ID Metadata Documents ---------------------------------------------------------------
 
 /// Serves `body` at `/client.json` on a loopback port; its URL (with `host` as the host).
-async fn serve_document(host: &str, body: impl Fn(&str) -> String + Send + Sync + 'static) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let url = format!("{host}:{port}/client.json");
-    let document = body(&url);
-    let app = axum::Router::new().route(
-        "/client.json",
-        axum::routing::get(move || async move { ([("content-type", "application/json")], document) }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    url
-}
-
-fn document_naming(id: &str) -> String {
-    json!({"client_id": id, "client_name": "Document Client", "redirect_uris": [REDIRECT]}).to_string()
-}
-
 #[tokio::test]
 async fn a_client_known_by_its_metadata_document_signs_in() {
     let world = world_with(Setup { registration: false, ..Setup::default() }).await;

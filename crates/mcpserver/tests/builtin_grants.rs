@@ -335,3 +335,36 @@ async fn the_per_client_limit_holds_back_one_client_id_only() {
     let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     assert_eq!(token(&world, &f).await.0, StatusCode::BAD_REQUEST, "another client id has its own bucket");
 }
+
+#[tokio::test]
+async fn metadata_documents_are_fetched_from_one_host_only_at_the_per_ip_rate() {
+    let world = world_with(Setup {
+        registration: false,
+        extra: vec!["--auth-rate-per-minute", "1", "--auth-rate-burst", "3"],
+        ..Setup::default()
+    })
+    .await;
+    let mut documents = Vec::new();
+    for _ in 0..4 {
+        documents.push(serve_document("http://127.0.0.1", document_naming).await);
+    }
+    // Three fetches from 127.0.0.1 use the host's (127.0.0.1's) fetch budget.
+    for document in &documents[..3] {
+        let page = Browser::default().get(&authorize_url(&world, document, &[])).await;
+        assert_eq!(page.status(), StatusCode::OK);
+    }
+    // Another address has budget of its own, but the host of the documents has none left:
+    // a new document is not fetched; a cached one still serves.
+    let elsewhere = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |client_id: &str| elsewhere.get(authorize_url(&world, client_id, &[])).send();
+    let refused = get(&documents[3]).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert!(refused.text().await.unwrap().contains("Too many"));
+    assert!(world.server.state.store.find_client(&documents[3]).await.unwrap().is_none(), "not fetched");
+    assert_eq!(get(&documents[0]).await.unwrap().status(), StatusCode::OK, "from the cache");
+}

@@ -239,3 +239,22 @@ pub async fn mcp_status(world: &World, token: &str) -> reqwest::Response {
 }
 
 // --- metadata --------------------------------------------------------------------------
+
+/// Serves a client metadata document on loopback: its URL (`{host}:{port}/client.json`),
+/// the body made from it.
+pub async fn serve_document(host: &str, body: impl Fn(&str) -> String + Send + Sync + 'static) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let url = format!("{host}:{port}/client.json");
+    let document = body(&url);
+    let app = axum::Router::new().route(
+        "/client.json",
+        axum::routing::get(move || async move { ([("content-type", "application/json")], document) }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+pub fn document_naming(id: &str) -> String {
+    json!({"client_id": id, "client_name": "Document Client", "redirect_uris": [REDIRECT]}).to_string()
+}
