@@ -287,6 +287,16 @@ async fn rapid_token_calls_beyond_the_limit_get_429_with_retry_after_and_nothing
     let unused = store.use_refresh_token(&hash, now).await.unwrap();
     assert!(matches!(unused, mcpserver::store::Rotated::Grant(_)), "{unused:?}");
 
+    let malformed = world
+        .http
+        .post(world.server.url("/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=refresh_token&grant_type=refresh_token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), StatusCode::TOO_MANY_REQUESTS, "a malformed form is counted too");
+
     let registration =
         register_raw(&world, serde_json::json!({"client_name": "X", "redirect_uris": [REDIRECT]})).await;
     assert_eq!(registration.status(), StatusCode::TOO_MANY_REQUESTS);

@@ -38,7 +38,13 @@ pub(crate) async fn token_endpoint(
     builtin(&state)?;
     let form = match parse_form(&body) {
         Ok(form) => form,
-        Err(e) => return Ok(e.into_response()),
+        // Counted all the same (by address: the client id is not trusted from a bad form).
+        Err(e) => {
+            return Ok(match super::limit::check(&state, "/token", &peer, None) {
+                Ok(()) => e.into_response(),
+                Err(secs) => OAuthError::rate_limited(secs),
+            });
+        }
     };
     if let Err(secs) = super::limit::check(&state, "/token", &peer, form.get("client_id").map(String::as_str))
     {
