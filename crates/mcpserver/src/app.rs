@@ -36,6 +36,8 @@ pub struct Shared {
     pub shutdown: tokio_util::sync::CancellationToken,
     /// Per-user inbound limit (`None`: off).
     pub inbound: Option<Arc<crate::ratelimit::KeyedBuckets>>,
+    /// Limits on the built-in authorization server's public endpoints.
+    pub(crate) auth_limits: Arc<crate::authz::limit::AuthLimits>,
     /// Outbound smoothing and provider-imposed backoffs.
     pub outbound: Arc<crate::upstream::Outbound>,
     /// The tools this deployment offers, chosen once at start.
@@ -76,6 +78,7 @@ impl AppState {
         let inbound = config.user_rate.map(|(per_minute, burst)| {
             Arc::new(crate::ratelimit::KeyedBuckets::new(f64::from(per_minute) / 60.0, burst))
         });
+        let auth_limits = Arc::new(crate::authz::limit::AuthLimits::new(&config));
         let outbound = Arc::new(crate::upstream::Outbound::new(&config));
         crate::metrics::handle();
         let tools = Arc::new(crate::mcp::tool_set(&config.tools, config.read_only));
@@ -88,6 +91,7 @@ impl AppState {
             tokens,
             shutdown,
             inbound,
+            auth_limits,
             outbound,
             tools,
             jira_meta: Default::default(),

@@ -1,9 +1,9 @@
-//! The command line: `mcpserver [serve|migrate|keygen|rotate-keys|mint-token|demo|mcp-stdio]`.
+//! The command line: `mcpserver [serve|migrate|keygen|rotate-keys|grants|mint-token|demo|mcp-stdio]`.
 //!
 //! Each command takes only the settings it uses: `serve`, `demo` and `mcp-stdio` the whole
-//! [`Settings`] (grouped under help headings), `migrate` the database, `rotate-keys` the
-//! database and the keys, `mint-token` the hub secret, `keygen` none. With no command (or only
-//! options), `mcpserver` serves.
+//! [`Settings`] (grouped under help headings), `migrate` and `grants list|revoke` the
+//! database, `rotate-keys` the database and the keys, `mint-token` the hub secret, `keygen`
+//! none. With no command (or only options), `mcpserver` serves.
 
 use crate::config::{ConfigErrors, DatabaseUrl, EncryptionKeys, HubSecret, LogFormat, Settings};
 use crate::store::{PoolSettings, Store};
@@ -77,6 +77,11 @@ pub enum Command {
         #[command(flatten)]
         settings: Box<Settings>,
     },
+    /// List or revoke a person's MCP client grants (the built-in authorization server).
+    Grants {
+        #[command(subcommand)]
+        action: GrantsCommand,
+    },
     /// Print a hub JWT signed with MCPSERVER_HUB_SECRET (for operators and tests).
     MintToken {
         /// The user id (`sub`).
@@ -90,6 +95,26 @@ pub enum Command {
         ttl: u64,
         #[command(flatten)]
         hub: HubSecret,
+    },
+}
+
+/// What `mcpserver grants` does.
+#[derive(Subcommand)]
+pub enum GrantsCommand {
+    /// Print one user's live MCP client grants, one JSON object a line (never a token).
+    List {
+        /// The user id (as in the audit log and the hub's JWTs).
+        #[arg(long)]
+        user: String,
+        #[command(flatten)]
+        database: DatabaseUrl,
+    },
+    /// Revoke a grant: its access and refresh tokens stop working at once (audited).
+    Revoke {
+        /// The grant id (`g_…`, from `grants list`).
+        grant: String,
+        #[command(flatten)]
+        database: DatabaseUrl,
     },
 }
 
@@ -177,6 +202,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             crate::demo::run(*settings, &given, dir, sim_port)
         }
         Command::McpStdio { user, settings } => mcp_stdio(*settings, user),
+        Command::Grants { action } => grants(action),
         Command::MintToken { user, scope, ttl, hub } => mint_token(hub, &user, scope.as_deref(), ttl),
     }
 }
@@ -228,6 +254,38 @@ fn rotate_keys(database: DatabaseUrl, keys: EncryptionKeys, batch: i64) -> anyho
         );
     }
     Ok(())
+}
+
+fn grants(action: GrantsCommand) -> anyhow::Result<()> {
+    let database = match &action {
+        GrantsCommand::List { database, .. } | GrantsCommand::Revoke { database, .. } => database,
+    };
+    let (store, rt) = open_store(&database.validate()?)?;
+    rt.block_on(async {
+        store.migrate().await?;
+        let now = crate::store::now_epoch();
+        match &action {
+            GrantsCommand::List { user, .. } => {
+                let grants = store.list_grants(user, now).await?;
+                for grant in &grants {
+                    println!("{}", crate::authz::grants::summary(grant));
+                }
+                eprintln!("{} live grant(s) of user `{user}`", grants.len());
+            }
+            GrantsCommand::Revoke { grant, .. } => {
+                match crate::authz::grants::revoke_grant(&store, grant, None, "cli", now).await? {
+                    Some(revoked) => println!(
+                        "revoked grant `{grant}` of user `{}` (client `{}`); its tokens no longer work",
+                        revoked.user_id, revoked.client_id
+                    ),
+                    None => anyhow::bail!("no live grant `{grant}` (unknown or already revoked)"),
+                }
+            }
+        }
+        // Audit events are written in the background: let them reach the database.
+        store.flush_audit().await;
+        Ok(())
+    })
 }
 
 fn mint_token(hub: HubSecret, user: &str, scope: Option<&str>, ttl: u64) -> anyhow::Result<()> {

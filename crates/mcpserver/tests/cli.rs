@@ -318,3 +318,28 @@ fn the_single_settings_of_small_commands_are_declared_as_in_serve() {
         }
     }
 }
+
+#[test]
+fn grants_takes_only_the_database_and_says_when_there_is_no_such_grant() {
+    for sub in ["list", "revoke"] {
+        let shown = help(&["grants", sub], &[]);
+        assert!(shown.contains("--database-url"), "{shown}");
+        assert!(!shown.contains("--listen") && !shown.contains("--hub-secret"), "{shown}");
+    }
+    let cli = mcpserver::cli::command();
+    let serve = cli.find_subcommand("serve").unwrap();
+    let list = cli.find_subcommand("grants").unwrap().find_subcommand("list").unwrap();
+    let ours = list.get_arguments().find(|a| a.get_id() == "database_url").unwrap();
+    let twin = serve.get_arguments().find(|a| a.get_id() == "database_url").unwrap();
+    assert_eq!((ours.get_env(), ours.get_long()), (twin.get_env(), twin.get_long()));
+
+    let db = TestDb::sqlite();
+    let env = [("MCPSERVER_DATABASE_URL", db.url.as_str())];
+    let empty = mcpserver(&["grants", "list", "--user", "nobody"], &env);
+    assert!(empty.status.success(), "{}", text(&empty.stderr));
+    assert!(text(&empty.stdout).is_empty());
+    let out = mcpserver(&["grants", "revoke", "g_nope"], &env);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("no live grant `g_nope`") && !err.contains("panicked"), "{err}");
+}

@@ -497,11 +497,58 @@ mod cases {
         assert_eq!(grant.id, "g2");
         store.add_tokens("g2", &tokens("a2", "r2"), NOW).await.unwrap();
         assert!(store.access_grant("a2", NOW).await.unwrap().is_some());
-        assert_eq!(store.use_refresh_token("r1", NOW + 1).await.unwrap(), Rotated::Reused);
+        assert_eq!(
+            store.use_refresh_token("r1", NOW + 1).await.unwrap(),
+            Rotated::Reused { grant_id: "g2".into(), user_id: "u_1".into(), client_id: "mcpc_a".into() }
+        );
         assert_eq!(store.access_grant("a2", NOW).await.unwrap(), None, "the whole family is revoked");
         assert_eq!(store.use_refresh_token("r2", NOW + 2).await.unwrap(), Rotated::Invalid);
         assert_eq!(store.use_refresh_token("unknown", NOW).await.unwrap(), Rotated::Invalid);
         assert!(store.sweep_authz(NOW + 90_000).await.unwrap() >= 4);
+    }
+
+    pub async fn grants_are_listed_for_their_user_and_revoked_once(db: &TestDb) {
+        let store = open(db).await;
+        store
+            .save_client(&mcpserver::store::ClientRow {
+                client_id: "mcpc_a".into(),
+                kind: "registered".into(),
+                client_name: Some("Client A".into()),
+                redirect_uris: vec!["http://127.0.0.1:9/cb".into()],
+                fetched_at: None,
+                created_at: NOW,
+            })
+            .await
+            .unwrap();
+        store.insert_code(&code("h3", NOW + 60)).await.unwrap();
+        let Redeemed::Code(row) = store.redeem_code("h3", NOW).await.unwrap() else { panic!() };
+        store.create_grant("g3", &row, &tokens("a3", "r3"), NOW).await.unwrap();
+        let listed = store.list_grants("u_1", NOW).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        let grant = &listed[0];
+        assert_eq!((grant.id.as_str(), grant.client_name.as_deref()), ("g3", Some("Client A")));
+        assert_eq!(grant.redirect_uri.as_deref(), Some("http://127.0.0.1:9/cb"));
+        assert_eq!((grant.created_at, grant.last_used_at, grant.expires_at), (NOW, None, NOW + 86_400));
+        assert!(store.list_grants("u_2", NOW).await.unwrap().is_empty(), "another user's");
+        assert!(store.list_grants("u_1", NOW + 86_400).await.unwrap().is_empty(), "every token expired");
+
+        store.touch_grant("g3", NOW + 10).await.unwrap();
+        store.touch_grant("g3", NOW + 20).await.unwrap();
+        assert_eq!(
+            store.list_grants("u_1", NOW).await.unwrap()[0].last_used_at,
+            Some(NOW + 10),
+            "once a minute"
+        );
+        store.touch_grant("g3", NOW + 70).await.unwrap();
+        assert_eq!(store.list_grants("u_1", NOW).await.unwrap()[0].last_used_at, Some(NOW + 70));
+
+        assert_eq!(store.revoke_grant_of("g3", Some("u_2"), NOW).await.unwrap(), None, "not u_2's");
+        let revoked = store.revoke_grant_of("g3", Some("u_1"), NOW).await.unwrap().expect("revoked");
+        assert_eq!((revoked.user_id.as_str(), revoked.client_id.as_str()), ("u_1", "mcpc_a"));
+        assert_eq!(store.revoke_grant_of("g3", None, NOW).await.unwrap(), None, "only once");
+        assert!(store.list_grants("u_1", NOW).await.unwrap().is_empty());
+        assert_eq!(store.access_grant("a3", NOW).await.unwrap(), None);
+        assert_eq!(store.use_refresh_token("r3", NOW).await.unwrap(), Rotated::Invalid);
     }
 
     pub async fn a_provider_account_signs_in_as_one_user(db: &TestDb) {
@@ -598,6 +645,7 @@ on_both_backends!(
     migrating_again_changes_nothing,
     a_code_is_redeemed_once_and_a_replay_names_its_grant,
     a_refresh_token_rotates_once_and_a_reuse_revokes_the_grant,
+    grants_are_listed_for_their_user_and_revoked_once,
     a_provider_account_signs_in_as_one_user,
     a_consent_request_is_taken_once_in_its_browser,
     clients_are_stored_and_a_document_refetch_replaces_its_cache,

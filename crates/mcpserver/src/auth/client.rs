@@ -42,5 +42,11 @@ pub(crate) async fn verify(state: &AppState, token: &str) -> Result<Identity, Au
     if !scopes.iter().any(|s| s == super::resource::MCP_SCOPE) {
         return Err(AuthError::InsufficientScope);
     }
+    // For the grant listings' `last_used_at`; at most one write a minute per grant.
+    if crate::store::touch_due(grant.last_used_at, now)
+        && let Err(e) = state.store.touch_grant(&grant.id, now).await
+    {
+        tracing::warn!(error = %e, "could not note a grant's last use");
+    }
     Ok(Identity { user_id: grant.user_id, scopes, expires_at: grant.token_expires_at })
 }

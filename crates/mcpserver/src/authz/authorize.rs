@@ -8,7 +8,7 @@
 //! nothing ever redirects to a URI the client did not register. After that, errors go back
 //! to the client as RFC 6749 §4.1.2.1 says (with `state` and `iss`).
 
-use super::clients::{Client, resolve};
+use super::clients::{Client, Unusable, resolve};
 use super::{AuthorizationRequest, REQUEST_TTL_SECS, builtin, client_redirect, error_page, no_store};
 use crate::app::AppState;
 use crate::auth::client::token_hash;
@@ -57,19 +57,26 @@ pub(crate) struct AuthorizeQuery {
     responses((status = 200, description = "The consent page (HTML)", content_type = "text/html"),
         (status = 303, description = "Back to the client with error, state and iss"),
         (status = 400, description = "Error page: unknown client, redirect URI not registered"),
-        (status = 404, description = "The built-in authorization server is off", body = ApiError)))]
+        (status = 404, description = "The built-in authorization server is off", body = ApiError),
+        (status = 429, description = "Error page, Retry-After: too many requests from this address or for this client")))]
 pub(crate) async fn authorize(
     State(state): State<AppState>,
+    peer: super::limit::Peer,
     AppQuery(query): AppQuery<AuthorizeQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     builtin(&state)?;
-    let Some(client_id) = query.client_id.as_deref().filter(|c| !c.is_empty()) else {
+    let client_id = query.client_id.as_deref().filter(|c| !c.is_empty());
+    if let Err(secs) = super::limit::check(&state, "/authorize", &peer, client_id) {
+        return Ok(too_many(secs));
+    }
+    let Some(client_id) = client_id else {
         return Ok(error_page(StatusCode::BAD_REQUEST, "The request names no client (client_id)."));
     };
     let client = match resolve(&state, client_id).await {
         Ok(client) => client,
-        Err(why) => {
+        Err(Unusable::RateLimited(secs)) => return Ok(too_many(secs)),
+        Err(Unusable::Because(why)) => {
             tracing::info!(reason = %why, "authorization request from an unusable client");
             return Ok(error_page(StatusCode::BAD_REQUEST, &format!("This app cannot sign in: {why}.")));
         }
@@ -94,6 +101,15 @@ pub(crate) async fn authorize(
         return Ok(client_redirect(&state, &request, &[("error", error), ("error_description", &why)]));
     }
     consent(&state, &client, &request, &headers).await
+}
+
+/// The page for a browser held back by the rate limits ([`super::limit`]): `429`, `Retry-After`.
+fn too_many(secs: u64) -> Response {
+    let page = error_page(
+        StatusCode::TOO_MANY_REQUESTS,
+        &format!("Too many sign-in requests from here just now; wait {secs} s and start again from the app."),
+    );
+    super::limit::with_retry_after(page, secs)
 }
 
 /// The rest of the request, once the redirect URI is trusted: `Err((error, description))`.
@@ -265,13 +281,18 @@ pub(crate) struct Decision {
     request_body(content = Decision, content_type = "application/x-www-form-urlencoded"),
     responses((status = 303, description = "To the provider's consent, or back to the client"),
         (status = 400, description = "Error page: unknown, used, expired or foreign request"),
-        (status = 404, description = "The built-in authorization server is off", body = ApiError)))]
+        (status = 404, description = "The built-in authorization server is off", body = ApiError),
+        (status = 429, description = "Error page, Retry-After: too many requests from this address")))]
 pub(crate) async fn decide(
     State(state): State<AppState>,
+    peer: super::limit::Peer,
     headers: HeaderMap,
     Form(form): Form<Decision>,
 ) -> Result<Response, ApiError> {
     builtin(&state)?;
+    if let Err(secs) = super::limit::check(&state, "/authorize", &peer, None) {
+        return Ok(too_many(secs));
+    }
     let refused = || {
         error_page(
             StatusCode::BAD_REQUEST,
@@ -290,7 +311,10 @@ pub(crate) async fn decide(
         return Ok(refused());
     };
     let request: AuthorizationRequest = serde_json::from_str(&json).map_err(ApiError::internal)?;
+    // Who the person is is not known yet (the provider's consent decides): user `-`.
+    let detail = serde_json::json!({"client_id": request.client_id});
     if form.decision.as_deref() != Some("approve") {
+        super::audit_grant(&state, "-", "consent_denied", detail).await;
         return Ok(client_redirect(
             &state,
             &request,
@@ -302,6 +326,8 @@ pub(crate) async fn decide(
         Ok(p) => p,
         Err(e) => return Ok(error_page(StatusCode::BAD_REQUEST, &e.message)),
     };
+    let detail = serde_json::json!({"client_id": request.client_id, "provider": provider.as_str()});
+    super::audit_grant(&state, "-", "consent_approved", detail).await;
     crate::oauth::signin_redirect(&state, provider, json, &headers).await
 }
 

@@ -34,9 +34,23 @@ pub(crate) fn is_document_url(client_id: &str) -> bool {
     client_id.starts_with("https://") || client_id.starts_with("http://")
 }
 
-/// The client `client_id`: its metadata document (cached, or fetched now) or its
-/// registration. `Err` says why it cannot be used, for the person (never redirected).
-pub(crate) async fn resolve(state: &AppState, client_id: &str) -> Result<Client, String> {
+/// Why a client cannot be used now.
+pub(crate) enum Unusable {
+    /// Said to the person (never redirected).
+    Because(String),
+    /// Its metadata document's host was fetched from too often: try again in this many seconds.
+    RateLimited(u64),
+}
+
+impl From<String> for Unusable {
+    fn from(why: String) -> Self {
+        Self::Because(why)
+    }
+}
+
+/// The client `client_id`: its metadata document (cached, or fetched now, within the
+/// per-host fetch limit) or its registration.
+pub(crate) async fn resolve(state: &AppState, client_id: &str) -> Result<Client, Unusable> {
     let builtin = builtin(state).map_err(|e| e.message)?;
     let stored = state.store.find_client(client_id).await.map_err(|e| e.to_string())?;
     let now = now_epoch();
@@ -46,6 +60,9 @@ pub(crate) async fn resolve(state: &AppState, client_id: &str) -> Result<Client,
         {
             return Ok(from_row(row));
         }
+        let host = url::Url::parse(client_id).ok().and_then(|u| u.host_str().map(str::to_string));
+        super::limit::check_fetch(state, host.as_deref().unwrap_or_default())
+            .map_err(Unusable::RateLimited)?;
         let document = super::cimd::fetch(client_id, builtin.cimd_allow_loopback).await?;
         let row = ClientRow {
             client_id: client_id.to_string(),
@@ -60,7 +77,7 @@ pub(crate) async fn resolve(state: &AppState, client_id: &str) -> Result<Client,
     }
     match stored {
         Some(row) if row.kind == "registered" => Ok(from_row(row)),
-        _ => Err("this client is not known here: it must register first, or use a client metadata document URL as its client_id".into()),
+        _ => Err(Unusable::Because("this client is not known here: it must register first, or use a client metadata document URL as its client_id".into())),
     }
 }
 
@@ -144,12 +161,20 @@ fn short(text: &str) -> String {
     request_body(content = Object, content_type = "application/json"),
     responses((status = 201, description = "The registered client, with its client_id", body = Object),
         (status = 400, description = "invalid_redirect_uri or invalid_client_metadata (RFC 7591)", body = Object),
-        (status = 404, description = "Registration is off", body = ApiError)))]
-pub(crate) async fn register(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+        (status = 404, description = "Registration is off", body = ApiError),
+        (status = 429, description = "Too many requests from this address (MCPSERVER_AUTH_RATE_PER_MINUTE): error temporarily_unavailable, Retry-After", body = Object)))]
+pub(crate) async fn register(
+    State(state): State<AppState>,
+    peer: super::limit::Peer,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     if !builtin(&state)?.dynamic_registration {
         return Err(ApiError::not_found(
             "dynamic client registration is off (MCPSERVER_DYNAMIC_REGISTRATION)",
         ));
+    }
+    if let Err(secs) = super::limit::check(&state, "/register", &peer, None) {
+        return Ok(OAuthError::rate_limited(secs));
     }
     let metadata: Metadata = match serde_json::from_slice(&body) {
         Ok(m) => m,

@@ -14,6 +14,8 @@ mod authorize;
 mod cimd;
 mod clients;
 pub(crate) mod cors;
+pub(crate) mod grants;
+pub(crate) mod limit;
 mod token;
 
 use crate::app::AppState;
@@ -118,6 +120,19 @@ impl OAuthError {
     }
 }
 
+impl OAuthError {
+    /// A `429` refusal by the rate limits ([`limit`]) in RFC 6749 §5.2 / RFC 7591 §3.2.2's
+    /// shape: `temporarily_unavailable` (the closest registered code), with `Retry-After`.
+    pub fn rate_limited(retry_after_secs: u64) -> Response {
+        let error = Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            error: "temporarily_unavailable",
+            description: format!("too many requests; try again in {retry_after_secs} s"),
+        };
+        limit::with_retry_after(error.into_response(), retry_after_secs)
+    }
+}
+
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let body = json!({ "error": self.error, "error_description": self.description });
@@ -166,6 +181,14 @@ pub(crate) fn client_redirect(
     no_store(response)
 }
 
+/// Records one step of a client grant's life (action `client_grant`): `consent_approved`,
+/// `consent_denied`, `code_issued`, `code_replayed`, `token_issued`, `refresh_rotated`,
+/// `refresh_reused`, `refresh_other_client`, `revoked`. `detail` holds ids (client, grant)
+/// only, never a code, token or request id.
+pub(crate) async fn audit_grant(state: &AppState, user_id: &str, outcome: &str, detail: serde_json::Value) {
+    crate::audit::record(&state.store, user_id, None, "client_grant", outcome, detail).await;
+}
+
 /// Issues an authorization code for `user_id` on `request` and sends the browser back to
 /// the client with it.
 pub(crate) async fn issue_code(
@@ -189,6 +212,7 @@ pub(crate) async fn issue_code(
             expires_at: now + CODE_TTL_SECS,
         })
         .await?;
+    audit_grant(state, user_id, "code_issued", json!({"client_id": request.client_id})).await;
     Ok(client_redirect(state, request, &[("code", &code)]))
 }
 

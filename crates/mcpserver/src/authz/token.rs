@@ -4,7 +4,7 @@
 //! access token for `/mcp` ([`super::ACCESS_TTL_SECS`]) and a new refresh token. Errors are
 //! RFC 6749 §5.2's JSON.
 
-use super::{ACCESS_TTL_SECS, OAuthError, REFRESH_TTL_SECS, builtin, no_store};
+use super::{ACCESS_TTL_SECS, OAuthError, REFRESH_TTL_SECS, audit_grant, builtin, no_store};
 use crate::app::AppState;
 use crate::auth::client::{ACCESS_PREFIX, REFRESH_PREFIX, token_hash};
 use crate::http::ApiError;
@@ -28,13 +28,28 @@ use subtle::ConstantTimeEq;
     request_body(content = Object, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "access_token, token_type Bearer, expires_in, refresh_token, scope", body = Object),
         (status = 400, description = "invalid_request, invalid_grant, invalid_target, unsupported_grant_type (RFC 6749)", body = Object),
+        (status = 429, description = "Too many requests from this address or for this client (MCPSERVER_AUTH_RATE_PER_MINUTE, MCPSERVER_AUTH_CLIENT_RATE_PER_MINUTE): error temporarily_unavailable, Retry-After", body = Object),
         (status = 404, description = "The built-in authorization server is off", body = ApiError)))]
-pub(crate) async fn token_endpoint(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+pub(crate) async fn token_endpoint(
+    State(state): State<AppState>,
+    peer: super::limit::Peer,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     builtin(&state)?;
     let form = match parse_form(&body) {
         Ok(form) => form,
-        Err(e) => return Ok(e.into_response()),
+        // Counted all the same (by address: the client id is not trusted from a bad form).
+        Err(e) => {
+            return Ok(match super::limit::check(&state, "/token", &peer, None) {
+                Ok(()) => e.into_response(),
+                Err(secs) => OAuthError::rate_limited(secs),
+            });
+        }
     };
+    if let Err(secs) = super::limit::check(&state, "/token", &peer, form.get("client_id").map(String::as_str))
+    {
+        return Ok(OAuthError::rate_limited(secs));
+    }
     let answer = match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => exchange_code(&state, &form).await?,
         Some("refresh_token") => refresh(&state, &form).await?,
@@ -81,11 +96,11 @@ async fn exchange_code(state: &AppState, form: &Form) -> Answer {
         Redeemed::Code(code) => code,
         Redeemed::Replayed { grant_id, user_id } => {
             // A code used twice: whoever holds it is not only the client (RFC 6749 §4.1.2).
-            if let Some(grant_id) = grant_id {
-                state.store.revoke_grant(&grant_id, now).await?;
+            if let Some(grant_id) = &grant_id {
+                state.store.revoke_grant(grant_id, now).await?;
             }
-            crate::audit::record(&state.store, &user_id, None, "client_grant", "code_replayed", json!({}))
-                .await;
+            let detail = json!({"client_id": client_id, "grant_id": grant_id});
+            audit_grant(state, &user_id, "code_replayed", detail).await;
             return Ok(Err(OAuthError::new("invalid_grant", "this authorization code was already used")));
         }
         Redeemed::Unknown => return Ok(Err(OAuthError::new("invalid_grant", "unknown authorization code"))),
@@ -117,8 +132,8 @@ async fn exchange_code(state: &AppState, form: &Form) -> Answer {
     let (access_hash, refresh_hash) = (token_hash(&access), token_hash(&refresh));
     let tokens = pair(&access_hash, &refresh_hash, now);
     state.store.create_grant(&grant_id, &code, &tokens, now).await?;
-    let detail = json!({"client_id": code.client_id});
-    crate::audit::record(&state.store, &code.user_id, None, "client_grant", "ok", detail).await;
+    let detail = json!({"client_id": code.client_id, "grant_id": grant_id});
+    audit_grant(state, &code.user_id, "token_issued", detail).await;
     Ok(Ok(answer(&access, &refresh, &code.scope)))
 }
 
@@ -130,8 +145,10 @@ async fn refresh(state: &AppState, form: &Form) -> Answer {
     let now = state.clock.now();
     let grant = match state.store.use_refresh_token(&token_hash(token), now).await? {
         Rotated::Grant(grant) => grant,
-        Rotated::Reused => {
-            crate::audit::record(&state.store, "-", None, "client_grant", "refresh_reused", json!({})).await;
+        Rotated::Reused { grant_id, user_id, client_id } => {
+            // Someone else holds a copy of the family: it is revoked (RFC 9700 §4.14.2).
+            let detail = json!({"client_id": client_id, "grant_id": grant_id, "revoked": true});
+            audit_grant(state, &user_id, "refresh_reused", detail).await;
             return Ok(Err(OAuthError::new(
                 "invalid_grant",
                 "this refresh token was already used; the grant is revoked, sign in again",
@@ -143,6 +160,8 @@ async fn refresh(state: &AppState, form: &Form) -> Answer {
     };
     if grant.client_id != client_id {
         state.store.revoke_grant(&grant.id, now).await?;
+        let detail = json!({"client_id": grant.client_id, "grant_id": grant.id, "presented_by": client_id});
+        audit_grant(state, &grant.user_id, "refresh_other_client", detail).await;
         return Ok(Err(OAuthError::new("invalid_grant", "the refresh token was issued to another client")));
     }
     if form.get("resource").is_some_and(|r| *r != grant.resource) {
@@ -157,6 +176,11 @@ async fn refresh(state: &AppState, form: &Form) -> Answer {
     let (access, refresh) = (new_token(ACCESS_PREFIX), new_token(REFRESH_PREFIX));
     let (access_hash, refresh_hash) = (token_hash(&access), token_hash(&refresh));
     state.store.add_tokens(&grant.id, &pair(&access_hash, &refresh_hash, now), now).await?;
+    if let Err(e) = state.store.touch_grant(&grant.id, now).await {
+        tracing::warn!(error = %e, "could not note a grant's last use");
+    }
+    let detail = json!({"client_id": grant.client_id, "grant_id": grant.id});
+    audit_grant(state, &grant.user_id, "refresh_rotated", detail).await;
     Ok(Ok(answer(&access, &refresh, &grant.scope)))
 }
 

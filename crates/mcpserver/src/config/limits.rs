@@ -26,6 +26,25 @@ pub struct LimitSettings {
     #[arg(long, env = "MCPSERVER_USER_RATE_BURST", default_value = "60")]
     pub user_rate_burst: String,
 
+    /// Requests per minute one client IP may make to the built-in authorization server's
+    /// `/authorize`, `/token` and `/register` (and metadata document fetches per host) (0 = no
+    /// limit).
+    #[arg(long, env = "MCPSERVER_AUTH_RATE_PER_MINUTE", default_value = "60")]
+    pub auth_rate_per_minute: String,
+
+    /// Burst above that rate one client IP may make at once.
+    #[arg(long, env = "MCPSERVER_AUTH_RATE_BURST", default_value = "20")]
+    pub auth_rate_burst: String,
+
+    /// Requests per minute to `/authorize` and `/token` naming one client id, from all IPs
+    /// together (0 = no limit).
+    #[arg(long, env = "MCPSERVER_AUTH_CLIENT_RATE_PER_MINUTE", default_value = "600")]
+    pub auth_client_rate_per_minute: String,
+
+    /// Burst above that rate for one client id.
+    #[arg(long, env = "MCPSERVER_AUTH_CLIENT_RATE_BURST", default_value = "100")]
+    pub auth_client_rate_burst: String,
+
     /// Average Notion requests per second per connection (outbound smoothing).
     #[arg(long, env = "MCPSERVER_NOTION_RATE_PER_SEC", default_value = "3")]
     pub notion_rate_per_sec: String,
@@ -77,6 +96,8 @@ pub(super) struct Limits {
     pub retry_max_wait: Duration,
     pub proxy_max_response_bytes: usize,
     pub user_rate: Option<(u32, u32)>,
+    pub auth_rate: Option<(u32, u32)>,
+    pub auth_client_rate: Option<(u32, u32)>,
     pub notion_rate: (f64, u32),
     pub outbound_max_wait: Duration,
     pub max_body_bytes: usize,
@@ -93,6 +114,13 @@ impl LimitSettings {
         let retry_max_wait = p.secs("MCPSERVER_RETRY_MAX_WAIT_SECS", &self.retry_max_wait_secs);
         let max_response = p.number("MCPSERVER_PROXY_MAX_RESPONSE_BYTES", &self.proxy_max_response_bytes);
         let user_rate = self.user_rate(p);
+        let auth_rate = rate(p, "MCPSERVER_AUTH_RATE", &self.auth_rate_per_minute, &self.auth_rate_burst);
+        let auth_client_rate = rate(
+            p,
+            "MCPSERVER_AUTH_CLIENT_RATE",
+            &self.auth_client_rate_per_minute,
+            &self.auth_client_rate_burst,
+        );
         let notion_rate = self.notion_rate(p);
         let outbound_max_wait = p.secs("MCPSERVER_OUTBOUND_MAX_WAIT_SECS", &self.outbound_max_wait_secs);
         let max_body_bytes = p.number("MCPSERVER_MAX_BODY_BYTES", &self.max_body_bytes);
@@ -107,6 +135,8 @@ impl LimitSettings {
             retry_max_wait: retry_max_wait?,
             proxy_max_response_bytes: max_response?,
             user_rate: user_rate?,
+            auth_rate: auth_rate?,
+            auth_client_rate: auth_client_rate?,
             notion_rate: notion_rate?,
             outbound_max_wait: outbound_max_wait?,
             max_body_bytes: max_body_bytes?,
@@ -136,4 +166,12 @@ impl LimitSettings {
         }
         Some((rate?, burst?.max(1)))
     }
+}
+
+/// (requests per minute, burst) from `{prefix}_PER_MINUTE` and `{prefix}_BURST`; `Some(None)`
+/// = no limit (a rate of 0).
+fn rate(p: &mut Problems, prefix: &str, per_minute: &str, burst: &str) -> Option<Option<(u32, u32)>> {
+    let rate: Option<u32> = p.number(&format!("{prefix}_PER_MINUTE"), per_minute);
+    let burst: Option<u32> = p.number(&format!("{prefix}_BURST"), burst);
+    Some(Some((rate?, burst?.max(1))).filter(|(rate, _)| *rate > 0))
 }

@@ -156,6 +156,10 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     /// (requests per minute, burst); `None` = no inbound limit.
     pub user_rate: Option<(u32, u32)>,
+    /// Per client IP on the built-in authorization server's endpoints: (per minute, burst).
+    pub auth_rate: Option<(u32, u32)>,
+    /// Per client id on `/authorize` and `/token`: (per minute, burst).
+    pub auth_client_rate: Option<(u32, u32)>,
     pub notion_rate: (f64, u32),
     pub outbound_max_wait: Duration,
     pub audit_retention: Duration,
@@ -314,6 +318,8 @@ impl From<Parts> for Config {
             retry_max_wait,
             proxy_max_response_bytes,
             user_rate,
+            auth_rate,
+            auth_client_rate,
             notion_rate,
             outbound_max_wait,
             max_body_bytes,
@@ -355,6 +361,8 @@ impl From<Parts> for Config {
             mcp_allowed_origins,
             metrics_token,
             user_rate,
+            auth_rate,
+            auth_client_rate,
             notion_rate,
             outbound_max_wait,
             audit_retention,

@@ -71,6 +71,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     let protected = OpenApiRouter::new()
         .merge(crate::oauth::protected_router())
         .merge(crate::connections::router())
+        .merge(crate::authz::grants::router())
         .merge(crate::audit::router())
         .merge(crate::tokens::router())
         .merge(crate::proxy::router())

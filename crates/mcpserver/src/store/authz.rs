@@ -55,6 +55,8 @@ pub struct GrantRow {
     pub scope: String,
     /// The access token's expiry (for [`Store::access_grant`]) or the refresh token's.
     pub token_expires_at: i64,
+    /// When the grant was last used, as [`Store::touch_grant`] noted it.
+    pub last_used_at: Option<i64>,
 }
 
 /// What presenting a refresh token found.
@@ -63,9 +65,33 @@ pub enum Rotated {
     /// The token is now used; its grant is live.
     Grant(GrantRow),
     /// The token was used before: the grant is now revoked (the whole family).
-    Reused,
+    Reused { grant_id: String, user_id: String, client_id: String },
     /// Unknown, expired, or its grant was revoked.
     Invalid,
+}
+
+/// A grant as its person (or an operator) sees it in a listing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantSummary {
+    pub id: String,
+    pub user_id: String,
+    pub client_id: String,
+    /// The name the client gives itself (unverified), if known.
+    pub client_name: Option<String>,
+    /// Where the client is sent back to (absent for grants made before it was kept).
+    pub redirect_uri: Option<String>,
+    pub scope: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    /// When its last live token (usually the refresh token) expires.
+    pub expires_at: i64,
+}
+
+/// A revoked grant: whose it was and of which client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevokedGrant {
+    pub user_id: String,
+    pub client_id: String,
 }
 
 /// A new token of a grant: (hash, kind, expires_at).
@@ -256,8 +282,8 @@ impl Store {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO client_grants (id, user_id, client_id, resource, scope, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO client_grants (id, user_id, client_id, resource, scope, created_at, redirect_uri) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(grant_id)
         .bind(&code.user_id)
@@ -265,6 +291,7 @@ impl Store {
         .bind(&code.resource)
         .bind(&code.scope)
         .bind(now)
+        .bind(&code.redirect_uri)
         .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE authorization_codes SET grant_id = $1 WHERE code_hash = $2")
@@ -287,10 +314,88 @@ impl Store {
         Ok(())
     }
 
+    /// Revokes the live grant `grant_id`, of `user_id` when given (the API: the caller's own
+    /// only); `None` when there is no such live grant. Its tokens stop working at once.
+    pub async fn revoke_grant_of(
+        &self,
+        grant_id: &str,
+        user_id: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Option<RevokedGrant>> {
+        let sql = match user_id {
+            Some(_) => {
+                "UPDATE client_grants SET revoked_at = $1 \
+                 WHERE id = $2 AND revoked_at IS NULL AND user_id = $3 RETURNING user_id, client_id"
+            }
+            None => {
+                "UPDATE client_grants SET revoked_at = $1 \
+                 WHERE id = $2 AND revoked_at IS NULL RETURNING user_id, client_id"
+            }
+        };
+        let mut query = sqlx::query(sql).bind(now).bind(grant_id);
+        if let Some(user_id) = user_id {
+            query = query.bind(user_id);
+        }
+        let row = query.fetch_optional(&self.pool).await?;
+        row.map(|row| {
+            Ok(RevokedGrant { user_id: row.try_get("user_id")?, client_id: row.try_get("client_id")? })
+        })
+        .transpose()
+    }
+
+    /// The live grants of `user_id` (not revoked, with a token still unexpired), newest first.
+    pub async fn list_grants(&self, user_id: &str, now: i64) -> StoreResult<Vec<GrantSummary>> {
+        let rows = sqlx::query(
+            "SELECT g.id, g.user_id, g.client_id, c.client_name, g.redirect_uri, g.scope, g.created_at, \
+             g.last_used_at, MAX(t.expires_at) AS expires_at \
+             FROM client_grants g JOIN client_tokens t ON t.grant_id = g.id \
+             LEFT JOIN oauth_clients c ON c.client_id = g.client_id \
+             WHERE g.user_id = $1 AND g.revoked_at IS NULL AND t.expires_at > $2 AND t.used_at IS NULL \
+             GROUP BY g.id, g.user_id, g.client_id, c.client_name, g.redirect_uri, g.scope, g.created_at, \
+             g.last_used_at \
+             ORDER BY g.created_at DESC, g.id",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(GrantSummary {
+                    id: row.try_get("id")?,
+                    user_id: row.try_get("user_id")?,
+                    client_id: row.try_get("client_id")?,
+                    client_name: row.try_get("client_name")?,
+                    redirect_uri: row.try_get("redirect_uri")?,
+                    scope: row.try_get("scope")?,
+                    created_at: row.try_get("created_at")?,
+                    last_used_at: row.try_get("last_used_at")?,
+                    expires_at: row.try_get("expires_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Notes that a grant was used now, at most once a minute (a write per `/mcp` call
+    /// would be too many: callers skip it when [`GrantRow::last_used_at`] is recent, see
+    /// [`touch_due`]).
+    pub async fn touch_grant(&self, grant_id: &str, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE client_grants SET last_used_at = $1 \
+             WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
+        )
+        .bind(now)
+        .bind(grant_id)
+        .bind(now - TOUCH_EVERY_SECS)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// The live grant behind an access token: unexpired, not revoked.
     pub async fn access_grant(&self, token_hash: &str, now: i64) -> StoreResult<Option<GrantRow>> {
         let row = sqlx::query(
-            "SELECT g.id, g.user_id, g.client_id, g.resource, g.scope, t.expires_at \
+            "SELECT g.id, g.user_id, g.client_id, g.resource, g.scope, g.last_used_at, t.expires_at \
              FROM client_tokens t JOIN client_grants g ON g.id = t.grant_id \
              WHERE t.token_hash = $1 AND t.kind = 'access' AND t.expires_at > $2 AND g.revoked_at IS NULL",
         )
@@ -315,7 +420,7 @@ impl Store {
         if let Some(row) = used {
             let grant_id: String = row.try_get("grant_id")?;
             let live = sqlx::query(
-                "SELECT g.id, g.user_id, g.client_id, g.resource, g.scope, t.expires_at \
+                "SELECT g.id, g.user_id, g.client_id, g.resource, g.scope, g.last_used_at, t.expires_at \
                  FROM client_grants g JOIN client_tokens t ON t.grant_id = g.id \
                  WHERE g.id = $1 AND t.token_hash = $2 AND g.revoked_at IS NULL",
             )
@@ -329,7 +434,9 @@ impl Store {
             });
         }
         let seen = sqlx::query(
-            "SELECT grant_id, used_at FROM client_tokens WHERE token_hash = $1 AND kind = 'refresh'",
+            "SELECT t.grant_id, t.used_at, g.user_id, g.client_id \
+             FROM client_tokens t JOIN client_grants g ON g.id = t.grant_id \
+             WHERE t.token_hash = $1 AND t.kind = 'refresh'",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -341,7 +448,11 @@ impl Store {
         }
         let grant_id: String = row.try_get("grant_id")?;
         self.revoke_grant(&grant_id, now).await?;
-        Ok(Rotated::Reused)
+        Ok(Rotated::Reused {
+            grant_id,
+            user_id: row.try_get("user_id")?,
+            client_id: row.try_get("client_id")?,
+        })
     }
 
     /// Adds tokens to a live grant (a rotation's new pair).
@@ -370,6 +481,15 @@ impl Store {
         Ok(removed)
     }
 }
+
+/// Whether a grant last used at `last_used_at` should be noted as used at `now` (once a
+/// minute).
+pub fn touch_due(last_used_at: Option<i64>, now: i64) -> bool {
+    last_used_at.is_none_or(|at| at <= now - TOUCH_EVERY_SECS)
+}
+
+/// How often a grant's last use is written.
+const TOUCH_EVERY_SECS: i64 = 60;
 
 async fn insert_tokens(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -401,5 +521,6 @@ fn grant_row(row: &sqlx::any::AnyRow) -> StoreResult<GrantRow> {
         resource: row.try_get("resource")?,
         scope: row.try_get("scope")?,
         token_expires_at: row.try_get("expires_at")?,
+        last_used_at: row.try_get("last_used_at")?,
     })
 }

@@ -36,6 +36,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0006_builtin_authorization_server.sql"),
         include_str!("../../migrations/postgres/0006_builtin_authorization_server.sql"),
     ),
+    (
+        7,
+        include_str!("../../migrations/sqlite/0007_client_grant_listing.sql"),
+        include_str!("../../migrations/postgres/0007_client_grant_listing.sql"),
+    ),
 ];
 
 /// Serialises concurrent `migrate` runs from several instances on PostgreSQL.

@@ -13,7 +13,9 @@ pub(crate) mod private_file;
 mod states;
 
 pub use audit::{AuditEvent, AuditRow};
-pub use authz::{ClientRow, CodeRow, GrantRow, NewToken, Redeemed, Rotated};
+pub use authz::{
+    ClientRow, CodeRow, GrantRow, GrantSummary, NewToken, Redeemed, RevokedGrant, Rotated, touch_due,
+};
 pub use connections::{Lease, TokenUpdate};
 pub use outbox::{HubEvent, OutboxRow};
 pub use states::{Consumed, NewState, Opened, PendingGrant, StateRow};

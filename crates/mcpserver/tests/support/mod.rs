@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
+pub mod builtin;
 pub mod db;
 pub mod mcp;
 pub mod server;
