@@ -17,11 +17,15 @@
 // Environment: INTEROP_BA_URL (the /mcp endpoint), INTEROP_SIM_URL (the simulator),
 // INTEROP_WEBDRIVER_URL (chromedriver), INTEROP_CHROMIUM, INTEROP_CIMD_KEY / INTEROP_CIMD_CERT
 // (the metadata server's TLS key and certificate), INTEROP_ARTIFACTS (where a failing step
-// leaves a screenshot and the page source), INTEROP_NODE_MODULES; for the external-IdP mode
+// leaves a screenshot and the page source), INTEROP_NODE_MODULES; for revoking as the hub does
+// INTEROP_WEBHOOK_PORT (where the server's hub events go: the `connected` event names the
+// signed-in user), INTEROP_MCPSERVER_BIN and INTEROP_HUB_SECRET (to mint that user's hub JWT
+// with `mcpserver mint-token`); for the external-IdP mode
 // INTEROP_IDP_MCP_URL (that server's /mcp), INTEROP_IDP_PORT (where the test IdP listens: the
 // server's issuer is http://127.0.0.1:PORT), INTEROP_IDP_KEY / INTEROP_IDP_JWK (the RSA test
 // key, kid `rsa`). One line per check.
 import { createHash, createSign, randomBytes } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import http from "node:http";
@@ -461,6 +465,38 @@ const cimd = https.createServer(
 );
 const cimdUrl = `https://127.0.0.1:${await listen(cimd)}/client.json`;
 
+/// The hub's webhook: the server's events (`connected` names the user a sign-in made).
+const hubEvents = [];
+const webhook = http.createServer((req, res) => {
+  let body = "";
+  req.on("data", (d) => (body += d)).on("end", () => {
+    try {
+      hubEvents.push(JSON.parse(body));
+    } catch {}
+    res.writeHead(204).end();
+  });
+});
+await new Promise((resolve) => webhook.listen(Number(env.INTEROP_WEBHOOK_PORT), "127.0.0.1", resolve));
+async function signedInUser(accountId) {
+  const deadline = Date.now() + STEP_MS;
+  while (Date.now() < deadline) {
+    const event = hubEvents.find((e) => e.type === "connected" && e.account_id === accountId);
+    if (event) return event.user_id;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no \`connected\` hub event for ${accountId} within ${STEP_MS} ms (${hubEvents.length} events)`);
+}
+/// The hub's call to the connections API as that user (a hub JWT from `mcpserver mint-token`).
+async function asHub(userId, method, route) {
+  const jwt = execFileSync(env.INTEROP_MCPSERVER_BIN, ["mint-token", "--user", userId, "--ttl", "300"], {
+    env: { PATH: process.env.PATH, MCPSERVER_HUB_SECRET: env.INTEROP_HUB_SECRET },
+  })
+    .toString()
+    .trim();
+  const response = await fetch(new URL(route, serverUrl), { method, headers: { authorization: `Bearer ${jwt}` } });
+  return { status: response.status, body: await response.json().catch(() => null) };
+}
+
 const receiver = await new Receiver().start();
 const dcrProvider = new Provider("interop browser (TypeScript SDK, DCR)", receiver.redirectUrl);
 const cimdProvider = new Provider("interop browser (TypeScript SDK, CIMD)", receiver.redirectUrl, cimdUrl);
@@ -506,23 +542,26 @@ try {
     expect(seen.account === account, `another account after refresh: ${seen.account}`);
   });
 
-  await check("DCR: revoked (the used refresh token replayed): the access token and the SDK are refused", async () => {
-    // Revocation by what the server has today: a used refresh token presented again revokes
-    // the grant and every token of it (RFC 9700 §4.14.2).
-    const replay = await fetch(new URL("/token", serverUrl), {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: oldRefresh, client_id: dcrProvider.stored.client.client_id }),
-    });
-    const body = await replay.json();
-    expect(replay.status === 400 && body.error === "invalid_grant", `replayed refresh token: ${replay.status} ${JSON.stringify(body)}`);
+  await check("DCR: revoked through the connections API (as the hub): the access token and the SDK are refused", async () => {
+    // The hub learns who signed in from the `connected` event, lists that person's client
+    // grants and revokes this client's (GET/DELETE /api/connections/grants).
+    const userId = await signedInUser(account);
+    const listed = await asHub(userId, "GET", "/api/connections/grants");
+    expect(listed.status === 200, `GET /api/connections/grants: ${listed.status} ${JSON.stringify(listed.body)}`);
+    const grant = listed.body.grants.find((g) => g.client_id === dcrProvider.stored.client.client_id);
+    expect(grant?.id?.startsWith("g_"), `no grant of the client in ${JSON.stringify(listed.body)}`);
+    expect(grant.client_name === dcrProvider.name && grant.redirect_host === "127.0.0.1", `grant ${JSON.stringify(grant)}`);
+    const revoked = await asHub(userId, "DELETE", `/api/connections/grants/${grant.id}`);
+    expect(revoked.status === 200 && revoked.body?.revoked === true, `DELETE: ${revoked.status} ${JSON.stringify(revoked.body)}`);
     const status = await mcpStatus(dcrProvider.stored.tokens.access_token);
     expect(status === 401, `/mcp answered ${status} to the revoked grant's access token`);
     // The SDK: 401, its refresh is refused too (invalid_grant), it drops its tokens and asks
     // for a new sign-in.
     await connectRefused(dcrProvider);
     expect(dcrProvider.invalidated.includes("tokens"), `the SDK did not drop its tokens (${dcrProvider.invalidated})`);
-    return "/mcp 401, refresh invalid_grant, a new authorization URL";
+    const after = await asHub(userId, "GET", "/api/connections/grants");
+    expect(!after.body.grants.some((g) => g.id === grant.id), "the revoked grant is still listed");
+    return `user ${userId.slice(0, 8)}…, grant ${grant.id.slice(0, 8)}…: /mcp 401, refresh invalid_grant, a new authorization URL`;
   });
 
   await check("DCR: Chromium: Deny on our consent page sends access_denied back, no code", async () => {
@@ -559,6 +598,7 @@ try {
   });
 
   let cimdSignIn;
+  let cimdOldRefresh;
   await check("CIMD: Chromium: our consent page names the document's client, the simulator's consent, back with a code", async () => {
     cimdSignIn = await signInInBrowser(cimdProvider, receiver, cimdUrl);
     expect(documentFetches >= 1, "the server never fetched the metadata document");
@@ -573,7 +613,20 @@ try {
     expect((await auth(cimdProvider, { serverUrl })) === "AUTHORIZED", "refresh failed");
     expect(cimdProvider.stored.tokens.refresh_token !== old, "the refresh token did not rotate");
     expect((await mcpStatus(cimdProvider.stored.tokens.access_token)) === 200, "the refreshed token is refused");
+    cimdOldRefresh = old;
     return `${seen.tools} tools; jira_whoami = ${seen.account}`;
+  });
+
+  await check("CIMD: the used refresh token replayed revokes the grant: its access token is refused", async () => {
+    const replay = await fetch(new URL("/token", serverUrl), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: cimdOldRefresh, client_id: cimdUrl }),
+    });
+    const body = await replay.json();
+    expect(replay.status === 400 && body.error === "invalid_grant", `replayed refresh token: ${replay.status} ${JSON.stringify(body)}`);
+    const status = await mcpStatus(cimdProvider.stored.tokens.access_token);
+    expect(status === 401, `/mcp answered ${status} after the replay`);
   });
 
   if (env.INTEROP_IDP_MCP_URL) {
@@ -630,6 +683,7 @@ try {
   }
 } finally {
   for (const close of closers) close();
+  webhook.close();
   await browser?.quit();
   cimd.close();
   receiver.server.close();
