@@ -6,7 +6,7 @@ mod support;
 
 use rmcp::model::{ContentBlock, ReadResourceRequestParams, ResourceContents};
 use serde_json::{Value, json};
-use support::mcp::{call, connect, ok, text};
+use support::mcp::{b64, call, connect, ok, text};
 use support::world::{Options, World};
 
 async fn world(flags: &[&str]) -> World {
@@ -21,11 +21,6 @@ async fn world(flags: &[&str]) -> World {
 
 async fn client(world: &World) -> support::mcp::Client {
     connect(&world.server.url("/mcp"), &world.jwt("alice", &[])).await
-}
-
-fn b64(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 fn png() -> Vec<u8> {

@@ -7,7 +7,7 @@ mod support;
 
 use rmcp::model::{ReadResourceRequestParams, ResourceContents};
 use serde_json::{Value, json};
-use support::mcp::{call, connect, ok, text};
+use support::mcp::{b64, call, connect, ok, text};
 use support::world::{Options, World};
 
 async fn world(flags: &[&str]) -> World {
@@ -23,11 +23,6 @@ async fn world(flags: &[&str]) -> World {
 
 async fn client(world: &World) -> support::mcp::Client {
     connect(&world.server.url("/mcp"), &world.jwt("alice", &[])).await
-}
-
-fn b64(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// A 1x1 PNG.

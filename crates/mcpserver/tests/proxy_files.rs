@@ -21,6 +21,11 @@ async fn connected(flags: &[&str]) -> World {
     world
 }
 
+/// A request to the server with alice's hub JWT.
+fn as_alice(world: &World, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    world.http.request(method, world.server.url(path)).bearer_auth(world.jwt("alice", &[]))
+}
+
 fn total_requests(world: &World) -> u64 {
     world.sim.counters().routes.values().sum()
 }
@@ -39,11 +44,9 @@ fn form(name: &str, bytes: Vec<u8>, content_type: &str) -> reqwest::multipart::F
 }
 
 async fn upload(world: &World, key: &str, form: reqwest::multipart::Form, xsrf: bool) -> reqwest::Response {
-    let mut request = world
-        .http
-        .post(world.server.url(&format!("/api/jira/rest/api/3/issue/{key}/attachments")))
-        .bearer_auth(world.jwt("alice", &[]))
-        .multipart(form);
+    let mut request =
+        as_alice(world, reqwest::Method::POST, &format!("/api/jira/rest/api/3/issue/{key}/attachments"))
+            .multipart(form);
     if xsrf {
         request = request.header("X-Atlassian-Token", "no-check");
     }
@@ -74,13 +77,14 @@ async fn a_multipart_upload_reaches_jira_as_sent_and_the_file_comes_back_as_byte
     assert_eq!(held.bytes, bytes);
 
     // Downloaded through the transparent proxy: the same bytes and type.
-    let download = world
-        .http
-        .get(world.server.url(&format!("/api/jira/rest/api/3/attachment/content/{id}?redirect=false")))
-        .bearer_auth(world.jwt("alice", &[]))
-        .send()
-        .await
-        .unwrap();
+    let download = as_alice(
+        &world,
+        reqwest::Method::GET,
+        &format!("/api/jira/rest/api/3/attachment/content/{id}?redirect=false"),
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(download.status(), 200);
     assert_eq!(download.headers()["content-type"], "image/png");
     assert_eq!(download.bytes().await.unwrap().as_ref(), bytes.as_slice());
@@ -88,13 +92,11 @@ async fn a_multipart_upload_reaches_jira_as_sent_and_the_file_comes_back_as_byte
     // Without `redirect=false` Jira answers 303 to its media host: the status comes back, its
     // Location (a signed URL that works for whoever holds it) does not; the HTTP client, which
     // carries tokens, follows no redirect.
-    let redirect = world
-        .http
-        .get(world.server.url(&format!("/api/jira/rest/api/3/attachment/content/{id}")))
-        .bearer_auth(world.jwt("alice", &[]))
-        .send()
-        .await
-        .unwrap();
+    let redirect =
+        as_alice(&world, reqwest::Method::GET, &format!("/api/jira/rest/api/3/attachment/content/{id}"))
+            .send()
+            .await
+            .unwrap();
     assert_eq!(redirect.status(), 303);
     assert!(!redirect.headers().contains_key("location"));
 }
@@ -121,10 +123,7 @@ async fn an_upload_over_the_limit_is_refused_before_anything_is_sent() {
 
     // The same without a Content-Length (chunked): cut off at the limit, refused the same way.
     let chunks = futures::stream::iter((0..4).map(|_| Ok::<_, std::io::Error>(vec![0x80u8; 4000])));
-    let response = world
-        .http
-        .post(world.server.url("/api/jira/rest/api/3/issue/PLAT-3/attachments"))
-        .bearer_auth(world.jwt("alice", &[]))
+    let response = as_alice(&world, reqwest::Method::POST, "/api/jira/rest/api/3/issue/PLAT-3/attachments")
         .header("content-type", "application/octet-stream")
         .header("X-Atlassian-Token", "no-check")
         .body(reqwest::Body::wrap_stream(chunks))
@@ -136,10 +135,7 @@ async fn an_upload_over_the_limit_is_refused_before_anything_is_sent() {
     assert!(error["message"].as_str().unwrap().contains("MCPSERVER_UPLOAD_MAX_BYTES"), "{error}");
 
     // A file to an endpoint that is not an upload is bound by MCPSERVER_MAX_BODY_BYTES.
-    let response = world
-        .http
-        .post(world.server.url("/api/jira/rest/api/3/search/jql"))
-        .bearer_auth(world.jwt("alice", &[]))
+    let response = as_alice(&world, reqwest::Method::POST, "/api/jira/rest/api/3/search/jql")
         .header("content-type", "text/plain")
         .body(vec![b'x'; 2_000_000])
         .send()
@@ -151,10 +147,7 @@ async fn an_upload_over_the_limit_is_refused_before_anything_is_sent() {
 
     // JSON stays under MCPSERVER_MAX_BODY_BYTES, also on the transparent routes.
     let json = format!("{{\"body\": \"{}\"}}", "x".repeat(2_000_000));
-    let response = world
-        .http
-        .post(world.server.url("/api/jira/rest/api/3/issue"))
-        .bearer_auth(world.jwt("alice", &[]))
+    let response = as_alice(&world, reqwest::Method::POST, "/api/jira/rest/api/3/issue")
         .header("content-type", "application/json")
         .body(json)
         .send()
@@ -170,10 +163,7 @@ async fn an_upload_over_the_limit_is_refused_before_anything_is_sent() {
 async fn a_body_needs_a_content_type() {
     let world = connected(&[]).await;
     let before = total_requests(&world);
-    let response = world
-        .http
-        .post(world.server.url("/api/notion/v1/pages"))
-        .bearer_auth(world.jwt("alice", &[]))
+    let response = as_alice(&world, reqwest::Method::POST, "/api/notion/v1/pages")
         .body(b"some bytes".to_vec())
         .send()
         .await
@@ -190,13 +180,14 @@ async fn a_download_over_the_limit_is_a_provider_error_naming_the_setting() {
     let response = upload(&world, "PLAT-3", form("big.png", png(5000), "image/png"), true).await;
     let created: Value = response.json().await.unwrap();
     let id = created[0]["id"].as_str().unwrap().to_string();
-    let download = world
-        .http
-        .get(world.server.url(&format!("/api/jira/rest/api/3/attachment/content/{id}?redirect=false")))
-        .bearer_auth(world.jwt("alice", &[]))
-        .send()
-        .await
-        .unwrap();
+    let download = as_alice(
+        &world,
+        reqwest::Method::GET,
+        &format!("/api/jira/rest/api/3/attachment/content/{id}?redirect=false"),
+    )
+    .send()
+    .await
+    .unwrap();
     let (status, error) = error_of(download).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     assert_eq!(error["code"], "provider_error");
@@ -208,10 +199,7 @@ async fn the_envelope_proxy_is_json_only_and_says_where_files_go() {
     let world = connected(&[]).await;
     let before = total_requests(&world);
     for provider in ["jira", "notion"] {
-        let response = world
-            .http
-            .post(world.server.url(&format!("/api/{provider}/proxy")))
-            .bearer_auth(world.jwt("alice", &[]))
+        let response = as_alice(&world, reqwest::Method::POST, &format!("/api/{provider}/proxy"))
             .multipart(form("a.txt", b"hello".to_vec(), "text/plain"))
             .send()
             .await

@@ -129,6 +129,16 @@ impl ToolError {
     }
 }
 
+impl ToolError {
+    /// The error's code as audit events and metrics name it (`provider_error`, …).
+    pub fn code_name(&self) -> String {
+        serde_json::to_value(self.0.code)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
 impl From<ApiError> for ToolError {
     fn from(e: ApiError) -> Self {
         Self(e)
@@ -265,13 +275,7 @@ impl ToolContext {
             // A redirect (Jira's attachment content without `redirect=false`) is not followed.
             return Err(ToolError::unexpected(provider));
         }
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("application/octet-stream")
-            .to_string();
-        Ok((upstream::read_bounded(response, limit, provider, setting).await?, content_type))
+        Ok(upstream::read_file(response, limit, provider, setting).await?)
     }
 
     /// Sends a call; a provider error answer (4xx/5xx) becomes `provider_error`, anything else

@@ -167,10 +167,7 @@ impl ToolDef {
         let outcome = self.run(ctx, args).await;
         let code = match &outcome {
             Ok(_) => "ok".to_string(),
-            Err(ToolError(e)) => serde_json::to_value(e.code)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            Err(e) => e.code_name(),
         };
         let detail =
             json!({"tool": self.name, "latency_ms": started.elapsed().as_millis() as u64, "via": via});

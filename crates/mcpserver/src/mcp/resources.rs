@@ -198,13 +198,7 @@ pub(crate) async fn fetch_signed(
             .with_status(response.status().as_u16()),
         ));
     }
-    let mime_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_string();
-    let bytes = crate::upstream::read_bounded(response, limit, provider, setting).await?;
+    let (bytes, mime_type) = crate::upstream::read_file(response, limit, provider, setting).await?;
     Ok(File { bytes, mime_type })
 }
 
@@ -287,7 +281,12 @@ fn base64_of(bytes: &[u8]) -> String {
 /// `limit` (`MCPSERVER_UPLOAD_MAX_BYTES`).
 pub(crate) fn decode_base64(data: &str, limit: usize) -> Result<Bytes, ToolError> {
     use base64::Engine as _;
-    let data: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    // Base64 broken into lines is read without them; most comes in one line and is not copied.
+    let data: std::borrow::Cow<str> = if data.bytes().any(|b| b.is_ascii_whitespace()) {
+        data.chars().filter(|c| !c.is_ascii_whitespace()).collect::<String>().into()
+    } else {
+        data.into()
+    };
     let too_large = || {
         ToolError::invalid(format!(
             "the file is larger than MCPSERVER_UPLOAD_MAX_BYTES ({limit} bytes); nothing was sent"

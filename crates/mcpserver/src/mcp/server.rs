@@ -92,7 +92,8 @@ fn wants_url_elicitation(context: &RequestContext<RoleServer>) -> bool {
     context.client_capabilities().and_then(|c| c.elicitation.map(|e| e.url.is_some())).unwrap_or(false)
 }
 
-fn failure(error: &crate::http::ApiError) -> CallToolResult {
+/// What a failure says to the model: its message, where to connect, when to retry.
+fn failure_text(error: &crate::http::ApiError) -> String {
     let mut text = error.message.clone();
     if let Some(url) = &error.connect_url {
         text.push_str(&format!("\n\nAsk the user to connect here: {url}"));
@@ -100,7 +101,11 @@ fn failure(error: &crate::http::ApiError) -> CallToolResult {
     if let Some(secs) = error.retry_after {
         text.push_str(&format!("\n\nRetry after {secs} s."));
     }
-    let mut result = CallToolResult::error(vec![ContentBlock::text(text)]);
+    text
+}
+
+fn failure(error: &crate::http::ApiError) -> CallToolResult {
+    let mut result = CallToolResult::error(vec![ContentBlock::text(failure_text(error))]);
     result.structured_content = Some(error.envelope());
     result
 }
@@ -158,23 +163,18 @@ impl ServerHandler for McpServer {
         let user_id = self.caller(&context)?;
         let ctx = ToolContext::new(self.state.clone(), user_id);
         let uri = request.uri;
-        if super::resources::FileRef::parse(&uri).is_none() {
+        let Some(file) = super::resources::FileRef::parse(&uri) else {
             return Err(resource_not_found(&uri));
-        }
+        };
         let limit = self.state.config.download_max_bytes;
         let started = std::time::Instant::now();
         let outcome = super::resources::read(&ctx, &uri, limit, crate::upstream::DOWNLOAD_LIMIT).await;
         // Audited like a tool call: which kind of file (not its ids), how it went, how long.
         let code = match &outcome {
             Ok(_) => "ok".to_string(),
-            Err(ToolError(e)) => serde_json::to_value(e.code)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            Err(e) => e.code_name(),
         };
-        let kind = super::resources::FileRef::parse(&uri).map(|f| f.kind());
-        let detail =
-            json!({"resource": kind, "latency_ms": started.elapsed().as_millis() as u64, "via": "mcp"});
+        let detail = json!({"resource": file.kind(), "latency_ms": started.elapsed().as_millis() as u64, "via": "mcp"});
         crate::audit::record(&self.state.store, &ctx.user_id, None, "resource_read", &code, detail).await;
         match outcome {
             Ok(file) => {
@@ -187,11 +187,7 @@ impl ServerHandler for McpServer {
                 Err(resource_not_found(&uri))
             }
             Err(ToolError(error)) => {
-                let mut message = error.message.clone();
-                if let Some(url) = &error.connect_url {
-                    message.push_str(&format!(" Ask the user to connect here: {url}"));
-                }
-                Err(ErrorData::new(ErrorCode::INTERNAL_ERROR, message, Some(error.envelope())))
+                Err(ErrorData::new(ErrorCode::INTERNAL_ERROR, failure_text(&error), Some(error.envelope())))
             }
         }
     }

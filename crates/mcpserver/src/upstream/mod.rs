@@ -532,6 +532,23 @@ pub(crate) async fn read_bounded(
     Ok(Bytes::from(out))
 }
 
+/// A file answer: its bytes, at most `limit` ([`read_bounded`]), and its content type
+/// (`application/octet-stream` when it names none).
+pub(crate) async fn read_file(
+    response: reqwest::Response,
+    limit: usize,
+    provider: Provider,
+    setting: &str,
+) -> Result<(Bytes, String), ApiError> {
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    Ok((read_bounded(response, limit, provider, setting).await?, content_type))
+}
+
 /// The setting that bounds JSON answers.
 pub(crate) const RESPONSE_LIMIT: &str = "MCPSERVER_PROXY_MAX_RESPONSE_BYTES";
 

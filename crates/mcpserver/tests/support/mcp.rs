@@ -36,6 +36,12 @@ pub async fn connect_with(
         .expect("initialize succeeds")
 }
 
+/// A file's bytes as a tool's `content_base64` (and a blob's text) carries them.
+pub fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 /// Calls a tool with JSON arguments; the result is checked with [`check_result`].
 pub async fn call(client: &Client, name: &str, args: Value) -> CallToolResult {
     let mut params = CallToolRequestParams::new(name.to_string());
